@@ -1,0 +1,12 @@
+"""dualad: automatic differentiation of plain NumPy code.
+
+Forward mode with dual numbers lives here (`Dual`, `jvp`, `gradient`, ...);
+reverse mode in the `reverse` package, symbolic derivatives in `symbolic`.
+"""
+
+from .dual import Dual
+from .forward import derivative, directional_derivative, gradient, hessian, jacobian, jvp
+
+__all__ = ["Dual", "jvp", "directional_derivative", "derivative", "gradient", "jacobian",
+           "hessian"]
+__version__ = "0.1.0"

@@ -1,0 +1,448 @@
+"""The forward-mode engine: a Dual number v + v̇·ε with ε² = 0.
+
+An elementary operation v = φ(a, b) on Duals computes the primal φ(a, b) and
+the tangent v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ, with the partials read from the one table
+in `dualad.rules` (structural array operations from `dualad.structural`).
+
+- The tangent may carry k directions at once as a leading axis
+  (tangent.shape == (k,) + primal.shape); `ndir` is k, or 0 for one direction.
+- ``None`` is the zero tangent: rules skip it.
+- `tag` names the differentiation the Dual belongs to.  In an operation
+  between Duals of different tags the newer (larger) tag is the outer one and
+  the other operand is a constant whose primal may itself be a Dual
+  (ForwardDiff's rule against perturbation confusion).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rules import ELEMENTWISE, PRIMAL_ONLY
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+
+_CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
+
+
+class Dual:
+    """Dual(primal, tangent): a value with its derivative along one or k directions."""
+
+    __slots__ = ("primal", "tangent", "tag", "ndir")
+    __array_priority__ = 100
+
+    def __init__(self, primal, tangent=None, tag: int = 0):
+        primal = _as_float(primal, "primal")
+        ndir = 0
+        if tangent is not None:
+            tangent = _as_float(tangent, "tangent")
+            pshape, tshape = np.shape(primal), np.shape(tangent)
+            if tshape[1:] == pshape and len(tshape) == len(pshape) + 1:
+                ndir = tshape[0]
+            elif tshape != pshape:
+                raise ValueError(
+                    f"tangent shape {tshape} does not match primal shape {pshape} "
+                    f"(one direction) or (k,) + {pshape} (k directions)")
+        self.primal = primal
+        self.tangent = tangent
+        self.tag = tag
+        self.ndir = ndir
+
+    # -- display and conversions --------------------------------------------
+    def __repr__(self) -> str:
+        return f"Dual({self.primal!r}, {self.tangent!r})"
+
+    def __float__(self):
+        raise TypeError("float() would drop the tangent of a Dual; use d.primal "
+                        "(or np.sin etc. instead of math.sin)")
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a Dual cannot become a plain NumPy array (the tangent would be "
+                        "lost); build arrays of Duals with np.stack, or use d.primal")
+
+    def __bool__(self) -> bool:
+        return bool(self.primal)
+
+    def __len__(self) -> int:
+        return len(self.primal)
+
+    def __iter__(self):
+        for i in range(len(self.primal)):
+            yield self[i]
+
+    __hash__ = None
+
+    # -- shape ---------------------------------------------------------------
+    shape = property(lambda self: np.shape(self.primal))
+    ndim = property(lambda self: np.ndim(self.primal))
+    size = property(lambda self: np.size(self.primal))
+    dtype = property(lambda self: np.result_type(self.primal))
+    T = property(lambda self: np.transpose(self))
+
+    # -- arithmetic: every operator is a table primitive ----------------------
+    def __add__(self, other):
+        return _elementwise(np.add, (self, other))
+
+    def __radd__(self, other):
+        return _elementwise(np.add, (other, self))
+
+    def __sub__(self, other):
+        return _elementwise(np.subtract, (self, other))
+
+    def __rsub__(self, other):
+        return _elementwise(np.subtract, (other, self))
+
+    def __mul__(self, other):
+        return _elementwise(np.multiply, (self, other))
+
+    def __rmul__(self, other):
+        return _elementwise(np.multiply, (other, self))
+
+    def __truediv__(self, other):
+        return _elementwise(np.divide, (self, other))
+
+    def __rtruediv__(self, other):
+        return _elementwise(np.divide, (other, self))
+
+    def __pow__(self, other):
+        return _elementwise(np.power, (self, other))
+
+    def __rpow__(self, other):
+        return _elementwise(np.power, (other, self))
+
+    def __floordiv__(self, other):
+        return _elementwise(np.floor_divide, (self, other))
+
+    def __rfloordiv__(self, other):
+        return _elementwise(np.floor_divide, (other, self))
+
+    def __mod__(self, other):
+        return _elementwise(np.remainder, (self, other))
+
+    def __rmod__(self, other):
+        return _elementwise(np.remainder, (other, self))
+
+    def __matmul__(self, other):
+        return _array_function(np.matmul, (self, other), {})
+
+    def __rmatmul__(self, other):
+        return _array_function(np.matmul, (other, self), {})
+
+    def __neg__(self):
+        return _elementwise(np.negative, (self,))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _elementwise(np.absolute, (self,))
+
+    def __round__(self, ndigits=None):
+        return np.round(self, ndigits or 0)
+
+    # comparisons look at primals only
+    def __lt__(self, other):
+        return self.primal < _primal(other)
+
+    def __le__(self, other):
+        return self.primal <= _primal(other)
+
+    def __gt__(self, other):
+        return self.primal > _primal(other)
+
+    def __ge__(self, other):
+        return self.primal >= _primal(other)
+
+    def __eq__(self, other):
+        return self.primal == _primal(other)
+
+    def __ne__(self, other):
+        return self.primal != _primal(other)
+
+    # -- indexing (a linear op) ----------------------------------------------
+    def __getitem__(self, key):
+        t = self.tangent
+        if t is not None:
+            if self.ndir:
+                t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
+            else:
+                t = t[key]
+        return _make(self.primal[key], t, self.tag, self.ndir)
+
+    def __setitem__(self, key, value):
+        raise TypeError("Duals are immutable; build the array with np.where, "
+                        "np.concatenate or np.stack instead of item assignment")
+
+    # -- NumPy protocols -----------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.get("out") is not None:
+            raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
+        if method == "__call__":
+            if ufunc in ELEMENTWISE:
+                return _elementwise(ufunc, inputs)
+            if ufunc in PRIMAL_ONLY:
+                return ufunc(*[_primal(x) for x in inputs], **kwargs)
+        elif method in _UFUNC_METHODS.get(ufunc, ()):
+            func = _UFUNC_METHODS[ufunc][method]
+            return func(*inputs, **kwargs)
+        raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+                        + " has no derivative rule in dualad; it is not supported on Dual "
+                        "values")
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _array_function(func, args, kwargs)
+
+    # -- methods that mirror ndarray -----------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return np.clip(self, a_min, a_max)
+
+    def reshape(self, *shape):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def ravel(self):
+        return np.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis)
+
+    def copy(self):
+        return self
+
+
+_new = object.__new__
+
+
+def _make(primal, tangent, tag, ndir):
+    d = _new(Dual)
+    d.primal = primal
+    d.tangent = tangent
+    d.tag = tag
+    d.ndir = ndir
+    return d
+
+
+def _as_float(x, what):
+    if isinstance(x, Dual):
+        return x
+    if isinstance(x, bool) or isinstance(x, (int, np.integer)):
+        return float(x)
+    if isinstance(x, (float, np.floating)):
+        return x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        return x.astype(np.float64) if x.dtype.kind != "f" else x
+    raise TypeError(f"Dual {what} must be a float, an int or a NumPy float array, "
+                    f"not {type(x).__name__}")
+
+
+def _primal(x):
+    return x.primal if type(x) is Dual else x
+
+
+def _outer_tag(args):
+    """The newest tag among the Duals in args (and its direction count), or None."""
+    tag, ndir = -1, 0
+    for a in args:
+        if type(a) is Dual:
+            if a.tag > tag:
+                tag, ndir = a.tag, a.ndir
+        elif type(a) in (list, tuple):
+            for b in a:
+                if type(b) is Dual and b.tag > tag:
+                    tag, ndir = b.tag, b.ndir
+        elif not isinstance(a, _CONSTANT_TYPES) and a is not None:
+            return None, 0
+    return tag, ndir
+
+
+def _split(a, tag):
+    """(primal, tangent) of a at this tag; anything else is a constant."""
+    if type(a) is Dual and a.tag == tag:
+        return a.primal, a.tangent
+    return a, None
+
+
+def _elementwise(ufunc, args):
+    """v = φ(args) and v̇ = Σᵢ ∂φ/∂argᵢ · ȧrgᵢ, from the ELEMENTWISE row of φ."""
+    tag, ndir = _outer_tag(args)
+    if tag is None:
+        return NotImplemented
+    primals, tangents = [], []
+    for a in args:
+        if type(a) is Dual and a.tag == tag:
+            primals.append(a.primal)
+            tangents.append(a.tangent)
+            if a.ndir != ndir:
+                raise ValueError(f"cannot combine Duals with {a.ndir or 1} and {ndir or 1} "
+                                 "tangent directions")
+        else:
+            primals.append(a)
+            tangents.append(None)
+    out = ufunc(*primals)
+    row = ELEMENTWISE[ufunc]
+    t = None
+    for i, ti in enumerate(tangents):
+        if ti is None:
+            continue
+        partial = row[i + 1]
+        if partial is None:
+            continue
+        if ndir and not isinstance(out, float):
+            ti = _align(ti, primals[i], out)
+        term = partial(out, *primals) * ti
+        t = term if t is None else t + term
+    if t is not None and not isinstance(out, float):
+        want = ((ndir,) if ndir else ()) + np.shape(out)
+        if np.shape(t) != want:
+            t = np.broadcast_to(t, want)
+    return _make(out, t, tag, ndir)
+
+
+def _align(t, primal, out):
+    """Insert axes after the direction axis so a batched tangent broadcasts like its primal."""
+    missing = np.ndim(out) - np.ndim(primal)
+    if missing > 0:
+        shape = np.shape(t)
+        t = np.reshape(t, shape[:1] + (1,) * missing + shape[1:])
+    return t
+
+
+def _unwrap(args, tag):
+    """Primal args and matching tangents (sequences stay sequences) at this tag."""
+    primals, tangents = [], []
+    for a in args:
+        if type(a) in (list, tuple) and any(type(b) is Dual for b in a):
+            pairs = [_split(b, tag) for b in a]
+            primals.append([p for p, _ in pairs])
+            tangents.append([t for _, t in pairs])
+        else:
+            p, t = _split(a, tag)
+            primals.append(p)
+            tangents.append(t)
+    return primals, tangents
+
+
+def _has_tangent(t):
+    return t is not None and (type(t) is not list or any(x is not None for x in t))
+
+
+def _fill(t, p, i):
+    """Tangent of one direction i (or the only one), zeros for a None tangent."""
+    if type(t) is list:
+        return [_fill(x, q, i) for x, q in zip(t, p)]
+    if t is None:
+        return np.zeros(np.shape(p))
+    return t if i is None else t[i]
+
+
+def _per_direction(ndir, fn):
+    """Apply a linear map to each tangent direction (a loop over the leading axis)."""
+    if not ndir:
+        return fn(None)
+    return np.stack([fn(i) for i in range(ndir)])
+
+
+def _array_function(func, args, kwargs):
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{func.__name__}(..., out=) cannot write a Dual into an array")
+    rule = STRUCTURAL.get(func)
+    if rule is None:
+        if func in PRIMAL_ONLY_FUNCTIONS:
+            return func(*[_deep_primal(a) for a in args], **kwargs)
+        raise TypeError(f"np.{func.__name__} has no derivative rule in dualad; it is not "
+                        "supported on Dual values")
+    kind = rule[0]
+    if kind == "composite":
+        return rule[1](*args, **kwargs)
+    tag, ndir = _outer_tag(args)
+    if tag is None:
+        return NotImplemented
+    primals, tangents = _unwrap(args, tag)
+    out = func(*primals, **kwargs)
+    live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
+    if not live:
+        return _make(out, None, tag, ndir)
+    if kind == "linear":
+        positions = rule[1]
+
+        def direction(d):
+            targs = list(primals)
+            for i in positions:
+                if i < len(targs):
+                    targs[i] = _fill(tangents[i], primals[i], d)
+            return func(*targs, **kwargs)
+        t = _per_direction(ndir, direction)
+    elif kind == "multilinear":
+        def direction(d):
+            total = None
+            for i in live:
+                targs = list(primals)
+                targs[i] = _fill(tangents[i], primals[i], d)
+                term = func(*targs, **kwargs)
+                total = term if total is None else total + term
+            return total
+        t = _per_direction(ndir, direction)
+    else:  # custom: nonlinear in the first argument
+        jvp = rule[1]
+        t = _per_direction(
+            ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
+    return _make(out, t, tag, ndir)
+
+
+def _deep_primal(a):
+    while type(a) is Dual:
+        a = a.primal
+    if type(a) in (list, tuple):
+        return type(a)(_deep_primal(b) for b in a)
+    return a
+
+
+def _reduce(ufunc_sum):
+    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
+        return ufunc_sum(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+def _outer(ufunc):
+    def outer(a, b, **kw):
+        a_shape = np.shape(a)
+        a = np.reshape(a, a_shape + (1,) * np.ndim(b))
+        return ufunc(a, b, **kw)
+    return outer
+
+
+# ufunc methods other than __call__, re-expressed with table operations
+_UFUNC_METHODS = {
+    np.add: {"reduce": _reduce(np.sum), "accumulate": lambda x, axis=0, **k:
+             np.cumsum(x, axis=axis), "outer": _outer(np.add)},
+    np.multiply: {"reduce": _reduce(np.prod), "outer": _outer(np.multiply)},
+    np.maximum: {"reduce": _reduce(np.max)},
+    np.minimum: {"reduce": _reduce(np.min)},
+    np.subtract: {"outer": _outer(np.subtract)},
+    np.divide: {"outer": _outer(np.divide)},
+}

@@ -1,0 +1,232 @@
+"""Forward-mode user API: jvp, derivative, gradient, jacobian, hessian.
+
+Each call takes a fresh tag, seeds Duals at the inputs and reads the output's
+tangent.  Gradients and Jacobians of n inputs take ceil(n/k) passes of k
+directions each (a leading tangent axis), with the chunks balanced as in
+ForwardDiff.jl.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .dual import Dual, _make
+
+_tags = itertools.count(1)
+
+# Directions per pass for gradient/jacobian; chosen by benchmarks/forward_chunks.py
+DEFAULT_CHUNK = 8
+
+
+def new_tag() -> int:
+    """A tag no Dual has used: one per differentiation call."""
+    return next(_tags)
+
+
+def _is_traced(x) -> bool:
+    return not isinstance(x, np.ndarray) and hasattr(type(x), "__array_ufunc__") and \
+        not isinstance(x, np.generic)
+
+
+def check_arg(x, i: int = 0):
+    """A differentiable argument as float / float64 array (traced values pass through)."""
+    if isinstance(x, Dual) or _is_traced(x):
+        return x
+    if isinstance(x, (bool, int, np.integer)):
+        return float(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        return x.astype(np.float64)
+    raise TypeError(f"argument {i} has type {type(x).__name__}; dualad differentiates "
+                    "functions of floats, ints and NumPy float arrays")
+
+
+def _plain(x):
+    """Plain float for a 0-d result; arrays and traced values unchanged."""
+    if isinstance(x, (np.floating, float)) or isinstance(x, np.ndarray) and x.ndim == 0:
+        return float(x)
+    return x
+
+
+def _output(out, tag, ndir=0):
+    """(primal, tangent) of f's output at this tag, zeros where it does not depend on it."""
+    if type(out) is Dual and out.tag == tag:
+        t = out.tangent
+        if t is None:
+            t = np.zeros(((ndir,) if ndir else ()) + np.shape(out.primal))
+        return out.primal, t
+    if isinstance(out, (tuple, list)):
+        pairs = [_output(o, tag, ndir) for o in out]
+        return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+    if isinstance(out, (bool, int, float, np.ndarray, np.generic, Dual)) or _is_traced(out):
+        return out, np.zeros(((ndir,) if ndir else ()) + np.shape(out))
+    raise TypeError(f"f returned {type(out).__name__}; expected a number, an array or Duals")
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """jvp(f, primals, tangents) -> (f(*primals), J·tangents), shaped like f's output."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"{len(primals)} primals but {len(tangents)} tangents")
+    tag = new_tag()
+    args = []
+    for i, (p, t) in enumerate(zip(primals, tangents)):
+        p, t = check_arg(p, i), check_arg(t, i)
+        if np.shape(t) != np.shape(p):
+            raise ValueError(f"tangent {i} has shape {np.shape(t)}, primal has {np.shape(p)}")
+        args.append(_make(p, t, tag, 0))
+    out, out_t = _output(f(*args), tag)
+    return _tree(_plain, out), _tree(_plain, out_t)
+
+
+def _tree(fn, x):
+    return type(x)(_tree(fn, y) for y in x) if isinstance(x, (tuple, list)) else fn(x)
+
+
+def directional_derivative(f: Callable, x, v) -> float:
+    """directional_derivative(f, x, v) -> float: ∇f(x)·v for one argument x."""
+    out, t = jvp(f, (x,), (v,))
+    if np.ndim(out) != 0:
+        raise ValueError(f"directional_derivative needs a scalar f; got shape {np.shape(out)}")
+    return t
+
+
+def _first_derivative(f, x):
+    tag = new_tag()
+    _, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    return t
+
+
+def derivative(f: Callable, x, order: int = 1):
+    """derivative(f, x, order=1) -> dᵏf/dxᵏ at scalar x, shaped like f(x).
+
+    Order k nests k tagged Duals (each level differentiates the one inside)."""
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
+        raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    x = check_arg(x)
+    if np.ndim(x) != 0:
+        raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)} "
+                         "(use jacobian or jvp for arrays)")
+    g = f
+    for _ in range(order - 1):
+        g = (lambda h: lambda y: _first_derivative(h, y))(g)
+    result = f(x) if order == 0 else _first_derivative(g, x)
+    return _tree(_plain, result)
+
+
+def _chunks(n: int, chunk_size: int | None):
+    """Balanced chunks [start, stop) of at most chunk_size directions."""
+    k = DEFAULT_CHUNK if chunk_size is None else chunk_size
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    passes = max(1, -(-n // k))
+    k = -(-n // passes) if n else 1
+    return [(s, min(s + k, n)) for s in range(0, n, k)]
+
+
+def _seed(args, start, stop, tag):
+    """Duals for the inputs that directions start..stop-1 touch; others stay constants."""
+    k = stop - start
+    seeded, offset = [], 0
+    for a in args:
+        size = int(np.size(a)) if not isinstance(a, Dual) else int(np.size(a.primal))
+        lo, hi = max(start, offset), min(stop, offset + size)
+        if lo >= hi:
+            seeded.append(a)
+        else:
+            shape = np.shape(a)
+            if k == 1:
+                t = np.zeros(size)
+                t[lo - offset] = 1.0
+                t = t.reshape(shape) if shape else 1.0
+                seeded.append(_make(a, t, tag, 0))
+            else:
+                t = np.zeros((k, size))
+                idx = np.arange(lo, hi)
+                t[idx - start, idx - offset] = 1.0
+                seeded.append(_make(a, t.reshape((k,) + shape), tag, k))
+        offset += size
+    return seeded
+
+
+def _forward_columns(f, args, chunk_size, need_scalar):
+    """f(*args) and the columns ∂f/∂(flat input j), stacked on a last axis."""
+    args = [check_arg(a, i) for i, a in enumerate(args)]
+    n = sum(int(np.size(a)) for a in args)
+    out, columns = None, []
+    for start, stop in _chunks(n, chunk_size):
+        tag = new_tag()
+        k = stop - start
+        out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
+        if need_scalar and np.ndim(out) != 0:
+            raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
+                             " use jacobian")
+        columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
+    if not columns:
+        out = f(*args)
+        return args, out, np.zeros(np.shape(out) + (0,))
+    jac = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=-1)
+    return args, out, jac
+
+
+def _split_columns(args, jac):
+    """Per-argument blocks of the flat Jacobian, shaped out.shape + arg.shape."""
+    blocks, offset = [], 0
+    lead = np.shape(jac)[:-1]
+    for a in args:
+        size = int(np.size(a)) if not isinstance(a, Dual) else int(np.size(a.primal))
+        block = jac[..., offset:offset + size]
+        blocks.append(_plain(np.reshape(block, lead + np.shape(a))))
+        offset += size
+    return blocks
+
+
+def gradient(f: Callable, *args, chunk_size: int | None = None):
+    """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
+    a tuple with one entry per argument when there are several."""
+    if not args:
+        raise TypeError("gradient(f, *args) needs at least one argument")
+    args, _, jac = _forward_columns(f, args, chunk_size, need_scalar=True)
+    blocks = _split_columns(args, jac)
+    return blocks[0] if len(blocks) == 1 else tuple(blocks)
+
+
+def jacobian(f: Callable, *args, chunk_size: int | None = None):
+    """jacobian(f, *args) -> array of shape out.shape + arg.shape; a tuple for several args."""
+    if not args:
+        raise TypeError("jacobian(f, *args) needs at least one argument")
+    args, out, jac = _forward_columns(f, args, chunk_size, need_scalar=False)
+    blocks = _split_columns(args, jac)
+    return blocks[0] if len(blocks) == 1 else tuple(blocks)
+
+
+def hessian(f: Callable, *args, chunk_size: int | None = None):
+    """hessian(f, *args) -> shape arg.shape + arg.shape (forward over forward);
+    for several args the nested tuple H[i][j] of shape argᵢ.shape + argⱼ.shape."""
+    if not args:
+        raise TypeError("hessian(f, *args) needs at least one argument")
+    args = [check_arg(a, i) for i, a in enumerate(args)]
+
+    def flat_gradient(*xs):
+        _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True)
+        return jac
+
+    args, _, jac = _forward_columns(flat_gradient, args, chunk_size, need_scalar=False)
+    if len(args) == 1:
+        return _plain(np.reshape(jac, np.shape(args[0]) * 2))
+    n = len(args)
+    return tuple(tuple(_plain(_hblock(jac, args, i, j)) for j in range(n)) for i in range(n))
+
+
+def _hblock(jac, args, i, j):
+    """H[i][j] = ∂²f/∂argᵢ∂argⱼ, a block of the flat n×n Hessian."""
+    sizes = [int(np.size(a)) for a in args]
+    oi, oj = sum(sizes[:i]), sum(sizes[:j])
+    block = jac[oi:oi + sizes[i], oj:oj + sizes[j]]
+    return np.reshape(block, np.shape(args[i]) + np.shape(args[j]))

@@ -1,0 +1,118 @@
+"""The primitive tables every engine reads.
+
+Each elementary operation v = φ(a, b, ...) is written once, here, as its local
+partials ∂φ/∂a, ∂φ/∂b, ... Forward mode sums ∂ᵢ·ȧᵢ (dualad.dual), reverse mode
+sends v̄·∂ᵢ back to each input (reverse), and the symbolic engine maps each row
+to its sympy counterpart so that `sympy.diff` can check the row (symbolic).
+
+ELEMENTWISE[ufunc] = (sympy name, ∂out/∂arg0, ∂out/∂arg1, ...)
+    Each partial is called as ∂(out, *args) on primal values and returns an
+    array broadcastable to `out`; ``None`` means "identically zero". Bodies
+    use only operators and np.* so that Dual and Tensor values flow through
+    them (higher orders, forward-over-reverse).  The sympy name is resolved by
+    `symbolic`: an attribute of `operator`, of sympy, or one of symbolic's
+    own composites (no sympy import here).
+
+PRIMAL_ONLY: ufuncs whose result is not differentiable (comparisons, tests,
+    bit ops); engines evaluate them on primal values and return plain results.
+
+Conventions at kinks (API.md): abs'(0) = 0; sign/floor/ceil/rint have zero
+derivative; maximum/minimum split a tie 0.5/0.5; sqrt'(0) = log'(0) = +inf;
+d(0**y)/dx = 0 for y > 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_LN2 = np.log(2.0)
+_LN10 = np.log(10.0)
+
+
+def _pow_dy(out, x, y):
+    # ∂(x**y)/∂y = x**y·log(x); taken as 0 at x = 0 (where out is 0 or 1)
+    safe_x = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, out * np.log(safe_x))
+
+
+# ufunc: (sympy name, ∂out/∂arg0[, ∂out/∂arg1])
+ELEMENTWISE = {
+    # arithmetic
+    np.add: ("add", lambda out, x, y: 1.0, lambda out, x, y: 1.0),
+    np.subtract: ("sub", lambda out, x, y: 1.0, lambda out, x, y: -1.0),
+    np.multiply: ("mul", lambda out, x, y: y, lambda out, x, y: x),
+    np.divide: ("truediv", lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y),
+    np.negative: ("neg", lambda out, x: -1.0),
+    np.positive: ("pos", lambda out, x: 1.0),
+    np.power: ("pow", lambda out, x, y: y * np.power(x, y - 1), _pow_dy),
+    np.float_power: ("pow", lambda out, x, y: y * np.float_power(x, y - 1), _pow_dy),
+    np.square: ("square", lambda out, x: 2.0 * x),
+    np.reciprocal: ("reciprocal", lambda out, x: -out * out),
+    np.sqrt: ("sqrt", lambda out, x: 0.5 / out),
+    np.cbrt: ("cbrt", lambda out, x: 1.0 / (3.0 * out * out)),
+    np.absolute: ("Abs", lambda out, x: np.sign(x)),
+    np.fabs: ("Abs", lambda out, x: np.sign(x)),
+    # exponentials and logarithms (log'(0) = +inf through np.reciprocal)
+    np.exp: ("exp", lambda out, x: out),
+    np.exp2: ("exp2", lambda out, x: out * _LN2),
+    np.expm1: ("expm1", lambda out, x: out + 1.0),
+    np.log: ("log", lambda out, x: np.reciprocal(x)),
+    np.log2: ("log2", lambda out, x: np.reciprocal(x * _LN2)),
+    np.log10: ("log10", lambda out, x: np.reciprocal(x * _LN10)),
+    np.log1p: ("log1p", lambda out, x: np.reciprocal(x + 1.0)),
+    np.logaddexp: ("logaddexp", lambda out, x, y: np.exp(x - out),
+                   lambda out, x, y: np.exp(y - out)),
+    np.logaddexp2: ("logaddexp2", lambda out, x, y: np.exp2(x - out),
+                    lambda out, x, y: np.exp2(y - out)),
+    # trigonometric
+    np.sin: ("sin", lambda out, x: np.cos(x)),
+    np.cos: ("cos", lambda out, x: -np.sin(x)),
+    np.tan: ("tan", lambda out, x: 1.0 + out * out),
+    np.arcsin: ("asin", lambda out, x: np.reciprocal(np.sqrt(1.0 - x * x))),
+    np.arccos: ("acos", lambda out, x: -np.reciprocal(np.sqrt(1.0 - x * x))),
+    np.arctan: ("atan", lambda out, x: np.reciprocal(1.0 + x * x)),
+    np.arctan2: ("atan2", lambda out, y, x: x / (x * x + y * y),
+                 lambda out, y, x: -y / (x * x + y * y)),
+    np.hypot: ("hypot", lambda out, x, y: x / out, lambda out, x, y: y / out),
+    np.deg2rad: ("rad", lambda out, x: np.pi / 180.0),
+    np.rad2deg: ("deg", lambda out, x: 180.0 / np.pi),
+    # hyperbolic
+    np.sinh: ("sinh", lambda out, x: np.cosh(x)),
+    np.cosh: ("cosh", lambda out, x: np.sinh(x)),
+    np.tanh: ("tanh", lambda out, x: 1.0 - out * out),
+    np.arcsinh: ("asinh", lambda out, x: np.reciprocal(np.sqrt(x * x + 1.0))),
+    np.arccosh: ("acosh", lambda out, x: np.reciprocal(np.sqrt(x * x - 1.0))),
+    np.arctanh: ("atanh", lambda out, x: np.reciprocal(1.0 - x * x)),
+    # kinks: a tie splits the derivative 0.5/0.5
+    np.maximum: ("Max", lambda out, x, y: (x > y) + 0.5 * (x == y),
+                 lambda out, x, y: (y > x) + 0.5 * (x == y)),
+    np.minimum: ("Min", lambda out, x, y: (x < y) + 0.5 * (x == y),
+                 lambda out, x, y: (y < x) + 0.5 * (x == y)),
+    np.fmax: ("Max", lambda out, x, y: (x > y) + 0.5 * (x == y),
+              lambda out, x, y: (y > x) + 0.5 * (x == y)),
+    np.fmin: ("Min", lambda out, x, y: (x < y) + 0.5 * (x == y),
+              lambda out, x, y: (y < x) + 0.5 * (x == y)),
+    # piecewise constant: derivative zero everywhere it exists
+    np.sign: ("sign", None),
+    np.floor: ("floor", None),
+    np.ceil: ("ceiling", None),
+    np.rint: ("rint", None),
+    np.trunc: ("trunc", None),
+    np.floor_divide: ("floordiv", None, None),
+    # x mod y = x - floor(x/y)·y
+    np.remainder: ("mod", lambda out, x, y: 1.0, lambda out, x, y: -np.floor_divide(x, y)),
+    np.fmod: ("fmod", lambda out, x, y: 1.0, lambda out, x, y: -np.trunc(x / y)),
+}
+ELEMENTWISE[np.true_divide] = ELEMENTWISE[np.divide]
+
+# Not differentiable: evaluated on primals, results are plain values.
+PRIMAL_ONLY = frozenset({
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
+    np.isfinite, np.isinf, np.isnan, np.signbit,
+})
+
+
+def arity(ufunc) -> int:
+    """Number of differentiable inputs of an ELEMENTWISE row."""
+    return len(ELEMENTWISE[ufunc]) - 1

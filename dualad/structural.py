@@ -1,0 +1,378 @@
+"""The structural (array) operations every engine reads.
+
+STRUCTURAL[func] = (kind, ...):
+
+("linear", positions, transpose)
+    f is linear in the arguments at `positions` (None: every positional
+    argument).  Forward mode applies f itself to the tangents (JAX's
+    `deflinear`); reverse mode calls transpose(ct, out, *args, **kw), which
+    returns one cotangent per positional argument (a list for a sequence
+    argument such as concatenate's, None where nothing flows).
+("multilinear", transpose_0, transpose_1, ...)
+    f is linear in each argument separately (matmul, dot, outer): the tangent
+    is Σᵢ f(a, .., ȧᵢ, .., z); transpose_i(ct, out, *args, **kw) is aᵢ's
+    cotangent.
+("custom", jvp, vjp)
+    f is nonlinear in its first argument x only: jvp(t, out, x, ...) is the
+    tangent of out, vjp(ct, out, x, ...) the cotangent of x.
+("composite", impl)
+    f is re-expressed with other operations (mean = sum / n): impl(*args,
+    **kw) runs on traced values and is differentiated through.
+
+Rule bodies use operators and np.* only, so Dual and Tensor values flow
+through them; `unindex` (the transpose of indexing) is our own linear
+primitive and dispatches like a NumPy function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _dispatch(func, relevant, args, kwargs):
+    """Hand a call of one of our own linear primitives to a traced value."""
+    for x in relevant:
+        if not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__"):
+            return True, type(x).__array_function__(x, func, (type(x),), args, kwargs)
+    return False, None
+
+
+def unindex(ct, shape, key):
+    """unindex(ct, shape, key) -> array of `shape`: zeros with ct added at x[key]."""
+    traced, result = _dispatch(unindex, (ct,), (ct, shape, key), {})
+    if traced:
+        return result
+    z = np.zeros(shape, dtype=np.result_type(ct, np.float64))
+    np.add.at(z, key, ct)
+    return z
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,)
+
+
+def unbroadcast(ct, shape):
+    """unbroadcast(ct, shape) -> ct summed over the axes broadcasting added to `shape`."""
+    if np.shape(ct) == shape:
+        return ct
+    ndim = np.ndim(ct)
+    lead = ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and np.shape(ct)[i + lead] != 1)
+    if axes:
+        ct = np.sum(ct, axis=axes, keepdims=True)
+    return np.reshape(ct, shape) if lead or np.shape(ct) != shape else ct
+
+
+def _reduced_back(ct, x, axis, keepdims):
+    """Broadcast a reduction's cotangent back over the reduced axes of x."""
+    shape = np.shape(x)
+    if not keepdims and axis is not None:
+        ct = np.expand_dims(ct, _axes(axis, len(shape)))
+    elif not keepdims:
+        ct = np.reshape(ct, (1,) * len(shape))
+    return np.broadcast_to(ct, shape)
+
+
+def _sum_T(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
+    return (_reduced_back(ct, x, axis, keepdims),)
+
+
+def _concatenate_T(ct, out, arrays, axis=0, **_):
+    if axis is None:
+        ct = np.reshape(ct, (-1,))
+        axis = 0
+    cts, start = [], 0
+    for a in arrays:
+        n = np.shape(a)[axis] if axis is not None else np.size(a)
+        key = (slice(None),) * (axis % np.ndim(ct)) + (slice(start, start + n),)
+        piece = ct[key]
+        cts.append(np.reshape(piece, np.shape(a)))
+        start += n
+    return (cts,)
+
+
+def _stack_T(ct, out, arrays, axis=0, **_):
+    axis = axis % np.ndim(ct)
+    return ([ct[(slice(None),) * axis + (i,)] for i in range(len(arrays))],)
+
+
+def _transpose_T(ct, out, x, axes=None):
+    if axes is None:
+        return (np.transpose(ct),)
+    return (np.transpose(ct, np.argsort([a % np.ndim(x) for a in axes])),)
+
+
+def _cumsum_T(ct, out, x, axis=None, **_):
+    if axis is None:
+        flipped = np.flip(np.reshape(ct, (-1,)))
+        return (np.reshape(np.flip(np.cumsum(flipped)), np.shape(x)),)
+    return (np.flip(np.cumsum(np.flip(ct, axis), axis=axis), axis),)
+
+
+def _max_weights(out, x, axis, keepdims):
+    """Where x attains its max/min along axis; ties share the derivative equally."""
+    m = out if keepdims or axis is None else np.expand_dims(out, _axes(axis, np.ndim(x)))
+    hit = x == m
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def _extreme_jvp(t, out, x, axis=None, _out=None, keepdims=False, **_):
+    return np.sum(_max_weights(out, x, axis, keepdims) * t, axis=axis, keepdims=keepdims)
+
+
+def _extreme_vjp(ct, out, x, axis=None, _out=None, keepdims=False, **_):
+    return _max_weights(out, x, axis, keepdims) * _reduced_back(ct, x, axis, keepdims)
+
+
+def _prod_partials(x, axis):
+    """∂prod/∂xᵢ = product of the others, by exclusive cumulative products (exact at 0)."""
+    if axis is None:
+        flat = np.reshape(x, (-1,))
+        return np.reshape(_prod_partials(flat, 0), np.shape(x))
+    shape = list(np.shape(x))
+    shape[axis] = 1
+    ones = np.ones(shape)
+    before = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, axis)], axis=axis),
+                               axis=axis), axis)
+    n = np.shape(x)[axis]
+    lo = (slice(None),) * (axis % np.ndim(x))
+    return before[lo + (slice(0, n),)] * after[lo + (slice(1, n + 1),)]
+
+
+def _prod_jvp(t, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
+    return np.sum(_prod_partials(x, axis) * t, axis=axis, keepdims=keepdims)
+
+
+def _prod_vjp(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
+    return _prod_partials(x, axis) * _reduced_back(ct, x, axis, keepdims)
+
+
+def _matmul_T0(ct, out, a, b, **_):
+    if np.ndim(b) == 1:
+        return unbroadcast(np.multiply.outer(ct, b) if np.ndim(a) > 1 else ct * b, np.shape(a))
+    if np.ndim(a) == 1:
+        return unbroadcast(np.matmul(b, np.expand_dims(ct, -1))[..., 0], np.shape(a))
+    return unbroadcast(np.matmul(ct, np.swapaxes(b, -1, -2)), np.shape(a))
+
+
+def _matmul_T1(ct, out, a, b, **_):
+    if np.ndim(a) == 1:
+        return unbroadcast(np.multiply.outer(a, ct) if np.ndim(b) > 1 else ct * a, np.shape(b))
+    if np.ndim(b) == 1:
+        return unbroadcast(np.sum(np.matmul(np.swapaxes(a, -1, -2),
+                                            np.expand_dims(ct, -1))[..., 0],
+                                  axis=tuple(range(np.ndim(ct) - 1))), np.shape(b))
+    return unbroadcast(np.matmul(np.swapaxes(a, -1, -2), ct), np.shape(b))
+
+
+def _dot_T0(ct, out, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(ct * b, np.shape(a))
+    if np.ndim(b) <= 2:
+        return _matmul_T0(ct, out, a, b)
+    raise TypeError("np.dot with a >2-d second argument is not supported; use np.matmul")
+
+
+def _dot_T1(ct, out, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(ct * a, np.shape(b))
+    if np.ndim(b) <= 2:
+        return _matmul_T1(ct, out, a, b)
+    raise TypeError("np.dot with a >2-d second argument is not supported; use np.matmul")
+
+
+def _mean(x, axis=None, dtype=None, out=None, keepdims=False, **_):
+    total = np.sum(x, axis=axis, keepdims=keepdims)
+    count = np.size(x) // max(np.size(total), 1) if np.size(x) else 0
+    return total / count
+
+
+def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
+    dev = x - np.mean(x, axis=axis, keepdims=True)
+    sq = np.sum(dev * dev, axis=axis, keepdims=keepdims)
+    return sq / (np.size(x) // max(np.size(sq), 1) - ddof)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    if ord is None or ord == 2 and (axis is not None or np.ndim(x) == 1):
+        if axis is None and not keepdims:
+            flat = np.reshape(x, (-1,))
+            return np.sqrt(np.dot(flat, flat))
+        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    if ord == 1 and (axis is not None or np.ndim(x) == 1):
+        return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf and (axis is not None or np.ndim(x) == 1):
+        return np.max(np.abs(x), axis=axis, keepdims=keepdims)
+    raise TypeError(f"np.linalg.norm with ord={ord!r} is not supported on traced values")
+
+
+def _clip(x, a_min=None, a_max=None, out=None, **kw):
+    lo = kw.get("min", a_min)
+    hi = kw.get("max", a_max)
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if hi is not None:
+        x = np.minimum(x, hi)
+    return x
+
+
+def _round(x, decimals=0, out=None):
+    # as NumPy: rint(x·10^d)/10^d, piecewise constant (derivative 0)
+    if decimals == 0:
+        return np.rint(x)
+    scale = 10.0 ** decimals
+    return np.rint(x * scale) / scale
+
+
+def _outer(a, b, out=None):
+    return np.multiply(np.reshape(a, (-1, 1)), np.reshape(b, (1, -1)))
+
+
+def _atleast(ndim):
+    def impl(*arys):
+        outs = []
+        for a in arys:
+            shape = np.shape(a)
+            if len(shape) < ndim:
+                shape = (1,) * (ndim - len(shape)) + shape if ndim < 3 else (
+                    (1,) + shape + (1,) if len(shape) == 1 else (1,) * (3 - len(shape)) + shape)
+                a = np.reshape(a, shape)
+            outs.append(a)
+        return outs[0] if len(outs) == 1 else outs
+    return impl
+
+
+def _hstack(arrays, **kw):
+    arrays = [np.atleast_1d(a) for a in arrays]
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1)
+
+
+def _vstack(arrays, **kw):
+    return np.concatenate([np.atleast_2d(a) for a in arrays], axis=0)
+
+
+def _diff(x, n=1, axis=-1, **_):
+    for _i in range(n):
+        nd = np.ndim(x)
+        lo = [slice(None)] * nd
+        hi = [slice(None)] * nd
+        lo[axis] = slice(None, -1)
+        hi[axis] = slice(1, None)
+        x = x[tuple(hi)] - x[tuple(lo)]
+    return x
+
+
+def _shape_back(ct, out, x, *args, **kw):
+    return (np.reshape(ct, np.shape(x)),)
+
+
+def _roll_T(ct, out, x, shift, axis=None):
+    neg = tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
+    return (np.roll(ct, neg, axis=axis),)
+
+
+def _broadcast_to_T(ct, out, x, shape, **_):
+    return (unbroadcast(ct, np.shape(x)),)
+
+
+def _where_T(ct, out, cond, a, b):
+    zero = np.zeros_like(out) if np.ndim(ct) else 0.0
+    return (None, unbroadcast(np.where(cond, ct, zero), np.shape(a)),
+            unbroadcast(np.where(cond, zero, ct), np.shape(b)))
+
+
+def _flip_T(ct, out, x, axis=None):
+    return (np.flip(ct, axis),)
+
+
+def _swapaxes_T(ct, out, x, axis1, axis2):
+    return (np.swapaxes(ct, axis1, axis2),)
+
+
+def _moveaxis_T(ct, out, x, source, destination):
+    return (np.moveaxis(ct, destination, source),)
+
+
+def _unindex_T(ct, out, c, shape, key):
+    return (ct[key], None, None)
+
+
+def _copy_T(ct, out, x, *args, **kw):
+    return (ct,)
+
+
+def _triu_T(ct, out, x, k=0):
+    return (np.triu(ct, k),)
+
+
+def _tril_T(ct, out, x, k=0):
+    return (np.tril(ct, k),)
+
+
+def _trace_T(ct, out, x, offset=0, axis1=0, axis2=1, **_):
+    eye = np.eye(np.shape(x)[axis1], np.shape(x)[axis2], k=offset)
+    if np.ndim(x) != 2:
+        raise TypeError("np.trace of a >2-d traced array is not supported")
+    return (eye * ct,)
+
+
+STRUCTURAL = {
+    # linear: forward applies f to the tangent; reverse needs only the transpose
+    np.sum: ("linear", (0,), _sum_T),
+    np.reshape: ("linear", (0,), _shape_back),
+    np.ravel: ("linear", (0,), _shape_back),
+    np.squeeze: ("linear", (0,), _shape_back),
+    np.expand_dims: ("linear", (0,), _shape_back),
+    np.transpose: ("linear", (0,), _transpose_T),
+    np.swapaxes: ("linear", (0,), _swapaxes_T),
+    np.moveaxis: ("linear", (0,), _moveaxis_T),
+    np.broadcast_to: ("linear", (0,), _broadcast_to_T),
+    np.concatenate: ("linear", (0,), _concatenate_T),
+    np.stack: ("linear", (0,), _stack_T),
+    np.roll: ("linear", (0,), _roll_T),
+    np.flip: ("linear", (0,), _flip_T),
+    np.cumsum: ("linear", (0,), _cumsum_T),
+    np.copy: ("linear", (0,), _copy_T),
+    np.triu: ("linear", (0,), _triu_T),
+    np.tril: ("linear", (0,), _tril_T),
+    np.trace: ("linear", (0,), _trace_T),
+    np.where: ("linear", (1, 2), _where_T),   # only the chosen branch: NaN-safe
+    unindex: ("linear", (0,), _unindex_T),
+    # linear in each argument separately
+    np.matmul: ("multilinear", _matmul_T0, _matmul_T1),
+    np.dot: ("multilinear", _dot_T0, _dot_T1),
+    # nonlinear in x
+    np.max: ("custom", _extreme_jvp, _extreme_vjp),
+    np.min: ("custom", _extreme_jvp, _extreme_vjp),
+    np.prod: ("custom", _prod_jvp, _prod_vjp),
+    # re-expressed with the operations above
+    np.mean: ("composite", _mean),
+    np.var: ("composite", _var),
+    np.std: ("composite", lambda *a, **k: np.sqrt(_var(*a, **k))),
+    np.linalg.norm: ("composite", _norm),
+    np.clip: ("composite", _clip),
+    np.round: ("composite", _round),
+    np.around: ("composite", _round),
+    np.outer: ("composite", _outer),
+    np.hstack: ("composite", _hstack),
+    np.vstack: ("composite", _vstack),
+    np.atleast_1d: ("composite", _atleast(1)),
+    np.atleast_2d: ("composite", _atleast(2)),
+    np.diff: ("composite", _diff),
+}
+STRUCTURAL[np.amax] = STRUCTURAL[np.max]
+STRUCTURAL[np.amin] = STRUCTURAL[np.min]
+
+# Functions that only read shape or value: evaluated on primals.
+PRIMAL_ONLY_FUNCTIONS = frozenset({
+    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
+    np.isclose, np.allclose, np.array_equal, np.iscomplexobj, np.isrealobj,
+    np.result_type, np.count_nonzero, np.any, np.all,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+})
