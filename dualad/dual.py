@@ -15,6 +15,8 @@ in `dualad.rules` (structural array operations from `dualad.structural`).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .rules import ELEMENTWISE, PRIMAL_ONLY
@@ -81,34 +83,34 @@ class Dual:
 
     # -- arithmetic: every operator is a table primitive ----------------------
     def __add__(self, other):
-        return _elementwise(np.add, (self, other))
+        return _binary(np.add, self, other)
 
     def __radd__(self, other):
-        return _elementwise(np.add, (other, self))
+        return _binary(np.add, other, self)
 
     def __sub__(self, other):
-        return _elementwise(np.subtract, (self, other))
+        return _binary(np.subtract, self, other)
 
     def __rsub__(self, other):
-        return _elementwise(np.subtract, (other, self))
+        return _binary(np.subtract, other, self)
 
     def __mul__(self, other):
-        return _elementwise(np.multiply, (self, other))
+        return _binary(np.multiply, self, other)
 
     def __rmul__(self, other):
-        return _elementwise(np.multiply, (other, self))
+        return _binary(np.multiply, other, self)
 
     def __truediv__(self, other):
-        return _elementwise(np.divide, (self, other))
+        return _binary(np.divide, self, other)
 
     def __rtruediv__(self, other):
-        return _elementwise(np.divide, (other, self))
+        return _binary(np.divide, other, self)
 
     def __pow__(self, other):
-        return _elementwise(np.power, (self, other))
+        return _binary(np.power, self, other)
 
     def __rpow__(self, other):
-        return _elementwise(np.power, (other, self))
+        return _binary(np.power, other, self)
 
     def __floordiv__(self, other):
         return _elementwise(np.floor_divide, (self, other))
@@ -175,19 +177,12 @@ class Dual:
 
     # -- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None:
-            raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
-        if method == "__call__":
-            if ufunc in ELEMENTWISE:
-                return _elementwise(ufunc, inputs)
-            if ufunc in PRIMAL_ONLY:
-                return ufunc(*[_primal(x) for x in inputs], **kwargs)
-        elif method in _UFUNC_METHODS.get(ufunc, ()):
-            func = _UFUNC_METHODS[ufunc][method]
-            return func(*inputs, **kwargs)
-        raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-                        + " has no derivative rule in dualad; it is not supported on Dual "
-                        "values")
+        if method == "__call__" and not kwargs and ufunc in ELEMENTWISE:
+            if len(inputs) == 1:
+                return _unary(ufunc, self)
+            if len(inputs) == 2:
+                return _binary(ufunc, inputs[0], inputs[1])
+        return _ufunc_general(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         return _array_function(func, args, kwargs)
@@ -236,6 +231,26 @@ class Dual:
 
 
 _new = object.__new__
+
+
+def _ufunc_general(ufunc, method, inputs, kwargs):
+    """Everything but the plain call of a table ufunc: kwargs, ufunc methods, errors."""
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
+    for key in ("where", "dtype", "casting", "order", "subok", "signature"):
+        if key in kwargs:
+            raise TypeError(f"np.{ufunc.__name__}(..., {key}=) is not supported on Dual values")
+    if method == "__call__":
+        if ufunc in ELEMENTWISE:
+            return _elementwise(ufunc, inputs)
+        if ufunc in PRIMAL_ONLY:
+            return ufunc(*[_primal(x) for x in inputs])
+        if ufunc in STRUCTURAL:     # np.matmul is a (generalized) ufunc
+            return _array_function(ufunc, inputs, kwargs)
+    elif method in _UFUNC_METHODS.get(ufunc, ()):
+        return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
+    raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+                    + " has no derivative rule in dualad; it is not supported on Dual values")
 
 
 def _make(primal, tangent, tag, ndir):
@@ -321,6 +336,71 @@ def _elementwise(ufunc, args):
         if np.shape(t) != want:
             t = np.broadcast_to(t, want)
     return _make(out, t, tag, ndir)
+
+
+_SCALAR_TYPES = (float, int, np.float64)
+# On two scalars Python's operator gives the IEEE result of the ufunc at a
+# fraction of the call cost (NumPy's inf/nan semantics are kept on exceptions).
+_SCALAR_OPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+               np.divide: operator.truediv, np.true_divide: operator.truediv,
+               np.power: operator.pow}
+# ufunc: (primal on two scalars, ∂/∂a, ∂/∂b), one lookup for the binary fast path
+_SCALAR_RULES = {uf: (_SCALAR_OPS.get(uf, uf),) + row[1:]
+                 for uf, row in ELEMENTWISE.items() if len(row) == 3}
+
+
+def _unary(ufunc, a):
+    """Fast path of _elementwise for one scalar operand: v̇ = φ'(a)·ȧ."""
+    x = a.primal
+    if type(x) is not float and type(x) is not np.float64:
+        return _elementwise(ufunc, (a,))
+    out = ufunc(x)
+    t = a.tangent
+    if t is not None:
+        partial = ELEMENTWISE[ufunc][1]
+        t = None if partial is None else partial(out, x) * t
+    r = _new(Dual)
+    r.primal, r.tangent, r.tag, r.ndir = out, t, a.tag, a.ndir
+    return r
+
+
+def _binary(ufunc, a, b):
+    """Fast path of _elementwise for two operands with scalar primals:
+    v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ."""
+    if type(a) is Dual:
+        if type(b) is Dual:
+            if a.tag != b.tag or a.ndir != b.ndir:
+                return _elementwise(ufunc, (a, b))
+            y, dy = b.primal, b.tangent
+        elif type(b) in _SCALAR_TYPES:
+            y, dy = b, None
+        else:
+            return _elementwise(ufunc, (a, b))
+        x, dx, d = a.primal, a.tangent, a
+    elif type(a) in _SCALAR_TYPES:
+        x, dx, y, dy, d = a, None, b.primal, b.tangent, b
+    else:
+        return _elementwise(ufunc, (a, b))
+    if type(x) not in _SCALAR_TYPES or type(y) not in _SCALAR_TYPES:
+        return _elementwise(ufunc, (a, b))
+    op, dfdx, dfdy = _SCALAR_RULES[ufunc]
+    try:
+        out = op(x, y)
+        if type(out) is complex:
+            out = ufunc(x, y)
+    except (ZeroDivisionError, OverflowError):
+        out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
+    if dx is not None and dfdx is not None:
+        t = dfdx(out, x, y) * dx
+        if dy is not None and dfdy is not None:
+            t = t + dfdy(out, x, y) * dy
+    elif dy is not None and dfdy is not None:
+        t = dfdy(out, x, y) * dy
+    else:
+        t = None
+    r = _new(Dual)
+    r.primal, r.tangent, r.tag, r.ndir = out, t, d.tag, d.ndir
+    return r
 
 
 def _align(t, primal, out):

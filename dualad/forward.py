@@ -18,8 +18,10 @@ from .dual import Dual, _make
 
 _tags = itertools.count(1)
 
-# Directions per pass for gradient/jacobian; chosen by benchmarks/forward_chunks.py
+# Directions per pass for gradient/jacobian; chosen by measurement (benchmarks/)
 DEFAULT_CHUNK = 8
+# Up to this many scalar float arguments, gradient takes one cheap pass per argument
+SCALAR_PASSES = 4
 
 
 def new_tag() -> int:
@@ -74,14 +76,19 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
         raise ValueError(f"{len(primals)} primals but {len(tangents)} tangents")
-    tag = new_tag()
+    tag = next(_tags)
     args = []
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        p, t = check_arg(p, i), check_arg(t, i)
-        if np.shape(t) != np.shape(p):
-            raise ValueError(f"tangent {i} has shape {np.shape(t)}, primal has {np.shape(p)}")
+        if type(p) is not float or type(t) is not float:
+            p, t = check_arg(p, i), check_arg(t, i)
+            if np.shape(t) != np.shape(p):
+                raise ValueError(f"tangent {i} has shape {np.shape(t)}, primal has "
+                                 f"{np.shape(p)}")
         args.append(_make(p, t, tag, 0))
-    out, out_t = _output(f(*args), tag)
+    out = f(*args)
+    if type(out) is Dual and out.tag == tag and out.tangent is not None:
+        return _plain(out.primal), _plain(out.tangent)
+    out, out_t = _output(out, tag)
     return _tree(_plain, out), _tree(_plain, out_t)
 
 
@@ -187,11 +194,38 @@ def _split_columns(args, jac):
     return blocks
 
 
+def _scalar_gradient(f, args):
+    """∂f/∂xᵢ for scalar float args, one single-direction pass per input
+    (cheaper than k-direction array tangents for a handful of scalars)."""
+    grads = []
+    for i, x in enumerate(args):
+        tag = next(_tags)
+        call = list(args)
+        call[i] = _make(x, 1.0, tag, 0)
+        out = f(*call)
+        if type(out) is Dual and out.tag == tag:
+            g = out.tangent
+            if np.ndim(out.primal) != 0:
+                raise ValueError(f"gradient needs f to return a scalar, got shape "
+                                 f"{np.shape(out.primal)}; use jacobian")
+            grads.append(0.0 if g is None else _plain(g))
+        else:
+            _, g = _output(out, tag)
+            if np.ndim(g) != 0:
+                raise ValueError(f"gradient needs f to return a scalar, got shape "
+                                 f"{np.shape(g)}; use jacobian")
+            grads.append(_plain(g))
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
 def gradient(f: Callable, *args, chunk_size: int | None = None):
     """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
     a tuple with one entry per argument when there are several."""
     if not args:
         raise TypeError("gradient(f, *args) needs at least one argument")
+    if (chunk_size is None and len(args) <= SCALAR_PASSES
+            and all(type(a) is float for a in args)):
+        return _scalar_gradient(f, args)
     args, _, jac = _forward_columns(f, args, chunk_size, need_scalar=True)
     blocks = _split_columns(args, jac)
     return blocks[0] if len(blocks) == 1 else tuple(blocks)
