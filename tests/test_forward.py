@@ -1,0 +1,218 @@
+"""Forward mode: shapes, chunking, arrays, nesting and errors."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+import dualad
+from dualad import Dual
+from tests.helpers import central_gradient, check_grads
+
+
+def f(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+ARRAY_FUNCTIONS = {
+    "roll": lambda x: np.sum(np.log(x) + x * np.roll(x, 1) - np.sin(np.roll(x, -1))),
+    "mean_prod": lambda x: np.mean(x) * np.prod(x),
+    "max_min": lambda x: np.max(x ** 2) - np.min(np.cos(x)),
+    "norm": lambda x: np.linalg.norm(x) + np.linalg.norm(x.reshape(2, 3), axis=1).sum(),
+    "matmul": lambda x: np.sum(x.reshape(2, 3) @ x.reshape(3, 2)),
+    "dot_outer": lambda x: np.dot(x, x) + np.sum(np.outer(x, x[:2])),
+    "where_clip": lambda x: np.sum(np.where(x > 0.5, x ** 3, np.clip(x, 0.2, 0.4))),
+    "cumsum_concat": lambda x: np.sum(np.cumsum(np.concatenate([x, x[::-1] * 2])) ** 2),
+    "stack_transpose": lambda x: np.sum(np.stack([x, x ** 2]).T * np.arange(1.0, 3.0)),
+    "index": lambda x: x[0] * x[-1] + np.sum(x[1:4] ** 2) + x[np.array([0, 0, 2])].sum(),
+    "keepdims": lambda x: np.sum(x.reshape(2, 3) / np.sum(x.reshape(2, 3), axis=1,
+                                                             keepdims=True) * x.reshape(2, 3)),
+    "broadcast": lambda x: np.sum(x.reshape(2, 3) * x[:3] + x.reshape(2, 3, 1).mean(axis=0).T),
+    "transcendental": lambda x: np.sum(np.tanh(x) + np.exp(-x) * np.arctan(x) + x ** x),
+    "methods": lambda x: x.reshape(3, 2).T.sum(axis=0).prod() + x.max() * x.mean(),
+}
+X6 = np.array([0.3, 0.9, 0.45, 1.7, 0.61, 1.2])
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_FUNCTIONS))
+def test_array_functions_against_other_engines(name):
+    check_grads(ARRAY_FUNCTIONS[name], X6, fd_rtol=1e-6)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 4, 6, None])
+def test_chunk_sizes_agree(chunk):
+    g_ref = dualad.gradient(ARRAY_FUNCTIONS["roll"], X6, chunk_size=6)
+    g = dualad.gradient(ARRAY_FUNCTIONS["roll"], X6, chunk_size=chunk)
+    np.testing.assert_array_equal(g, g_ref)
+    # several arguments, scalars and arrays mixed, across chunk boundaries
+    h = lambda a, b, c: np.sum(a * b) * c + np.sin(c) * np.sum(b ** 2)
+    args = (np.array([1.0, 2.0]), np.array([[0.5, -1.0], [2.0, 0.1]]), 0.7)
+    ref = dualad.gradient(h, *args, chunk_size=7)
+    got = dualad.gradient(h, *args, chunk_size=chunk)
+    for r, g in zip(ref, got):
+        np.testing.assert_allclose(g, r, rtol=1e-15)
+    assert np.shape(got[1]) == (2, 2) and type(got[2]) is float
+
+
+def test_result_shapes():
+    x = np.ones((2, 3))
+    assert dualad.gradient(lambda x: np.sum(x * x), x).shape == (2, 3)
+    assert dualad.jacobian(lambda x: x * 2.0, x).shape == (2, 3, 2, 3)
+    assert dualad.jacobian(lambda x: np.sum(x, axis=0), x).shape == (3, 2, 3)
+    assert dualad.hessian(lambda x: np.sum(x ** 3), x).shape == (2, 3, 2, 3)
+    h = dualad.hessian(lambda a, b: np.sum(a) * b, np.ones(2), 3.0)
+    assert np.shape(h[0][0]) == (2, 2) and np.shape(h[0][1]) == (2,)
+    assert np.shape(h[1][0]) == (2,) and np.shape(h[1][1]) == ()
+    assert h[0][1].tolist() == [1.0, 1.0] and h[1][1] == 0.0
+    jx, jy = dualad.jacobian(lambda x, y: x * y, np.ones(3), 2.0)
+    assert jx.shape == (3, 3) and jy.shape == (3,)
+
+
+def test_hessian_against_sympy():
+    x1, x2 = sympy.symbols("x1 x2")
+    expr = sympy.log(x1) * x2 ** 3 + sympy.exp(x1 * x2) / (1 + x2 ** 2)
+    fn = lambda a, b: np.log(a) * b ** 3 + np.exp(a * b) / (1 + b ** 2)
+    at = {x1: 0.7, x2: -1.3}
+    h = dualad.hessian(fn, 0.7, -1.3)
+    for i, u in enumerate((x1, x2)):
+        for j, v in enumerate((x1, x2)):
+            assert h[i][j] == pytest.approx(float(sympy.diff(expr, u, v).subs(at)), rel=1e-12)
+
+
+@pytest.mark.parametrize("order", range(7))
+def test_derivative_orders_match_sympy(order):
+    x = sympy.Symbol("x")
+    expected = float(sympy.diff(sympy.exp(sympy.sin(x)), x, order).subs(x, 0.7))
+    got = dualad.derivative(lambda t: np.exp(np.sin(t)), 0.7, order=order)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_derivative_of_array_valued_function():
+    d = dualad.derivative(lambda t: np.array([1.0, 2.0, 3.0]) * np.sin(t), 0.5, order=2)
+    np.testing.assert_allclose(d, -np.sin(0.5) * np.array([1.0, 2.0, 3.0]), rtol=1e-15)
+
+
+def test_nested_gradient_inside_gradient():
+    # d/dx [x · ∂/∂y (x·y²)|_{y=x}] = d/dx [2x³] = 6x²
+    g = lambda x: x * dualad.gradient(lambda y: x * y * y, x)
+    assert dualad.gradient(g, 1.5) == pytest.approx(6 * 1.5 ** 2, rel=1e-15)
+    # jvp of a function that itself takes a jacobian
+    h = lambda v: np.sum(dualad.jacobian(lambda w: w ** 3, v))
+    _, t = dualad.jvp(h, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+    assert t == pytest.approx(6.0)
+
+
+def test_k_directions_in_one_dual():
+    x = Dual(np.array([1.0, 2.0]), np.eye(2))
+    y = np.sin(x) * x[0]
+    assert y.ndir == 2 and y.tangent.shape == (2, 2)
+    # row d is the derivative along direction d
+    expected = np.array([[np.cos(1.0) * 1.0 + np.sin(1.0), np.sin(2.0)],
+                         [0.0, np.cos(2.0) * 1.0]])
+    np.testing.assert_allclose(y.tangent, expected, rtol=1e-15)
+    s = Dual(3.0, np.array([1.0, 0.0, 2.0]))       # a scalar with three directions
+    z = s * np.array([1.0, 2.0])
+    assert z.tangent.shape == (3, 2)
+    np.testing.assert_allclose(z.tangent, [[1.0, 2.0], [0.0, 0.0], [2.0, 4.0]])
+
+
+def test_dual_arithmetic_with_numbers_on_either_side():
+    d = Dual(2.0, 1.0)
+    cases = {
+        "add": (3 + d, 5.0, 1.0), "radd": (d + 3, 5.0, 1.0),
+        "sub": (3 - d, 1.0, -1.0), "rsub": (d - 3, -1.0, 1.0),
+        "mul": (3 * d, 6.0, 3.0), "div": (1 / d, 0.5, -0.25),
+        "rdiv": (d / 4, 0.5, 0.25), "neg": (-d, -2.0, -1.0),
+        "pow": (d ** 3, 8.0, 12.0), "rpow": (2 ** d, 4.0, 4.0 * math.log(2.0)),
+        "dualpow": (d ** d, 4.0, 4.0 * (math.log(2.0) + 1.0)), "abs": (abs(-d), 2.0, 1.0),
+    }
+    for name, (r, p, t) in cases.items():
+        assert (r.primal, r.tangent) == pytest.approx((p, t), rel=1e-15), name
+    assert Dual(2, 1).primal == 2.0 and type(Dual(2, 1).primal) is float
+    assert (d < 3) and (d >= 2) and not (d > 2) and d == 2.0
+
+
+def test_division_by_zero_follows_numpy():
+    with np.errstate(divide="ignore"):
+        out, t = dualad.jvp(lambda x: 1.0 / x, (0.0,), (1.0,))
+    assert out == math.inf
+
+
+def test_control_flow_and_loops():
+    def g(x):
+        y = 0.0
+        for i in range(5):
+            if x > 1:
+                y = y + x ** i
+            else:
+                y = y - np.sin(x) * i
+        return y
+    assert dualad.derivative(g, 2.0) == pytest.approx(sum(i * 2.0 ** (i - 1) for i in range(5)))
+    assert dualad.derivative(g, 0.5) == pytest.approx(-np.cos(0.5) * 10)
+
+
+def test_hypothesis_free_central_difference_sanity():
+    np.testing.assert_allclose(central_gradient(f, (2.0, 5.0)), [5.5, 1.7163378145367738],
+                               rtol=1e-8)
+
+
+class TestBadInput:
+    def test_math_and_float_refuse_duals(self):
+        d = Dual(2.0, 1.0)
+        with pytest.raises(TypeError, match="np.sin"):
+            math.sin(d)
+        with pytest.raises(TypeError, match="primal"):
+            float(d)
+        with pytest.raises(TypeError, match="primal"):
+            dualad.gradient(lambda x: math.exp(x), 1.0)
+
+    def test_unsupported_numpy_function_is_named(self):
+        with pytest.raises(TypeError, match="fft"):
+            dualad.gradient(lambda x: np.sum(np.abs(np.fft.fft(x))), np.ones(4))
+        with pytest.raises(TypeError, match="sinc|i0|has no derivative"):
+            dualad.gradient(lambda x: np.sum(np.sinc(x)), np.ones(4))
+        with pytest.raises(TypeError, match="gcd"):
+            dualad.gradient(lambda x: np.gcd(x, 2), 4.0)
+
+    @pytest.mark.parametrize("bad", ["2.0", None, object(), [1.0, 2.0], 1 + 2j])
+    def test_bad_arguments(self, bad):
+        with pytest.raises(TypeError, match="argument 0"):
+            dualad.gradient(lambda x: x * x, bad)
+        with pytest.raises(TypeError):
+            dualad.jvp(lambda x: x * x, (bad,), (1.0,))
+
+    def test_operators_with_strings_raise_type_error(self):
+        with pytest.raises(TypeError):
+            Dual(1.0, 1.0) + "a"
+        with pytest.raises(TypeError):
+            Dual("a", 1.0)
+
+    def test_mismatched_tangents(self):
+        with pytest.raises(ValueError, match="shape"):
+            Dual(np.ones(3), np.ones(2))
+        with pytest.raises(ValueError, match="shape"):
+            dualad.jvp(lambda x: x, (np.ones(3),), (np.ones(2),))
+        with pytest.raises(ValueError, match="directions"):
+            Dual(1.0, np.ones(2)) * Dual(1.0, np.ones(3))
+
+    def test_gradient_needs_scalar_output(self):
+        with pytest.raises(ValueError, match="jacobian"):
+            dualad.gradient(lambda x: x * 2.0, np.ones(3))
+
+    def test_bad_orders_and_chunks(self):
+        with pytest.raises(ValueError, match="order"):
+            dualad.derivative(np.sin, 1.0, order=-1)
+        with pytest.raises(ValueError, match="chunk_size"):
+            dualad.gradient(np.sum, np.ones(3), chunk_size=0)
+        with pytest.raises(ValueError, match="scalar"):
+            dualad.derivative(np.sin, np.ones(2))
+
+    def test_item_assignment_and_array_conversion_refused(self):
+        d = Dual(np.ones(3), np.ones(3))
+        with pytest.raises(TypeError, match="immutable"):
+            d[0] = 1.0
+        with pytest.raises(TypeError, match="np.stack"):
+            np.array([Dual(1.0, 1.0), Dual(2.0, 0.0)])
+        with pytest.raises(TypeError, match="out="):
+            np.sin(d, out=np.zeros(3))
