@@ -1,0 +1,263 @@
+"""symbolic: exact derivatives of plain NumPy code with sympy.
+
+The function is called once on placeholders (`symbolic.placeholder.Sym`) that
+speak NumPy's protocols; the ufuncs map to sympy through the shared table
+`dualad.rules.ELEMENTWISE`.  A scalar argument `x1` becomes the symbol x1, an
+array argument `x` the symbols x_0 .. x_{n-1} (x_i_j for 2-d).  Derivatives
+come from `sympy.diff` and are evaluated through `sympy.lambdify`, compiled
+once per (function, argument shapes) unless the function's control flow read
+the argument values.
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+import sympy
+
+from .placeholder import (
+    LAMBDIFY_NAMESPACE,
+    Sym,
+    TraceState,
+    _objects,
+    _states,
+    resolve,
+    zero_kinks,
+)
+
+__all__ = ["expression", "gradient_expressions", "gradient", "jacobian", "hessian",
+           "derivative", "latex", "resolve", "Sym"]
+
+# expressions with more operations than this are returned unsimplified (simplify is slow)
+SIMPLIFY_LIMIT = 400
+
+
+def _names(f, n):
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return [f"x{i + 1}" for i in range(n)]
+    names = []
+    for p in params:
+        if p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}{i}" for i in range(n - len(names))]
+            break
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+    if len(names) < n:
+        raise TypeError(f"{getattr(f, '__name__', 'f')} takes {len(names)} positional "
+                        f"arguments but {n} were given")
+    return names[:n]
+
+
+def _required(f) -> int:
+    """How many positional parameters f needs (when no example arguments are given)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError("cannot read f's parameters; pass example arguments") from None
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               and p.default is p.empty)
+
+
+def _symbols(name, shape):
+    if shape == ():
+        return np.asarray(sympy.Symbol(name, real=True), dtype=object).reshape(())
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(shape):
+        out[idx] = sympy.Symbol(name + "_" + "_".join(map(str, idx)), real=True)
+    return out
+
+
+def _check_example(a, i):
+    if isinstance(a, (bool, np.bool_)) or not isinstance(
+            a, (int, float, np.integer, np.floating, np.ndarray)):
+        raise TypeError(f"argument {i} has type {type(a).__name__}; symbolic takes floats, "
+                        "ints and NumPy float arrays")
+    a = np.asarray(a, dtype=float) if np.asarray(a).dtype.kind in "biuf" else None
+    if a is None:
+        raise TypeError(f"argument {i} is not a numeric array")
+    return a
+
+
+class _Traced:
+    """f run on placeholders: its input symbols and output expressions."""
+
+    def __init__(self, f, args):
+        if not callable(f):
+            raise TypeError(f"expected a function, got {type(f).__name__}")
+        values = [_check_example(a, i) for i, a in enumerate(args)]
+        n = len(values) if values else _required(f)
+        names = _names(f, n)
+        shapes = [v.shape for v in values] if values else [()] * n
+        self.shapes = tuple(shapes)
+        self.symbols = [_symbols(nm, sh) for nm, sh in zip(names, shapes)]
+        inputs = [Sym(s, v if values else None)
+                  for s, v in zip(self.symbols, values or [None] * n)]
+        state = TraceState()
+        _states.append(state)
+        try:
+            out = f(*inputs)
+        finally:
+            _states.pop()
+        self.value_dependent = state.value_dependent
+        if isinstance(out, Sym):
+            self.out = out.expr
+        elif isinstance(out, (int, float, np.integer, np.floating, np.ndarray)):
+            self.out = _objects(out)
+        else:
+            raise TypeError(f"f returned {type(out).__name__}; expected a number or an array")
+        self.flat = [s for a in self.symbols for s in a.ravel()]
+        self._cache = {}
+
+    def compiled(self, key, build):
+        """The lambdified function for `key`, built once by build() -> flat expressions."""
+        if key not in self._cache:
+            exprs = [zero_kinks(e) for e in build()]
+            fn = sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"])
+            self._cache[key] = fn
+        return self._cache[key]
+
+    def evaluate(self, key, build, args):
+        flat = [np.float64(v) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vals = self.compiled(key, build)(*flat)
+        return np.array([np.broadcast_to(v, ()) for v in vals], dtype=float)
+
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _trace(f, args) -> _Traced:
+    """f traced at args' shapes; cached per (f, shapes) unless f read the values."""
+    shapes = tuple(np.shape(a) for a in args)
+    try:
+        per_f = _cache.setdefault(f, {})
+    except TypeError:
+        per_f = None
+    if per_f is not None and shapes in per_f:
+        return per_f[shapes]
+    t = _Traced(f, args)
+    if per_f is not None and not t.value_dependent:
+        per_f[shapes] = t
+    return t
+
+
+def _single(out):
+    return out[()] if out.ndim == 0 else sympy.ImmutableDenseNDimArray(out.tolist())
+
+
+def expression(f: Callable, *example_args):
+    """expression(f, *example_args) -> sympy expression of f (an N-dim Array for array output).
+
+    Without example arguments every parameter is a scalar symbol."""
+    return _single(_Traced(f, example_args).out)
+
+
+def _scalar_out(t):
+    if t.out.ndim != 0:
+        raise ValueError(f"gradient needs f to return a scalar, got shape {t.out.shape}; "
+                         "use jacobian")
+    return t.out[()]
+
+
+def _simplify(e):
+    return sympy.simplify(e) if sympy.count_ops(e) <= SIMPLIFY_LIMIT else e
+
+
+def gradient_expressions(f: Callable, *example_args) -> tuple:
+    """gradient_expressions(f, *example_args) -> tuple of simplified sympy expressions
+    ∂f/∂s, one per scalar input s (array inputs flattened in order)."""
+    t = _Traced(f, example_args)
+    out = _scalar_out(t)
+    return tuple(_simplify(zero_kinks(sympy.diff(out, s))) for s in t.flat)
+
+
+def _split(flat_matrix, lead, shapes):
+    """Per-argument blocks of shape lead + shape from columns of a flat matrix."""
+    blocks, offset = [], 0
+    for sh in shapes:
+        size = int(np.prod(sh, dtype=int))
+        b = flat_matrix[..., offset:offset + size].reshape(lead + sh)
+        blocks.append(_plain(b))
+        offset += size
+    return blocks[0] if len(blocks) == 1 else tuple(blocks)
+
+
+def _need_args(args, what):
+    if not args:
+        raise TypeError(f"{what}(f, *args) needs at least one argument")
+
+
+def jacobian(f: Callable, *args):
+    """jacobian(f, *args) -> array of shape out.shape + arg.shape; a tuple for several args."""
+    _need_args(args, "jacobian")
+    t = _trace(f, args)
+    n = len(t.flat)
+    outs = list(t.out.ravel())
+    vals = t.evaluate("jacobian", lambda: [sympy.diff(o, s) for o in outs for s in t.flat],
+                      args)
+    return _split(vals.reshape(len(outs), n).reshape(t.out.shape + (n,)), t.out.shape,
+                  t.shapes)
+
+
+def gradient(f: Callable, *args):
+    """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
+    a tuple with one entry per argument when there are several."""
+    _need_args(args, "gradient")
+    t = _trace(f, args)
+    out = _scalar_out(t)
+    vals = t.evaluate("gradient", lambda: [sympy.diff(out, s) for s in t.flat], args)
+    return _split(vals, (), t.shapes)
+
+
+def hessian(f: Callable, *args):
+    """hessian(f, *args) -> shape arg.shape + arg.shape; for several args the nested
+    tuple H[i][j] of shape argᵢ.shape + argⱼ.shape."""
+    _need_args(args, "hessian")
+    t = _trace(f, args)
+    out = _scalar_out(t)
+    n = len(t.flat)
+
+    def build():
+        firsts = [sympy.diff(out, s) for s in t.flat]
+        return [sympy.diff(d, s) for d in firsts for s in t.flat]
+
+    h = t.evaluate("hessian", build, args).reshape(n, n)
+    if len(args) == 1:
+        return _split(h.reshape(t.shapes[0] + (n,)), t.shapes[0], t.shapes)
+    sizes = [int(np.prod(sh, dtype=int)) for sh in t.shapes]
+    offs = np.cumsum([0] + sizes)
+    return tuple(tuple(_plain(h[offs[i]:offs[i + 1], offs[j]:offs[j + 1]].reshape(
+        t.shapes[i] + t.shapes[j])) for j in range(len(args))) for i in range(len(args)))
+
+
+def _plain(a):
+    return float(a) if a.ndim == 0 else a
+
+
+def derivative(f: Callable, x, order: int = 1):
+    """derivative(f, x, order=1) -> dᵏf/dxᵏ at scalar x, shaped like f(x)."""
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
+        raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    if np.ndim(x) != 0:
+        raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)}")
+    t = _trace(f, (x,))
+    outs = list(t.out.ravel())
+    s = t.flat[0]
+    vals = t.evaluate(("derivative", int(order)),
+                      lambda: [sympy.diff(o, s, int(order)) if order else o for o in outs],
+                      (x,))
+    r = vals.reshape(t.out.shape)
+    return float(r) if r.ndim == 0 else r
+
+
+def latex(f_or_expr, *example_args) -> str:
+    """latex(expr) or latex(f, *example_args) -> LaTeX text of a sympy expression
+    (or of f's expression)."""
+    if callable(f_or_expr) and not isinstance(f_or_expr, sympy.Basic):
+        f_or_expr = expression(f_or_expr, *example_args)
+    return sympy.latex(f_or_expr)

@@ -1,0 +1,416 @@
+"""Sym: a symbolic placeholder that plain NumPy code runs on.
+
+A Sym holds an object array of sympy expressions (0-d for a scalar) and, when
+example arguments were given, the float values at that point.  NumPy hands
+every ufunc to `__array_ufunc__`, which maps it to sympy through the shared
+table `dualad.rules.ELEMENTWISE` (its sympy names resolved by `resolve`), and
+every array function to `__array_function__`, which applies the structural
+ones to the object arrays.  Comparisons and `if` read the example values (as
+a tracer would) and mark the trace as value-dependent.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import sympy
+
+from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+
+
+class rint(sympy.Function):
+    """rint(x): round half to even; derivative 0 wherever it exists."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class trunc(sympy.Function):
+    """trunc(x): round towards zero; derivative 0 wherever it exists."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+# sympy names of the table that are neither in `operator` nor in sympy
+COMPOSITES = {
+    "log1p": lambda x: sympy.log(1 + x),
+    "expm1": lambda x: sympy.exp(x) - 1,
+    "exp2": lambda x: 2 ** x,
+    "log2": lambda x: sympy.log(x) / sympy.log(2),
+    "log10": lambda x: sympy.log(x) / sympy.log(10),
+    "square": lambda x: x ** 2,
+    "reciprocal": lambda x: 1 / x,
+    "cbrt": lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),  # real root
+    "logaddexp": lambda x, y: sympy.log(sympy.exp(x) + sympy.exp(y)),
+    "logaddexp2": lambda x, y: sympy.log(2 ** x + 2 ** y) / sympy.log(2),
+    "hypot": lambda x, y: sympy.sqrt(x ** 2 + y ** 2),
+    "rad": lambda x: x * sympy.pi / 180,
+    "deg": lambda x: x * 180 / sympy.pi,
+    "rint": rint,
+    "trunc": trunc,
+    "floordiv": lambda x, y: sympy.floor(x / y),
+    "mod": lambda x, y: x - y * sympy.floor(x / y),
+    "fmod": lambda x, y: x - y * trunc(x / y),
+    "pos": lambda x: x,
+    "neg": lambda x: -x,
+}
+
+# functions of our own that lambdify must find by name
+LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc}
+
+# piecewise-constant functions: derivative 0 wherever it exists
+STEP_FUNCTIONS = (sympy.floor, sympy.ceiling, sympy.sign, rint, trunc)
+
+
+def resolve(name: str):
+    """The sympy callable for a table name: a composite, an `operator` or a sympy attribute."""
+    if name in COMPOSITES:
+        return COMPOSITES[name]
+    fn = getattr(operator, name, None) or getattr(sympy, name, None)
+    if fn is None:
+        raise TypeError(f"sympy name {name!r} of dualad.rules.ELEMENTWISE resolves to nothing")
+    return fn
+
+
+def zero_kinks(expr):
+    """expr with DiracDelta and derivatives of step functions set to 0 (API.md conventions)."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, STEP_FUNCTIONS),
+        lambda e: sympy.S.Zero)
+    if expr.has(sympy.Subs):
+        expr = expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
+    return expr
+
+
+class TraceState:
+    """Per-trace flag: did the code read example values (comparisons, if)?"""
+
+    def __init__(self):
+        self.value_dependent = False
+
+
+_states: list[TraceState] = []
+
+
+def _read_values(what: str, values):
+    if any(v is None for v in values):
+        raise TypeError(f"{what} on a symbolic value needs the values of the arguments; "
+                        "pass example arguments, e.g. symbolic.expression(f, 2.0, 5.0)")
+    if _states:
+        _states[-1].value_dependent = True
+
+
+def to_sympy(c):
+    """A plain number as an exact sympy number where it is integral."""
+    if isinstance(c, (bool, np.bool_)):
+        return sympy.Integer(int(c))
+    if isinstance(c, (int, np.integer)):
+        return sympy.Integer(int(c))
+    if isinstance(c, (float, np.floating)):
+        c = float(c)
+        return sympy.Integer(int(c)) if c.is_integer() and abs(c) < 2 ** 53 else sympy.Float(c)
+    if isinstance(c, sympy.Basic):
+        return c
+    raise TypeError(f"symbolic cannot use a value of type {type(c).__name__}")
+
+
+def _zero_d(e):
+    a = np.empty((), dtype=object)
+    a[()] = e
+    return a
+
+
+def _objects(a):
+    """An object array of sympy numbers from a number or numeric array."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"symbolic cannot use an array of dtype {a.dtype}")
+    out = np.empty(a.shape, dtype=object)
+    for idx in np.ndindex(a.shape):
+        out[idx] = to_sympy(a[idx].item())
+    return out
+
+
+def parts(x):
+    """(object array of expressions, float values or None) of a Sym or a constant."""
+    if isinstance(x, Sym):
+        return x.expr, x.value
+    if isinstance(x, (list, tuple)):
+        ps = [parts(y) for y in x]
+        values = [v for _, v in ps]
+        return type(x)(e for e, _ in ps), None if any(v is None for v in values) \
+            else type(x)(values)
+    if isinstance(x, (bool, int, float, np.generic, np.ndarray)):
+        return _objects(x), np.asarray(x, dtype=float)
+    raise TypeError(f"symbolic cannot use a value of type {type(x).__name__}")
+
+
+def wrap(expr, value):
+    """A Sym from an expression result (array or single expression) and its value."""
+    if not isinstance(expr, np.ndarray):
+        expr = _zero_d(expr if isinstance(expr, sympy.Basic) else to_sympy(expr))
+    elif expr.dtype != object:
+        expr = _objects(expr)
+    else:
+        for idx in np.ndindex(expr.shape):
+            if not isinstance(expr[idx], sympy.Basic):
+                expr[idx] = to_sympy(expr[idx])
+    if value is not None:
+        value = np.asarray(value, dtype=float)
+    return Sym(expr, value)
+
+
+def _has_sym(a) -> bool:
+    if isinstance(a, Sym):
+        return True
+    return isinstance(a, (list, tuple)) and any(_has_sym(b) for b in a)
+
+
+def _apply(fn, exprs):
+    """fn applied element by element to broadcast object arrays."""
+    arrays = np.broadcast_arrays(*exprs)
+    out = np.empty(arrays[0].shape, dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(*(a[idx] for a in arrays))
+    return out
+
+
+def _extreme(fn, x, axis, keepdims):
+    """Max/Min of object array x over axis (None: all), as np.max does."""
+    nd = x.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(
+        a % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    rest = [i for i in range(nd) if i not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    rest_shape = tuple(x.shape[i] for i in rest)
+    moved = moved.reshape(rest_shape + (-1,))
+    out = np.empty(rest_shape, dtype=object)
+    for idx in np.ndindex(rest_shape):
+        out[idx] = fn(*moved[idx])
+    if keepdims:
+        out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
+    return out
+
+
+_EXTREMES = {np.max: sympy.Max, np.amax: sympy.Max, np.min: sympy.Min, np.amin: sympy.Min}
+_SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
+
+
+class Sym:
+    """Sym(expr, value): object array of sympy expressions with optional float values."""
+
+    __slots__ = ("expr", "value")
+    __array_priority__ = 200
+    __hash__ = None
+
+    def __init__(self, expr, value=None):
+        self.expr = expr
+        self.value = value
+
+    def __repr__(self) -> str:
+        e = self.expr[()] if self.expr.ndim == 0 else self.expr
+        return f"Sym({e!r})"
+
+    def __float__(self):
+        raise TypeError("float() of a symbolic value would lose the expression; "
+                        "use np.* functions instead of math.* and float()")
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a symbolic value cannot become a plain NumPy array; "
+                        "build arrays with np.stack / np.concatenate")
+
+    def __bool__(self) -> bool:
+        _read_values("if / bool()", [self.value])
+        return bool(self.value)
+
+    def __len__(self) -> int:
+        return len(self.expr)
+
+    def __iter__(self):
+        for i in range(len(self.expr)):
+            yield self[i]
+
+    shape = property(lambda self: self.expr.shape)
+    ndim = property(lambda self: self.expr.ndim)
+    size = property(lambda self: self.expr.size)
+    T = property(lambda self: np.transpose(self))
+
+    def __getitem__(self, key):
+        if isinstance(key, Sym):
+            raise TypeError("indexing with a symbolic value is not supported")
+        return wrap(self.expr[key], None if self.value is None else self.value[key])
+
+    def __setitem__(self, key, value):
+        raise TypeError("symbolic values are immutable; build arrays with np.where, "
+                        "np.concatenate or np.stack")
+
+    # -- NumPy protocols -----------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs:
+            raise TypeError(f"np.{ufunc.__name__}.{method} with {sorted(kwargs)} is not "
+                            "supported on symbolic values")
+        ps = [parts(x) for x in inputs]
+        values = [v for _, v in ps]
+        if ufunc in ELEMENTWISE:
+            fn = resolve(ELEMENTWISE[ufunc][0])
+            value = None
+            if all(v is not None for v in values):
+                with np.errstate(all="ignore"):
+                    value = ufunc(*values)
+            return wrap(_apply(fn, [e for e, _ in ps]), value)
+        if ufunc in PRIMAL_ONLY:
+            _read_values(f"np.{ufunc.__name__}", values)
+            return ufunc(*values)
+        if ufunc in STRUCTURAL:   # np.matmul: works on object arrays
+            value = None if any(v is None for v in values) else ufunc(*values)
+            return wrap(ufunc(*[e for e, _ in ps]), value)
+        raise TypeError(f"symbolic does not support np.{ufunc.__name__}")
+
+    def __array_function__(self, func, types, args, kwargs):
+        name = getattr(func, "__name__", str(func))
+        if func in _EXTREMES:
+            x, *rest = args
+            axis = kwargs.get("axis", rest[0] if rest else None)
+            keepdims = kwargs.get("keepdims", False)
+            e, v = parts(x)
+            value = None if v is None else func(v, axis=axis, keepdims=keepdims)
+            return wrap(_extreme(_EXTREMES[func], e, axis, keepdims), value)
+        kind = STRUCTURAL.get(func, (None,))[0]
+        if kind == "composite":
+            return STRUCTURAL[func][1](*args, **kwargs)
+        if func in _SHAPE_ONLY:
+            return func(*[parts(a)[0] for a in args], **kwargs)
+        ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
+        if func in PRIMAL_ONLY_FUNCTIONS:
+            _read_values(f"np.{name}", [v for _, v in ps])
+            return func(*[v for _, v in ps], **kwargs)
+        if kind is None:
+            raise TypeError(f"symbolic does not support np.{name}")
+        expr = func(*[e for e, _ in ps], **kwargs)
+        values = [v for _, v in ps]
+        value = None if any(v is None for v in values) else func(*values, **kwargs)
+        return wrap(expr, value)
+
+    # -- operators -----------------------------------------------------------
+    def __add__(self, o):
+        return np.add(self, o)
+
+    def __radd__(self, o):
+        return np.add(o, self)
+
+    def __sub__(self, o):
+        return np.subtract(self, o)
+
+    def __rsub__(self, o):
+        return np.subtract(o, self)
+
+    def __mul__(self, o):
+        return np.multiply(self, o)
+
+    def __rmul__(self, o):
+        return np.multiply(o, self)
+
+    def __truediv__(self, o):
+        return np.divide(self, o)
+
+    def __rtruediv__(self, o):
+        return np.divide(o, self)
+
+    def __pow__(self, o):
+        return np.power(self, o)
+
+    def __rpow__(self, o):
+        return np.power(o, self)
+
+    def __floordiv__(self, o):
+        return np.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return np.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return np.remainder(self, o)
+
+    def __rmod__(self, o):
+        return np.remainder(o, self)
+
+    def __matmul__(self, o):
+        return np.matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return np.matmul(o, self)
+
+    def __neg__(self):
+        return np.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return np.absolute(self)
+
+    def __lt__(self, o):
+        return np.less(self, o)
+
+    def __le__(self, o):
+        return np.less_equal(self, o)
+
+    def __gt__(self, o):
+        return np.greater(self, o)
+
+    def __ge__(self, o):
+        return np.greater_equal(self, o)
+
+    def __eq__(self, o):
+        return np.equal(self, o)
+
+    def __ne__(self, o):
+        return np.not_equal(self, o)
+
+    # -- methods that mirror ndarray -----------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return np.clip(self, a_min, a_max)
+
+    def reshape(self, *shape):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def ravel(self):
+        return np.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis)
+
+    def copy(self):
+        return self
