@@ -222,6 +222,19 @@ def _clip(x, a_min=None, a_max=None, out=None, **kw):
     return x
 
 
+def _cumprod(x, axis=None, dtype=None, out=None):
+    # running products, multiplied in NumPy's order (so primals match)
+    if axis is None:
+        x, axis = np.reshape(x, (-1,)), 0
+    xs = np.moveaxis(x, axis, 0)
+    acc = xs[0]
+    running = [acc]
+    for i in range(1, np.shape(xs)[0]):
+        acc = acc * xs[i]
+        running.append(acc)
+    return np.moveaxis(np.stack(running), 0, axis)
+
+
 def _round(x, decimals=0, out=None):
     # as NumPy: rint(x·10^d)/10^d, piecewise constant (derivative 0)
     if decimals == 0:
@@ -357,6 +370,7 @@ STRUCTURAL = {
     np.std: ("composite", lambda *a, **k: np.sqrt(_var(*a, **k))),
     np.linalg.norm: ("composite", _norm),
     np.clip: ("composite", _clip),
+    np.cumprod: ("composite", _cumprod),
     np.round: ("composite", _round),
     np.around: ("composite", _round),
     np.outer: ("composite", _outer),

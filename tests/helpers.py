@@ -65,6 +65,11 @@ def check_grads(f, *args, rtol=1e-12, fd_rtol=1e-5, order=1, engines=None, rng=N
         _check_transpose(f, args, rng or np.random.default_rng(0), rtol)
     if order >= 2:
         h_fwd = np.asarray(_flat_hessian(dualad.hessian(f, *args), args))
+        grad_flat = lambda *xs: float(np.sum(_flat(dualad.gradient(f, *xs), xs) * probe))
+        probe = (rng or np.random.default_rng(1)).standard_normal(flat.size)
+        np.testing.assert_allclose(h_fwd @ probe, central_gradient(grad_flat, args),
+                                   rtol=fd_rtol, atol=fd_rtol * max(1.0, np.max(np.abs(h_fwd))),
+                                   err_msg="forward Hessian vs differences of the gradient")
         for name in sorted({"reverse", "symbolic"} & engines):
             h = importlib.import_module(name).hessian(f, *args)
             np.testing.assert_allclose(_flat_hessian(h, args), h_fwd, rtol=1e-10,
