@@ -1,0 +1,97 @@
+"""dualad's engines as benchmark contestants.
+
+Each engine is prepare(case) -> a zero-argument callable computing the case's
+derivative (its result goes through `flat` for verification), or raises Skip
+with a one-line reason (engine not importable, feature missing, too costly).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+import numpy as np
+
+import dualad
+
+from .workloads import Case
+
+
+class Skip(Exception):
+    """This engine does not run on this case; the message says why."""
+
+
+class NotApplicable(Skip):
+    """This engine is not meant for this workload (no table row at all)."""
+
+
+def _forward_jvp(case: Case):
+    f, args, tangents = case.f, case.args, case.tangents
+    return lambda: dualad.jvp(f, args, tangents)[1]
+
+
+def _forward(case: Case):
+    f, args = case.f, case.args
+    n = sum(int(np.size(a)) for a in args)
+    passes = -(-n // dualad.forward.DEFAULT_CHUNK)
+    if passes > 20_000:
+        raise Skip(f"{n:,} inputs = {passes:,} forward passes; use forward-jvp or reverse")
+    if case.kind == "gradient":
+        return lambda: dualad.gradient(f, *args)
+    return lambda: dualad.jacobian(f, *args)
+
+
+def reverse_module():
+    """The `reverse` package if its functional API has landed, else None."""
+    try:
+        rev = importlib.import_module("reverse")
+    except ImportError:
+        return None
+    return rev if hasattr(rev, "gradient") else None
+
+
+def _reverse(case: Case):
+    rev = reverse_module()
+    if rev is None:
+        raise Skip("reverse.gradient not available yet")
+    f, args = case.f, case.args
+    if case.kind == "gradient":
+        return lambda: rev.gradient(f, *args)
+    if not hasattr(rev, "jacobian"):
+        raise Skip("reverse.jacobian not available yet")
+    return lambda: rev.jacobian(f, *args)
+
+
+def _compiled(case: Case):
+    if not hasattr(dualad, "compile"):
+        raise Skip("dualad.compile not available yet")
+    if case.kind != "gradient":
+        raise Skip("compiled engine times gradients only")
+    t0 = time.perf_counter()
+    g = dualad.compile(case.f, *case.args)
+    case.extra["compile_seconds"] = time.perf_counter() - t0
+    args = case.args
+    return lambda: g.gradient(*args)
+
+
+def _backprop(case: Case):
+    if case.workload == "W4":
+        grad, args = case.extra["backprop"], case.args
+        return lambda: grad(*args)
+    if case.workload == "W3":
+        x = case.args[0]
+
+        def grad():
+            return 1 / x + np.roll(x, -1) + np.roll(x, 1) - np.cos(x)
+        return grad
+    raise NotApplicable("hand-written gradient only for W3 and W4")
+
+
+# name -> (prepare, what it computes); order = table order
+ENGINES = {
+    "forward-jvp": (_forward_jvp, "dualad.jvp, one direction"),
+    "forward": (_forward, "dualad.gradient / jacobian, chunked"),
+    "reverse": (_reverse, "reverse.gradient / jacobian"),
+    "compiled": (_compiled, "dualad.compile(f).gradient (compile time separate)"),
+    "numpy-backprop": (_backprop, "hand-written NumPy gradient"),
+}

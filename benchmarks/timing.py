@@ -1,0 +1,93 @@
+"""Timing that can be trusted on a noisy machine: warm-up, repeats, medians.
+
+measure(fn) -> Timing(median seconds per call, repeats, calls per repeat).
+Each repeat runs fn `number` times so a repeat lasts at least `min_repeat`
+seconds; the median over repeats is reported (robust to a stray slow repeat).
+The garbage collector stays on, as in real use.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Timing:
+    seconds: float          # median per call
+    repeats: int
+    number: int             # calls per repeat
+    spread: float           # (max - min) / median over repeats
+
+
+@dataclass
+class Budget:
+    min_repeat: float       # seconds one repeat should last at least
+    repeats: int            # repeats wanted
+    total: float            # soft limit on the seconds spent on one measurement
+    cap: float              # a single call slower than this stops the sweep for that engine
+
+
+FULL = Budget(min_repeat=0.05, repeats=7, total=2.0, cap=6.0)
+QUICK = Budget(min_repeat=0.02, repeats=5, total=0.4, cap=1.5)
+TINY = Budget(min_repeat=0.002, repeats=3, total=0.02, cap=0.5)
+
+clock = time.perf_counter
+
+
+def once(fn) -> tuple[object, float]:
+    """(fn(), seconds) for one call: the warm-up call whose result gets verified."""
+    t0 = clock()
+    result = fn()
+    return result, clock() - t0
+
+
+def measure(fn, first: float, budget: Budget) -> Timing:
+    """Median seconds per call of fn, given the duration of a warm-up call `first`."""
+    number = max(1, int(budget.min_repeat / max(first, 1e-7)))
+    per_repeat = first * number
+    repeats = max(1, min(budget.repeats, int(budget.total / max(per_repeat, 1e-9))))
+    if repeats < 3 and first < budget.cap / 3:
+        repeats = 3
+    times = []
+    for _ in range(repeats):
+        t0 = clock()
+        for _ in range(number):
+            fn()
+        times.append((clock() - t0) / number)
+    med = statistics.median(times)
+    return Timing(med, repeats, number, (max(times) - min(times)) / med if med else 0.0)
+
+
+def _blas() -> str:
+    """BLAS library and thread count: threadpoolctl if installed, else numpy's config."""
+    try:
+        from threadpoolctl import threadpool_info
+        pools = [f"{p.get('internal_api')} {p.get('version')} threads={p.get('num_threads')}"
+                 for p in threadpool_info() if p.get("user_api") == "blas"]
+        if pools:
+            return "; ".join(pools)
+    except ImportError:
+        pass
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        return f"{blas.get('name', '?')} {blas.get('version', '')} (threads: see env)".strip()
+    except Exception:  # older numpy without mode="dicts"
+        return "unknown (numpy.show_config() for details)"
+
+
+def machine_line() -> str:
+    """One line naming the machine, Python, NumPy, BLAS and thread settings."""
+    env = " ".join(f"{k}={os.environ[k]}" for k in
+                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                   if k in os.environ) or "no *_NUM_THREADS set"
+    return (f"{platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} | "
+            f"Python {sys.version.split()[0]} | NumPy {np.__version__} | BLAS {_blas()} | "
+            f"{env}").replace("  ", " ")
