@@ -4,9 +4,11 @@ Forward mode with dual numbers lives here (`Dual`, `jvp`, `gradient`, ...);
 reverse mode in the `reverse` package, symbolic derivatives in `symbolic`.
 """
 
+from . import numeric
+from .check import check
 from .dual import Dual
 from .forward import derivative, directional_derivative, gradient, hessian, jacobian, jvp
 
 __all__ = ["Dual", "jvp", "directional_derivative", "derivative", "gradient", "jacobian",
-           "hessian"]
+           "hessian", "numeric", "check"]
 __version__ = "0.1.0"

@@ -1,0 +1,204 @@
+"""dualad.check: the same gradient from all four engines, side by side.
+
+forward (dual numbers) and reverse (the tape) read the same rule table;
+symbolic differentiates the sympy counterparts with `sympy.diff`, so a wrong
+rule shows up as a disagreement; numeric uses no rules at all (Richardson
+extrapolation, with its own error estimate).  For array arguments a random
+direction also checks ⟨u, J v⟩ (forward jvp) = ⟨Jᵀu, v⟩ (reverse vjp).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import numpy as np
+
+from . import forward, numeric
+
+ENGINES = ("forward", "reverse", "symbolic", "numeric")
+EPS = np.finfo(np.float64).eps
+
+
+def _flat(g):
+    if g is None:
+        return None
+    parts = g if isinstance(g, tuple) else (g,)
+    return np.concatenate([np.ravel(np.asarray(p, dtype=float)) for p in parts])
+
+
+def relative_difference(a, b) -> float:
+    """max|a − b| / max|b| over all entries (0 when both are zero; inf when b is 0 alone)."""
+    a, b = _flat(a), _flat(b)
+    diff = np.max(np.abs(a - b), initial=0.0)
+    if np.isnan(diff):
+        return float("nan") if not np.array_equal(a, b, equal_nan=True) else 0.0
+    scale = np.max(np.abs(b), initial=0.0)
+    if diff == 0:
+        return 0.0
+    return float(diff / scale) if scale > 0 else float("inf")
+
+
+class CheckReport:
+    """The result of dualad.check: gradients per engine, their disagreement, ok."""
+
+    def __init__(self, name, names, args, value, gradients, errors, numeric_error,
+                 directional, rtol):
+        self.name, self.names, self.args, self.value = name, names, args, value
+        self.gradients = gradients
+        self.errors = errors                  # engine -> message, for engines that failed
+        self.numeric_error = numeric_error    # estimate, shaped like the gradient
+        self.directional = directional        # {"forward ⟨u, J v⟩": .., ...} or None
+        self.rtol = rtol
+        sym = gradients.get("symbolic")
+        ad = [gradients.get(e) for e in ("forward", "reverse")]
+        if sym is None or any(g is None for g in ad):
+            self.max_disagreement = float("inf")
+        else:
+            self.max_disagreement = max(relative_difference(g, sym) for g in ad)
+        self.numeric_ok = sym is not None and gradients.get("numeric") is not None and \
+            self._numeric_within_bound()
+        self.directional_ok = directional is None or self._directional_agrees()
+        self.ok = bool(self.max_disagreement <= rtol and self.numeric_ok and
+                       self.directional_ok and not errors)
+
+    def _numeric_within_bound(self) -> bool:
+        n, s = _flat(self.gradients["numeric"]), _flat(self.gradients["symbolic"])
+        bound = 10.0 * _flat(self.numeric_error) + 64 * EPS * np.max(np.abs(s), initial=0.0)
+        return bool(np.all(np.abs(n - s) <= bound))
+
+    def _directional_agrees(self) -> bool:
+        vals = [v for k, v in self.directional.items() if not k.startswith("numeric")]
+        scale = max(abs(v) for v in vals)
+        return all(abs(v - vals[0]) <= self.rtol * max(scale, 1e-300) for v in vals)
+
+    # -- display ---------------------------------------------------------------
+    def _rows(self):
+        """(engine, [formatted gradient per argument], note) for each engine."""
+        sym = self.gradients.get("symbolic")
+        rows = []
+        for e in ENGINES:
+            g = self.gradients.get(e)
+            if g is None:
+                rows.append((e, ["—"] * len(self.names), "failed: " + self.errors.get(e, "")))
+                continue
+            parts = g if isinstance(g, tuple) else (g,)
+            cells = [_fmt(p) for p in parts]
+            if e == "symbolic":
+                note = "reference"
+            elif sym is None:
+                note = ""
+            else:
+                note = f"{relative_difference(g, sym):.1e}"
+                if e == "numeric":
+                    note += f" (error bound {np.max(_flat(self.numeric_error)):.1e})"
+            rows.append((e, cells, note))
+        return rows
+
+    def __str__(self) -> str:
+        args = ", ".join(_fmt(a) for a in self.args)
+        lines = [f"check of {self.name} at ({args}): value {_fmt(self.value)}"]
+        header = ["engine"] + [f"∂f/∂{n}" for n in self.names] + ["rel. diff vs symbolic"]
+        rows = [[e] + cells + [note] for e, cells, note in self._rows()]
+        widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+        for r in [header] + rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if self.directional is not None:
+            lines.append("random direction: " + ", ".join(
+                f"{k} = {v:.16g}" for k, v in self.directional.items()))
+        verdict = "OK" if self.ok else "DISAGREE"
+        lines.append(f"max disagreement (forward, reverse vs symbolic): "
+                     f"{self.max_disagreement:.1e} (tolerance {self.rtol:.0e}), numeric "
+                     f"{'within' if self.numeric_ok else 'OUTSIDE'} its error bound: {verdict}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<CheckReport {self.name}: ok={self.ok}, " \
+               f"max_disagreement={self.max_disagreement:.1e}>"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = "".join(f"<th>∂f/∂{esc(n)}</th>" for n in self.names)
+        body = "".join(
+            "<tr><td>" + esc(e) + "</td>" + "".join(f"<td><code>{esc(c)}</code></td>"
+                                                     for c in cells)
+            + f"<td>{esc(note)}</td></tr>" for e, cells, note in self._rows())
+        verdict = "OK" if self.ok else "DISAGREE"
+        return (f"<p>check of <code>{esc(self.name)}</code>: value "
+                f"<code>{esc(_fmt(self.value))}</code></p><table><tr><th>engine</th>{head}"
+                f"<th>rel. diff vs symbolic</th></tr>{body}</table><p>max disagreement "
+                f"{self.max_disagreement:.1e}: <b>{verdict}</b></p>")
+
+
+def _fmt(x) -> str:
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        return f"{float(x):.16g}"
+    return np.array2string(x, precision=6, threshold=8, separator=", ")
+
+
+def _try(errors, engine, fn):
+    try:
+        return fn()
+    except Exception as exc:            # an engine failing is part of the report
+        errors[engine] = f"{type(exc).__name__}: {exc}"
+        return None
+
+
+def _reverse():
+    import reverse
+    if not hasattr(reverse, "gradient"):
+        raise ImportError("the reverse engine provides no gradient yet")
+    return reverse
+
+
+def _directional(f, args, errors, seed):
+    """⟨u, J v⟩ by forward jvp, ⟨Jᵀu, v⟩ by reverse vjp, and numerically, for random u, v."""
+    rng = np.random.default_rng(seed)
+    vs = tuple(rng.standard_normal(np.shape(a)) if np.ndim(a) else float(rng.standard_normal())
+               for a in args)
+    u = float(rng.standard_normal())
+    out = {}
+    _, jv = forward.jvp(f, args, vs)
+    out["forward ⟨u, J v⟩"] = u * float(jv)
+    rev = _try(errors, "reverse", lambda: _reverse().vjp(f, *args))
+    if rev is not None:
+        cts = rev[1](u)
+        out["reverse ⟨Jᵀu, v⟩"] = float(sum(np.sum(np.asarray(c, dtype=float) * v)
+                                            for c, v in zip(cts, vs)))
+    along = lambda t: f(*[np.asarray(a, dtype=float) + t * v for a, v in zip(args, vs)])
+    out["numeric"] = u * numeric.derivative(along, 0.0, scheme="richardson")
+    return out
+
+
+def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport:
+    """check(f, *args) -> CheckReport: the gradient of scalar f from the forward,
+    reverse, symbolic and numeric engines, their largest relative disagreement,
+    and ok (AD engines within rtol of symbolic, numeric within its error bound)."""
+    if not args:
+        raise TypeError("check(f, *args) needs at least one argument")
+    args = tuple(forward.check_arg(a, i) for i, a in enumerate(args))
+    value = f(*args)
+    if np.ndim(value) != 0:
+        raise ValueError(f"check needs f to return a scalar, got shape {np.shape(value)}")
+    import symbolic
+    from symbolic import _names
+
+    errors: dict = {}
+    grads = {
+        "forward": _try(errors, "forward", lambda: forward.gradient(f, *args)),
+        "reverse": _try(errors, "reverse", lambda: _reverse().gradient(f, *args)),
+        "symbolic": _try(errors, "symbolic", lambda: symbolic.gradient(f, *args)),
+    }
+    num = _try(errors, "numeric",
+               lambda: numeric.gradient(f, *args, scheme="richardson", return_error=True))
+    grads["numeric"], num_err = (None, None) if num is None else num
+    directional = None
+    if any(np.ndim(a) for a in args):
+        directional = _try(errors, "directional", lambda: _directional(f, args, errors, seed))
+    try:
+        names = _names(f, len(args))
+    except TypeError:
+        names = [f"x{i + 1}" for i in range(len(args))]
+    return CheckReport(getattr(f, "__name__", "f"), names, args, float(value), grads, errors,
+                       num_err, directional, rtol)
