@@ -1,0 +1,178 @@
+"""Functional reverse mode: gradient, vjp, jacobian, hessian (plain values in and out).
+
+Each call records f once on a private tape and sweeps it: one sweep per
+gradient, one per output element for a Jacobian.  hessian is forward over
+reverse: dualad.jacobian sends dualad.Dual values through the recorded
+operations and the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+import dualad
+from dualad.forward import check_arg
+
+from .gradient_tape import Tape, _leaves, _rebuild
+from .sweep import backward
+from .tape import state
+from .tensor import Tensor, _new
+
+
+def _args(args, what):
+    if not args:
+        raise TypeError(f"{what}(f, *args) needs at least one argument")
+    out = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            raise TypeError(f"argument {i} is a reverse.Tensor; pass its value (x.numpy()), or "
+                            "use nested reverse.Tape blocks to differentiate through gradients")
+        out.append(check_arg(a, i))
+    return out
+
+
+def _record(f, args):
+    """(entries, input Tensors, f's output) with f run on Tensors a private tape watches."""
+    tape = Tape(persistent=True)
+    on = tape._on1
+    xs = []
+    for a in args:
+        x = _new(Tensor)
+        x.value = a
+        x._on = on
+        xs.append(x)
+    stack = state.stack
+    stack.append(tape)
+    try:
+        out = f(*xs)
+    finally:
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is tape:
+                del stack[i]
+                break
+    return tape.entries, xs, out
+
+
+def _plain(ct, x):
+    """A cotangent as a plain float / array shaped like input x (zeros for None)."""
+    shape = np.shape(x.value)
+    if ct is None:
+        return 0.0 if not shape else np.zeros(shape)
+    if type(ct) is float:
+        return ct
+    if np.shape(ct) != shape:
+        ct = np.broadcast_to(ct, shape)
+    if isinstance(ct, np.ndarray):
+        return float(ct) if ct.ndim == 0 else (ct if ct.flags.writeable else np.array(ct))
+    if isinstance(ct, np.floating):
+        return float(ct)
+    return ct  # a traced value (Dual) inside hessian
+
+
+def _out_value(out):
+    if isinstance(out, Tensor):
+        return out.value
+    if isinstance(out, (list, tuple)):
+        return type(out)(_out_value(o) for o in out)
+    return out
+
+
+def _pull(entries, xs, outs, cts):
+    """Cotangents of the inputs xs for cotangents cts of the output Tensors outs."""
+    adj = {}
+    for o, c in zip(outs, cts):
+        if isinstance(o, Tensor) and c is not None:
+            old = adj.get(id(o))
+            adj[id(o)] = c if old is None else old + c
+    backward(entries, adj)
+    return [_plain(adj.get(id(x)), x) for x in xs]
+
+
+def gradient(f: Callable, *args):
+    """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
+    a tuple with one entry per argument when there are several."""
+    args = _args(args, "gradient")
+    entries, xs, out = _record(f, args)
+    if np.ndim(_out_value(out)) != 0 or isinstance(out, (list, tuple)):
+        raise ValueError(f"gradient needs f to return a scalar, got shape "
+                         f"{np.shape(_out_value(out))}; use jacobian")
+    grads = _pull(entries, xs, (out,), (1.0,))
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def vjp(f: Callable, *args):
+    """vjp(f, *args) -> (out, pullback): pullback(ct) is the tuple (ctᵀ·∂out/∂argᵢ)ᵢ,
+    each shaped like argᵢ (a 1-tuple for one argument); ct is shaped like out."""
+    args = _args(args, "vjp")
+    entries, xs, out = _record(f, args)
+    outs = _leaves(out, [])
+    value = _out_value(out)
+
+    def pullback(ct):
+        """pullback(ct) -> tuple of cotangents, one per argument of f."""
+        cts = _leaves(ct, [])
+        if len(cts) != len(outs):
+            raise ValueError(f"pullback got {len(cts)} cotangents for {len(outs)} outputs")
+        given = []
+        for o, c in zip(outs, cts):
+            c = np.asarray(c, dtype=np.float64) if not isinstance(c, float) else c
+            if np.shape(c) != np.shape(_out_value(o)):
+                raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
+                                 f"shape {np.shape(_out_value(o))}")
+            given.append(c)
+        return tuple(_pull(entries, xs, outs, given))
+
+    return _rebuild(out, iter(_leaves(value, []))) if isinstance(out, (list, tuple)) \
+        else _plain_out(value), pullback
+
+
+def _plain_out(v):
+    if isinstance(v, np.floating) or isinstance(v, np.ndarray) and v.ndim == 0:
+        return float(v)
+    return v
+
+
+def jacobian(f: Callable, *args):
+    """jacobian(f, *args) -> array of shape out.shape + arg.shape (one reverse sweep
+    per output element); a tuple with one entry per argument for several args."""
+    args = _args(args, "jacobian")
+    entries, xs, out = _record(f, args)
+    value = _out_value(out)
+    if isinstance(out, (list, tuple)):
+        raise ValueError("jacobian needs f to return one array; stack the outputs")
+    shape = np.shape(value)
+    n = int(np.prod(shape))
+    rows = []
+    for j in range(n):
+        seed = np.zeros(n)
+        seed[j] = 1.0
+        rows.append(_pull(entries, xs, (out,), (seed.reshape(shape) if shape else 1.0,)))
+    blocks = []
+    for i, x in enumerate(xs):
+        xshape = np.shape(x.value)
+        col = [np.reshape(r[i], xshape) for r in rows]
+        block = np.reshape(np.stack(col), shape + xshape) if col else np.zeros(shape + xshape)
+        blocks.append(_plain_out(block))
+    return blocks[0] if len(blocks) == 1 else tuple(blocks)
+
+
+def hessian(f: Callable, *args):
+    """hessian(f, *args) -> shape arg.shape + arg.shape, forward over reverse (Duals flow
+    through the recorded sweep); for several args the nested tuple H[i][j]."""
+    args = _args(args, "hessian")
+
+    def flat_gradient(*xs):
+        g = gradient(f, *xs)
+        parts = g if len(xs) > 1 else (g,)
+        return np.concatenate([np.reshape(p, (-1,)) for p in parts])
+
+    jac = dualad.jacobian(flat_gradient, *args)
+    if len(args) == 1:
+        return _plain_out(np.reshape(jac, np.shape(args[0]) * 2))
+    sizes = [int(np.size(a)) for a in args]
+    starts = np.cumsum([0] + sizes)
+    return tuple(tuple(_plain_out(np.reshape(jac[j][starts[i]:starts[i + 1]],
+                                             np.shape(args[i]) + np.shape(args[j])))
+                       for j in range(len(args))) for i in range(len(args)))

@@ -1,0 +1,248 @@
+"""Tape: TensorFlow's GradientTape on the flat Wengert list of `reverse.tape`."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .sweep import backward
+from .tape import new_key, state
+from .tensor import Tensor, Variable, _new_tensor
+
+_MODES = ("none", "zero")
+
+
+def _leaves(x, out: list):
+    """Collect the leaves of a nested list/tuple/dict structure into out."""
+    if type(x) is dict:
+        for v in x.values():
+            _leaves(v, out)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _leaves(v, out)
+    else:
+        out.append(x)
+    return out
+
+
+def _rebuild(x, it):
+    """The structure of x with its leaves taken in order from iterator it."""
+    if type(x) is dict:
+        return {k: _rebuild(v, it) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        items = [_rebuild(v, it) for v in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    return next(it)
+
+
+def _finish(ct, source):
+    """A cotangent as a Tensor shaped like source (plain ones are copied if read-only)."""
+    if isinstance(ct, Tensor):
+        return ct
+    shape = np.shape(source.value)
+    if np.shape(ct) != shape:
+        ct = np.broadcast_to(ct, shape)
+    if isinstance(ct, np.ndarray):
+        ct = float(ct) if ct.ndim == 0 else (ct if ct.flags.writeable else np.array(ct))
+    elif isinstance(ct, np.floating):
+        ct = float(ct)
+    return _new_tensor(ct)
+
+
+class Tape:
+    """Tape(persistent=False, watch_accessed_variables=True): a context manager that
+    records operations on watched Tensors; gradient() then runs the reverse sweep."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self.persistent = bool(persistent)
+        self._auto = bool(watch_accessed_variables)
+        self._used = False
+        self.reset()
+
+    def reset(self) -> None:
+        """tape.reset(): forget everything recorded (as a new tape; recording goes on)."""
+        self.entries = []
+        self._vars = {}
+        self._key = new_key()
+        self._on1 = (self._key,)
+
+    def __repr__(self) -> str:
+        return f"<reverse.Tape persistent={self.persistent} entries={len(self.entries or ())}>"
+
+    def __enter__(self) -> Tape:
+        if self._used:
+            raise RuntimeError("this non-persistent Tape was already used by gradient(); "
+                               "use a new Tape (or Tape(persistent=True))")
+        if self in state.stack:
+            raise RuntimeError("this Tape is already recording")
+        state.stack.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stack = state.stack
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self:
+                del stack[i]
+                break
+
+    def watch(self, x) -> None:
+        """tape.watch(x): record operations on x (a Tensor, a Variable, or a list of them)."""
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                self.watch(y)
+        elif type(x) is Variable:
+            self._vars[id(x)] = x
+        elif type(x) is Tensor:
+            key = self._key
+            if key not in x._on:
+                live = {t._key for t in state.stack}
+                kept = tuple(k for k in x._on if k in live)
+                x._on = kept + self._on1 if kept else self._on1
+        else:
+            raise TypeError(f"tape.watch takes a Tensor, a Variable or a list of them, not "
+                            f"{type(x).__name__}; wrap values with reverse.constant(...)")
+
+    def watched_variables(self) -> tuple:
+        """tape.watched_variables() -> the Variables this tape watches."""
+        return tuple(self._vars.values())
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """with tape.stop_recording(): ... -- nothing in the block is recorded on tape."""
+        stack = state.stack
+        if self not in stack:
+            raise RuntimeError("stop_recording() needs the tape to be recording "
+                               "(call it inside the tape's `with` block)")
+        i = next(j for j, t in enumerate(stack) if t is self)
+        del stack[i]
+        try:
+            yield
+        finally:
+            stack.insert(min(i, len(stack)), self)
+
+    # -- gradients --------------------------------------------------------------
+    def _check_usable(self):
+        if self._used:
+            raise RuntimeError("gradient()/jacobian() can only be called once on a "
+                               "non-persistent Tape (its records were released); use "
+                               "Tape(persistent=True) to compute several gradients")
+
+    def _sources(self, sources):
+        flat = _leaves(sources, [])
+        for s in flat:
+            if not isinstance(s, Tensor):
+                raise TypeError(f"sources must be reverse.Tensor or reverse.Variable values (or "
+                                f"lists/tuples/dicts of them), not {type(s).__name__}; use "
+                                "reverse.constant(x) and tape.watch")
+        return flat
+
+    def _slot(self, t, what):
+        """The slot of a target recorded (or watched) on this tape."""
+        if type(t) is Variable:
+            if id(t) in self._vars:
+                return id(t)
+        elif type(t) is Tensor:
+            if self._key in t._on:
+                return id(t)
+        else:
+            raise TypeError(f"{what} must be a reverse.Tensor recorded on this tape, "
+                            f"not {type(t).__name__}")
+        raise ValueError(f"{what} was not recorded on this tape: compute it inside the "
+                         "tape's `with` block from watched Tensors or Variables "
+                         "(tape.watch(x))")
+
+    def _sweep(self, adj, keep):
+        """Run backward over this tape, not recording on itself; nested if others record."""
+        stack = state.stack
+        idx = [i for i, t in enumerate(stack) if t is self]
+        for i in reversed(idx):
+            del stack[i]
+        try:
+            kept = backward(self.entries, adj, keep, nested=bool(stack))
+        finally:
+            for i in idx:
+                stack.insert(i, self)
+        return kept
+
+    def _release(self):
+        if not self.persistent:
+            self._used = True
+            self.entries = None
+            self._vars = {}
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients: str = "none"):
+        """tape.gradient(target, sources) -> Tensors structured like sources:
+        ∂(Σ target)/∂s, each shaped like s (None if unconnected)."""
+        self._check_usable()
+        mode = str(getattr(unconnected_gradients, "value", unconnected_gradients)).lower()
+        if mode not in _MODES:
+            raise ValueError(f"unconnected_gradients must be 'none' or 'zero', "
+                             f"not {unconnected_gradients!r}")
+        flat = self._sources(sources)
+        targets = _leaves(target, [])
+        if not targets:
+            raise ValueError("tape.gradient needs at least one target")
+        if output_gradients is None:
+            seeds = [None] * len(targets)
+        else:
+            seeds = _leaves(output_gradients, [])
+            if len(seeds) != len(targets):
+                raise ValueError(f"{len(seeds)} output_gradients for {len(targets)} targets")
+        adj = {}
+        for t, s in zip(targets, seeds):
+            k = self._slot(t, "target")
+            v = t.value
+            if s is None:
+                s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))
+            else:
+                if not (state.stack and isinstance(s, Tensor)):
+                    s = s.value if isinstance(s, Tensor) else np.asarray(s, dtype=np.float64)
+                if np.shape(s) != np.shape(v):
+                    raise ValueError(f"output_gradients shape {np.shape(s)} does not match "
+                                     f"the target's shape {np.shape(v)}")
+            old = adj.get(k)
+            adj[k] = s if old is None else old + s
+        kept = self._sweep(adj, {id(s) for s in flat})
+        results = []
+        for s in flat:
+            ct = kept.get(id(s), adj.get(id(s)))
+            if ct is None:
+                results.append(None if mode == "none" else _new_tensor(np.zeros_like(s.value)
+                                                                       if np.ndim(s.value)
+                                                                       else 0.0))
+            else:
+                results.append(_finish(ct, s))
+        self._release()
+        return _rebuild(sources, iter(results))
+
+    def jacobian(self, target, sources, unconnected_gradients: str = "none"):
+        """tape.jacobian(target, sources) -> Tensors structured like sources, each of
+        shape target.shape + s.shape: ∂target[i]/∂s[j]."""
+        self._check_usable()
+        flat = self._sources(sources)
+        k = self._slot(target, "target")
+        tshape = np.shape(target.value)
+        n = int(np.prod(tshape))
+        keep = {id(s) for s in flat}
+        rows = [[] for _ in flat]
+        for j in range(n):
+            seed = np.zeros(n)
+            seed[j] = 1.0
+            adj = {k: seed.reshape(tshape) if tshape else 1.0}
+            kept = self._sweep(adj, keep)
+            for r, s in zip(rows, flat):
+                r.append(kept.get(id(s), adj.get(id(s))))
+        results = []
+        for r, s in zip(rows, flat):
+            if all(c is None for c in r) and unconnected_gradients == "none":
+                results.append(None)
+                continue
+            zero = np.zeros(np.shape(s.value))
+            cols = [zero if c is None else _finish(c, s) for c in r]
+            cols = [c.value if type(c) is Tensor and not c._on else c for c in cols]
+            jac = np.reshape(np.stack(cols), tshape + np.shape(s.value))
+            results.append(jac if isinstance(jac, Tensor) else _new_tensor(jac))
+        self._release()
+        return _rebuild(sources, iter(results))

@@ -1,0 +1,149 @@
+"""NumPy ufuncs, array functions and indexing on Tensors: evaluate and record.
+
+Elementwise primitives are the ufuncs of ``dualad.rules.ELEMENTWISE``,
+structural ones the functions of ``dualad.structural.STRUCTURAL`` (composites
+run their implementation on Tensors, which records the parts).  Anything else
+raises TypeError naming the function; ``PRIMAL_ONLY`` ufuncs and
+``PRIMAL_ONLY_FUNCTIONS`` evaluate on values and return plain results.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from dualad.dual import _UFUNC_METHODS
+from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+
+from .tape import read, record, state
+from .tensor import Tensor, Variable, _new_tensor, _unary
+
+
+def np_name(func) -> str:
+    """'np.sin', 'np.fft.fft': how a user spells a NumPy callable."""
+    name = getattr(func, "__name__", repr(func))
+    module = getattr(func, "__module__", None) or "numpy"
+    if isinstance(func, np.ufunc) or module in ("numpy", "numpy.core", "numpy._core") \
+            or module.startswith(("numpy._core.", "numpy.core.")):
+        return f"np.{name}"
+    if module.startswith("numpy."):
+        return f"np.{module[6:].split('._')[0]}.{name}"
+    return f"{module}.{name}"
+
+
+def deep_value(x):
+    """x with every Tensor (in lists/tuples too) replaced by its value."""
+    if isinstance(x, Tensor):
+        return x.value
+    if type(x) in (list, tuple):
+        return type(x)(deep_value(y) for y in x)
+    return x
+
+
+def _has_tensor(x) -> bool:
+    if isinstance(x, Tensor):
+        return True
+    return type(x) in (list, tuple, dict) and any(
+        _has_tensor(y) for y in (x.values() if type(x) is dict else x))
+
+
+def _take(a, tensors):
+    """(entry argument, value) of one argument; Variables are read, Tensors collected."""
+    if type(a) is Variable:
+        a = read(a)
+    if type(a) is Tensor:
+        tensors.append(a)
+        return a, a.value
+    return a, a
+
+
+def elementwise(ufunc, inputs):
+    """out = ufunc(*inputs) for a row of ELEMENTWISE; records (ufunc, None, out, *inputs)."""
+    if len(inputs) == 1:
+        return _unary(ufunc, ufunc, inputs[0])
+    args, vals, tensors = [], [], []
+    for a in inputs:
+        a, v = _take(a, tensors)
+        args.append(a)
+        vals.append(v)
+    out = _new_tensor(ufunc(*vals))
+    if tensors and state.stack:
+        out._on = record(ufunc, None, out, args, tensors)
+    return out
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    """Tensor.__array_ufunc__: table rows, primal-only ufuncs, and ufunc methods."""
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Tensor into an array")
+    if method == "__call__":
+        if ufunc in ELEMENTWISE:
+            if kwargs:
+                raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
+                                "is not supported on Tensors")
+            return elementwise(ufunc, inputs)
+        if ufunc in PRIMAL_ONLY:
+            return ufunc(*[deep_value(x) for x in inputs], **kwargs)
+    elif method in _UFUNC_METHODS.get(ufunc, ()):
+        return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
+    raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+                    + " has no derivative rule in reverse; it is not supported on Tensor "
+                    "values")
+
+
+def array_function(func, args, kwargs):
+    """Tensor.__array_function__: STRUCTURAL rows; records (func, kwargs, out, *args)."""
+    if kwargs.get("out") is not None:
+        raise TypeError(f"{np_name(func)}(..., out=) cannot write a Tensor into an array")
+    rule = STRUCTURAL.get(func)
+    if rule is None:
+        if func in PRIMAL_ONLY_FUNCTIONS:
+            return func(*deep_value(args), **{k: deep_value(v) for k, v in kwargs.items()})
+        raise TypeError(f"{np_name(func)} has no derivative rule in reverse; it is not "
+                        "supported on Tensor values")
+    kind = rule[0]
+    if kind == "composite":
+        return rule[1](*args, **kwargs)
+    if func is np.where and len(args) == 1:
+        return np.where(deep_value(args[0]))
+    if _has_tensor(kwargs):
+        raise TypeError(f"{np_name(func)}: pass Tensors as positional arguments, not by keyword")
+    if kind == "linear":
+        traced = range(len(args)) if rule[1] is None else rule[1]
+    elif kind == "multilinear":
+        traced = range(len(args))
+    else:
+        traced = (0,)
+    entry_args, vals, tensors = [], [], []
+    for i, a in enumerate(args):
+        if i not in traced:
+            v = deep_value(a)
+            entry_args.append(v)
+            vals.append(v)
+        elif type(a) in (list, tuple):
+            pairs = [_take(b, tensors) for b in a]
+            entry_args.append([p for p, _ in pairs])
+            vals.append([v for _, v in pairs])
+        else:
+            a, v = _take(a, tensors)
+            entry_args.append(a)
+            vals.append(v)
+    out = _new_tensor(func(*vals, **kwargs))
+    if tensors and state.stack:
+        out._on = record(func, kwargs or None, out, entry_args, tensors)
+    return out
+
+
+def getitem(x, key):
+    """out = x[key]; records (operator.getitem, None, out, x, key)."""
+    if type(x) is Variable:
+        x = read(x)
+        if type(x) is not Tensor:
+            return _new_tensor(x[deep_value(key)])
+    key = deep_value(key)
+    out = _new_tensor(x.value[key])
+    if state.stack:
+        out._on = record(operator.getitem, None, out, (x, key), (x,))
+    return out

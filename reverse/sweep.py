@@ -1,0 +1,135 @@
+"""The backward sweep: v̄_j += v̄_i · ∂φ_i/∂v_j, walking the tape in reverse.
+
+Elementwise entries send ``unbroadcast(ct · ∂ᵢ(out, *args), shape of argᵢ)``
+to each traced input, with ∂ᵢ from ``dualad.rules.ELEMENTWISE``; structural
+entries use ``dualad.structural.STRUCTURAL`` (the transpose of a linear
+function, transpose_i of a multilinear one, the vjp of a custom one);
+indexing sends ``unindex(ct, shape, key)``; a `read_variable` entry sends ct
+to its Variable.  ``None`` is the zero cotangent and is skipped.
+
+Rule bodies use only operators and np.*, so the values may be dualad.Dual
+(forward-over-reverse) or, with ``nested=True``, the Tensors themselves: then
+every cotangent operation is recorded by the tapes still recording (nested
+tapes give higher derivatives).
+
+NaN-safe np.where: the branch np.where did not choose receives a zero
+cotangent; below it (and only there) a zero cotangent times an infinite or
+NaN partial gives 0, so that branch's singular derivative does not leak.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from dualad.rules import ELEMENTWISE
+from dualad.structural import STRUCTURAL, unbroadcast, unindex
+
+from .tape import read_variable
+from .tensor import Tensor
+
+_SCALARS = (float, np.float64)
+
+
+def _value(x):
+    if type(x) is Tensor:
+        return x.value
+    if type(x) is list:
+        return [_value(y) for y in x]
+    return x
+
+
+def _fit(g, v):
+    """g summed back to the shape of argument value v (broadcasting's transpose)."""
+    if type(g) in _SCALARS and type(v) in _SCALARS:
+        return g
+    shape = np.shape(v)
+    return g if np.shape(g) == shape else unbroadcast(g, shape)
+
+
+def _mask(g, ct):
+    return np.where(ct == 0, 0.0, g)
+
+
+def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
+    """backward(entries, adj, keep, nested) -> {slot: ct} for the produced slots in keep.
+
+    adj maps slot -> cotangent, seeded at the targets; on return it holds the
+    adjoints of the slots no entry produced (watched sources, variables)."""
+    kept = {}
+    masked = set()
+    pop = adj.pop
+    get = adj.get
+    rule_of = ELEMENTWISE.get
+    for e in reversed(entries):
+        out = e[2]
+        oid = id(out)
+        ct = pop(oid, None)
+        if ct is None:
+            continue
+        if oid in keep:
+            kept[oid] = ct
+        row = rule_of(e[0])
+        if row is None:
+            _structural(e, ct, adj, nested, masked, oid)
+            continue
+        ov = out if nested else out.value
+        args = e[3:]
+        vals = args if nested else [a.value if type(a) is Tensor else a for a in args]
+        mask = masked and oid in masked
+        for i, a in enumerate(args):
+            if type(a) is not Tensor:
+                continue
+            p = row[i + 1]
+            if p is None:
+                continue
+            g = ct * p(ov, *vals)
+            if mask:
+                g = _mask(g, ct)
+                masked.add(id(a))
+            g = _fit(g, vals[i])
+            k = id(a)
+            old = get(k)
+            adj[k] = g if old is None else old + g
+    return kept
+
+
+def _structural(e, ct, adj, nested, masked, oid):
+    fn, kw, out = e[0], e[1] or {}, e[2]
+    args = e[3:]
+    if fn is read_variable:
+        k = id(args[0])
+        old = adj.get(k)
+        adj[k] = ct if old is None else old + ct
+        return
+    vals = args if nested else [_value(a) for a in args]
+    ov = out if nested else out.value
+    if fn is operator.getitem:
+        pairs = [(args[0], unindex(ct, np.shape(vals[0]), args[1]))]
+    else:
+        rule = STRUCTURAL[fn]
+        kind = rule[0]
+        if kind == "linear":
+            cts = rule[2](ct, ov, *vals, **kw)
+            pairs = []
+            for i in range(len(args)) if rule[1] is None else rule[1]:
+                if i < len(args):
+                    a, c = args[i], cts[i]
+                    if type(a) is list:
+                        pairs.extend(zip(a, c))
+                    else:
+                        pairs.append((a, c))
+        elif kind == "multilinear":
+            pairs = [(a, rule[1 + i](ct, ov, *vals, **kw))
+                     for i, a in enumerate(args) if type(a) is Tensor]
+        else:
+            pairs = [(args[0], rule[2](ct, ov, *vals, **kw))]
+    mark = fn is np.where or oid in masked
+    for a, g in pairs:
+        if type(a) is Tensor and g is not None:
+            if mark:
+                masked.add(id(a))
+            k = id(a)
+            old = adj.get(k)
+            adj[k] = g if old is None else old + g

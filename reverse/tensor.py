@@ -1,0 +1,360 @@
+"""Tensor (a value a tape can record) and Variable (a mutable, trainable one).
+
+Every operator is a primitive of the shared tables: ``x * y`` computes the
+primal and, when a recording tape watches x or y, appends
+``(np.multiply, None, out, x, y)`` to it (format: `reverse.tape`).  Scalar
+operands use Python's own float arithmetic, bit-identical to NumPy's.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .tape import NOT_ON, read, record, state
+
+_FAST = (float, int, np.float64, np.ndarray)
+
+
+def _as_value(x):
+    """A primal value: float, float64 array (or a traced value such as a Dual)."""
+    if isinstance(x, Tensor):
+        return x.value
+    if isinstance(x, (bool, int, np.integer, np.floating)):
+        return float(x)
+    if type(x) is float:
+        return x
+    if isinstance(x, (np.ndarray, list, tuple)):
+        a = np.asarray(x)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"a Tensor holds float values; got an array of dtype {a.dtype}")
+        return a.astype(np.float64)
+    if hasattr(type(x), "__array_ufunc__"):
+        return x  # a traced value (dualad.Dual): forward-over-reverse
+    raise TypeError(f"a Tensor holds a float or a NumPy float array, not {type(x).__name__}")
+
+
+def _binary(fn, pyop, a, b):
+    """out = a ∘ b for a Tensor on one side; records (fn, None, out, a, b)."""
+    ta = type(a)
+    if ta is Variable:
+        a = read(a)
+        ta = type(a)
+    tb = type(b)
+    if tb is Variable:
+        b = read(b)
+        tb = type(b)
+    if ta is Tensor:
+        av = a.value
+    elif ta in _FAST:
+        av = a
+    else:
+        return _ops.elementwise(fn, (a, b))
+    if tb is Tensor:
+        bv = b.value
+    elif tb in _FAST:
+        bv = b
+    else:
+        return _ops.elementwise(fn, (a, b))
+    try:
+        v = pyop(av, bv)
+    except ZeroDivisionError:
+        v = fn(av, bv)
+    out = _new(Tensor)
+    out.value = v
+    stack = state.stack
+    if not stack:
+        out._on = NOT_ON
+    elif len(stack) == 1:
+        tape = stack[0]
+        on1 = tape._on1
+        if ta is Tensor and (a._on is on1 or tape._key in a._on) or \
+                tb is Tensor and (b._on is on1 or tape._key in b._on):
+            tape.entries.append((fn, None, out, a, b))
+            out._on = on1
+        else:
+            out._on = NOT_ON
+    else:
+        out._on = record(fn, None, out, (a, b), [x for x in (a, b) if type(x) is Tensor])
+    return out
+
+
+def _unary(fn, pyop, a):
+    """out = fn(a) for a Tensor or Variable a; records (fn, None, out, a)."""
+    if type(a) is Variable:
+        a = read(a)
+        if type(a) is not Tensor:
+            return _new_tensor(pyop(a))
+    out = _new(Tensor)
+    out.value = pyop(a.value)
+    stack = state.stack
+    if not stack:
+        out._on = NOT_ON
+    elif len(stack) == 1:
+        tape = stack[0]
+        on1 = tape._on1
+        if a._on is on1 or tape._key in a._on:
+            tape.entries.append((fn, None, out, a))
+            out._on = on1
+        else:
+            out._on = NOT_ON
+    else:
+        out._on = record(fn, None, out, (a,), (a,))
+    return out
+
+
+def _new_tensor(value):
+    t = _new(Tensor)
+    t.value = value
+    t._on = NOT_ON
+    return t
+
+
+def _value(x):
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _no_float(self, *_):
+    raise TypeError(f"float()/int() and math.* would drop a {type(self).__name__} from the "
+                    "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin")
+
+
+class Tensor:
+    """Tensor(value): a float or float64 array that tapes can record."""
+
+    __slots__ = ("value", "_on")
+    __array_priority__ = 100
+
+    def __init__(self, value):
+        self.value = _as_value(value)
+        self._on = NOT_ON
+
+    def numpy(self):
+        """t.numpy() -> the value: a float64 ndarray, or np.float64 for a scalar."""
+        v = self.value
+        return np.float64(v) if type(v) is float else v
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    __float__ = __int__ = __complex__ = __index__ = _no_float
+    __hash__ = None
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self.value)):
+            yield self[i]
+
+    shape = property(lambda self: np.shape(self.value))
+    ndim = property(lambda self: np.ndim(self.value))
+    size = property(lambda self: np.size(self.value))
+    dtype = property(lambda self: np.result_type(self.value))
+    T = property(lambda self: np.transpose(self))
+
+    # -- operators: table primitives ------------------------------------------
+    def __add__(self, o):
+        return _binary(np.add, operator.add, self, o)
+
+    def __radd__(self, o):
+        return _binary(np.add, operator.add, o, self)
+
+    def __sub__(self, o):
+        return _binary(np.subtract, operator.sub, self, o)
+
+    def __rsub__(self, o):
+        return _binary(np.subtract, operator.sub, o, self)
+
+    def __mul__(self, o):
+        return _binary(np.multiply, operator.mul, self, o)
+
+    def __rmul__(self, o):
+        return _binary(np.multiply, operator.mul, o, self)
+
+    def __truediv__(self, o):
+        return _binary(np.divide, operator.truediv, self, o)
+
+    def __rtruediv__(self, o):
+        return _binary(np.divide, operator.truediv, o, self)
+
+    def __pow__(self, o):
+        return _ops.elementwise(np.power, (self, o))
+
+    def __rpow__(self, o):
+        return _ops.elementwise(np.power, (o, self))
+
+    def __floordiv__(self, o):
+        return _ops.elementwise(np.floor_divide, (self, o))
+
+    def __rfloordiv__(self, o):
+        return _ops.elementwise(np.floor_divide, (o, self))
+
+    def __mod__(self, o):
+        return _ops.elementwise(np.remainder, (self, o))
+
+    def __rmod__(self, o):
+        return _ops.elementwise(np.remainder, (o, self))
+
+    def __matmul__(self, o):
+        return _ops.array_function(np.matmul, (self, o), {})
+
+    def __rmatmul__(self, o):
+        return _ops.array_function(np.matmul, (o, self), {})
+
+    def __neg__(self):
+        return _unary(np.negative, operator.neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.elementwise(np.absolute, (self,))
+
+    def __round__(self, ndigits=None):
+        return np.round(self, ndigits or 0)
+
+    # comparisons compare values
+    def __lt__(self, o):
+        return self.value < _value(o)
+
+    def __le__(self, o):
+        return self.value <= _value(o)
+
+    def __gt__(self, o):
+        return self.value > _value(o)
+
+    def __ge__(self, o):
+        return self.value >= _value(o)
+
+    def __eq__(self, o):
+        return self.value == _value(o)
+
+    def __ne__(self, o):
+        return self.value != _value(o)
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        raise TypeError(f"{type(self).__name__} does not support item assignment; build "
+                        "arrays with np.where, np.concatenate or np.stack")
+
+    # -- NumPy protocols ------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _ops.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _ops.array_function(func, args, kwargs)
+
+    # -- methods that mirror ndarray -----------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def std(self, axis=None, keepdims=False):
+        return np.std(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False):
+        return np.var(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return np.clip(self, a_min, a_max)
+
+    def reshape(self, *shape):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def ravel(self):
+        return np.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis)
+
+    def copy(self):
+        return self
+
+
+_new = object.__new__
+
+
+class Variable(Tensor):
+    """Variable(initial_value, trainable=True, name=None): a mutable Tensor.
+
+    Operations read a snapshot of the current value (recorded as
+    `read_variable`); tapes watch trainable variables they see used."""
+
+    __slots__ = ("trainable", "name")
+
+    def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
+        super().__init__(initial_value)
+        if isinstance(self.value, np.ndarray):
+            self.value = self.value.copy()
+        self.trainable = bool(trainable)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Variable({self.value!r}" + (f", name={self.name!r})" if self.name else ")")
+
+    def assign(self, value) -> Variable:
+        """v.assign(value) -> v, now holding `value` (same shape; not differentiated)."""
+        new = _as_value(_value(value))
+        if np.shape(new) != np.shape(self.value):
+            raise ValueError(f"cannot assign a value of shape {np.shape(new)} to a Variable "
+                             f"of shape {np.shape(self.value)}")
+        if isinstance(new, np.ndarray) and new is self.value:
+            new = new.copy()
+        self.value = new
+        return self
+
+    def assign_add(self, delta) -> Variable:
+        """v.assign_add(d) -> v, now holding v + d."""
+        return self.assign(self.value + _as_value(_value(delta)))
+
+    def assign_sub(self, delta) -> Variable:
+        """v.assign_sub(d) -> v, now holding v - d."""
+        return self.assign(self.value - _as_value(_value(delta)))
+
+
+def constant(value) -> Tensor:
+    """constant(value) -> Tensor holding value as float64; watched only after tape.watch."""
+    return Tensor(value)
+
+
+def stop_gradient(x) -> Tensor:
+    """stop_gradient(x) -> Tensor with x's value that no tape traces back through."""
+    return _new_tensor(_value(x) if isinstance(x, Tensor) else _as_value(x))
+
+
+from . import ops as _ops  # noqa: E402  (ops needs Tensor defined above)
