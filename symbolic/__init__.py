@@ -133,7 +133,7 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _trace(f, args) -> _Traced:
     """f traced at args' shapes; cached per (f, shapes) unless f read the values."""
-    shapes = tuple(np.shape(a) for a in args)
+    shapes = tuple(_check_example(a, i).shape for i, a in enumerate(args))
     try:
         per_f = _cache.setdefault(f, {})
     except TypeError:

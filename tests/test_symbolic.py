@@ -1,0 +1,163 @@
+"""symbolic: expressions, simplified gradients, numeric results and shapes."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy
+
+import dualad
+import symbolic
+
+
+def seed(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+X1, X2 = sympy.symbols("x1 x2", real=True)
+
+
+def test_seed_expression_in_parameter_names():
+    assert symbolic.expression(seed) == sympy.log(X1) + X1 * X2 - sympy.sin(X2)
+
+
+def test_seed_gradient_expressions_simplify_to_the_lecture_result():
+    g = symbolic.gradient_expressions(seed)
+    assert g == (1 / X1 + X2, X1 - sympy.cos(X2))
+
+
+def test_seed_numbers():
+    assert symbolic.gradient(seed, 2.0, 5.0) == (5.5, 1.7163378145367738)
+    h = symbolic.hessian(seed, 2.0, 5.0)
+    assert h[0][0] == -0.25 and h[0][1] == 1.0 and h[1][0] == 1.0
+    assert h[1][1] == pytest.approx(math.sin(5.0), rel=1e-15)
+    assert symbolic.jacobian(seed, 2.0, 5.0) == (5.5, 1.7163378145367738)
+
+
+def test_array_argument_becomes_indexed_symbols():
+    e = symbolic.expression(lambda x: np.sum(x ** 2), np.zeros(3))
+    x0, x1, x2 = sympy.symbols("x_0 x_1 x_2", real=True)
+    assert e == x0 ** 2 + x1 ** 2 + x2 ** 2
+    g = symbolic.gradient_expressions(lambda x: np.prod(x), np.ones(3))
+    assert g == (x1 * x2, x0 * x2, x0 * x1)
+
+
+def test_latex_on_request():
+    text = symbolic.latex(seed)
+    assert r"\log{\left(x_{1} \right)}" in text and r"\sin{\left(x_{2} \right)}" in text
+    dx2 = symbolic.gradient_expressions(seed)[1]
+    assert symbolic.latex(dx2) == r"x_{1} - \cos{\left(x_{2} \right)}"
+
+
+A = np.array([[1.0, -2.0, 0.5], [0.3, 1.5, -1.0]])
+ARRAY_FUNCTIONS = {
+    "sum_sq": lambda x: np.sum(x ** 2),
+    "mean_exp": lambda x: np.mean(np.exp(x)),
+    "prod": lambda x: np.prod(x) + x.prod(),
+    "max_min": lambda x: np.max(x) * 2.0 + np.min(x) + x.max(),
+    "dot_outer": lambda x: np.dot(x, x) + np.sum(np.outer(x, np.sin(x))),
+    "matmul": lambda x: np.sum(np.tanh(A @ x)) + x @ x,
+    "reshape_T": lambda x: np.sum(np.reshape(x[:2], (2, 1)).T @ np.ones((2, 1))),
+    "concat_stack": lambda x: np.sum(np.concatenate([x, np.stack([x[0] * x[1], x[2]])]) ** 3),
+    "roll_cumsum": lambda x: np.sum(np.roll(x, 1) * np.cumsum(x)),
+    "clip_where": lambda x: np.sum(np.where(x > 0, np.sqrt(np.abs(x)), x ** 2) + np.clip(x, -1, 1)),
+    "norm_var_std": lambda x: np.linalg.norm(x) + np.var(x) + np.std(x),
+    "indexing": lambda x: x[0] * x[-1] + x[1:].sum() + x[::2].mean(),
+    "methods": lambda x: x.reshape(3, 1).T.sum() + x.dot(x) + x.cumsum()[-1],
+}
+POINT = np.array([0.7, -1.3, 2.1])
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_FUNCTIONS))
+def test_array_functions_match_forward_mode(name):
+    f = ARRAY_FUNCTIONS[name]
+    np.testing.assert_allclose(symbolic.gradient(f, POINT), dualad.gradient(f, POINT),
+                               rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["sum_sq", "mean_exp", "dot_outer", "matmul", "norm_var_std",
+                                  "concat_stack"])
+def test_array_hessians_match_forward_mode(name):
+    f = ARRAY_FUNCTIONS[name]
+    h = symbolic.hessian(f, POINT)
+    assert h.shape == (3, 3)
+    np.testing.assert_allclose(h, dualad.hessian(f, POINT), rtol=1e-11, atol=1e-11)
+
+
+def test_jacobian_shapes_and_values():
+    jac = symbolic.jacobian(lambda x: A @ x, POINT)
+    np.testing.assert_array_equal(jac, A)
+    x = np.arange(6.0).reshape(2, 3) + 1
+    j2 = symbolic.jacobian(lambda m: np.log(m.T), x)
+    assert j2.shape == (3, 2, 2, 3)
+    np.testing.assert_allclose(j2, dualad.jacobian(lambda m: np.log(m.T), x), rtol=1e-15)
+    ja, jb = symbolic.jacobian(lambda a, b: a * b, POINT, 2.0)
+    np.testing.assert_array_equal(ja, np.diag([2.0, 2.0, 2.0]))
+    np.testing.assert_array_equal(jb, POINT)
+
+
+def test_hessian_of_several_arguments_is_nested():
+    f = lambda a, b: np.sum(a ** 2) * b ** 3
+    h = symbolic.hessian(f, POINT, 2.0)
+    assert h[0][0].shape == (3, 3) and h[0][1].shape == (3,) and h[1][0].shape == (3,)
+    np.testing.assert_allclose(h[0][0], 2 * 8.0 * np.eye(3))
+    np.testing.assert_allclose(h[0][1], 2 * POINT * 3 * 4.0)
+    assert h[1][1] == pytest.approx(np.sum(POINT ** 2) * 6 * 2.0, rel=1e-15)
+
+
+def test_derivative_any_order():
+    assert symbolic.derivative(np.sin, 1.0, order=0) == np.sin(1.0)
+    for k, expected in enumerate([np.cos(1.0), -np.sin(1.0), -np.cos(1.0), np.sin(1.0)]):
+        assert symbolic.derivative(np.sin, 1.0, order=k + 1) == pytest.approx(expected, rel=1e-15)
+    d = symbolic.derivative(lambda x: np.stack([x ** 3, np.exp(2 * x)]), 0.5, order=2)
+    np.testing.assert_allclose(d, [3.0, 4 * np.exp(1.0)], rtol=1e-15)
+    with pytest.raises(ValueError, match="order"):
+        symbolic.derivative(np.sin, 1.0, order=-1)
+
+
+def test_conventions_at_kinks():
+    assert symbolic.gradient(np.abs, 0.0) == 0.0
+    assert symbolic.gradient(lambda x, y: np.maximum(x, y), 1.0, 1.0) == (0.5, 0.5)
+    assert symbolic.gradient(lambda x: np.where(x > 0, np.sqrt(x), 0.0), -1.0) == 0.0
+    assert symbolic.gradient(np.sqrt, 0.0) == np.inf
+    assert symbolic.gradient(lambda x: np.floor(x) + np.sign(x) * x, 2.5) == 1.0
+
+
+def test_control_flow_uses_the_branch_taken_at_each_point():
+    def f(x):
+        return x ** 2 if x > 0 else -3.0 * x
+    assert symbolic.gradient(f, 3.0) == 6.0
+    assert symbolic.gradient(f, -3.0) == -3.0
+    assert symbolic.gradient(f, 2.0) == 4.0
+
+
+def test_cache_is_reused_and_correct_at_other_points():
+    f = lambda x, y: x * np.exp(y)
+    assert symbolic.gradient(f, 1.0, 0.0) == (1.0, 1.0)
+    assert f in symbolic._cache and len(symbolic._cache[f]) == 1
+    assert symbolic.gradient(f, 2.0, np.log(3.0)) == pytest.approx((3.0, 6.0), rel=1e-15)
+    assert len(symbolic._cache[f]) == 1
+    np.testing.assert_allclose(symbolic.gradient(lambda x: np.sum(x * x), np.ones(4)), 2.0)
+
+
+def test_errors_are_clear():
+    with pytest.raises(TypeError, match="sort"):
+        symbolic.gradient(lambda x: np.sum(np.sort(x)), POINT)
+    with pytest.raises(TypeError, match="math"):
+        symbolic.gradient(lambda x: math.sin(x), 1.0)
+    with pytest.raises(ValueError, match="scalar"):
+        symbolic.gradient(lambda x: x * 2, POINT)
+    with pytest.raises(TypeError, match="argument 0"):
+        symbolic.gradient(seed, "2", 5.0)
+    with pytest.raises(TypeError, match="example arguments"):
+        symbolic.expression(lambda x: x if x > 0 else -x)
+
+
+def test_import_dualad_does_not_import_sympy():
+    code = "import sys, dualad; dualad.gradient(lambda x: x * x, 1.0); " \
+           "print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
