@@ -134,7 +134,7 @@ def _fmt(x) -> str:
     x = np.asarray(x, dtype=float)
     if x.ndim == 0:
         return f"{float(x):.16g}"
-    return np.array2string(x, precision=6, threshold=8, separator=", ")
+    return " ".join(np.array2string(x, precision=6, threshold=8, separator=", ").split())
 
 
 def _try(errors, engine, fn):

@@ -5,6 +5,9 @@ Along one coordinate, with g(t) = f(x + t·e):
 - "central":    D(h) = (g(h) − g(−h)) / 2h,        error O(h²) + O(ε/h)
 - "richardson": central differences at h, h/2, h/4, ... extrapolated to h → 0
   (Neville tableau, Ridders' method), error estimated from the tableau.
+Error estimates (return_error=True) are conservative: for forward and central
+differences twice and three times the truncation error seen between steps h
+and 2h, plus the rounding error ε·|f|/h.
 Default steps balance truncation against rounding in float64 (ε = 2.2e-16):
 h = √ε·max(|x|, 1) for forward, h = ∛ε·max(|x|, 1) for central, and a first
 step of 0.01·max(|x|, 1) for Richardson.  Steps are adjusted so x + h is exact.
@@ -63,12 +66,12 @@ def _one(g, x, step, scheme):
     if scheme == "forward":
         g0 = g(0.0)
         d1, d2 = (g(h) - g0) / h, (g(2 * h) - g0) / (2 * h)
-        return d1, np.abs(d2 - d1) + EPS * np.abs(g0) / h
+        return d1, 2.0 * np.abs(d2 - d1) + EPS * np.abs(g0) / h
     if scheme == "central":
         gp, gm = g(h), g(-h)
         d1 = (gp - gm) / (2 * h)
         d2 = _central(g, _exact(x, 2 * h))
-        return d1, np.abs(d2 - d1) / 3.0 + EPS * (np.abs(gp) + np.abs(gm)) / (2 * h)
+        return d1, np.abs(d2 - d1) + EPS * (np.abs(gp) + np.abs(gm)) / (2 * h)
     return _richardson(g, x, h)
 
 

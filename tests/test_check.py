@@ -1,0 +1,112 @@
+"""dualad.check: the report of all four engines."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualad
+from dualad.expr import parse
+from dualad.rules import ELEMENTWISE
+
+
+def seed(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+ENGINES = ("forward", "reverse", "symbolic", "numeric")
+
+
+def test_seed_report():
+    r = dualad.check(seed, 2, 5)
+    assert set(r.gradients) == set(ENGINES)
+    for e in ("forward", "reverse", "symbolic"):
+        assert r.gradients[e] == (5.5, 1.7163378145367738), e
+    np.testing.assert_allclose(r.gradients["numeric"], (5.5, 1.7163378145367738), rtol=1e-12)
+    assert r.max_disagreement == 0.0 and r.ok and r.numeric_ok
+    text = str(r)
+    for e in ENGINES:
+        assert e in text
+    assert "∂f/∂x1" in text and "5.5" in text and "1.716337814536774" in text
+    assert "OK" in text.splitlines()[-1]
+    html = r._repr_html_()
+    assert html.count("<tr>") == 5 and "reverse" in html and "OK" in html
+
+
+def broken_sin(monkeypatch):
+    """Inject a wrong rule: sin' = −cos (forward and reverse read it, symbolic does not)."""
+    monkeypatch.setitem(ELEMENTWISE, np.sin, ("sin", lambda out, x: -np.cos(x)))
+
+
+def test_broken_rule_is_caught(monkeypatch):
+    broken_sin(monkeypatch)
+    r = dualad.check(seed, 2.0, 5.0)
+    assert not r.ok
+    # ∂f/∂x2 = x1 − cos(x2) became x1 + cos(x2): 2.284 instead of 1.716
+    assert r.gradients["forward"][1] == pytest.approx(2 + np.cos(5.0), rel=1e-15)
+    assert r.gradients["symbolic"][1] == pytest.approx(2 - np.cos(5.0), rel=1e-15)
+    assert r.max_disagreement == pytest.approx(2 * np.cos(5.0) / 5.5, rel=1e-12)
+    assert "DISAGREE" in str(r)
+
+
+def test_array_arguments_and_random_direction():
+    x = np.array([0.3, 1.2, -0.5])
+    w = np.arange(6.0).reshape(2, 3) / 5
+    r = dualad.check(lambda x, w: np.sum(np.tanh(w @ x)) + np.max(x), x, w)
+    assert r.ok, str(r)
+    gx, gw = r.gradients["symbolic"]
+    assert gx.shape == (3,) and gw.shape == (2, 3)
+    d = r.directional
+    assert set(d) == {"forward ⟨u, J v⟩", "reverse ⟨Jᵀu, v⟩", "numeric"}
+    # ⟨u, J v⟩ equals ⟨Jᵀu, v⟩ and the directional difference; and ∇f·v from symbolic
+    assert d["forward ⟨u, J v⟩"] == pytest.approx(d["reverse ⟨Jᵀu, v⟩"], rel=1e-13)
+    assert d["numeric"] == pytest.approx(d["forward ⟨u, J v⟩"], rel=1e-9)
+    assert "random direction" in str(r)
+
+
+def test_scalar_arguments_have_no_direction_check():
+    assert dualad.check(np.sin, 0.5).directional is None
+
+
+def test_failing_engine_is_reported_not_raised():
+    def uses_sort(x):
+        return np.sum(np.sort(x) * x)
+    r = dualad.check(uses_sort, np.array([1.0, 2.0]))
+    assert not r.ok
+    assert r.gradients["symbolic"] is None and "sort" in r.errors["symbolic"]
+    assert "failed" in str(r)
+
+
+def test_bad_calls():
+    with pytest.raises(ValueError, match="scalar"):
+        dualad.check(lambda x: x * 2, np.ones(2))
+    with pytest.raises(TypeError, match="at least one"):
+        dualad.check(seed)
+
+
+# random expressions written as text, parsed by dualad.expr, checked by all engines
+def _wrap(template):
+    return lambda a: template.format(a=a)
+
+
+UNARY = [_wrap(t) for t in ("sin({a})", "tanh({a})", "exp(sin({a}))", "log(1 + ({a})**2)",
+                            "sqrt(({a})**2 + 0.5)", "-({a})", "atan({a})", "cosh(sin({a}))")]
+BINARY = ["({a}) + ({b})", "({a}) - ({b})", "({a}) * ({b})", "({a}) / (({b})**2 + 1)",
+          "hypot({a}, ({b}) + 2)", "atan2({a}, ({b})**2 + 1)", "logaddexp({a}, {b})"]
+
+leaves = st.sampled_from(["x", "y", "z", "0.5", "2", "1.25"])
+texts = st.recursive(
+    leaves,
+    lambda kids: st.one_of(
+        st.builds(lambda f, a: f(a), st.sampled_from(UNARY), kids),
+        st.builds(lambda t, a, b: t.format(a=a, b=b), st.sampled_from(BINARY), kids, kids)),
+    max_leaves=6)
+coords = st.floats(-1.5, 1.5, allow_nan=False).map(lambda v: round(v, 3))
+
+
+@settings(max_examples=15, deadline=None)
+@given(text=texts, x=coords, y=coords, z=coords)
+def test_engines_agree_on_random_expressions(text, x, y, z):
+    f = parse(f"{text} + 0.5*x", ("x", "y", "z"))
+    r = dualad.check(f, x, y, z)
+    assert r.ok, f"{text}\n{r}"

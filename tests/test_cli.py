@@ -1,0 +1,145 @@
+"""The dualad command line and its safe expression parser."""
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dualad.cli import main
+from dualad.expr import ExpressionError, parse
+from dualad.rules import ELEMENTWISE
+
+SEED = "log(x1) + x1*x2 - sin(x2)"
+HAS_TRACE = importlib.util.find_spec("dualad.trace") is not None
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_seed_function_exits_0(capsys):
+    code, out, err = run(capsys, "check", SEED, "--at", "x1=2", "x2=5")
+    assert code == 0, out + err
+    for engine in ("forward", "reverse", "symbolic", "numeric"):
+        assert engine in out
+    assert "5.5" in out and "1.716337814536774" in out and err == ""
+
+
+def test_check_defaults_to_the_seed_function(capsys):
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "log(x1) + x1*x2 - sin(x2)" in out and "11.65207145522308" in out
+
+
+def test_check_exits_1_when_engines_disagree(capsys, monkeypatch):
+    monkeypatch.setitem(ELEMENTWISE, np.sin, ("sin", lambda out, x: -np.cos(x)))
+    code, out, _ = run(capsys, "check", SEED, "--at", "x1=2", "x2=5")
+    assert code == 1 and "DISAGREE" in out
+
+
+def test_expression_function_is_plain_numpy():
+    f = parse("x*y**2 + relu(x) - sigmoid(y)/pi", ("x", "y"))
+    assert f.names == ("x", "y")
+    x, y = 1.5, -2.0
+    assert f(x, y) == x * y ** 2 + max(x, 0.0) - 1 / (1 + np.exp(-y)) / np.pi
+    assert parse("y + 2*x").names == ("y", "x")
+
+
+def test_check_other_expression(capsys):
+    code, out, _ = run(capsys, "check", "x*y**2 + tanh(x/3)", "--at", "x=1.5", "y=-2")
+    assert code == 0
+    assert "4.2" in out        # ∂/∂x = y² + (1 − tanh²(0.5))/3 = 4.262...
+
+
+def test_trace_command(capsys):
+    code, out, err = run(capsys, "trace", SEED, "--at", "x1=2", "x2=5", "--wrt", "x1")
+    if HAS_TRACE:
+        assert code == 0 and "11.652" in out
+    else:
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_trace_wrt_must_name_a_variable(capsys):
+    code, _, err = run(capsys, "trace", SEED, "--at", "x1=2", "x2=5", "--wrt", "x3")
+    assert code == 2 and "x3" in err and len(err.strip().splitlines()) == 1
+
+
+def hostile(tmp_path):
+    marker = tmp_path / "pwned"
+    return [
+        f"__import__('os').system('touch {marker}')",
+        f"open('{marker}', 'w')",
+        "x1.__class__",
+        "x1.real",
+        "__builtins__",
+        "_x + 1",
+        "(lambda: 1)()",
+        "[x1 for x1 in (1, 2)]",
+        "{x1: 1}",
+        "eval('1')",
+        "exec('x=1')",
+        "getattr(x1, 'real')",
+        "sin.__call__(x1)",
+        "x1 if x1 > 0 else x2",
+        "x1 > 0",
+        "x1[0]",
+        "'text'",
+        "sin(x1, *x2)",
+        "sin(x=x1)",
+        "x1 := 3",
+        "1j * x1",
+        "ｓｉｎ(x1)",                     # full-width look-alike letters
+        "sіn(x1)",                        # Cyrillic і
+        "x1 + 1" * 300,                  # too long
+        "(" * 60 + "x1" + ")" * 60,      # too deeply nested
+        "-" * 200 + "x1",                # deep without parentheses
+        "x1 + \x00",
+        "",
+        "1e400 * x1",                    # not finite
+        "x3 + x1",                       # unknown variable
+        "sin",
+    ]
+
+
+def test_hostile_expressions_are_refused(capsys, tmp_path):
+    cases = hostile(tmp_path)
+    assert len(cases) >= 15
+    for text in cases:
+        code, out, err = run(capsys, "check", text, "--at", "x1=2", "x2=5")
+        assert code == 2, text
+        assert out == "" and len(err.strip().splitlines()) == 1 and "error" in err, text
+        with pytest.raises(ExpressionError):
+            parse(text, ("x1", "x2"))
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("at", [["x1=abc"], ["x1=nan"], ["x1=inf"], ["__class__=1"],
+                                ["x1=1", "x1=2"], ["x1"], ["sin=1"], ["х1=2"]])
+def test_bad_points_are_refused(capsys, at):
+    code, out, err = run(capsys, "check", "x1", "--at", *at)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_expression_without_point_is_refused(capsys):
+    code, _, err = run(capsys, "check", "x1 * 2")
+    assert code == 2 and "--at" in err
+
+
+def test_bad_command_line_is_one_line(capsys):
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_python_m_dualad_runs_check_then_trace():
+    p = subprocess.run([sys.executable, "-m", "dualad"], capture_output=True, text=True,
+                       timeout=120)
+    assert "symbolic" in p.stdout and "11.65207145522308" in p.stdout
+    if HAS_TRACE:
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.index("reverse") < p.stdout.rindex("11.652")
+    else:
+        assert p.returncode == 2 and "trace" in p.stderr

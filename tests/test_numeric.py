@@ -1,0 +1,103 @@
+"""dualad.numeric: finite differences, their steps and error estimates."""
+
+import numpy as np
+import pytest
+
+from dualad import numeric
+
+
+def seed(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+EXACT = (5.5, 1.7163378145367738)
+
+
+def test_lecture_central_differences_h_1e_4():
+    g = numeric.gradient(seed, 2.0, 5.0, step=1e-4)
+    assert f"{g[0]:.4f} {g[1]:.4f}" == "5.5000 1.7163"
+    # truncation error h²·f'''/6: about 1e-9 here, not exact
+    assert 1e-12 < abs(g[0] - 5.5) < 1e-8 and 1e-12 < abs(g[1] - EXACT[1]) < 1e-8
+
+
+def test_tiny_step_is_destroyed_by_rounding():
+    # f(x+h) and f(x−h) agree in all but the last bits: the difference is a few ulps of f
+    g = numeric.gradient(seed, 2.0, 5.0, step=1e-15)
+    assert abs(g[0] - 5.5) > 0.1 and abs(g[1] - EXACT[1]) > 0.1
+
+
+@pytest.mark.parametrize("scheme,tol", [("forward", 1e-6), ("central", 1e-9),
+                                        ("richardson", 1e-12)])
+def test_default_steps_are_sensible_for_float64(scheme, tol):
+    g = numeric.gradient(seed, 2.0, 5.0, scheme=scheme)
+    np.testing.assert_allclose(g, EXACT, rtol=tol)
+    # far from 1 the step scales with |x|
+    assert numeric.derivative(np.exp, 30.0, scheme=scheme) == pytest.approx(np.exp(30.0),
+                                                                            rel=100 * tol)
+    assert numeric.derivative(np.sin, 1e-3, scheme=scheme) == pytest.approx(np.cos(1e-3),
+                                                                            rel=tol)
+
+
+CASES = [(np.sin, 1.0, np.cos(1.0)), (np.exp, -2.0, np.exp(-2.0)),
+         (np.log, 0.05, 20.0), (np.arctan, 3.0, 0.1), (np.sqrt, 4.0, 0.25),
+         (lambda x: x ** 5, 1.3, 5 * 1.3 ** 4)]
+
+
+@pytest.mark.parametrize("scheme", ["forward", "central", "richardson"])
+@pytest.mark.parametrize("f,x,exact", CASES)
+def test_error_estimate_bounds_the_actual_error(scheme, f, x, exact):
+    d, err = numeric.derivative(f, x, scheme=scheme, return_error=True)
+    assert abs(d - exact) <= err
+    assert err < 1e-3 * max(1.0, abs(exact))   # and is not uselessly large
+
+
+def test_richardson_is_close_to_exact():
+    d, err = numeric.derivative(np.sin, 1.0, scheme="richardson", return_error=True)
+    assert abs(d - np.cos(1.0)) < 1e-13 and err < 1e-12
+
+
+def test_richardson_stays_inside_the_domain():
+    # the first step would leave log's domain; the tableau shrinks it
+    d, err = numeric.derivative(np.log, 0.001, scheme="richardson", return_error=True)
+    assert abs(d - 1000.0) <= err and err < 1e-3
+
+
+def test_shapes():
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    g, e = numeric.gradient(lambda a: np.sum(a ** 3), x, return_error=True)
+    assert g.shape == e.shape == (2, 2)
+    np.testing.assert_allclose(g, 3 * x ** 2, rtol=1e-9)
+    g2 = numeric.gradient(lambda a, b: np.sum(a) * b, np.ones(3), 2.0)
+    assert isinstance(g2, tuple) and g2[0].shape == (3,) and isinstance(g2[1], float)
+    np.testing.assert_allclose(g2[0], 2.0, rtol=1e-10)
+    assert g2[1] == pytest.approx(3.0, rel=1e-10)
+    d, e = numeric.derivative(lambda t: np.array([t ** 2, np.exp(t)]), 1.0,
+                              scheme="richardson", return_error=True)
+    assert d.shape == e.shape == (2,)
+    np.testing.assert_allclose(d, [2.0, np.e], rtol=1e-12)
+    assert isinstance(numeric.gradient(np.sin, 0.5), float)
+
+
+def test_forward_scheme_is_first_order():
+    h = 1e-3
+    err_h = abs(numeric.derivative(np.exp, 0.0, step=h, scheme="forward") - 1.0)
+    err_2h = abs(numeric.derivative(np.exp, 0.0, step=2 * h, scheme="forward") - 1.0)
+    assert err_2h / err_h == pytest.approx(2.0, rel=0.01)
+    c_h = abs(numeric.derivative(np.exp, 0.0, step=h, scheme="central") - 1.0)
+    c_2h = abs(numeric.derivative(np.exp, 0.0, step=2 * h, scheme="central") - 1.0)
+    assert c_2h / c_h == pytest.approx(4.0, rel=0.01)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="scheme"):
+        numeric.gradient(seed, 2.0, 5.0, scheme="backward")
+    with pytest.raises(ValueError, match="step"):
+        numeric.gradient(seed, 2.0, 5.0, step=-1e-3)
+    with pytest.raises(ValueError, match="scalar"):
+        numeric.gradient(lambda x: x * 2, np.ones(2))
+    with pytest.raises(ValueError, match="scalar x"):
+        numeric.derivative(np.sin, np.ones(2))
+    with pytest.raises(TypeError, match="argument 0"):
+        numeric.gradient(np.sin, "1.0")
+    with pytest.raises(TypeError, match="at least one"):
+        numeric.gradient(np.sin)
