@@ -1,0 +1,151 @@
+"""Dual numbers through NumPy's array functions and ufunc methods.
+
+Structural operations come from `dualad.structural.STRUCTURAL`: a linear op's
+tangent is the op applied to the tangent (one direction at a time when the
+tangent carries k), a multilinear op's is Σᵢ f(a, .., ȧᵢ, .., z), a custom
+op has its own jvp, and a composite is re-expressed with other operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dual import Dual, _elementwise, _make, _outer_tag, _primal, _split
+from .rules import ELEMENTWISE, PRIMAL_ONLY
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+
+
+def _ufunc_general(ufunc, method, inputs, kwargs):
+    """Everything but the plain call of a table ufunc: kwargs, ufunc methods, errors."""
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
+    for key in ("where", "dtype", "casting", "order", "subok", "signature"):
+        if key in kwargs:
+            raise TypeError(f"np.{ufunc.__name__}(..., {key}=) is not supported on Dual values")
+    if method == "__call__":
+        if ufunc in ELEMENTWISE:
+            return _elementwise(ufunc, inputs)
+        if ufunc in PRIMAL_ONLY:
+            return ufunc(*[_primal(x) for x in inputs])
+        if ufunc in STRUCTURAL:     # np.matmul is a (generalized) ufunc
+            return _array_function(ufunc, inputs, kwargs)
+    elif method in _UFUNC_METHODS.get(ufunc, ()):
+        return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
+    raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+                    + " has no derivative rule in dualad; it is not supported on Dual values")
+
+
+def _unwrap(args, tag):
+    """Primal args and matching tangents (sequences stay sequences) at this tag."""
+    primals, tangents = [], []
+    for a in args:
+        if type(a) in (list, tuple) and any(type(b) is Dual for b in a):
+            pairs = [_split(b, tag) for b in a]
+            primals.append([p for p, _ in pairs])
+            tangents.append([t for _, t in pairs])
+        else:
+            p, t = _split(a, tag)
+            primals.append(p)
+            tangents.append(t)
+    return primals, tangents
+
+
+def _has_tangent(t):
+    return t is not None and (type(t) is not list or any(x is not None for x in t))
+
+
+def _fill(t, p, i):
+    """Tangent of one direction i (or the only one), zeros for a None tangent."""
+    if type(t) is list:
+        return [_fill(x, q, i) for x, q in zip(t, p)]
+    if t is None:
+        return np.zeros(np.shape(p))
+    return t if i is None else t[i]
+
+
+def _per_direction(ndir, fn):
+    """Apply a linear map to each tangent direction (a loop over the leading axis)."""
+    if not ndir:
+        return fn(None)
+    return np.stack([fn(i) for i in range(ndir)])
+
+
+def _array_function(func, args, kwargs):
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{func.__name__}(..., out=) cannot write a Dual into an array")
+    rule = STRUCTURAL.get(func)
+    if rule is None:
+        if func in PRIMAL_ONLY_FUNCTIONS:
+            return func(*[_deep_primal(a) for a in args], **kwargs)
+        raise TypeError(f"np.{func.__name__} has no derivative rule in dualad; it is not "
+                        "supported on Dual values")
+    kind = rule[0]
+    if kind == "composite":
+        return rule[1](*args, **kwargs)
+    tag, ndir = _outer_tag(args)
+    if tag is None:
+        return NotImplemented
+    primals, tangents = _unwrap(args, tag)
+    out = func(*primals, **kwargs)
+    live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
+    if not live:
+        return _make(out, None, tag, ndir)
+    if kind == "linear":
+        positions = rule[1]
+
+        def direction(d):
+            targs = list(primals)
+            for i in positions:
+                if i < len(targs):
+                    targs[i] = _fill(tangents[i], primals[i], d)
+            return func(*targs, **kwargs)
+        t = _per_direction(ndir, direction)
+    elif kind == "multilinear":
+        def direction(d):
+            total = None
+            for i in live:
+                targs = list(primals)
+                targs[i] = _fill(tangents[i], primals[i], d)
+                term = func(*targs, **kwargs)
+                total = term if total is None else total + term
+            return total
+        t = _per_direction(ndir, direction)
+    else:  # custom: nonlinear in the first argument
+        jvp = rule[1]
+        t = _per_direction(
+            ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
+    return _make(out, t, tag, ndir)
+
+
+def _deep_primal(a):
+    while type(a) is Dual:
+        a = a.primal
+    if type(a) in (list, tuple):
+        return type(a)(_deep_primal(b) for b in a)
+    return a
+
+
+def _reduce(ufunc_sum):
+    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
+        return ufunc_sum(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+def _outer(ufunc):
+    def outer(a, b, **kw):
+        a_shape = np.shape(a)
+        a = np.reshape(a, a_shape + (1,) * np.ndim(b))
+        return ufunc(a, b, **kw)
+    return outer
+
+
+# ufunc methods other than __call__, re-expressed with table operations
+_UFUNC_METHODS = {
+    np.add: {"reduce": _reduce(np.sum), "accumulate": lambda x, axis=0, **k:
+             np.cumsum(x, axis=axis), "outer": _outer(np.add)},
+    np.multiply: {"reduce": _reduce(np.prod), "outer": _outer(np.multiply)},
+    np.maximum: {"reduce": _reduce(np.max)},
+    np.minimum: {"reduce": _reduce(np.min)},
+    np.subtract: {"outer": _outer(np.subtract)},
+    np.divide: {"outer": _outer(np.divide)},
+}
