@@ -182,7 +182,6 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     if np.ndim(value) != 0:
         raise ValueError(f"check needs f to return a scalar, got shape {np.shape(value)}")
     import symbolic
-    from symbolic import _names
 
     errors: dict = {}
     grads = {
@@ -197,7 +196,7 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     if any(np.ndim(a) for a in args):
         directional = _try(errors, "directional", lambda: _directional(f, args, errors, seed))
     try:
-        names = _names(f, len(args))
+        names = symbolic.parameter_names(f, len(args))
     except TypeError:
         names = [f"x{i + 1}" for i in range(len(args))]
     return CheckReport(getattr(f, "__name__", "f"), names, args, float(value), grads, errors,

@@ -29,13 +29,14 @@ from .placeholder import (
 )
 
 __all__ = ["expression", "gradient_expressions", "gradient", "jacobian", "hessian",
-           "derivative", "latex", "resolve", "Sym"]
+           "derivative", "latex", "parameter_names", "resolve", "Sym"]
 
 # expressions with more operations than this are returned unsimplified (simplify is slow)
 SIMPLIFY_LIMIT = 400
 
 
-def _names(f, n):
+def parameter_names(f, n: int) -> list[str]:
+    """parameter_names(f, n) -> the names of f's first n positional parameters."""
     try:
         params = list(inspect.signature(f).parameters.values())
     except (TypeError, ValueError):
@@ -91,7 +92,7 @@ class _Traced:
             raise TypeError(f"expected a function, got {type(f).__name__}")
         values = [_check_example(a, i) for i, a in enumerate(args)]
         n = len(values) if values else _required(f)
-        names = _names(f, n)
+        names = parameter_names(f, n)
         shapes = [v.shape for v in values] if values else [()] * n
         self.shapes = tuple(shapes)
         self.symbols = [_symbols(nm, sh) for nm, sh in zip(names, shapes)]
