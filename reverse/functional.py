@@ -15,9 +15,9 @@ import numpy as np
 import dualad
 from dualad.forward import check_arg
 
-from .gradient_tape import Tape, _leaves, _rebuild
+from .gradient_tape import _leaves, _rebuild
 from .sweep import backward
-from .tape import state
+from .tape import new_key, state
 from .tensor import Tensor, _new
 
 
@@ -26,16 +26,32 @@ def _args(args, what):
         raise TypeError(f"{what}(f, *args) needs at least one argument")
     out = []
     for i, a in enumerate(args):
-        if isinstance(a, Tensor):
+        if type(a) is float or type(a) is np.ndarray and a.dtype == np.float64:
+            out.append(a)  # never written to: no copy
+        elif isinstance(a, Tensor):
             raise TypeError(f"argument {i} is a reverse.Tensor; pass its value (x.numpy()), or "
                             "use nested reverse.Tape blocks to differentiate through gradients")
-        out.append(check_arg(a, i))
+        else:
+            out.append(check_arg(a, i))
     return out
+
+
+class _Recorder:
+    """A private tape for one functional call (the fields `record` reads)."""
+
+    __slots__ = ("entries", "_key", "_on1", "_vars", "_auto")
+
+    def __init__(self):
+        self.entries = []
+        self._key = new_key()
+        self._on1 = (self._key,)
+        self._vars = {}
+        self._auto = False
 
 
 def _record(f, args):
     """(entries, input Tensors, f's output) with f run on Tensors a private tape watches."""
-    tape = Tape(persistent=True)
+    tape = _Recorder()
     on = tape._on1
     xs = []
     for a in args:
@@ -48,20 +64,21 @@ def _record(f, args):
     try:
         out = f(*xs)
     finally:
-        for i in range(len(stack) - 1, -1, -1):
-            if stack[i] is tape:
-                del stack[i]
-                break
+        if stack[-1] is tape:
+            del stack[-1]
+        else:
+            stack.remove(tape)
     return tape.entries, xs, out
 
 
 def _plain(ct, x):
     """A cotangent as a plain float / array shaped like input x (zeros for None)."""
-    shape = np.shape(x.value)
+    v = x.value
+    if isinstance(ct, float) and isinstance(v, float):
+        return float(ct)
+    shape = np.shape(v)
     if ct is None:
         return 0.0 if not shape else np.zeros(shape)
-    if type(ct) is float:
-        return ct
     if np.shape(ct) != shape:
         ct = np.broadcast_to(ct, shape)
     if isinstance(ct, np.ndarray):
@@ -81,6 +98,11 @@ def _out_value(out):
 
 def _pull(entries, xs, outs, cts):
     """Cotangents of the inputs xs for cotangents cts of the output Tensors outs."""
+    if len(outs) == 1:
+        o = outs[0]
+        adj = {id(o): cts[0]} if isinstance(o, Tensor) else {}
+        backward(entries, adj)
+        return [_plain(adj.get(id(x)), x) for x in xs]
     adj = {}
     for o, c in zip(outs, cts):
         if isinstance(o, Tensor) and c is not None:

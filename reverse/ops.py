@@ -13,12 +13,35 @@ import operator
 
 import numpy as np
 
-from dualad.dual import _UFUNC_METHODS
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
 
 from .tape import read, record, state
 from .tensor import Tensor, Variable, _new_tensor, _unary
+
+
+def _reduce(reduction):
+    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
+        return reduction(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+def _outer(ufunc):
+    def outer(a, b, **kw):
+        return ufunc(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b, **kw)
+    return outer
+
+
+# ufunc methods other than __call__, re-expressed with table operations
+_UFUNC_METHODS = {
+    np.add: {"reduce": _reduce(np.sum), "outer": _outer(np.add),
+             "accumulate": lambda x, axis=0, **_: np.cumsum(x, axis=axis)},
+    np.multiply: {"reduce": _reduce(np.prod), "outer": _outer(np.multiply)},
+    np.maximum: {"reduce": _reduce(np.max)},
+    np.minimum: {"reduce": _reduce(np.min)},
+    np.subtract: {"outer": _outer(np.subtract)},
+    np.divide: {"outer": _outer(np.divide)},
+}
 
 
 def np_name(func) -> str:

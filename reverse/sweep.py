@@ -74,6 +74,39 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
         if row is None:
             _structural(e, ct, adj, nested, masked, oid)
             continue
+        if len(e) == 5 and not nested and not masked:
+            # binary fast path: the common scalar case
+            a = e[3]
+            b = e[4]
+            ta = type(a) is Tensor
+            tb = type(b) is Tensor
+            av = a.value if ta else a
+            bv = b.value if tb else b
+            ov = out.value
+            if ta and row[1] is not None:
+                g = ct * row[1](ov, av, bv)
+                if type(g) not in _SCALARS or type(av) not in _SCALARS:
+                    g = _fit(g, av)
+                k = id(a)
+                old = get(k)
+                adj[k] = g if old is None else old + g
+            if tb and row[2] is not None:
+                g = ct * row[2](ov, av, bv)
+                if type(g) not in _SCALARS or type(bv) not in _SCALARS:
+                    g = _fit(g, bv)
+                k = id(b)
+                old = get(k)
+                adj[k] = g if old is None else old + g
+            continue
+        if len(e) == 4 and not nested and not masked:
+            # unary fast path: out has the shape of its input
+            a = e[3]
+            if type(a) is Tensor and row[1] is not None:
+                g = ct * row[1](out.value, a.value)
+                k = id(a)
+                old = get(k)
+                adj[k] = g if old is None else old + g
+            continue
         ov = out if nested else out.value
         args = e[3:]
         vals = args if nested else [a.value if type(a) is Tensor else a for a in args]
@@ -84,7 +117,8 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             p = row[i + 1]
             if p is None:
                 continue
-            g = ct * p(ov, *vals)
+            g = p(ov, *vals)
+            g = ct if type(g) is float and g == 1.0 else ct * g
             if mask:
                 g = _mask(g, ct)
                 masked.add(id(a))

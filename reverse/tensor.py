@@ -12,6 +12,8 @@ import operator
 
 import numpy as np
 
+from dualad.rules import ELEMENTWISE
+
 from .tape import NOT_ON, read, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
@@ -38,23 +40,21 @@ def _as_value(x):
 def _binary(fn, pyop, a, b):
     """out = a ∘ b for a Tensor on one side; records (fn, None, out, a, b)."""
     ta = type(a)
-    if ta is Variable:
-        a = read(a)
-        ta = type(a)
-    tb = type(b)
-    if tb is Variable:
-        b = read(b)
-        tb = type(b)
     if ta is Tensor:
         av = a.value
     elif ta in _FAST:
         av = a
+    elif ta is Variable:
+        return _binary(fn, pyop, read(a), b)
     else:
         return _ops.elementwise(fn, (a, b))
+    tb = type(b)
     if tb is Tensor:
         bv = b.value
     elif tb in _FAST:
         bv = b
+    elif tb is Variable:
+        return _binary(fn, pyop, a, read(b))
     else:
         return _ops.elementwise(fn, (a, b))
     try:
@@ -63,20 +63,24 @@ def _binary(fn, pyop, a, b):
         v = fn(av, bv)
     out = _new(Tensor)
     out.value = v
-    stack = state.stack
-    if not stack:
+    ao = a._on if ta is Tensor else NOT_ON
+    bo = b._on if tb is Tensor else NOT_ON
+    if not (ao or bo):
         out._on = NOT_ON
-    elif len(stack) == 1:
+        return out
+    stack = state.stack
+    if len(stack) == 1:
         tape = stack[0]
         on1 = tape._on1
-        if ta is Tensor and (a._on is on1 or tape._key in a._on) or \
-                tb is Tensor and (b._on is on1 or tape._key in b._on):
+        if ao is on1 or bo is on1 or tape._key in ao or tape._key in bo:
             tape.entries.append((fn, None, out, a, b))
             out._on = on1
         else:
             out._on = NOT_ON
-    else:
+    elif stack:
         out._on = record(fn, None, out, (a, b), [x for x in (a, b) if type(x) is Tensor])
+    else:
+        out._on = NOT_ON
     return out
 
 
@@ -88,19 +92,23 @@ def _unary(fn, pyop, a):
             return _new_tensor(pyop(a))
     out = _new(Tensor)
     out.value = pyop(a.value)
-    stack = state.stack
-    if not stack:
+    ao = a._on
+    if not ao:
         out._on = NOT_ON
-    elif len(stack) == 1:
+        return out
+    stack = state.stack
+    if len(stack) == 1:
         tape = stack[0]
         on1 = tape._on1
-        if a._on is on1 or tape._key in a._on:
+        if ao is on1 or tape._key in ao:
             tape.entries.append((fn, None, out, a))
             out._on = on1
         else:
             out._on = NOT_ON
-    else:
+    elif stack:
         out._on = record(fn, None, out, (a,), (a,))
+    else:
+        out._on = NOT_ON
     return out
 
 
@@ -252,6 +260,8 @@ class Tensor:
 
     # -- NumPy protocols ------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if len(inputs) == 1 and method == "__call__" and not kwargs and ufunc in ELEMENTWISE:
+            return _unary(ufunc, ufunc, self)
         return _ops.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
