@@ -25,6 +25,14 @@ class NotApplicable(Skip):
     """This engine is not meant for this workload (no table row at all)."""
 
 
+def chunk_for(n: int) -> int:
+    """Directions per pass dualad.gradient uses for n inputs by default."""
+    fwd = dualad.forward
+    if hasattr(fwd, "default_chunk"):
+        return int(fwd.default_chunk(n))
+    return int(getattr(fwd, "DEFAULT_CHUNK", 8))
+
+
 def _forward_jvp(case: Case):
     f, args, tangents = case.f, case.args, case.tangents
     return lambda: dualad.jvp(f, args, tangents)[1]
@@ -33,7 +41,7 @@ def _forward_jvp(case: Case):
 def _forward(case: Case):
     f, args = case.f, case.args
     n = sum(int(np.size(a)) for a in args)
-    passes = -(-n // dualad.forward.DEFAULT_CHUNK)
+    passes = -(-n // chunk_for(n))
     if passes > 20_000:
         raise Skip(f"{n:,} inputs = {passes:,} forward passes; use forward-jvp or reverse")
     if case.kind == "gradient":

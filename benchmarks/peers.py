@@ -31,6 +31,19 @@ def available() -> tuple[dict, list[str]]:
     return found, missing
 
 
+def version(name: str) -> str:
+    module = importlib.import_module(name.split(".")[0])
+    extra = ""
+    if name == "torch":
+        extra = f" threads={module.get_num_threads()}"
+    try:
+        from importlib.metadata import version as dist_version
+        v = dist_version(name.split(".")[0])
+    except Exception:
+        v = getattr(module, "__version__", "?")
+    return f"{name.split('.')[0]} {v}{extra}"
+
+
 def _build(case, ns, **kw):
     w, n = case.workload, case.size
     if w == "W1":

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import math
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -36,8 +39,7 @@ def relerr(got, want) -> float:
 
 def check_reference(case: W.Case) -> float:
     """Relative error of the hand-written reference against central differences."""
-    step = 1e-6 / case.size if case.workload == "W5" else 1e-5
-    return relerr(W.central_difference(case, step), case.reference_jvp())
+    return relerr(W.central_difference(case), case.reference_jvp())
 
 
 def verify(case, engine, result, verified):
@@ -61,8 +63,9 @@ def verify(case, engine, result, verified):
 class Progress:
     """A one-line progress bar on stderr (one line per step when stderr is not a tty)."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, label: str = ""):
         self.total, self.done, self.tty = max(total, 1), 0, sys.stderr.isatty()
+        self.label = label
         self.t0 = time.perf_counter()
 
     def step(self, label: str):
@@ -70,7 +73,7 @@ class Progress:
         frac = min(self.done / self.total, 1.0)
         bar = "#" * int(frac * 30)
         line = f"[{bar:<30}] {self.done}/{self.total} {time.perf_counter() - self.t0:5.0f}s " \
-               f"{label}"
+               f"{self.label} {label}"
         if self.tty:
             sys.stderr.write("\r" + line[:100].ljust(100))
             if self.done >= self.total:
@@ -89,12 +92,29 @@ def record(case, engine, family, status, **kw):
     return r
 
 
-def bench_case(case, contestants, budget, stopped, progress=None):
-    """Records for one case: plain evaluation, then each (name, family, prepare)."""
+def predict(points, size) -> float:
+    """Seconds per call at `size`, extrapolated from (size, seconds) measured before
+    with the last two points' power law (exponent between 1 and 2.5; 1 from one point)."""
+    if not points:
+        return 0.0
+    n1, t1 = points[-1]
+    p = 1.0
+    if len(points) >= 2:
+        n0, t0 = points[-2]
+        if n1 > n0 and t0 > 0:
+            p = min(max(math.log(t1 / t0) / math.log(n1 / n0), 1.0), 2.5)
+    return t1 * (size / n1) ** p
+
+
+def bench_case(case, contestants, budget, stopped, progress=None, history=None):
+    """Records for one case: plain evaluation, then each (name, family, prepare).
+
+    `stopped` and `history` carry, across the sizes of a sweep, which engines went
+    over budget.cap and their times (to skip sizes predicted to exceed the cap)."""
+    history = {} if history is None else history
     out = []
     ref_err = check_reference(case)
-    case.extra["fd"] = W.central_difference(
-        case, 1e-6 / case.size if case.workload == "W5" else 1e-5)
+    case.extra["fd"] = W.central_difference(case)
     if ref_err > FD_RTOL:
         for name, family, _ in contestants:
             out.append(record(case, name, family, "WRONG", note="reference disagrees with "
@@ -115,6 +135,11 @@ def bench_case(case, contestants, budget, stopped, progress=None):
         key = (case.workload, name)
         if key in stopped:
             out.append(record(case, name, family, "skipped", note=stopped[key]))
+            continue
+        guess = predict(history.get(key, []), case.size)
+        if guess > budget.cap:
+            out.append(record(case, name, family, "skipped", note=f"predicted ≈ {guess:.3g} s "
+                              f"per call from smaller sizes (cap {budget.cap} s)"))
             continue
         try:
             fn = prepare(case)
@@ -148,6 +173,7 @@ def bench_case(case, contestants, budget, stopped, progress=None):
                           compile_seconds=case.extra.pop("compile_seconds", None)
                           if name == "compiled" else None,
                           note="; ".join(note)))
+        history.setdefault(key, []).append((case.size, t.seconds))
         if t.seconds > budget.cap:
             stopped[key] = f"a call took {t.seconds:.1f} s at {case.size} (cap {budget.cap} s)"
     _peer_ratios(out)
@@ -158,7 +184,7 @@ def _peer_ratios(rows):
     """theirs / ours for each peer row: ours = the fastest dualad engine computing the
     same full derivative on this case."""
     ours = [r for r in rows if r["family"] == "dualad" and r["status"] == "ok"
-            and r["engine"] != "forward-jvp"]
+            and r["engine"] != "forward-jvp" and r["seconds"] is not None]
     if not ours:
         return
     best = min(ours, key=lambda r: r["seconds"])
@@ -205,17 +231,54 @@ def memory_sweep(sizes, progress=None):
     return rows
 
 
-def contestants(use_peers: bool):
-    lines = []
-    found = {}
-    if use_peers:
-        found, lines = P.available()
-    else:
-        lines.append("peers skipped: --no-peers")
-    items = [(name, "dualad", prep) for name, (prep, _) in E.ENGINES.items()]
-    items += [(name, "peer", (lambda n, p: lambda case: P.prepare(n, p, case))(name, prep))
-              for name, prep in found.items()]
-    return items, lines
+def ours():
+    return [(name, "dualad", prep) for name, (prep, _) in E.ENGINES.items()]
+
+
+def peer_contestant(name):
+    prep = P.available()[0][name]
+    return [(name, "peer", lambda case: P.prepare(name, prep, case))]
+
+
+def sweep(sizes, items, budget, label=""):
+    """bench_case over every workload and size (sizes: {workload: [size, ...]})."""
+    progress = Progress(sum(len(s) for s in sizes.values()) * len(items), label)
+    records, stopped, history = [], {}, {}
+    for workload, ns in sizes.items():
+        for size in ns:
+            case = W.WORKLOADS[workload](size)
+            records += bench_case(case, items, budget, stopped, progress, history)
+    return records
+
+
+def run_peer(name, mode, only) -> tuple[list, str | None]:
+    """One peer in its own process (its thread pools cannot slow ours or another
+    peer's), same sizes and budget; returns its records or an error line."""
+    cmd = [sys.executable, "-m", "benchmarks", "--worker", name, "--" + mode]
+    if only:
+        cmd += ["--only", ",".join(sorted(only))]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return [], f"peer {name} failed (exit {proc.returncode}); nothing reported"
+    return [r for r in rows if r["family"] == "peer"], None
+
+
+ORDER = {"W1": 0, "W2": 1, "W3": 2, "W4": 3, "W5": 4, "memory": 5}
+
+
+def merge(records, peer_rows):
+    """Peer rows after ours, case by case, with their theirs/ours ratios."""
+    allrows = records + peer_rows
+    allrows.sort(key=lambda r: (ORDER[r["workload"]], r["size"],
+                                {"baseline": 0, "dualad": 1, "peer": 2}[r["family"]]))
+    cases = {}
+    for r in allrows:
+        cases.setdefault((r["workload"], r["size"]), []).append(r)
+    for rows in cases.values():
+        _peer_ratios(rows)
+    return allrows
 
 
 def main(argv=None) -> int:
@@ -226,26 +289,36 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=None, help="results directory (default benchmarks/results)")
     ap.add_argument("--only", default=None, help="comma-separated workloads, e.g. W2,W5,memory")
     ap.add_argument("--no-peers", action="store_true", help="skip jax / torch / autograd")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one peer, JSON out
     opts = ap.parse_args(argv)
     name = "tiny" if opts.tiny else "quick" if opts.quick else "full"
     budget = {"full": FULL, "quick": QUICK, "tiny": TINY}[name]
     only = set(opts.only.split(",")) if opts.only else None
-    items, peer_lines = contestants(not opts.no_peers)
+    sizes = {w: s for w, s in W.SIZES[name].items() if only is None or w in only}
+    if opts.worker:
+        print(json.dumps(sweep(sizes, peer_contestant(opts.worker), budget, opts.worker),
+                         default=str))
+        return 0
 
     machine = machine_line()
     print(f"dualad benchmarks ({name}) | {machine}")
+    found, peer_lines = P.available() if not opts.no_peers else ({}, ["peers skipped: "
+                                                                      "--no-peers"])
+    peer_lines += [f"peer {p}: {P.version(p)}, run in its own process" for p in found]
     for line in peer_lines:
         print(line)
-    sizes = {w: s for w, s in W.SIZES[name].items() if only is None or w in only}
-    mem_sizes = W.MEMORY_SIZES[name] if only is None or "memory" in only else []
-    progress = Progress(sum(len(s) for s in sizes.values()) * len(items) + 3 * len(mem_sizes))
-    records, stopped = [], {}
     t0 = time.perf_counter()
-    for workload, ns in sizes.items():
-        for size in ns:
-            case = W.WORKLOADS[workload](size)
-            records += bench_case(case, items, budget, stopped, progress)
-    records += memory_sweep(mem_sizes, progress)
+    records = sweep(sizes, ours(), budget, "dualad")
+    mem_sizes = W.MEMORY_SIZES[name] if only is None or "memory" in only else []
+    records += memory_sweep(mem_sizes, Progress(3 * len(mem_sizes), "memory"))
+    peer_rows = []
+    for p in found:
+        rows, error = run_peer(p, name, only)
+        peer_rows += rows
+        if error:
+            peer_lines.append(error)
+            print(error)
+    records = merge(records, peer_rows)
     elapsed = time.perf_counter() - t0
     print(report.table(records))
     print(report.crossovers(records))

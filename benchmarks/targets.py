@@ -68,8 +68,9 @@ def _flat(records):
     lo, hi = min(costs), max(costs)
     mid = (lo + hi) / 2
     dev = (hi - lo) / 2 / mid
+    covered = rows[0][0] <= 1 and rows[-1][0] >= 1024
     return (f"{lo:.1f}x..{hi:.1f}x over n={rows[0][0]}..{rows[-1][0]} "
-            f"(±{dev:.0%} of {mid:.1f}x)", dev <= 0.20)
+            f"(±{dev:.0%} of {mid:.1f}x)", dev <= 0.20 if covered else None)
 
 
 def _linear(records):

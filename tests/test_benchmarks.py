@@ -94,3 +94,12 @@ def test_wrong_reference_refuses_the_whole_case():
     rows = run.bench_case(case, [("forward", "dualad", ENGINES["forward"][0])], TINY, {})
     assert [r["status"] for r in rows] == ["WRONG"]
     assert "central differences" in rows[0]["note"]
+
+
+def test_forward_scripts_check_before_timing():
+    from benchmarks import forward_chunks, forward_targets
+    rows = forward_chunks.sweep("W2", [4], TINY)          # raises if any chunk is wrong
+    assert set(rows[0]["seconds"]) == {1, 2, 4}
+    assert min(rows[0]["relative"].values()) == 1.0
+    labels = [label for label, _, _ in forward_targets.figures(TINY)]
+    assert "dualad.gradient(f, 2.0, 5.0)" in labels
