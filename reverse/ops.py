@@ -102,6 +102,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if kwargs.get("out") is not None:
         raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Tensor into an array")
     if method == "__call__":
+        if ufunc in STRUCTURAL:     # np.matmul is a ufunc
+            return array_function(ufunc, inputs, kwargs)
         if ufunc in ELEMENTWISE:
             if kwargs:
                 raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "

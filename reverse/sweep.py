@@ -117,11 +117,13 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             p = row[i + 1]
             if p is None:
                 continue
-            g = p(ov, *vals)
-            g = ct if type(g) is float and g == 1.0 else ct * g
-            if mask:
-                g = _mask(g, ct)
+            if mask:  # below np.where: 0·∞ → 0 here, silently
+                with np.errstate(all="ignore"):
+                    g = _mask(ct * p(ov, *vals), ct)
                 masked.add(id(a))
+            else:
+                g = p(ov, *vals)
+                g = ct if type(g) is float and g == 1.0 else ct * g
             g = _fit(g, vals[i])
             k = id(a)
             old = get(k)

@@ -1,0 +1,442 @@
+"""Reverse mode: GradientTape semantics, the worked numbers, errors, threads, memory.
+
+Expected values here are exact numbers (the TensorFlow tutorial, the lecture
+networks, hand derivatives); agreement with forward mode is in
+test_reverse_agreement.py.
+"""
+
+import gc
+import math
+import operator
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import reverse
+from reverse import Tape, Variable, constant
+
+
+def f(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+# -- the GradientTape tutorial --------------------------------------------------
+def test_tutorial_sum_then_square():
+    x = constant(np.ones((2, 2)))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = np.sum(x)
+        z = y * y
+    np.testing.assert_array_equal(t.gradient(z, x).numpy(), np.full((2, 2), 8.0))
+    assert t.gradient(z, y).numpy() == 8.0
+
+
+def test_tutorial_persistent_tape():
+    x = constant(3.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        z = y * y
+    assert t.gradient(z, x).numpy() == 108.0
+    assert t.gradient(y, x).numpy() == 6.0
+    assert t.gradient(z, x).numpy() == 108.0   # any number of calls, same answer
+
+
+def test_tutorial_control_flow():
+    def loop(x, y):
+        output = 1.0
+        for i in range(y):
+            if 1 < i < 5:
+                output = output * x
+        return output
+
+    def grad(x, y):
+        x = constant(x)
+        with Tape() as t:
+            t.watch(x)
+            out = loop(x, y)
+        return t.gradient(out, x).numpy()
+
+    assert grad(2.0, 6) == 12.0
+    assert grad(2.0, 5) == 12.0
+    assert grad(2.0, 4) == 4.0
+
+
+def test_tutorial_nested_tapes():
+    x = Variable(1.0)
+    with Tape() as t2:
+        with Tape() as t1:
+            y = x * x * x
+        dy_dx = t1.gradient(y, x)
+    d2y_dx2 = t2.gradient(dy_dx, x)
+    assert dy_dx.numpy() == 3.0
+    assert d2y_dx2.numpy() == 6.0
+
+
+def test_third_derivative_through_three_tapes():
+    x = constant(0.7)
+    with Tape() as t3:
+        t3.watch(x)
+        with Tape() as t2:
+            t2.watch(x)
+            with Tape() as t1:
+                t1.watch(x)
+                y = np.sin(x) * x
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    d3 = t3.gradient(d2, x)
+    # (x sin x)''' = -3 sin x - x cos x
+    assert d3.numpy() == pytest.approx(-3 * math.sin(0.7) - 0.7 * math.cos(0.7), rel=1e-14)
+
+
+# -- the lecture networks ---------------------------------------------------------
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def test_lecture_single_path_network():
+    x1, y, lr = 1.0, 1.0, 0.1
+    w1, w2 = Variable(0.5), Variable(0.5)
+
+    def forward():
+        h = relu(w1 * x1)
+        y_hat = w2 * h
+        return h, y_hat, 0.5 * (y_hat - y) ** 2
+
+    with Tape(persistent=True) as tape:
+        h, y_hat, loss = forward()
+    assert loss.numpy() == pytest.approx(0.28125, abs=1e-15)
+    w2.assign_sub(lr * tape.gradient(loss, w2))
+    assert w2.numpy() == pytest.approx(0.5375, abs=1e-15)
+    # the lecture updates w1 with the new w2: dL/dw1 = dL/dŷ · w2(new) · dh/dw1
+    dl_dyhat = tape.gradient(loss, y_hat)
+    dh_dw1 = tape.gradient(h, w1)
+    w1.assign_sub(lr * dl_dyhat * w2 * dh_dw1)
+    assert w1.numpy() == pytest.approx(0.5403125, abs=1e-15)
+    assert round(float(w1.numpy()), 4) == 0.5403
+    _, _, loss = forward()
+    assert round(float(loss.numpy()), 4) == 0.2518
+
+
+def test_lecture_multiple_path_network():
+    x, y, lr = np.array([[1.0]]), np.array([[1.0]]), 0.1
+    w0 = Variable([[0.5]])
+    w1 = Variable([[0.5, 0.5]])
+    w2 = Variable([[0.5], [0.5]])
+    with Tape() as tape:
+        h0 = relu(x @ w0)
+        h1 = relu(h0 @ w1)
+        y_hat = 1.0 / (1.0 + np.exp(-(h1 @ w2)))
+        loss = -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+    grads = tape.gradient(loss, [w0, w1, w2])
+    for w, g in zip([w0, w1, w2], grads):
+        w.assign_sub(lr * g)
+    np.testing.assert_allclose(w2.numpy(), [[0.51094559], [0.51094559]], atol=5e-9)
+    np.testing.assert_allclose(w1.numpy(), [[0.51094559, 0.51094559]], atol=5e-9)
+    np.testing.assert_allclose(w0.numpy(), [[0.52189117]], atol=5e-9)
+    # exact: dL/dz = σ(z) - 1 at z = 0.25, each w2 entry sees h1 = 0.25
+    dz = 1.0 / (1.0 + math.exp(-0.25)) - 1.0
+    assert w2.numpy()[0, 0] == pytest.approx(0.5 - lr * 0.25 * dz, rel=1e-15)
+
+
+# -- the functional API --------------------------------------------------------------
+def test_functional_seed_numbers():
+    assert reverse.gradient(f, 2.0, 5.0) == (5.5, 1.7163378145367738)
+    out, pullback = reverse.vjp(f, 2.0, 5.0)
+    assert out == pytest.approx(11.652071455223084, rel=1e-15)
+    assert pullback(1.0) == (5.5, 1.7163378145367738)
+    assert pullback(2.0) == (11.0, 2 * 1.7163378145367738)
+    h = reverse.hessian(f, 2.0, 5.0)
+    assert h[0] == (-0.25, 1.0) and h[1][0] == 1.0
+    assert h[1][1] == pytest.approx(math.sin(5.0), rel=1e-15)     # ∂²/∂x2² = sin(x2)
+
+
+def test_result_types_are_plain():
+    g = reverse.gradient(lambda x: x * x, 3.0)
+    assert type(g) is float and g == 6.0
+    (g1,) = reverse.vjp(lambda x: x * x, 3.0)[1](1.0)
+    assert type(g1) is float
+    ga = reverse.gradient(lambda x: np.sum(x * x), np.arange(3.0))
+    assert type(ga) is np.ndarray and ga.tolist() == [0.0, 2.0, 4.0]
+    j = reverse.jacobian(lambda x: x[:2] * x[1:], np.array([1.0, 2.0, 3.0]))
+    assert type(j) is np.ndarray
+    np.testing.assert_array_equal(j, [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]])
+    assert reverse.gradient(lambda x, y: x, 1.0, 2.0) == (1.0, 0.0)
+    np.testing.assert_array_equal(reverse.gradient(lambda x: 1.0, np.ones(2)), [0.0, 0.0])
+
+
+def test_vjp_of_array_function():
+    x = np.array([1.0, 2.0, 3.0])
+    out, pullback = reverse.vjp(lambda x: np.outer(x, x[:2]), x)
+    np.testing.assert_array_equal(out, np.outer(x, x[:2]))
+    (g,) = pullback(np.ones((3, 2)))
+    # ∂/∂x of Σᵢⱼ xᵢ xⱼ (j < 2) = [Σⱼ<2 xⱼ + x_0·[i<2]... ] by hand:
+    np.testing.assert_array_equal(g, [3.0 + 6.0, 3.0 + 6.0, 3.0])
+    with pytest.raises(ValueError, match="shape"):
+        pullback(np.ones(3))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nan_safe_where_and_kinks():
+    assert reverse.gradient(lambda x: np.where(x > 0, np.sqrt(x), 0.0), -1.0) == 0.0
+    g = reverse.gradient(lambda x: np.sum(np.where(x > 0, np.log(x), x)),
+                         np.array([-1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(g, [1.0, 1.0, 0.5])
+    assert reverse.gradient(abs, 0.0) == 0.0
+    assert reverse.gradient(lambda x: np.maximum(x, 1.0), 1.0) == 0.5
+    assert reverse.gradient(lambda x, y: np.minimum(x, y), 2.0, 2.0) == (0.5, 0.5)
+    assert reverse.gradient(np.sqrt, 0.0) == math.inf
+    assert reverse.gradient(lambda x: np.floor(x) + np.sign(x) * x, 1.5) == 1.0
+    assert reverse.gradient(lambda x: np.max(x), np.array([1.0, 3.0, 3.0])).tolist() == \
+        [0.0, 0.5, 0.5]
+
+
+def test_deep_scalar_tape_has_no_recursion():
+    n = 10 ** 6
+    x = constant(1.0)
+    with Tape() as t:
+        t.watch(x)
+        y = x
+        for _ in range(n // 2):
+            y = y * 1.0 + x
+    assert t.gradient(y, x).numpy() == n // 2 + 1
+
+
+# -- tape semantics -------------------------------------------------------------------
+def test_sources_keep_their_structure_and_unconnected():
+    a, b, c = constant(2.0), constant(np.array([1.0, 2.0])), constant(5.0)
+    with Tape(persistent=True) as t:
+        t.watch([a, b, c])
+        y = a * np.sum(b * b)
+    g = t.gradient(y, {"a": a, "rest": (b, [c])})
+    assert set(g) == {"a", "rest"} and type(g["rest"]) is tuple and type(g["rest"][1]) is list
+    assert g["a"].numpy() == 5.0
+    np.testing.assert_array_equal(g["rest"][0].numpy(), [4.0, 8.0])
+    assert g["rest"][1][0] is None
+    assert t.gradient(y, c, unconnected_gradients="zero").numpy() == 0.0
+    assert t.gradient(y, [a])[0].numpy() == 5.0
+
+
+def test_list_and_nonscalar_targets_are_summed_and_output_gradients():
+    x = constant(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        z = np.sum(x) * 3.0
+    np.testing.assert_array_equal(t.gradient(y, x).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(t.gradient([y, z], x).numpy(), [5.0, 7.0])
+    np.testing.assert_array_equal(
+        t.gradient(y, x, output_gradients=np.array([10.0, 1.0])).numpy(), [20.0, 4.0])
+    with pytest.raises(ValueError, match="shape"):
+        t.gradient(y, x, output_gradients=np.ones(3))
+
+
+def test_gradient_with_respect_to_intermediates():
+    x = constant(2.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        z = np.sin(y) + y
+    assert t.gradient(z, y).numpy() == pytest.approx(math.cos(4.0) + 1.0, rel=1e-15)
+    gx, gy = t.gradient(z, [x, y])
+    assert gx.numpy() == pytest.approx((math.cos(4.0) + 1.0) * 4.0, rel=1e-15)
+    assert gy.numpy() == pytest.approx(math.cos(4.0) + 1.0, rel=1e-15)
+
+
+def test_tape_jacobian():
+    x = constant(np.array([1.0, 2.0, 3.0]))
+    with Tape() as t:
+        t.watch(x)
+        y = x[:2] * x[1:]
+    j = t.jacobian(y, x)
+    np.testing.assert_array_equal(j.numpy(), [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]])
+    with pytest.raises(RuntimeError, match="once"):
+        t.gradient(y, x)
+
+
+def test_stop_recording_reset_and_stop_gradient():
+    x = constant(3.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        with t.stop_recording():
+            z = y * x          # not recorded
+        w = reverse.stop_gradient(y) * x
+    assert t.gradient(y, x).numpy() == 6.0
+    with pytest.raises(ValueError, match="not recorded on this tape"):
+        t.gradient(z, x)
+    assert t.gradient(w, x).numpy() == 9.0
+    t.reset()
+    with pytest.raises(ValueError, match="not recorded on this tape"):
+        t.gradient(y, x)
+    with pytest.raises(RuntimeError, match="recording"):
+        with t.stop_recording():
+            pass
+
+
+def test_variables_are_watched_automatically_unless_told_not_to():
+    v = Variable(2.0)
+    c = constant(2.0)
+    with Tape() as t:
+        y = v * c
+    assert t.gradient(y, [v, c])[0].numpy() == 2.0
+    with Tape(watch_accessed_variables=False) as t:
+        y = v * v
+    with pytest.raises(ValueError, match="not recorded"):
+        t.gradient(y, v)
+    with Tape(watch_accessed_variables=False) as t:
+        t.watch(v)
+        y = v * v
+    assert t.gradient(y, v).numpy() == 4.0
+    assert reverse.Variable(1.0, trainable=False).trainable is False
+
+
+def test_variable_snapshot_and_assign():
+    v = Variable(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        y = np.sum(v * v)
+    v.assign([10.0, 20.0])                    # the tape keeps the values it read
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 4.0])
+    v.assign_add(np.array([1.0, 1.0]))
+    v.assign_sub(constant([2.0, 2.0]))
+    np.testing.assert_array_equal(v.numpy(), [9.0, 19.0])
+    with pytest.raises(ValueError, match="shape"):
+        v.assign([1.0, 2.0, 3.0])
+
+
+def test_tensor_conversions_and_comparisons():
+    t = constant([1.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 2.0])
+    assert (t == np.array([1.0, 3.0])).tolist() == [True, False]
+    assert bool(constant(2.0) > 1.0) and constant(1.0) <= 1.0
+    assert t.shape == (2,) and t.ndim == 1 and len(t) == 2
+    assert f"{constant(0.5):.2f}" == "0.50"
+    assert np.asarray(Variable(3.0)) == 3.0
+    for bad in (float, int, math.sin, math.exp):
+        with pytest.raises(TypeError, match=r"numpy\(\)|np.sin"):
+            bad(constant(1.0))
+    with pytest.raises(TypeError, match="item assignment"):
+        t[0] = 1.0
+
+
+# -- misuse --------------------------------------------------------------------------
+def test_second_gradient_on_non_persistent_tape():
+    x = constant(1.0)
+    with Tape() as t:
+        t.watch(x)
+        y = x * x
+    t.gradient(y, x)
+    with pytest.raises(RuntimeError, match="once on a non-persistent"):
+        t.gradient(y, x)
+
+
+def test_target_from_another_tape_and_bad_sources():
+    x = constant(1.0)
+    with Tape() as t1:
+        t1.watch(x)
+        y = x * x
+    with Tape() as t2:
+        t2.watch(x)
+    with pytest.raises(ValueError, match="not recorded on this tape"):
+        t2.gradient(y, x)
+    with pytest.raises(TypeError, match="target must be a reverse.Tensor"):
+        t1.gradient(3.0, x)
+    for bad in (1.0, np.ones(2), "x", None):
+        with pytest.raises(TypeError, match="sources must be"):
+            t1.gradient(y, [x, bad])
+    with pytest.raises(TypeError, match="tape.watch"):
+        t1.watch(2.0)
+    with pytest.raises(ValueError, match="unconnected_gradients"):
+        t1.gradient(y, x, unconnected_gradients="ones")
+
+
+def test_missing_numpy_function_is_named():
+    with pytest.raises(TypeError, match=r"np\.fft\.fft has no derivative rule"):
+        reverse.gradient(lambda x: np.sum(np.fft.fft(x)), np.ones(4))
+    with pytest.raises(TypeError, match=r"np\.gcd"):
+        reverse.gradient(lambda x: np.gcd(x, x), 1.0)
+    with pytest.raises(ValueError, match="scalar"):
+        reverse.gradient(lambda x: x * 2.0, np.ones(2))
+    with pytest.raises(TypeError, match="argument 0"):
+        reverse.gradient(lambda x: x, "2.0")
+
+
+def test_primal_only_functions_and_ufuncs_give_plain_values():
+    x = constant(np.array([1.0, -2.0, 3.0]))
+    assert np.argmax(x) == 2 and np.shape(x) == (3,)
+    assert np.isfinite(x).all() and type(np.isfinite(x)) is np.ndarray
+    assert operator.index(np.size(x)) == 3
+
+
+# -- threads and memory ------------------------------------------------------------------
+def test_threads_record_on_their_own_tapes():
+    results, errors = {}, []
+    barrier = threading.Barrier(2)
+
+    def work(name, fn, x0, expected):
+        try:
+            barrier.wait()
+            for _ in range(200):
+                x = constant(x0)
+                with Tape() as t:
+                    t.watch(x)
+                    y = fn(x)
+                g = t.gradient(y, x).numpy()
+                assert g == pytest.approx(expected, rel=1e-14), (name, g)
+            results[name] = g
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=("sin", np.sin, 0.3, math.cos(0.3))),
+               threading.Thread(target=work, args=("cube", lambda x: x * x * x, 2.0, 12.0))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert set(results) == {"sin", "cube"}
+
+
+def test_non_persistent_tape_releases_recorded_values():
+    x = constant(np.ones(20_000))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        with Tape() as t:
+            t.watch(x)
+            y = x
+            for _ in range(20):
+                y = np.sin(y) * 1.0001
+            y = np.sum(y)
+        held = tracemalloc.get_traced_memory()[0] - base
+        assert held > 20 * 20_000 * 8          # the tape holds every intermediate array
+        g = t.gradient(y, x)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    # what remains: the gradient (one array) and small bookkeeping
+    assert after < 20_000 * 8 + 10_000, after
+    assert g.shape == (20_000,)
+
+
+def test_persistent_tape_holds_values_until_reset():
+    x = constant(np.ones(20_000))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        with Tape(persistent=True) as t:
+            t.watch(x)
+            y = np.sum(np.exp(np.exp(x)))
+        t.gradient(y, x)
+        kept = tracemalloc.get_traced_memory()[0] - base
+        t.reset()
+        gc.collect()
+        released = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert kept > 2 * 20_000 * 8 and released < 10_000, (kept, released)
