@@ -1,0 +1,436 @@
+"""Univariate Taylor mode: all derivatives of f at scalar x up to order k.
+
+A value v(x + t) = Σⱼ vⱼ·tʲ is carried as its Taylor coefficients, computed
+lazily and causally from the first partials in `dualad.rules` only.  For
+v = φ(u, w, ...) the chain rule v' = Σᵢ gᵢ·uᵢ' with gᵢ = ∂ᵢφ(v, u, w, ...)
+gives, coefficient by coefficient,
+
+    vⱼ = (1/j)·Σᵢ Σ_{m=1..j} m·uᵢ,ₘ·gᵢ,ⱼ₋ₘ,
+
+and gᵢ is itself a Taylor value, built by calling the table's partial on
+Taylor values (exp: g = out, so vⱼ needs only v₀..vⱼ₋₁: the scheme is causal).
+
+Mechanism (no recursion over graph depth): running f records nodes on a flat
+tape in creation order; then sweep j = 1..k walks the tape in order and
+appends coefficient j to each node that needs it.  Partial nodes are created in
+sweep 1, appended to the tape, and need one order less than the node they
+serve (`target`), so chains such as sin → cos → -sin end after k steps.  Unary
+results are cached per node (sin(u) reappears as the partial of cos(u)), and
+inside partials a/y is rewritten a·reciprocal(y), so the common partials close
+on O(1) nodes and each operation costs O(k²).
+
+Linear structural ops (STRUCTURAL kind "linear") apply coefficient-wise;
+matmul/dot take the Cauchy product; composites run through; the "custom" ones
+(max, min, prod) raise TypeError.  Comparisons and PRIMAL_ONLY ufuncs see the
+constant coefficient.  Nested calls are ordered by session, newest outermost.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .dual import Dual
+from .rules import ELEMENTWISE, PRIMAL_ONLY
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+
+_sessions = itertools.count(1)
+_LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
+_CONSTANTS = (float, int, np.ndarray, np.generic)
+_FAST = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
+_DEG_MAX = {np.add, np.subtract, np.negative, np.positive}   # degree of a polynomial
+
+
+class _Session:
+    __slots__ = ("id", "tape", "k", "partial", "need", "seg")
+
+    def __init__(self, k):
+        self.id, self.tape, self.k = next(_sessions), [], k
+        self.partial, self.need, self.seg = False, 0, 0
+
+
+class Taylor:
+    """A value of one Taylor-mode call: `coefs[j]` is its j-th Taylor coefficient."""
+
+    __slots__ = ("coefs", "sess", "kind", "fn", "args", "kw", "inputs", "parts",
+                 "target", "deg", "cache", "pos", "scalar", "shape")
+    __array_priority__ = 100
+
+    primal = property(lambda self: self.coefs[0])
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
+    T = property(lambda self: np.transpose(self))
+
+    def __repr__(self) -> str:
+        return f"Taylor({self.coefs!r})"
+
+    def __float__(self):
+        raise TypeError("float() would drop the Taylor coefficients; use .primal "
+                        "(or np.sin etc. instead of math.sin)")
+
+    __int__ = __complex__ = __index__ = __float__
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a Taylor value cannot become a plain NumPy array; build arrays "
+                        "with np.stack, or use .primal")
+
+    def __bool__(self) -> bool:
+        return bool(self.coefs[0])
+
+    def __len__(self) -> int:
+        return len(self.coefs[0])
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, o): return _elementwise(np.add, (self, o))
+    def __radd__(self, o): return _elementwise(np.add, (o, self))
+    def __sub__(self, o): return _elementwise(np.subtract, (self, o))
+    def __rsub__(self, o): return _elementwise(np.subtract, (o, self))
+    def __mul__(self, o): return _elementwise(np.multiply, (self, o))
+    def __rmul__(self, o): return _elementwise(np.multiply, (o, self))
+    def __truediv__(self, o): return _elementwise(np.divide, (self, o))
+    def __rtruediv__(self, o): return _elementwise(np.divide, (o, self))
+    def __pow__(self, o): return _elementwise(np.power, (self, o))
+    def __rpow__(self, o): return _elementwise(np.power, (o, self))
+    def __mod__(self, o): return _elementwise(np.remainder, (self, o))
+    def __rmod__(self, o): return _elementwise(np.remainder, (o, self))
+    def __floordiv__(self, o): return _elementwise(np.floor_divide, (self, o))
+    def __rfloordiv__(self, o): return _elementwise(np.floor_divide, (o, self))
+    def __matmul__(self, o): return _array_function(np.matmul, (self, o), {})
+    def __rmatmul__(self, o): return _array_function(np.matmul, (o, self), {})
+    def __neg__(self): return _elementwise(np.negative, (self,))
+    def __pos__(self): return self
+    def __abs__(self): return _elementwise(np.absolute, (self,))
+    def __lt__(self, o): return self.coefs[0] < _primal(o)
+    def __le__(self, o): return self.coefs[0] <= _primal(o)
+    def __gt__(self, o): return self.coefs[0] > _primal(o)
+    def __ge__(self, o): return self.coefs[0] >= _primal(o)
+    def __eq__(self, o): return self.coefs[0] == _primal(o)  # type: ignore[override]
+    def __ne__(self, o): return self.coefs[0] != _primal(o)  # type: ignore[override]
+
+    def __getitem__(self, key):
+        return _linear(self.sess, operator.getitem, (self, key), {}, (0,))
+
+    def __setitem__(self, key, value):
+        raise TypeError("Taylor values are immutable; build arrays with np.where, "
+                        "np.concatenate or np.stack instead of item assignment")
+
+    def sum(self, axis=None, keepdims=False): return np.sum(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return np.mean(self, axis=axis, keepdims=keepdims)
+    def reshape(self, *s): return np.reshape(self, s[0] if len(s) == 1 else s)
+    def ravel(self): return np.ravel(self)
+    def dot(self, o): return np.dot(self, o)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.get("out") is not None or any(k != "out" for k in kwargs):
+            raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
+                            "is not supported on Taylor values")
+        if method == "__call__":
+            if ufunc in ELEMENTWISE:
+                return _elementwise(ufunc, inputs)
+            if ufunc in PRIMAL_ONLY:
+                return ufunc(*[_primal(a) for a in inputs])
+            if ufunc in STRUCTURAL:
+                return _array_function(ufunc, inputs, {})
+        elif ufunc is np.add and method == "reduce":
+            return np.sum(*inputs)
+        name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        raise TypeError(f"{name} has no Taylor rule in dualad (no row in the tables)")
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _array_function(func, args, kwargs)
+
+
+def _primal(x):
+    return x.coefs[0] if type(x) is Taylor else x
+
+
+def _deep_primal(x, sess):
+    if type(x) is Taylor and x.sess is sess:
+        return x.coefs[0]
+    if type(x) in (list, tuple):
+        return type(x)(_deep_primal(y, sess) for y in x)
+    return x
+
+
+def _scalar(c):
+    """np.float64 and 0-d arrays as Python floats (the fast scalar path)."""
+    t = type(c)
+    if t is np.float64 or t is np.ndarray and c.ndim == 0 and c.dtype.kind == "f":
+        return float(c)
+    return c
+
+
+def _newest(args):
+    """The newest session among the Taylor values in args (None if none; False if
+    some argument is not a value we can treat as a constant)."""
+    sess = None
+    for a in args:
+        t = type(a)
+        if t is Taylor:
+            if sess is None or a.sess.id > sess.id:
+                sess = a.sess
+        elif t in (list, tuple):
+            inner = _newest(a)
+            if inner is False:
+                return False
+            if inner is not None and (sess is None or inner.id > sess.id):
+                sess = inner
+        elif t is Dual:
+            while type(a) is Dual:
+                a = a.primal
+            if type(a) is Taylor:    # a Dual over our value: Dual must handle it
+                return False
+        elif not isinstance(a, _CONSTANTS) and a is not None:
+            return False
+    return sess
+
+
+def _node(sess, kind, fn, args, kw, c0, deg):
+    n = object.__new__(Taylor)
+    n.coefs, n.sess, n.kind, n.fn, n.args, n.kw = [c0], sess, kind, fn, args, kw
+    n.parts, n.target, n.deg, n.cache, n.pos = None, 0, deg, None, len(sess.tape)
+    n.scalar = type(c0) is float
+    n.shape = () if n.scalar else np.shape(c0)
+    n.inputs = [a for a in _flat(args) if type(a) is Taylor and a.sess is sess]
+    sess.tape.append(n)
+    return n
+
+
+def _flat(args):
+    for a in args:
+        if type(a) in (list, tuple):
+            yield from _flat(a)
+        else:
+            yield a
+
+
+def _elementwise(ufunc, args):
+    """v = φ(args) as a node whose coefficients follow from the ELEMENTWISE row of φ."""
+    sess = _newest(args)
+    if not sess:
+        return NotImplemented
+    mine = [type(a) is Taylor and a.sess is sess for a in args]
+    if len(args) == 2 and mine[0] and ufunc in (np.power, np.float_power) \
+            and isinstance(args[1], (int, float, np.integer, np.floating)):
+        if args[1] == 1:
+            return args[0]          # x**1 = x; x**0 = 1 ends the chain n·x**(n-1)
+        if args[1] == 0:
+            return _scalar(ufunc(args[0].coefs[0], args[1]))
+    if sess.partial and len(args) == 2 and mine[1] and ufunc in (np.divide, np.true_divide):
+        r = _elementwise(np.reciprocal, (args[1],))      # inside partials a/y = a·(1/y)
+        return r if type(args[0]) is float and args[0] == 1.0 else args[0] * r
+    if len(args) == 1:
+        a = args[0]
+        hit = a.cache.get(ufunc) if a.cache else None
+        if hit is not None and (hit.target >= sess.need or hit.pos >= sess.seg):
+            return hit
+    primals = [a.coefs[0] if m else a for a, m in zip(args, mine)]
+    op = _FAST.get(ufunc)
+    if op is not None and type(primals[0]) is float and type(primals[1]) is float:
+        out = op(primals[0], primals[1])
+    else:
+        out = _scalar(ufunc(*primals))
+    row = ELEMENTWISE[ufunc]
+    if all(row[i + 1] is None for i, m in enumerate(mine) if m):
+        return out                  # piecewise constant: no derivative
+    degs = [a.deg for a, m in zip(args, mine) if m]
+    deg = max(degs) if ufunc in _DEG_MAX else sum(degs) if ufunc is np.multiply else sess.k
+    n = _node(sess, _ELEM, ufunc, tuple(args), None, out, min(deg, sess.k))
+    if len(args) == 1:
+        if args[0].cache is None:
+            args[0].cache = {}
+        args[0].cache[ufunc] = n
+    return n
+
+
+def _linear(sess, fn, args, kw, positions, kind=_LINEAR):
+    """A node for a function linear in the args at `positions` (bilinear: Cauchy product)."""
+    c0 = _scalar(fn(*[_deep_primal(a, sess) for a in args], **kw))
+    degs = [a.deg for a in _flat(args) if type(a) is Taylor and a.sess is sess]
+    deg = sum(degs) if kind == _BILINEAR else max(degs, default=0)
+    n = _node(sess, kind, fn, tuple(args), kw, c0, min(deg, sess.k))
+    n.parts = positions
+    return n
+
+
+def _at(a, j, sess):
+    """Coefficient j of an argument; constants have zero coefficients for j >= 1."""
+    if type(a) is Taylor and a.sess is sess:
+        return a.coefs[j]
+    if type(a) in (list, tuple):
+        return type(a)(_at(b, j, sess) for b in a)
+    if j == 0:
+        return a
+    return np.zeros(np.shape(a)) if np.ndim(a) else 0.0
+
+
+def _array_function(func, args, kwargs):
+    if kwargs.get("out") is not None:
+        raise TypeError(f"np.{func.__name__}(..., out=) cannot write a Taylor value")
+    rule = STRUCTURAL.get(func)
+    if rule is None:
+        if func in PRIMAL_ONLY_FUNCTIONS:
+            return func(*[_deep_primal(a, _newest(args)) for a in args], **kwargs)
+        raise TypeError(f"np.{func.__name__} has no Taylor rule in dualad (no row in the "
+                        "tables); nested dual numbers may support it")
+    if rule[0] == "composite":
+        return rule[1](*args, **kwargs)
+    sess = _newest(args)
+    if not sess:
+        return NotImplemented
+    if rule[0] == "linear":
+        return _linear(sess, func, args, kwargs, rule[1])
+    if rule[0] == "multilinear" and len(args) == 2:
+        return _linear(sess, func, args, kwargs, None, _BILINEAR)
+    raise TypeError(f"np.{func.__name__} is not supported in Taylor mode (nonlinear "
+                    "structural op); use nested dual numbers")
+
+
+def _make_parts(node, sess):
+    """The partials gᵢ = ∂ᵢφ(v, args) as Taylor values needing one order less than v."""
+    t = node.target
+    saved = sess.partial, sess.need, sess.seg
+    sess.partial, sess.need, sess.seg = True, t - 1, len(sess.tape)
+    row, args, parts = ELEMENTWISE[node.fn], node.args, []
+    try:
+        for i, a in enumerate(args):
+            if type(a) is not Taylor or a.sess is not sess or row[i + 1] is None:
+                continue
+            g = row[i + 1](node, *args)
+            if type(g) is Taylor and g.sess is sess:
+                g.target = max(g.target, t - 1)
+                parts.append((a, g, True))
+            elif g is not None:
+                parts.append((a, _scalar(g * 1.0), False))
+    finally:
+        seg = sess.seg
+        sess.partial, sess.need, sess.seg = saved
+    tape = sess.tape
+    for p in range(len(tape) - 1, seg - 1, -1):     # new nodes: order they must reach
+        n = tape[p]
+        for b in n.inputs:
+            if b.target < n.target:
+                b.target = n.target
+    node.parts = parts
+    return parts
+
+
+def _sweep(sess):
+    """Append coefficients 1..k to every node, degree by degree, in tape order."""
+    tape = sess.tape
+    for j in range(1, sess.k + 1):
+        i = 0
+        while i < len(tape):            # the tape grows during sweep 1 only
+            n = tape[i]
+            i += 1
+            if n.target < j or n.kind == _LEAF:
+                continue
+            if n.kind == _ELEM:
+                parts = n.parts if n.parts is not None else _make_parts(n, sess)
+                s = d = 0.0
+                for a, g, lazy in parts:
+                    ac = a.coefs
+                    if lazy:
+                        gc = g.coefs
+                        for m in range(1, (j if j < a.deg else a.deg) + 1):
+                            s = s + m * ac[m] * gc[j - m]
+                    elif j <= a.deg:
+                        d = d + g * ac[j]
+                c = s / j + d
+            elif n.kind == _LINEAR:
+                pos = n.parts
+                c = n.fn(*[_at(a, j, sess) if pos is None or p in pos
+                           else _deep_primal(a, sess) for p, a in enumerate(n.args)], **n.kw)
+            else:
+                a, b = n.args
+                if type(a) is Taylor and a.sess is sess and type(b) is Taylor and b.sess is sess:
+                    c = 0.0
+                    for m in range(max(0, j - b.deg), min(j, a.deg) + 1):
+                        c = c + n.fn(a.coefs[m], b.coefs[j - m], **n.kw)
+                else:
+                    c = n.fn(a.coefs[j] if type(a) is Taylor and a.sess is sess else a,
+                             b.coefs[j] if type(b) is Taylor and b.sess is sess else b, **n.kw)
+            if not n.scalar:
+                c = _scalar(c)
+                if np.shape(c) != n.shape:
+                    c = np.broadcast_to(c, n.shape)
+            n.coefs.append(c)
+
+
+def _check_order(order):
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
+        raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    return int(order)
+
+
+def _check_x(x):
+    if isinstance(x, (bool, int, float, np.integer, np.floating)):
+        return float(x)
+    if type(x) in (Taylor, Dual):
+        return x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        if x.ndim:
+            raise ValueError(f"Taylor mode takes a scalar x; got shape {x.shape}")
+        return float(x)
+    raise TypeError(f"x has type {type(x).__name__}; Taylor mode differentiates "
+                    "functions of one float")
+
+
+def _coefficient(out, j, sess):
+    t = type(out)
+    if t is Taylor and out.sess is sess:
+        c = out.coefs[j]
+    elif t in (tuple, list):
+        return t(_coefficient(o, j, sess) for o in out)
+    elif isinstance(out, (bool,) + _CONSTANTS) or t in (Dual, Taylor):
+        c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
+    else:
+        raise TypeError(f"f returned {type(out).__name__}; expected a number, an array "
+                        "or a tuple of them")
+    if type(c) is np.ndarray and c.ndim == 0 or isinstance(c, (bool, np.generic)):
+        return float(c)
+    return c
+
+
+def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
+    """taylor_coefficients(f, x, order) -> list of order+1 coefficients, each shaped
+    like f(x): f(x + t) = Σⱼ cⱼ·tʲ + O(tᵏ⁺¹), cⱼ = f⁽ʲ⁾(x)/j!."""
+    k = _check_order(order)
+    x = _check_x(x)
+    sess = _Session(k)
+    leaf = _node(sess, _LEAF, None, (), None, x, min(1, k))
+    leaf.coefs += [1.0] + [0.0] * (k - 1) if k else []
+    out = f(leaf)
+    for o in _flat((out,)):
+        if type(o) is Taylor and o.sess is sess:
+            o.target = k
+    tape = sess.tape
+    for p in range(len(tape) - 1, -1, -1):       # which nodes the output needs
+        n = tape[p]
+        for b in n.inputs:
+            if b.target < n.target:
+                b.target = n.target
+    _sweep(sess)
+    return [_coefficient(out, j, sess) for j in range(k + 1)]
+
+
+def derivatives(f: Callable, x, order: int) -> list[Any]:
+    """derivatives(f, x, order) -> [f(x), f'(x), ..., f⁽ᵏ⁾(x)], each shaped like f(x)."""
+    coefs = taylor_coefficients(f, x, order)
+    return [_scale(c, float(math.factorial(j))) for j, c in enumerate(coefs)]
+
+
+def _scale(c, s):
+    if type(c) in (tuple, list):
+        return type(c)(_scale(x, s) for x in c)
+    return c if s == 1.0 else c * s

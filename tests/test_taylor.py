@@ -1,0 +1,220 @@
+"""Taylor mode (dualad.taylor) against sympy, nested Duals and exact series."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+import dualad
+from dualad import taylor
+from dualad.rules import ELEMENTWISE, arity
+from dualad.taylor import derivatives, taylor_coefficients
+from symbolic import resolve
+from symbolic.placeholder import zero_kinks
+from tests.test_rules import lam, samples
+
+X = sympy.Symbol("x", real=True)
+
+# name: (numpy function, sympy expression in X, points inside the domain)
+NAMED = {
+    "exp_sin": (lambda x: np.exp(np.sin(x)), sympy.exp(sympy.sin(X)), (-1.1, 0.0, 0.7, 2.3)),
+    "log_tanh": (lambda x: np.log(1 + x ** 2) * np.tanh(x),
+                 sympy.log(1 + X ** 2) * sympy.tanh(X), (-0.8, 0.4, 1.9)),
+    "x_pow_x": (lambda x: x ** x, X ** X, (0.3, 1.0, 2.2)),
+    "sqrt": (np.sqrt, sympy.sqrt(X), (0.25, 1.0, 3.7)),
+    "reciprocal_1px": (lambda x: 1 / (1 + x), 1 / (1 + X), (-0.5, 0.0, 2.0)),
+    "pow_2.5": (lambda x: x ** 2.5 - 3 * x ** 2, X ** sympy.Rational(5, 2) - 3 * X ** 2,
+                (0.6, 1.4)),
+    "two_pow": (lambda x: 2.0 ** np.cos(x), 2 ** sympy.cos(X), (-0.3, 1.2)),
+    "arcsin_hypot": (lambda x: np.arcsin(x / 2) + np.hypot(x, 3.0),
+                     sympy.asin(X / 2) + sympy.sqrt(X ** 2 + 9), (-0.9, 0.5)),
+    "sinh_cosh_mix": (lambda x: np.sinh(x) * np.cosh(2 * x) / (2 + np.cos(x)),
+                      sympy.sinh(X) * sympy.cosh(2 * X) / (2 + sympy.cos(X)), (0.3, -1.2)),
+    "rational": (lambda x: (x ** 3 - x) / (x ** 2 + 1) - 4 / x,
+                 (X ** 3 - X) / (X ** 2 + 1) - 4 / X, (0.7, -2.5)),
+    "arctan2_logaddexp": (lambda x: np.arctan2(x, 1.5 - x) + np.logaddexp(x, -x),
+                          sympy.atan2(X, sympy.Rational(3, 2) - X)
+                          + sympy.log(sympy.exp(X) + sympy.exp(-X)), (0.2, -0.6)),
+}
+
+
+def sympy_derivatives(expr, x0, order):
+    return [float(sympy.diff(expr, X, j).subs(X, sympy.Float(x0, 40)).evalf(30))
+            for j in range(order + 1)]
+
+
+def assert_close(got, want, rel=1e-12):
+    for j, (g, w) in enumerate(zip(got, want)):
+        assert abs(g - w) <= rel * max(abs(w), 1.0), (j, g, w)
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_orders_0_to_8_match_sympy(name):
+    f, expr, points = NAMED[name]
+    for x0 in points:
+        assert_close(derivatives(f, x0, 8), sympy_derivatives(expr, x0, 8))
+
+
+def test_coefficients_are_derivatives_over_factorials():
+    c = taylor_coefficients(lambda x: 1 / (1 - x), 0.5, 6)
+    assert c == [2.0 ** (j + 1) for j in range(7)]      # 1/(1-x) = Σ (t/(1-x))^j/(1-x)
+    d = derivatives(lambda x: 1 / (1 - x), 0.5, 6)
+    assert d == [math.factorial(j) * 2.0 ** (j + 1) for j in range(7)]
+
+
+def test_high_order_stays_exact_and_polynomial_in_k():
+    # d^k/dx^k exp(x) = exp(x); (1+x)^-1 has coefficients (-1)^j (1+x)^-(j+1)
+    got = derivatives(np.exp, 0.3, 30)
+    assert all(g == pytest.approx(math.exp(0.3), rel=1e-13) for g in got)
+    c = taylor_coefficients(lambda x: 1.0 / (1.0 + x), 1.0, 40)
+    assert c == pytest.approx([(-0.5) ** j * 0.5 for j in range(41)], rel=1e-13)
+
+
+ROWS = sorted(((u, r) for u, r in ELEMENTWISE.items()), key=lambda kv: kv[0].__name__)
+DIRECTION = (1.0, -0.6)     # binary rows are followed along (p0 + t, p1 - 0.6 t)
+
+
+@pytest.mark.parametrize("ufunc,row", ROWS, ids=[u.__name__ for u, _ in ROWS])
+def test_every_table_row_to_order_5_matches_sympy(ufunc, row):
+    n = arity(ufunc)
+    xs = sympy.symbols(f"a0:{n}", real=True)
+    t = sympy.Symbol("t", real=True)
+    path = resolve(row[0])(*xs).subs({xs[i]: xs[i] + DIRECTION[i] * t for i in range(n)})
+    ds = [lam((t,) + xs, zero_kinks(sympy.diff(path, t, j))) for j in range(6)]
+    for p in samples(ufunc):
+        got = derivatives(lambda s, p=p: ufunc(*[p[i] + DIRECTION[i] * s for i in range(n)]),
+                          0.0, 5)
+        want = [float(np.broadcast_to(d(0.0, *p), ())) for d in ds]
+        assert_close(got, want, rel=1e-10)
+
+
+# functions of x that return arrays or go through structural ops
+ARRAY_FUNCTIONS = {
+    "scaled": lambda x: np.array([1.0, -2.0, 3.0]) * np.sin(x) + x ** 2,
+    "stack": lambda x: np.stack([np.exp(x), x * np.cos(x), 1.0 / x]),
+    "concat_sum": lambda x: np.sum(np.concatenate([np.sin(x * np.arange(1.0, 4.0)),
+                                                   np.array([2.0])]) ** 2),
+    "index_reshape": lambda x: np.reshape(np.exp(x * np.arange(6.0)), (2, 3))[1, ::-1],
+    "matmul": lambda x: (np.array([[1.0, 2.0], [0.5, -1.0]]) @ np.stack([np.sin(x), x])) @
+                        np.stack([np.cos(x), x * x]),
+    "where_clip_mean": lambda x: np.mean(np.clip(np.where(x * np.arange(3.0) > 1.0,
+                                                          np.sqrt(x * np.arange(3.0)),
+                                                          np.tanh(x)), 0.1, 0.9)),
+    "branch": lambda x: np.sin(x) if x > 0 else np.cos(x) * 3.0,
+    "constant": lambda x: np.ones(2),
+    "outer_var": lambda x: np.var(np.outer(np.stack([x, x * x]), np.array([1.0, 2.0]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_FUNCTIONS))
+@pytest.mark.parametrize("x0", [0.8, -0.4])
+def test_agrees_with_nested_duals_orders_0_to_6(name, x0):
+    f = ARRAY_FUNCTIONS[name]
+    with np.errstate(divide="ignore", invalid="ignore"):   # sqrt'(0) in the branch not taken
+        got = derivatives(f, x0, 6)
+        wants = [dualad.derivative(f, x0, order=k) for k in range(7)]
+    for k, want in enumerate(wants):
+        assert np.shape(got[k]) == np.shape(want)
+        np.testing.assert_allclose(got[k], want, rtol=1e-11, atol=1e-11)
+
+
+def test_array_valued_function_matches_sympy_per_component():
+    f = ARRAY_FUNCTIONS["stack"]
+    exprs = [sympy.exp(X), X * sympy.cos(X), 1 / X]
+    got = derivatives(f, 1.3, 8)
+    assert all(np.shape(g) == (3,) for g in got)
+    for i, e in enumerate(exprs):
+        assert_close([g[i] for g in got], sympy_derivatives(e, 1.3, 8))
+
+
+def test_tuple_output_and_int_input():
+    d = derivatives(lambda x: (x ** 3, np.sin(x)), 2, 3)
+    assert type(d[3]) is tuple
+    assert d[3] == pytest.approx((6.0, -np.cos(2.0)), rel=1e-15)
+    assert d[1] == pytest.approx((12.0, np.cos(2.0)), rel=1e-15)
+
+
+def test_where_does_not_leak_the_branch_not_taken():
+    with np.errstate(invalid="ignore"):       # sqrt(-1) is computed, then not chosen
+        d = derivatives(lambda x: np.where(x > 0, np.sqrt(x), 0.0), -1.0, 4)
+    assert d == [0.0] * 5
+
+
+def test_nested_calls_are_safe_from_perturbation_confusion():
+    def D(f, x):
+        return derivatives(f, x, 1)[1]
+    assert D(lambda x: x * D(lambda y: x + y, 1.0), 1.0) == 1.0
+    assert D(lambda x: x * D(lambda y: x * y, 3.0), 5.0) == 10.0
+    assert D(lambda x: x + D(lambda y: x, 1.0), 1.0) == 1.0
+    # third derivative of x ↦ x·(d/dy exp(x·y) at y = 1) = x²·exp(x)
+    got = derivatives(lambda x: x * derivatives(lambda y: np.exp(x * y), 1.0, 1)[1], 0.5, 3)
+    assert_close(got, sympy_derivatives(X ** 2 * sympy.exp(X), 0.5, 3))
+
+
+def test_mixes_with_duals_from_an_outer_gradient():
+    # ∂/∂a of the 3rd derivative in x of sin(a·x) = ∂/∂a(-a³cos(a·x))
+    g = dualad.gradient(lambda a: derivatives(lambda x: np.sin(a * x), 0.5, 3)[3], 1.2)
+    a, x = 1.2, 0.5
+    assert g == pytest.approx(-3 * a * a * np.cos(a * x) + a ** 3 * x * np.sin(a * x), rel=1e-13)
+
+
+def test_long_straight_line_program_needs_no_recursion():
+    def f(x):
+        y = x
+        for _ in range(5000):
+            y = np.sin(y) * 0.5 + x
+        return y
+    got = derivatives(f, 0.3, 3)
+    want = [dualad.derivative(f, 0.3, order=k) for k in range(3)]
+    np.testing.assert_allclose(got[:3], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [lambda x: np.exp(np.sin(x)), lambda x: 1.0 / (1.0 + x),
+                               np.sqrt, np.arcsin, lambda x: np.log(x) * np.tan(x),
+                               lambda x: np.sinh(x) + np.cos(x)])
+def test_node_count_does_not_grow_with_the_order(f, monkeypatch):
+    counts = []
+    make = taylor._node
+
+    def counting(*a):
+        counts[-1] += 1
+        return make(*a)
+    monkeypatch.setattr(taylor, "_node", counting)
+    for k in (3, 30):
+        counts.append(0)
+        taylor_coefficients(f, 0.4, k)
+    assert counts[0] == counts[1]
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(TypeError, match="sinc"):
+        derivatives(np.sinc, 0.3, 2)
+    with pytest.raises(TypeError, match="i0"):
+        derivatives(lambda x: np.i0(x * np.ones(2)), 0.3, 2)
+    with pytest.raises(TypeError, match="np.max"):
+        derivatives(lambda x: np.max(np.stack([x, 2 * x])), 0.3, 2)
+    with pytest.raises(TypeError, match="cumprod|multiply.accumulate"):
+        derivatives(lambda x: np.multiply.accumulate(np.stack([x, x])), 0.3, 2)
+    with pytest.raises(TypeError, match="np.sin"):
+        derivatives(math.sin, 0.3, 2)
+    with pytest.raises(TypeError, match="primal"):
+        derivatives(float, 0.3, 1)
+    with pytest.raises(TypeError, match="str"):
+        derivatives(np.sin, "0.3", 1)
+    with pytest.raises(TypeError, match="str"):
+        derivatives(lambda x: "no", 0.3, 1)
+    with pytest.raises(TypeError):
+        derivatives(lambda x: x + "a", 0.3, 1)
+    with pytest.raises(ValueError, match="scalar"):
+        derivatives(np.sin, np.ones(2), 1)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="order"):
+            derivatives(np.sin, 0.3, bad)
+
+
+def test_comparisons_and_primal_only_ufuncs_see_the_constant_coefficient():
+    def f(x):
+        assert np.isfinite(x) and not np.signbit(x) and x >= 0.5 and x == 0.5
+        return x * 2 if np.greater(x, 0.0) else -x
+    assert derivatives(f, 0.5, 2) == [1.0, 2.0, 0.0]
