@@ -8,7 +8,8 @@ from . import numeric
 from .check import check
 from .dual import Dual
 from .forward import derivative, directional_derivative, gradient, hessian, jacobian, jvp
+from .trace import trace  # the function shadows the submodule (reverse loads on first use)
 
 __all__ = ["Dual", "jvp", "directional_derivative", "derivative", "gradient", "jacobian",
-           "hessian", "numeric", "check"]
+           "hessian", "numeric", "check", "trace"]
 __version__ = "0.1.0"

@@ -1,0 +1,277 @@
+"""The Wengert list of one call, read from the reverse tape (Baydin et al. 2018).
+
+record(f, *args) runs f once on `reverse.Tensor` inputs a private tape
+watches; the tape's entries ``(fn, kwargs, out, *args)`` (format:
+`reverse.tape`) are the elementary operations v_i = φ_i(v_j, ...) in
+evaluation order.  Inputs are numbered v_{1-n} .. v_0, entries v_1 .. v_m.
+
+Entries are numbered level by level, as in the paper's tables (level k reads
+only values of lower levels): a stable topological order of the tape, so both
+sweeps may run in it.
+
+Comparisons made on traced values while f runs (``x > 0``, ``bool(x)``,
+``np.greater(x, y)``, ``np.argmax(x)``, ...) are kept in ``record.checks`` as
+``(after, fn, result, args)`` (after: the index of the last value they read):
+`dualad.compile` turns them into guards.
+
+`tangent(entry, dots)` is forward mode on one entry, from the table partials:
+v̇ = Σ_j ∂φ/∂v_j · v̇_j (elementwise rows), φ(v̇) for linear structural rows.
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import threading
+
+import numpy as np
+
+from .forward import check_arg
+from .rules import ELEMENTWISE
+from .structural import STRUCTURAL
+
+_local = threading.local()   # .observer: callable(fn, result, args) or None
+_COMPARISONS = (("__lt__", operator.lt), ("__le__", operator.le), ("__gt__", operator.gt),
+                ("__ge__", operator.ge), ("__eq__", operator.eq), ("__ne__", operator.ne))
+_installed = []
+
+
+def _notify(fn, result, args):
+    obs = getattr(_local, "observer", None)
+    if obs is not None:
+        obs(fn, result, args)
+    return result
+
+
+def _install_hook():
+    """Let this module see comparisons on Tensors (once per process).
+
+    Stopgap until `reverse` offers an observer hook of its own: each wrapped
+    method calls the original and, only in a thread that is tracing for
+    dualad.compile/trace, reports the result.  Behaviour is otherwise unchanged."""
+    if _installed:
+        return
+    from reverse import ops
+    from reverse.tensor import Tensor
+    for name, op in _COMPARISONS:
+        orig = Tensor.__dict__[name]
+
+        def method(self, o, _orig=orig, _op=op):
+            return _notify(_op, _orig(self, o), (self, o))
+        method.__name__ = name
+        setattr(Tensor, name, method)
+    orig_bool = Tensor.__dict__["__bool__"]
+
+    def __bool__(self, _orig=orig_bool):
+        return _notify(bool, _orig(self), (self,))
+    Tensor.__bool__ = __bool__
+    from .rules import PRIMAL_ONLY
+    from .structural import PRIMAL_ONLY_FUNCTIONS
+    orig_ufunc, orig_function = ops.array_ufunc, ops.array_function
+
+    def array_ufunc(ufunc, method, inputs, kwargs):
+        out = orig_ufunc(ufunc, method, inputs, kwargs)
+        if method == "__call__" and ufunc in PRIMAL_ONLY and not kwargs:
+            _notify(ufunc, out, tuple(inputs))
+        return out
+
+    def array_function(func, args, kwargs):
+        out = orig_function(func, args, kwargs)
+        if func in PRIMAL_ONLY_FUNCTIONS or func is np.where and len(args) == 1:
+            _notify(func, out, tuple(args) + ((kwargs,) if kwargs else ()))
+        return out
+    ops.array_ufunc, ops.array_function = array_ufunc, array_function
+    _installed.append(True)
+
+
+def parameter_names(f, n: int) -> tuple[str, ...]:
+    """Display names of f's n inputs: its parameter names if plain ASCII identifiers
+    (so they are safe in text), else x1 .. xn."""
+    names = getattr(f, "names", None)
+    if names is None:
+        try:
+            params = list(inspect.signature(f).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                      p.POSITIONAL_OR_KEYWORD)]
+    names = [str(x) for x in names][:n]
+    if len(names) < n or len(set(names)) < n or not all(safe_name(x) for x in names):
+        return tuple(f"x{i + 1}" for i in range(n))
+    return tuple(names)
+
+
+def safe_name(name) -> bool:
+    return type(name) is str and 0 < len(name) <= 40 and name.isascii() and \
+        name.isidentifier() and not name.startswith("_")
+
+
+class Record:
+    """The Wengert list of one call: inputs, entries, output and observed checks."""
+
+    __slots__ = ("f", "names", "inputs", "entries", "out", "checks", "index", "args")
+
+    def label(self, x) -> int | None:
+        """The Baydin index i of value x (v_i), or None for a constant."""
+        return self.index.get(id(x)) if _is_tensor(x) else None
+
+
+def _is_tensor(x) -> bool:
+    from reverse.tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def record(f, *args) -> Record:
+    """record(f, *args) -> Record: f evaluated once on Tensors a private tape records."""
+    import reverse
+    from reverse.tensor import Tensor
+    if not callable(f):
+        raise TypeError(f"expected a function, got {type(f).__name__}")
+    if not args:
+        raise TypeError("needs at least one argument to evaluate f at")
+    vals = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            raise TypeError(f"argument {i} is a reverse.Tensor; pass its value (x.numpy())")
+        v = check_arg(a, i)
+        if not isinstance(v, (float, np.ndarray)):
+            raise TypeError(f"argument {i} has type {type(a).__name__}; pass floats or "
+                            "NumPy float arrays")
+        vals.append(v)
+    _install_hook()
+    tape = reverse.Tape(persistent=True)
+    xs = [reverse.constant(v) for v in vals]
+    checks = []
+    entries = tape.entries
+
+    def observe(fn, result, fargs):
+        if any(_is_tensor(a) for a in _flat(fargs)):
+            checks.append((len(entries), fn, result, fargs))
+
+    prev = getattr(_local, "observer", None)
+    _local.observer = observe
+    try:
+        with tape:
+            tape.watch(xs)
+            out = f(*xs)
+    finally:
+        _local.observer = prev
+    if isinstance(out, (list, tuple)):
+        raise TypeError("f must return one value (a number or an array), not a "
+                        f"{type(out).__name__}; stack several outputs with np.stack")
+    rec = Record()
+    rec.f, rec.args = f, tuple(vals)
+    rec.names = parameter_names(f, len(xs))
+    rec.inputs, rec.entries, rec.out, rec.checks = xs, tape.entries, out, checks
+    n = len(xs)
+    index = {id(x): i - n + 1 for i, x in enumerate(xs)}
+    rec.entries = _level_order(tape.entries)
+    for j, e in enumerate(rec.entries, 1):
+        index[id(e[2])] = j
+    rec.index = index
+    # a check is placed after the last value it reads
+    rec.checks = [(max([0] + [index.get(id(a), 0) for a in _flat(c[3])]),) + c[1:]
+                  for c in checks]
+    return rec
+
+
+def _level_order(entries: list) -> list:
+    """The entries numbered level by level, as Baydin's tables are: level 1 reads only
+    inputs, level k reads level < k (a stable topological order of the tape)."""
+    depth = {}
+    keyed = []
+    for pos, e in enumerate(entries):
+        d = 1 + max([depth.get(id(a), 0) for a in _flat(e[3:])] or [0])
+        depth[id(e[2])] = d
+        keyed.append((d, pos))
+    keyed.sort()
+    return [entries[pos] for _, pos in keyed]
+
+
+def _flat(args):
+    for a in args:
+        if type(a) in (list, tuple):
+            yield from a
+        else:
+            yield a
+
+
+def value(x):
+    """The primal of an entry argument (lists elementwise)."""
+    if _is_tensor(x):
+        return x.value
+    if type(x) is list:
+        return [value(y) for y in x]
+    return x
+
+
+# -- forward mode on one entry ---------------------------------------------------
+def tangent(entry, dots: dict):
+    """tangent(entry, dots) -> v̇ of the entry's output, or None (zero); dots maps
+    id(Tensor) -> tangent shaped like its value."""
+    fn, kw, out, *args = entry
+    kw = kw or {}
+    ov = out.value
+    vals = [value(a) for a in args]
+
+    def dot(a):
+        return dots.get(id(a)) if _is_tensor(a) else None
+
+    row = ELEMENTWISE.get(fn)
+    if row is not None:
+        t = None
+        for i, a in enumerate(args):
+            d = dot(a)
+            if d is None or row[i + 1] is None:
+                continue
+            term = row[i + 1](ov, *vals) * d
+            t = term if t is None else t + term
+        if t is not None and np.shape(t) != np.shape(ov):
+            t = np.broadcast_to(t, np.shape(ov)).copy()
+        return t
+    if fn is operator.getitem:
+        d = dot(args[0])
+        return None if d is None else d[args[1]]
+    if fn.__name__ == "read_variable":
+        return None
+    rule = STRUCTURAL[fn]
+    kind = rule[0]
+    if kind == "linear":
+        positions = range(len(args)) if rule[1] is None else rule[1]
+        targs, any_dot = list(vals), False
+        for i in positions:
+            if i >= len(args):
+                continue
+            a = args[i]
+            if type(a) is list:
+                ds = [dot(b) for b in a]
+                any_dot = any_dot or any(d is not None for d in ds)
+                targs[i] = [np.zeros(np.shape(v)) if d is None else d
+                            for d, v in zip(ds, vals[i])]
+            else:
+                d = dot(a)
+                any_dot = any_dot or d is not None
+                targs[i] = np.zeros(np.shape(vals[i])) if d is None else d
+        return fn(*targs, **kw) if any_dot else None
+    if kind == "multilinear":
+        t = None
+        for i, a in enumerate(args):
+            d = dot(a)
+            if d is not None:
+                targs = list(vals)
+                targs[i] = d
+                term = fn(*targs, **kw)
+                t = term if t is None else t + term
+        return t
+    d = dot(args[0])
+    return None if d is None else rule[1](d, ov, *vals, **kw)
+
+
+def tangents(rec: Record, seeds: dict) -> dict:
+    """tangents(rec, {input position: tangent}) -> {id(value): v̇} for every value."""
+    dots = {id(rec.inputs[i]): t for i, t in seeds.items()}
+    for e in rec.entries:
+        t = tangent(e, dots)
+        if t is not None:
+            dots[id(e[2])] = t
+    return dots

@@ -1,0 +1,163 @@
+"""dualad.trace: Baydin et al. 2018 Tables 2 and 3 for the seed function, rows,
+seed directions, arrays, HTML and DOT output."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+import numpy as np
+import pytest
+
+import dualad
+from dualad.cli import main
+
+
+def f(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return dualad.trace(f, 2.0, 5.0)
+
+
+def nfc(s: str) -> str:
+    """Compare text with ẋ / v̄ written either precomposed or with combining marks."""
+    return unicodedata.normalize("NFC", s)
+
+
+def _lines(text: str, title: str) -> list[str]:
+    """The lines of the right-hand column under `title` (Table 2 or 3)."""
+    title = nfc(title)
+    lines = [nfc(s) for s in text.splitlines()]
+    start = next(i for i, s in enumerate(lines) if title in s)
+    col = lines[start].index(title)
+    out = []
+    for s in lines[start + 2:]:
+        if not s.strip():
+            break
+        out.append(s[col:].strip() if len(s) > col else "")
+    return [s for s in out if s]
+
+
+def test_primal_trace_numbers_as_in_the_paper(seed):
+    text = str(seed)
+    expected = [("v_{-1}", "x1", "2.000"), ("v_0", "x2", "5.000"),
+                ("v_1", "log v_{-1}", "0.693"), ("v_2", "v_{-1} × v_0", "10.000"),
+                ("v_3", "sin v_0", "-0.959"), ("v_4", "v_1 + v_2", "10.693"),
+                ("v_5", "v_4 - v_3", "11.652"), ("y", "v_5", "11.652")]
+    for lhs, op, num in expected:
+        pattern = rf"^{re.escape(lhs)}\s+= {re.escape(op)}\s+=\s+{re.escape(num)}\s"
+        assert re.search(pattern, text, re.M), (lhs, op, num)
+
+
+def test_tangent_trace_numbers(seed):
+    lines = _lines(str(seed), "Forward tangent trace (ẋ1 = 1)")
+    values = [s.rsplit("=", 1)[1].strip() for s in lines]
+    assert values == ["1.000", "0.000", "0.500", "5.000", "0.000", "5.500", "5.500", "5.500"]
+    assert nfc("v̇_1    = v̇_{-1} / v_{-1}") in lines[2]
+    assert nfc("v̇_{-1} × v_0 + v̇_0 × v_{-1}") in lines[3]
+
+
+def test_adjoint_trace_numbers_in_sweep_order(seed):
+    lines = _lines(str(seed), "Reverse adjoint trace")
+    got = [(s.split("=", 1)[0].strip(), s.rsplit("=", 1)[1].strip()) for s in lines]
+    got = [(nfc(a), b) for a, b in got]
+    expected = [("v̄_5", "1.000"), ("v̄_4", "1.000"), ("v̄_3", "-1.000"), ("v̄_1", "1.000"),
+                ("v̄_2", "1.000"), ("v̄_0", "-0.284"), ("v̄_{-1}", "5.000"),
+                ("v̄_0", "1.716"), ("v̄_{-1}", "5.500"), ("x̄1", "5.500"), ("x̄2", "1.716")]
+    assert got == [(nfc(a), b) for a, b in expected]
+    assert nfc("v̄_0 + v̄_2 × v_{-1}") in lines[7]
+
+
+def test_rows_hold_exact_values(seed):
+    rows = seed.rows
+    assert [r.index for r in rows] == [-1, 0, 1, 2, 3, 4, 5]
+    assert [r.op for r in rows] == ["x1", "x2", "log v_{-1}", "v_{-1} × v_0", "sin v_0",
+                                    "v_1 + v_2", "v_4 - v_3"]
+    assert [r.args for r in rows] == [(), (), (-1,), (-1, 0), (0,), (1, 2), (4, 3)]
+    primal = [2.0, 5.0, math.log(2.0), 10.0, math.sin(5.0), math.log(2.0) + 10.0,
+              math.log(2.0) + 10.0 - math.sin(5.0)]
+    assert [r.primal for r in rows] == pytest.approx(primal, rel=1e-15)
+    assert [r.tangent for r in rows] == pytest.approx([1, 0, 0.5, 5, 0, 5.5, 5.5], rel=1e-15)
+    adjoint = [5.5, 2.0 - math.cos(5.0), 1, 1, -1, 1, 1]
+    assert [r.adjoint for r in rows] == pytest.approx(adjoint, rel=1e-15)
+    assert seed.gradient == (5.5, 1.7163378145367738)
+    assert seed.value == pytest.approx(11.652071455223084, rel=1e-15)
+
+
+def test_wrt_by_name_and_by_position():
+    a = dualad.trace(f, 2.0, 5.0, wrt="x2")
+    b = dualad.trace(f, 2.0, 5.0, wrt=1)
+    tangents = [r.tangent for r in a.rows]
+    assert tangents == pytest.approx([0, 1, 0, 2, math.cos(5.0), 2, 2 - math.cos(5.0)])
+    assert [r.tangent for r in b.rows] == tangents
+    assert a.tangent == pytest.approx(1.7163378145367738, rel=1e-15)
+    assert nfc("Forward tangent trace (ẋ2 = 1)") in nfc(str(a))
+
+
+def test_bad_wrt_is_refused():
+    with pytest.raises(ValueError, match="x3"):
+        dualad.trace(f, 2.0, 5.0, wrt="x3")
+    with pytest.raises(ValueError, match="out of range"):
+        dualad.trace(f, 2.0, 5.0, wrt=2)
+    with pytest.raises(TypeError, match="wrt"):
+        dualad.trace(f, 2.0, 5.0, wrt=1.5)
+    with pytest.raises(TypeError, match="one value"):
+        dualad.trace(lambda x: (x, x), 1.0)
+
+
+def g(x):
+    return np.sum(x * x) + x[0] * np.sin(x[1])
+
+
+def test_array_function_rows_and_compact_printing():
+    x = np.array([1.0, 2.0, 3.0])
+    tr = dualad.trace(g, x, wrt=(0, 1))
+    np.testing.assert_allclose(tr.gradient, dualad.gradient(g, x), rtol=1e-14)
+    # tangent along e_1 is ∂g/∂x[1]
+    assert tr.tangent == pytest.approx(dualad.gradient(g, x)[1], rel=1e-14)
+    ops = [r.op for r in tr.rows]
+    assert "sum(v_1)" in ops and "v_0[0]" in ops and "v_0[1]" in ops
+    big = dualad.trace(g, np.linspace(1.0, 2.0, 1000))
+    text = str(big)
+    assert "..." in text and max(len(s) for s in text.splitlines()) < 200
+    np.testing.assert_allclose(big.gradient, dualad.gradient(g, np.linspace(1.0, 2.0, 1000)),
+                               rtol=1e-14)
+
+
+def test_html_tables(seed):
+    page = seed._repr_html_()
+    assert page.count("<table>") == 2
+    assert "<td>log v_{-1}</td>" in page and "<td>11.652</td>" in page
+    # text is escaped
+    lt = dualad.trace(lambda x: np.where(x < 1.0, x, 2.0 * x), 0.5)._repr_html_()
+    assert "<" not in re.sub(r"</?(table|caption|thead|tbody|tr|th|td)>", "", lt)
+
+
+def test_dot_graph(seed):
+    dot = seed.to_dot()
+    assert dot.startswith("digraph trace {") and dot.rstrip().endswith("}")
+    edges = set(re.findall(r"^\s*(\w+) -> (\w+);", dot, re.M))
+    assert edges == {("v_m1", "v_1"), ("v_m1", "v_2"), ("v_0", "v_2"), ("v_0", "v_3"),
+                     ("v_1", "v_4"), ("v_2", "v_4"), ("v_4", "v_5"), ("v_3", "v_5"),
+                     ("v_5", "y")}
+    assert 'v_1 [label="v_1 = log v_{-1}\\nv = 0.693' in dot
+
+
+def test_hostile_parameter_names_are_not_printed():
+    def h(*args):
+        return args[0] * args[1]
+    h.__signature__ = None
+    h.names = ("a\nimport os", "b")
+    tr = dualad.trace(h, 2.0, 3.0)
+    assert "import" not in str(tr) and "import" not in tr.to_dot()
+    assert tr.rows[0].op == "x1"
+
+
+def test_command_line_trace(capsys):
+    assert main(["trace", "--wrt", "x2"]) == 0
+    out = nfc(capsys.readouterr().out)
+    assert nfc("Forward tangent trace (ẋ2 = 1)") in out and "11.652" in out and "1.716" in out
