@@ -10,7 +10,8 @@ from pathlib import Path
 from .targets import evaluate
 
 RESULTS = Path(__file__).parent / "results"
-COLUMNS = ["workload", "size", "engine", "family", "status", "seconds", "cost_per_eval",
+COLUMNS = ["workload", "size", "engine", "family", "status", "seconds", "plain_seconds",
+           "cost_per_eval",
            "per_op_us", "vs_ours", "ours", "repeats", "number", "spread", "max_rel_err",
            "checked_against", "verified_before_timing", "compile_seconds", "peak_bytes",
            "bytes_per_op", "note"]

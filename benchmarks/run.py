@@ -23,7 +23,7 @@ from . import engines as E
 from . import peers as P
 from . import report
 from . import workloads as W
-from .timing import FULL, QUICK, TINY, machine_line, measure, once
+from .timing import FULL, QUICK, TINY, machine_line, measure, measure_against, once
 
 AD_RTOL = 1e-9      # AD vs hand-written / other AD engines (relative, in norm)
 FD_RTOL = 1e-5      # central differences vs the reference
@@ -122,8 +122,11 @@ def bench_case(case, contestants, budget, stopped, progress=None, history=None):
         return out
     plain = case.f
     args = case.plain_args
-    _, first = once(lambda: plain(*args))
-    tp = measure(lambda: plain(*args), first, budget)
+
+    def plain_call():
+        return plain(*args)
+    _, first = once(plain_call)
+    tp = measure(plain_call, first, budget)
     out.append(record(case, "plain", "baseline", "ok", seconds=tp.seconds, cost_per_eval=1.0,
                       repeats=tp.repeats, number=tp.number, spread=tp.spread,
                       checked_against=f"reference vs central-diff {ref_err:.0e}",
@@ -160,13 +163,13 @@ def bench_case(case, contestants, budget, stopped, progress=None, history=None):
             continue
         if family == "dualad":
             verified[name] = flat
-        t = measure(fn, first, budget)
+        t, tb, ratio = measure_against(fn, first, plain_call, tp.seconds, budget)
         note = []
         for k, label in (("compile_seconds", "compile"), ("jax_compile_seconds", "jit")):
             if name in ("compiled", "jax.jit") and k in case.extra:
                 note.append(f"{label} {case.extra[k] * 1e3:.1f} ms")
-        out.append(record(case, name, family, "ok", seconds=t.seconds,
-                          cost_per_eval=t.seconds / tp.seconds, repeats=t.repeats,
+        out.append(record(case, name, family, "ok", seconds=t.seconds, plain_seconds=tb.seconds,
+                          cost_per_eval=ratio, repeats=t.repeats,
                           number=t.number, spread=t.spread, max_rel_err=err,
                           checked_against=text, verified_before_timing=True,
                           per_op_us=t.seconds * 1e6 / case.ops if case.ops else None,
@@ -254,7 +257,9 @@ def sweep(sizes, items, budget, label=""):
 def run_peer(name, mode, only) -> tuple[list, str | None]:
     """One peer in its own process (its thread pools cannot slow ours or another
     peer's), same sizes and budget; returns its records or an error line."""
-    cmd = [sys.executable, "-m", "benchmarks", "--worker", name, "--" + mode]
+    cmd = [sys.executable, "-m", "benchmarks", "--worker", name]
+    if mode != "full":
+        cmd.append("--" + mode)
     if only:
         cmd += ["--only", ",".join(sorted(only))]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)

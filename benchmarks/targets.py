@@ -42,7 +42,7 @@ def _ratio(workload, size, engine, limit, base="plain"):
             b = _find(records, workload, size, base)
             if b is None:
                 return f"{base} not measured", None
-            x = r["seconds"] / b["seconds"]
+            x = r["cost_per_eval"] / b["cost_per_eval"]
         return f"{x:.2f}x {base}", x <= limit
     return check
 

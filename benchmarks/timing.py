@@ -65,6 +65,35 @@ def measure(fn, first: float, budget: Budget) -> Timing:
     return Timing(med, repeats, number, (max(times) - min(times)) / med if med else 0.0)
 
 
+def measure_against(fn, first: float, base, base_first: float, budget: Budget):
+    """(Timing of fn, Timing of base, median ratio): rounds alternate a block of base
+    calls and a block of fn calls, and the ratio is taken round by round, so a burst
+    of load from another process hits numerator and denominator alike."""
+    n_fn = max(1, int(budget.min_repeat / max(first, 1e-7)))
+    n_base = max(1, int(budget.min_repeat / max(base_first, 1e-7)))
+    per_round = first * n_fn + base_first * n_base
+    rounds = max(1, min(budget.repeats, int(budget.total / max(per_round, 1e-9))))
+    if rounds < 3 and first < budget.cap / 3:
+        rounds = 3
+    tf, tb, ratios = [], [], []
+    for _ in range(rounds):
+        t0 = clock()
+        for _ in range(n_base):
+            base()
+        t1 = clock()
+        for _ in range(n_fn):
+            fn()
+        t2 = clock()
+        tb.append((t1 - t0) / n_base)
+        tf.append((t2 - t1) / n_fn)
+        ratios.append(tf[-1] / tb[-1])
+
+    def timing(times, number):
+        med = statistics.median(times)
+        return Timing(med, rounds, number, (max(times) - min(times)) / med if med else 0.0)
+    return timing(tf, n_fn), timing(tb, n_base), statistics.median(ratios)
+
+
 def _blas() -> str:
     """BLAS library and thread count: threadpoolctl if installed, else numpy's config."""
     try:
