@@ -133,7 +133,7 @@ def array_function(func, args, kwargs):
         return rule[1](*args, **kwargs)
     if func is np.where and len(args) == 1:
         return np.where(deep_value(args[0]))
-    if _has_tensor(kwargs):
+    if kwargs and _has_tensor(kwargs):
         raise TypeError(f"{np_name(func)}: pass Tensors as positional arguments, not by keyword")
     if kind == "linear":
         traced = range(len(args)) if rule[1] is None else rule[1]

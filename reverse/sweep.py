@@ -20,6 +20,7 @@ NaN partial gives 0, so that branch's singular derivative does not leak.
 from __future__ import annotations
 
 import operator
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -42,10 +43,66 @@ def _value(x):
 
 def _fit(g, v):
     """g summed back to the shape of argument value v (broadcasting's transpose)."""
-    if type(g) in _SCALARS and type(v) in _SCALARS:
+    tg = type(g)
+    if tg is np.ndarray:
+        if type(v) is np.ndarray and g.shape == v.shape:
+            return g
+    elif tg in _SCALARS and type(v) in _SCALARS:
         return g
     shape = np.shape(v)
     return g if np.shape(g) == shape else unbroadcast(g, shape)
+
+
+_getitem = operator.getitem
+_PLAIN = (float, np.float64, np.ndarray)
+_BASIC = (int, slice, type(None), type(Ellipsis), np.int64)
+
+
+def _scatter(x, key, ct, adj, owned):
+    """x̄[key] += ct into a buffer the sweep owns: O(size of ct), not O(size of x)."""
+    k = id(x)
+    buf = owned.get(k)
+    old = adj.get(k)
+    if buf is None or old is not buf:
+        shape = x.value.shape
+        buf = np.zeros(shape) if old is None else np.array(np.broadcast_to(old, shape),
+                                                            dtype=np.float64)
+        owned[k] = adj[k] = buf
+    if type(key) in _BASIC or type(key) is tuple and all(type(i) in _BASIC for i in key):
+        buf[key] += ct
+    else:
+        np.add.at(buf, key, ct)
+
+
+def _accumulate(adj, owned, k, ct, partial, v):
+    """adj[k] += unbroadcast(ct · partial, shape of v), adding in place into arrays
+    the sweep allocated itself (`owned`), never into ct or user values.  Callers pass
+    the partial as a temporary: if nothing else refers to it, it is overwritten."""
+    if type(partial) is float and partial == 1.0:
+        g, fresh = ct, False
+    elif type(partial) is np.ndarray and _getrefcount(partial) == 2 and partial.base is None \
+            and partial.dtype == np.float64 and (type(ct) in _SCALARS or type(ct) is np.ndarray
+                                                  and ct.shape == partial.shape):
+        partial *= ct      # a temporary the rule just made: reuse its memory
+        g, fresh = partial, True
+    else:
+        g, fresh = ct * partial, True
+    g = _fit(g, v)
+    old = adj.get(k)
+    if old is None:
+        adj[k] = g
+        if fresh and type(g) is np.ndarray:
+            owned[k] = g
+    elif type(g) is np.ndarray and type(old) is np.ndarray and g.shape == old.shape:
+        if owned.get(k) is old:
+            old += g
+        elif fresh:
+            g += old
+            adj[k] = owned[k] = g
+        else:
+            adj[k] = owned[k] = old + g
+    else:
+        adj[k] = old + g
 
 
 def _mask(g, ct):
@@ -59,6 +116,7 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
     adjoints of the slots no entry produced (watched sources, variables)."""
     kept = {}
     masked = set()
+    owned = {}  # slot -> adjoint buffer the sweep allocated (safe to add into in place)
     pop = adj.pop
     get = adj.get
     rule_of = ELEMENTWISE.get
@@ -72,6 +130,13 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             kept[oid] = ct
         row = rule_of(e[0])
         if row is None:
+            if e[0] is _getitem and not nested and type(ct) in _PLAIN:
+                x = e[3]
+                if type(x) is Tensor and type(x.value) is np.ndarray:
+                    _scatter(x, e[4], ct, adj, owned)
+                    if masked and oid in masked:
+                        masked.add(id(x))
+                    continue
             _structural(e, ct, adj, nested, masked, oid)
             continue
         if len(e) == 5 and not nested and not masked:
@@ -83,29 +148,35 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             av = a.value if ta else a
             bv = b.value if tb else b
             ov = out.value
+            if type(ct) in _SCALARS and type(av) in _SCALARS and type(bv) in _SCALARS:
+                if ta and row[1] is not None:
+                    k = id(a)
+                    old = get(k)
+                    g = ct * row[1](ov, av, bv)
+                    adj[k] = g if old is None else old + g
+                if tb and row[2] is not None:
+                    k = id(b)
+                    old = get(k)
+                    g = ct * row[2](ov, av, bv)
+                    adj[k] = g if old is None else old + g
+                continue
             if ta and row[1] is not None:
-                g = ct * row[1](ov, av, bv)
-                if type(g) not in _SCALARS or type(av) not in _SCALARS:
-                    g = _fit(g, av)
-                k = id(a)
-                old = get(k)
-                adj[k] = g if old is None else old + g
+                _accumulate(adj, owned, id(a), ct, row[1](ov, av, bv), av)
             if tb and row[2] is not None:
-                g = ct * row[2](ov, av, bv)
-                if type(g) not in _SCALARS or type(bv) not in _SCALARS:
-                    g = _fit(g, bv)
-                k = id(b)
-                old = get(k)
-                adj[k] = g if old is None else old + g
+                _accumulate(adj, owned, id(b), ct, row[2](ov, av, bv), bv)
             continue
         if len(e) == 4 and not nested and not masked:
             # unary fast path: out has the shape of its input
             a = e[3]
             if type(a) is Tensor and row[1] is not None:
-                g = ct * row[1](out.value, a.value)
-                k = id(a)
-                old = get(k)
-                adj[k] = g if old is None else old + g
+                av = a.value
+                if type(ct) in _SCALARS and type(av) in _SCALARS:
+                    k = id(a)
+                    old = get(k)
+                    g = ct * row[1](out.value, av)
+                    adj[k] = g if old is None else old + g
+                else:
+                    _accumulate(adj, owned, id(a), ct, row[1](out.value, av), av)
             continue
         ov = out if nested else out.value
         args = e[3:]
@@ -121,13 +192,9 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
                 with np.errstate(all="ignore"):
                     g = _mask(ct * p(ov, *vals), ct)
                 masked.add(id(a))
+                _accumulate(adj, owned, id(a), g, 1.0, vals[i])
             else:
-                g = p(ov, *vals)
-                g = ct if type(g) is float and g == 1.0 else ct * g
-            g = _fit(g, vals[i])
-            k = id(a)
-            old = get(k)
-            adj[k] = g if old is None else old + g
+                _accumulate(adj, owned, id(a), ct, p(ov, *vals), vals[i])
     return kept
 
 

@@ -17,6 +17,7 @@ from dualad.rules import ELEMENTWISE
 from .tape import NOT_ON, read, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
+_getitem = operator.getitem
 
 
 def _as_value(x):
@@ -252,7 +253,25 @@ class Tensor:
         return self.value != _value(o)
 
     def __getitem__(self, key):
-        return _ops.getitem(self, key)
+        if type(key) is not int or type(self) is not Tensor:
+            return _ops.getitem(self, key)
+        out = _new(Tensor)
+        out.value = self.value[key]
+        o = self._on
+        if not o:
+            out._on = NOT_ON
+            return out
+        stack = state.stack
+        if len(stack) == 1:
+            tape = stack[0]
+            if o is tape._on1 or tape._key in o:
+                tape.entries.append((_getitem, None, out, self, key))
+                out._on = tape._on1
+            else:
+                out._on = NOT_ON
+        else:
+            out._on = record(_getitem, None, out, (self, key), (self,))
+        return out
 
     def __setitem__(self, key, value):
         raise TypeError(f"{type(self).__name__} does not support item assignment; build "
