@@ -16,8 +16,8 @@ appends coefficient j to each node that needs it.  Partial nodes are created in
 sweep 1, appended to the tape, and need one order less than the node they
 serve (`target`), so chains such as sin → cos → -sin end after k steps.  Unary
 results are cached per node (sin(u) reappears as the partial of cos(u)), and
-inside partials a/y is rewritten a·reciprocal(y), so the common partials close
-on O(1) nodes and each operation costs O(k²).
+inside partials a/y is rewritten a·reciprocal(y) and x**(e-1) as x**e·(1/x)
+(x ≠ 0), so the partials close on O(1) nodes and each operation costs O(k²).
 
 Linear structural ops (STRUCTURAL kind "linear") apply coefficient-wise;
 matmul/dot take the Cauchy product; composites run through; the "custom" ones
@@ -44,6 +44,9 @@ _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
 _CONSTANTS = (float, int, np.ndarray, np.generic)
 _FAST = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 _DEG_MAX = {np.add, np.subtract, np.negative, np.positive}   # degree of a polynomial
+_STEPS = {u for u, row in ELEMENTWISE.items() if all(p is None for p in row[1:])}
+_POWERS, _DIVIDES = (np.power, np.float_power), (np.divide, np.true_divide)
+_NUMBERS = (int, float, np.float64, np.int64)
 
 
 class _Session:
@@ -195,13 +198,14 @@ def _newest(args):
     return sess
 
 
-def _node(sess, kind, fn, args, kw, c0, deg):
+def _node(sess, kind, fn, args, kw, c0, deg, inputs=None):
     n = object.__new__(Taylor)
     n.coefs, n.sess, n.kind, n.fn, n.args, n.kw = [c0], sess, kind, fn, args, kw
     n.parts, n.target, n.deg, n.cache, n.pos = None, 0, deg, None, len(sess.tape)
     n.scalar = type(c0) is float
     n.shape = () if n.scalar else np.shape(c0)
-    n.inputs = [a for a in _flat(args) if type(a) is Taylor and a.sess is sess]
+    n.inputs = inputs if inputs is not None else [
+        a for a in _flat(args) if type(a) is Taylor and a.sess is sess]
     sess.tape.append(n)
     return n
 
@@ -216,40 +220,51 @@ def _flat(args):
 
 def _elementwise(ufunc, args):
     """v = φ(args) as a node whose coefficients follow from the ELEMENTWISE row of φ."""
-    sess = _newest(args)
-    if not sess:
-        return NotImplemented
-    mine = [type(a) is Taylor and a.sess is sess for a in args]
-    if len(args) == 2 and mine[0] and ufunc in (np.power, np.float_power) \
-            and isinstance(args[1], (int, float, np.integer, np.floating)):
-        if args[1] == 1:
-            return args[0]          # x**1 = x; x**0 = 1 ends the chain n·x**(n-1)
-        if args[1] == 0:
-            return _scalar(ufunc(args[0].coefs[0], args[1]))
-    if sess.partial and len(args) == 2 and mine[1] and ufunc in (np.divide, np.true_divide):
-        r = _elementwise(np.reciprocal, (args[1],))      # inside partials a/y = a·(1/y)
-        return r if type(args[0]) is float and args[0] == 1.0 else args[0] * r
-    if len(args) == 1:
-        a = args[0]
+    a = args[0]
+    if len(args) == 1 and type(a) is Taylor:
+        sess, mine = a.sess, (True,)
         hit = a.cache.get(ufunc) if a.cache else None
         if hit is not None and (hit.target >= sess.need or hit.pos >= sess.seg):
             return hit
-    primals = [a.coefs[0] if m else a for a, m in zip(args, mine)]
+    else:
+        sess = _newest(args)
+        if not sess:
+            return NotImplemented
+        mine = tuple(type(b) is Taylor and b.sess is sess for b in args)
+        if len(args) == 2:
+            b = args[1]
+            if ufunc in _POWERS and mine[0] and not mine[1] and type(b) in _NUMBERS:
+                if b == 1:
+                    return a        # x**1 = x; x**0 = 1 ends the chain n·x**(n-1)
+                if b == 0:
+                    return _scalar(ufunc(a.coefs[0], b))
+                up = a.cache.get((ufunc, b + 1)) if sess.partial and a.cache else None
+                if up is not None and (up.target >= sess.need or up.pos >= sess.seg) \
+                        and np.all(a.coefs[0] != 0):
+                    return up * _elementwise(np.reciprocal, (a,))   # x**(e-1) = x**e / x
+            if sess.partial and mine[1] and ufunc in _DIVIDES:
+                r = _elementwise(np.reciprocal, (b,))    # inside partials a/y = a·(1/y)
+                return r if type(a) is float and a == 1.0 else a * r
+    primals = [b.coefs[0] if m else b for b, m in zip(args, mine)]
     op = _FAST.get(ufunc)
     if op is not None and type(primals[0]) is float and type(primals[1]) is float:
         out = op(primals[0], primals[1])
     else:
         out = _scalar(ufunc(*primals))
-    row = ELEMENTWISE[ufunc]
-    if all(row[i + 1] is None for i, m in enumerate(mine) if m):
+    if ufunc in _STEPS:
         return out                  # piecewise constant: no derivative
-    degs = [a.deg for a, m in zip(args, mine) if m]
-    deg = max(degs) if ufunc in _DEG_MAX else sum(degs) if ufunc is np.multiply else sess.k
-    n = _node(sess, _ELEM, ufunc, tuple(args), None, out, min(deg, sess.k))
-    if len(args) == 1:
-        if args[0].cache is None:
-            args[0].cache = {}
-        args[0].cache[ufunc] = n
+    inputs = [b for b, m in zip(args, mine) if m]
+    if ufunc is np.multiply:
+        deg = sum(b.deg for b in inputs)
+    elif ufunc in _DEG_MAX:
+        deg = max(b.deg for b in inputs)
+    else:
+        deg = sess.k
+    n = _node(sess, _ELEM, ufunc, args, None, out, min(deg, sess.k), inputs)
+    if len(args) == 1 or ufunc in _POWERS and not mine[1] and type(args[1]) in _NUMBERS:
+        if a.cache is None:
+            a.cache = {}
+        a.cache[ufunc if len(args) == 1 else (ufunc, args[1])] = n
     return n
 
 
@@ -309,9 +324,9 @@ def _make_parts(node, sess):
             g = row[i + 1](node, *args)
             if type(g) is Taylor and g.sess is sess:
                 g.target = max(g.target, t - 1)
-                parts.append((a, g, True))
+                parts.append((a.coefs, g.coefs, True, a.deg))
             elif g is not None:
-                parts.append((a, _scalar(g * 1.0), False))
+                parts.append((a.coefs, _scalar(g * 1.0), False, a.deg))
     finally:
         seg = sess.seg
         sess.partial, sess.need, sess.seg = saved
@@ -329,42 +344,49 @@ def _sweep(sess):
     """Append coefficients 1..k to every node, degree by degree, in tape order."""
     tape = sess.tape
     for j in range(1, sess.k + 1):
+        if j == 1:
+            active = tape                   # grows while partials are created
+        else:
+            active = [n for n in tape if n.target >= j and n.kind != _LEAF]
         i = 0
-        while i < len(tape):            # the tape grows during sweep 1 only
-            n = tape[i]
+        while i < len(active):
+            n = active[i]
             i += 1
             if n.target < j or n.kind == _LEAF:
                 continue
             if n.kind == _ELEM:
                 parts = n.parts if n.parts is not None else _make_parts(n, sess)
                 s = d = 0.0
-                for a, g, lazy in parts:
-                    ac = a.coefs
+                for ac, g, lazy, deg in parts:
                     if lazy:
-                        gc = g.coefs
-                        for m in range(1, (j if j < a.deg else a.deg) + 1):
-                            s = s + m * ac[m] * gc[j - m]
-                    elif j <= a.deg:
+                        for m in range(1, (j if j < deg else deg) + 1):
+                            s = s + m * ac[m] * g[j - m]
+                    elif j <= deg:
                         d = d + g * ac[j]
                 c = s / j + d
-            elif n.kind == _LINEAR:
-                pos = n.parts
-                c = n.fn(*[_at(a, j, sess) if pos is None or p in pos
-                           else _deep_primal(a, sess) for p, a in enumerate(n.args)], **n.kw)
             else:
-                a, b = n.args
-                if type(a) is Taylor and a.sess is sess and type(b) is Taylor and b.sess is sess:
-                    c = 0.0
-                    for m in range(max(0, j - b.deg), min(j, a.deg) + 1):
-                        c = c + n.fn(a.coefs[m], b.coefs[j - m], **n.kw)
-                else:
-                    c = n.fn(a.coefs[j] if type(a) is Taylor and a.sess is sess else a,
-                             b.coefs[j] if type(b) is Taylor and b.sess is sess else b, **n.kw)
+                c = _structural_coefficient(n, j, sess)
             if not n.scalar:
                 c = _scalar(c)
                 if np.shape(c) != n.shape:
                     c = np.broadcast_to(c, n.shape)
             n.coefs.append(c)
+
+
+def _structural_coefficient(n, j, sess):
+    """Coefficient j of a linear op (applied coefficient-wise) or a bilinear one."""
+    if n.kind == _LINEAR:
+        pos = n.parts
+        return n.fn(*[_at(a, j, sess) if pos is None or p in pos else _deep_primal(a, sess)
+                      for p, a in enumerate(n.args)], **n.kw)
+    a, b = n.args
+    if type(a) is Taylor and a.sess is sess and type(b) is Taylor and b.sess is sess:
+        c = 0.0                             # Cauchy product Σₘ f(aₘ, bⱼ₋ₘ)
+        for m in range(max(0, j - b.deg), min(j, a.deg) + 1):
+            c = c + n.fn(a.coefs[m], b.coefs[j - m], **n.kw)
+        return c
+    return n.fn(a.coefs[j] if type(a) is Taylor and a.sess is sess else a,
+                b.coefs[j] if type(b) is Taylor and b.sess is sess else b, **n.kw)
 
 
 def _check_order(order):
@@ -407,9 +429,11 @@ def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
     like f(x): f(x + t) = Σⱼ cⱼ·tʲ + O(tᵏ⁺¹), cⱼ = f⁽ʲ⁾(x)/j!."""
     k = _check_order(order)
     x = _check_x(x)
+    if k == 0:
+        return [_coefficient(f(x), 0, None)]
     sess = _Session(k)
     leaf = _node(sess, _LEAF, None, (), None, x, min(1, k))
-    leaf.coefs += [1.0] + [0.0] * (k - 1) if k else []
+    leaf.coefs += [1.0] + [0.0] * (k - 1)
     out = f(leaf)
     for o in _flat((out,)):
         if type(o) is Taylor and o.sess is sess:

@@ -63,6 +63,11 @@ def test_coefficients_are_derivatives_over_factorials():
     assert d == [math.factorial(j) * 2.0 ** (j + 1) for j in range(7)]
 
 
+def test_integer_powers_at_zero_are_exact_polynomials():
+    # the chain 3x² → 6x → 6 → 0 ends at x**0 = 1 (no 0·inf = nan at x = 0)
+    assert derivatives(lambda x: x ** 3 - 2 * x ** 2, 0.0, 6) == [0, 0, -4, 6, 0, 0, 0]
+
+
 def test_high_order_stays_exact_and_polynomial_in_k():
     # d^k/dx^k exp(x) = exp(x); (1+x)^-1 has coefficients (-1)^j (1+x)^-(j+1)
     got = derivatives(np.exp, 0.3, 30)
@@ -172,7 +177,8 @@ def test_long_straight_line_program_needs_no_recursion():
 
 @pytest.mark.parametrize("f", [lambda x: np.exp(np.sin(x)), lambda x: 1.0 / (1.0 + x),
                                np.sqrt, np.arcsin, lambda x: np.log(x) * np.tan(x),
-                               lambda x: np.sinh(x) + np.cos(x)])
+                               lambda x: np.sinh(x) + np.cos(x),
+                               lambda x: x ** 1.5 + (x + 1.0) ** -0.5])
 def test_node_count_does_not_grow_with_the_order(f, monkeypatch):
     counts = []
     make = taylor._node
