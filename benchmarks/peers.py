@@ -9,6 +9,7 @@ and its compile time is reported separately.  W5 uses each peer's forward mode
 from __future__ import annotations
 
 import importlib
+import os
 import time
 
 import numpy as np
@@ -35,7 +36,7 @@ def version(name: str) -> str:
     module = importlib.import_module(name.split(".")[0])
     extra = ""
     if name == "torch":
-        extra = f" threads={module.get_num_threads()}"
+        extra = f" threads={torch_threads()} (BENCH_TORCH_THREADS)"
     try:
         from importlib.metadata import version as dist_version
         v = dist_version(name.split(".")[0])
@@ -95,8 +96,16 @@ class _TorchNS:
         return self.t.sum(x) if axis is None else self.t.sum(x, dim=axis, keepdim=keepdims)
 
 
+def torch_threads() -> int:
+    """Threads torch may use: 1 unless BENCH_TORCH_THREADS says otherwise.  On a
+    loaded 2-core machine torch's spinning OpenMP threads made W3 at n=1e4 14x
+    slower with 2 threads than with 1 (5.8 ms vs 0.41 ms)."""
+    return int(os.environ.get("BENCH_TORCH_THREADS", "1"))
+
+
 def _torch(case):
     import torch
+    torch.set_num_threads(torch_threads())
     ns = _TorchNS(torch)
     kw = {"roll": lambda x: torch.roll(x, -1, 0)}
     if case.workload == "W4":

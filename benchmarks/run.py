@@ -144,9 +144,18 @@ def bench_case(case, contestants, budget, stopped, progress=None, history=None):
             out.append(record(case, name, family, "skipped", note=f"predicted ≈ {guess:.3g} s "
                               f"per call from smaller sizes (cap {budget.cap} s)"))
             continue
+        setup_key = key + ("setup",)
+        guess = predict(history.get(setup_key, []), case.size)
+        if guess > budget.setup_cap:
+            out.append(record(case, name, family, "skipped", note=f"setup predicted ≈ "
+                              f"{guess:.3g} s from smaller sizes (cap {budget.setup_cap} s)"))
+            continue
         try:
+            t_setup = time.perf_counter()
             fn = prepare(case)
             result, first = once(fn)
+            history.setdefault(setup_key, []).append((case.size,
+                                                      time.perf_counter() - t_setup))
         except E.NotApplicable:
             continue
         except E.Skip as e:

@@ -32,11 +32,12 @@ class Budget:
     repeats: int            # repeats wanted
     total: float            # soft limit on the seconds spent on one measurement
     cap: float              # a single call slower than this stops the sweep for that engine
+    setup_cap: float        # same for one-time setup (jax.jit / dualad.compile + first call)
 
 
-FULL = Budget(min_repeat=0.05, repeats=7, total=2.0, cap=6.0)
-QUICK = Budget(min_repeat=0.02, repeats=5, total=0.4, cap=1.5)
-TINY = Budget(min_repeat=0.002, repeats=3, total=0.02, cap=0.5)
+FULL = Budget(min_repeat=0.05, repeats=7, total=2.0, cap=6.0, setup_cap=60.0)
+QUICK = Budget(min_repeat=0.02, repeats=5, total=0.4, cap=1.5, setup_cap=3.0)
+TINY = Budget(min_repeat=0.002, repeats=3, total=0.02, cap=0.5, setup_cap=2.0)
 
 clock = time.perf_counter
 
