@@ -286,8 +286,19 @@ def _shape_back(ct, out, x, *args, **kw):
 
 
 def _roll_T(ct, out, x, shift, axis=None):
-    neg = tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
-    return (np.roll(ct, neg, axis=axis),)
+    if isinstance(shift, (tuple, list)) or isinstance(axis, (tuple, list)) or not np.size(ct):
+        neg = tuple(-s for s in shift) if isinstance(shift, (tuple, list)) else -shift
+        return (np.roll(ct, neg, axis=axis),)
+    # roll by -shift as two slices (np.roll itself costs ~5x more on small arrays)
+    shape = np.shape(ct)
+    if axis is None:
+        flat = ct if len(shape) == 1 else np.reshape(ct, (-1,))
+        s = shift % np.size(ct)
+        back = np.concatenate((flat[s:], flat[:s]))
+        return (back if len(shape) == 1 else np.reshape(back, shape),)
+    lo = (slice(None),) * (axis % len(shape))
+    s = shift % shape[axis]
+    return (np.concatenate((ct[lo + (slice(s, None),)], ct[lo + (slice(None, s),)]), axis=axis),)
 
 
 def _broadcast_to_T(ct, out, x, shape, **_):

@@ -76,6 +76,9 @@ def _plain(ct, x):
     v = x.value
     if isinstance(ct, float) and isinstance(v, float):
         return float(ct)
+    if type(ct) is np.ndarray and type(v) is np.ndarray and ct.shape == v.shape \
+            and ct.ndim and ct.flags.writeable:
+        return ct
     shape = np.shape(v)
     if ct is None:
         return 0.0 if not shape else np.zeros(shape)
@@ -117,7 +120,8 @@ def gradient(f: Callable, *args):
     a tuple with one entry per argument when there are several."""
     args = _args(args, "gradient")
     entries, xs, out = _record(f, args)
-    if np.ndim(_out_value(out)) != 0 or isinstance(out, (list, tuple)):
+    value = out.value if type(out) is Tensor else out
+    if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
         raise ValueError(f"gradient needs f to return a scalar, got shape "
                          f"{np.shape(_out_value(out))}; use jacobian")
     grads = _pull(entries, xs, (out,), (1.0,))
@@ -139,7 +143,7 @@ def vjp(f: Callable, *args):
             raise ValueError(f"pullback got {len(cts)} cotangents for {len(outs)} outputs")
         given = []
         for o, c in zip(outs, cts):
-            c = np.asarray(c, dtype=np.float64) if not isinstance(c, float) else c
+            c = np.array(c, dtype=np.float64) if not isinstance(c, float) else c
             if np.shape(c) != np.shape(_out_value(o)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
                                  f"shape {np.shape(_out_value(o))}")

@@ -36,6 +36,14 @@ def _rebuild(x, it):
     return next(it)
 
 
+def _mode(unconnected_gradients) -> str:
+    mode = str(getattr(unconnected_gradients, "value", unconnected_gradients)).lower()
+    if mode not in _MODES:
+        raise ValueError(f"unconnected_gradients must be 'none' or 'zero', "
+                         f"not {unconnected_gradients!r}")
+    return mode
+
+
 def _finish(ct, source):
     """A cotangent as a Tensor shaped like source (plain ones are copied if read-only)."""
     if isinstance(ct, Tensor):
@@ -68,7 +76,7 @@ class Tape:
         self._on1 = (self._key,)
 
     def __repr__(self) -> str:
-        return f"<reverse.Tape persistent={self.persistent} entries={len(self.entries or ())}>"
+        return f"<reverse.Tape persistent={self.persistent} entries={len(self.entries)}>"
 
     def __enter__(self) -> Tape:
         if self._used:
@@ -166,20 +174,19 @@ class Tape:
         return kept
 
     def _release(self):
+        """A non-persistent tape drops its records (and stops recording) after one use."""
         if not self.persistent:
             self._used = True
-            self.entries = None
+            self.entries = []
             self._vars = {}
+            self.__exit__()
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients: str = "none"):
         """tape.gradient(target, sources) -> Tensors structured like sources:
         ∂(Σ target)/∂s, each shaped like s (None if unconnected)."""
         self._check_usable()
-        mode = str(getattr(unconnected_gradients, "value", unconnected_gradients)).lower()
-        if mode not in _MODES:
-            raise ValueError(f"unconnected_gradients must be 'none' or 'zero', "
-                             f"not {unconnected_gradients!r}")
+        mode = _mode(unconnected_gradients)
         flat = self._sources(sources)
         targets = _leaves(target, [])
         if not targets:
@@ -221,6 +228,7 @@ class Tape:
         """tape.jacobian(target, sources) -> Tensors structured like sources, each of
         shape target.shape + s.shape: ∂target[i]/∂s[j]."""
         self._check_usable()
+        mode = _mode(unconnected_gradients)
         flat = self._sources(sources)
         k = self._slot(target, "target")
         tshape = np.shape(target.value)
@@ -236,7 +244,7 @@ class Tape:
                 r.append(kept.get(id(s), adj.get(id(s))))
         results = []
         for r, s in zip(rows, flat):
-            if all(c is None for c in r) and unconnected_gradients == "none":
+            if all(c is None for c in r) and mode == "none":
                 results.append(None)
                 continue
             zero = np.zeros(np.shape(s.value))

@@ -332,6 +332,18 @@ def test_second_gradient_on_non_persistent_tape():
         t.gradient(y, x)
 
 
+def test_gradient_inside_the_context_stops_a_non_persistent_tape():
+    x = constant(2.0)
+    with Tape() as t:
+        t.watch(x)
+        y = x * x
+        assert t.gradient(y, x).numpy() == 4.0
+        z = y * y                                   # no longer recorded
+    assert t.entries == [] and z.numpy() == 16.0
+    with pytest.raises(RuntimeError, match="once"):
+        t.gradient(z, x)
+
+
 def test_target_from_another_tape_and_bad_sources():
     x = constant(1.0)
     with Tape() as t1:
