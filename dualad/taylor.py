@@ -27,7 +27,6 @@ constant coefficient.  Nested calls are ordered by session, newest outermost.
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 from collections.abc import Callable
@@ -35,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from . import forward as _forward
 from .dual import Dual
 from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
 
-_sessions = itertools.count(1)
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
 _CONSTANTS = (float, int, np.ndarray, np.generic)
 _FAST = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
@@ -53,7 +52,7 @@ class _Session:
     __slots__ = ("id", "tape", "k", "partial", "need", "seg")
 
     def __init__(self, k):
-        self.id, self.tape, self.k = next(_sessions), [], k
+        self.id, self.tape, self.k = _forward.new_tag(), [], k    # one clock with Dual tags
         self.partial, self.need, self.seg = False, 0, 0
 
 
@@ -174,9 +173,9 @@ def _scalar(c):
 
 
 def _newest(args):
-    """The newest session among the Taylor values in args (None if none; False if
-    some argument is not a value we can treat as a constant)."""
-    sess = None
+    """The newest session among the Taylor values in args: None if there is none,
+    False if an argument is not a constant to it (a newer Dual, a foreign type)."""
+    sess, tag = None, 0
     for a in args:
         t = type(a)
         if t is Taylor:
@@ -189,12 +188,11 @@ def _newest(args):
             if inner is not None and (sess is None or inner.id > sess.id):
                 sess = inner
         elif t is Dual:
-            while type(a) is Dual:
-                a = a.primal
-            if type(a) is Taylor:    # a Dual over our value: Dual must handle it
-                return False
+            tag = max(tag, a.tag)
         elif not isinstance(a, _CONSTANTS) and a is not None:
             return False
+    if sess is not None and tag > sess.id:
+        return False        # a Dual of a newer differentiation wraps our values
     return sess
 
 
@@ -444,8 +442,13 @@ def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
         for b in n.inputs:
             if b.target < n.target:
                 b.target = n.target
-    _sweep(sess)
-    return [_coefficient(out, j, sess) for j in range(k + 1)]
+    try:
+        _sweep(sess)
+        return [_coefficient(out, j, sess) for j in range(k + 1)]
+    finally:
+        for n in tape:          # break node ↔ cache and node ↔ session cycles
+            n.cache = n.args = n.inputs = None
+        sess.tape = []
 
 
 def derivatives(f: Callable, x, order: int) -> list[Any]:

@@ -224,3 +224,24 @@ def test_comparisons_and_primal_only_ufuncs_see_the_constant_coefficient():
         assert np.isfinite(x) and not np.signbit(x) and x >= 0.5 and x == 0.5
         return x * 2 if np.greater(x, 0.0) else -x
     assert derivatives(f, 0.5, 2) == [1.0, 2.0, 0.0]
+
+
+def test_a_newer_dual_inside_never_gives_a_silently_wrong_number():
+    # gradient (Duals) inside a Taylor-mode function: Dual must wrap the Taylor value;
+    # until Dual accepts it as a constant this is a TypeError, never a wrong number
+    try:
+        got = derivatives(lambda x: dualad.gradient(lambda y: x * y ** 2, 2.0), 1.0, 2)
+    except TypeError:
+        return
+    assert got == [4.0, 4.0, 0.0]
+
+
+def test_no_reference_cycles_are_left_behind():
+    import gc
+    gc.collect()
+    gc.disable()
+    try:
+        derivatives(lambda x: np.stack([np.sin(x), x ** 1.5 / np.cos(x)])[1], 0.3, 5)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
