@@ -92,17 +92,19 @@ def record(case, engine, family, status, **kw):
     return r
 
 
-def predict(points, size) -> float:
-    """Seconds per call at `size`, extrapolated from (size, seconds) measured before
-    with the last two points' power law (exponent between 1 and 2.5; 1 from one point)."""
+def predict(points, size, floor=1.0) -> float:
+    """Seconds at `size`, extrapolated from (size, seconds) measured before with the
+    last two points' power law (exponent between `floor` and 2.5; `floor` from one
+    point).  Calls use floor 1 (work grows with n); one-time setup floor 0 (jit
+    compiles of whole-array code do not grow with n)."""
     if not points:
         return 0.0
     n1, t1 = points[-1]
-    p = 1.0
+    p = floor
     if len(points) >= 2:
         n0, t0 = points[-2]
-        if n1 > n0 and t0 > 0:
-            p = min(max(math.log(t1 / t0) / math.log(n1 / n0), 1.0), 2.5)
+        if n1 > n0 and t0 > 0 and t1 > 0:
+            p = min(max(math.log(t1 / t0) / math.log(n1 / n0), floor), 2.5)
     return t1 * (size / n1) ** p
 
 
@@ -145,7 +147,7 @@ def bench_case(case, contestants, budget, stopped, progress=None, history=None):
                               f"per call from smaller sizes (cap {budget.cap} s)"))
             continue
         setup_key = key + ("setup",)
-        guess = predict(history.get(setup_key, []), case.size)
+        guess = predict(history.get(setup_key, []), case.size, floor=0.0)
         if guess > budget.setup_cap:
             out.append(record(case, name, family, "skipped", note=f"setup predicted ≈ "
                               f"{guess:.3g} s from smaller sizes (cap {budget.setup_cap} s)"))
