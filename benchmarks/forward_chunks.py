@@ -21,11 +21,12 @@ from .timing import FULL, QUICK, TINY, machine_line, measure, once
 CHUNKS = (1, 2, 4, 8, 12, 16, 32, 64)
 
 
-def sweep(workload: str, sizes, budget) -> list[dict]:
+def sweep(workload: str, sizes, budget, smallest: int = 1) -> list[dict]:
+    """Rows for each n; chunk sizes below `smallest` are left out (too slow at large n)."""
     rows = []
     for n in sizes:
         case = W.WORKLOADS[workload](n)
-        ks = sorted({k for k in CHUNKS if k < n} | {n, chunk_for(n)})
+        ks = sorted({k for k in CHUNKS if smallest <= k < n} | {n, chunk_for(n)})
         times = {}
         for k in ks:
             def fn(k=k):
@@ -48,6 +49,8 @@ def render(rows) -> str:
     for r in rows:
         n, rel = r["n"], r["relative"]
         cells = "".join(f"{rel[k]:9.2f}" if k in rel and k != n else f"{'':>9}" for k in CHUNKS)
+        cells += "".join(f"  k={k}: {rel[k]:.2f}" for k in sorted(rel) if k not in CHUNKS
+                         and k != n)
         best = min(r["seconds"], key=r["seconds"].get)
         d = r["default"]
         fastest = f"k={best} ({r['seconds'][best] * 1e3:.3g} ms)"
@@ -72,6 +75,8 @@ def main(argv=None) -> int:
     print("gradient time / time at the best chunk size, per n; k=n is one pass with n "
           "directions; 'default' is what dualad.gradient picks for n")
     rows = [r for w, sizes in plan.items() for r in sweep(w, sizes, budget)]
+    if not (o.tiny or o.quick):
+        rows += sweep("W2", [1024], budget, smallest=16)
     print(render(rows))
     return 0
 

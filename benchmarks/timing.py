@@ -120,4 +120,12 @@ def machine_line() -> str:
                    if k in os.environ) or "no *_NUM_THREADS set"
     return (f"{platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} | "
             f"Python {sys.version.split()[0]} | NumPy {np.__version__} | BLAS {_blas()} | "
-            f"{env}").replace("  ", " ")
+            f"{env} | load average {_load()}").replace("  ", " ")
+
+
+def _load() -> str:
+    """1-minute load average: above the CPU count, absolute times are inflated."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
