@@ -133,7 +133,7 @@ class Taylor:
     def dot(self, o): return np.dot(self, o)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None or any(k != "out" for k in kwargs):
+        if kwargs and (kwargs.get("out") is not None or any(k != "out" for k in kwargs)):
             raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
                             "is not supported on Taylor values")
         if method == "__call__":
@@ -225,12 +225,18 @@ def _elementwise(ufunc, args):
         if hit is not None and (hit.target >= sess.need or hit.pos >= sess.seg):
             return hit
     else:
-        sess = _newest(args)
-        if not sess:
-            return NotImplemented
-        mine = tuple(type(b) is Taylor and b.sess is sess for b in args)
+        b = args[1] if len(args) == 2 else None
+        ta, tb = type(a), type(b)
+        if ta is Taylor and (tb is float or tb is Taylor and b.sess is a.sess):
+            sess, mine = a.sess, (True, tb is Taylor)
+        elif tb is Taylor and ta is float:
+            sess, mine = b.sess, (False, True)
+        else:
+            sess = _newest(args)
+            if not sess:
+                return NotImplemented
+            mine = tuple(type(c) is Taylor and c.sess is sess for c in args)
         if len(args) == 2:
-            b = args[1]
             if ufunc in _POWERS and mine[0] and not mine[1] and type(b) in _NUMBERS:
                 if b == 1:
                     return a        # x**1 = x; x**0 = 1 ends the chain n·x**(n-1)
@@ -312,9 +318,17 @@ def _array_function(func, args, kwargs):
 def _make_parts(node, sess):
     """The partials gᵢ = ∂ᵢφ(v, args) as Taylor values needing one order less than v."""
     t = node.target
+    row, args, parts = ELEMENTWISE[node.fn], node.args, []
+    if t == 1:                  # only g₀ is needed: the partial on primals, as a Dual does
+        primals = [a.coefs[0] if type(a) is Taylor and a.sess is sess else a for a in args]
+        for i, a in enumerate(args):
+            if type(a) is Taylor and a.sess is sess and row[i + 1] is not None:
+                g = row[i + 1](node.coefs[0], *primals)
+                parts.append((a.coefs, _scalar(g * 1.0), False, a.deg))
+        node.parts = parts
+        return parts
     saved = sess.partial, sess.need, sess.seg
     sess.partial, sess.need, sess.seg = True, t - 1, len(sess.tape)
-    row, args, parts = ELEMENTWISE[node.fn], node.args, []
     try:
         for i, a in enumerate(args):
             if type(a) is not Taylor or a.sess is not sess or row[i + 1] is None:
