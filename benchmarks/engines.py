@@ -49,6 +49,13 @@ def _forward(case: Case):
     return lambda: dualad.jacobian(f, *args)
 
 
+def _forward_k8(case: Case):
+    if case.workload not in ("W2", "W3"):
+        raise NotApplicable("fixed-chunk forward only on the n sweeps W2, W3")
+    f, args = case.f, case.args
+    return lambda: dualad.gradient(f, *args, chunk_size=8)
+
+
 def reverse_module():
     """The `reverse` package if its functional API has landed, else None."""
     try:
@@ -102,6 +109,7 @@ def _backprop(case: Case):
 ENGINES = {
     "forward-jvp": (_forward_jvp, "dualad.jvp, one direction"),
     "forward": (_forward, "dualad.gradient / jacobian, chunked"),
+    "forward-k8": (_forward_k8, "dualad.gradient(chunk_size=8): ceil(n/8) passes"),
     "reverse": (_reverse, "reverse.gradient / jacobian"),
     "compiled": (_compiled, "dualad.compile(f).gradient, .jvp for W5 (compile time separate)"),
     "numpy-backprop": (_backprop, "hand-written NumPy gradient"),

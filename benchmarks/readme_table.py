@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .report import RESULTS, _time
 
-ENGINES = ["forward-jvp", "forward", "reverse", "compiled", "numpy-backprop", "jax.jit",
-           "torch", "autograd"]
+ENGINES = ["forward-jvp", "forward", "forward-k8", "reverse", "compiled", "numpy-backprop",
+           "jax.jit", "torch", "autograd"]
 
 
 def _cell(r):

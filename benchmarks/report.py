@@ -85,6 +85,8 @@ def crossovers(records) -> str:
     lines = ["crossover (full derivative, forward vs reverse):"]
     for w in ("W2", "W3", "W5"):
         lines.append("  " + crossover(records, w)[1])
+    for w in ("W2", "W3"):
+        lines.append("  " + crossover(records, w, a="forward-k8")[1])
     return "\n".join(lines)
 
 
@@ -103,7 +105,8 @@ def save(records, machine, mode, elapsed, peer_lines, out=None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     meta = {"mode": mode, "machine": machine, "seconds": elapsed, "peers": peer_lines,
             "targets": evaluate(records),
-            "crossovers": {w: crossover(records, w)[0] for w in ("W2", "W3", "W5")}}
+            "crossovers": {w: crossover(records, w)[0] for w in ("W2", "W3", "W5")},
+            "crossovers_k8": {w: crossover(records, w, a="forward-k8")[0] for w in ("W2", "W3")}}
     jpath = out / f"results-{mode}.json"
     jpath.write_text(json.dumps({"meta": meta, "records": records}, indent=1, default=str))
     cpath = out / f"results-{mode}.csv"
@@ -135,11 +138,12 @@ def plots(records, out, mode) -> list[Path]:
                 else "-"
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", ms=3,
                     label=engine)
-        n_star, text = crossover(records, workload)
-        if n_star:
-            ax.axvline(n_star, color="grey", ls=":")
-            ax.annotate(f"n* ≈ {n_star:.0f}", (n_star, ax.get_ylim()[1]), fontsize=8,
-                        ha="left", va="top")
+        for a, color in (("forward", "grey"), ("forward-k8", "black")):
+            n_star, _ = crossover(records, workload, a=a)
+            if n_star:
+                ax.axvline(n_star, color=color, ls=":")
+                ax.annotate(f"n* ≈ {n_star:.0f} ({a} vs reverse)", (n_star, ax.get_ylim()[1]),
+                            fontsize=7, ha="left", va="top", rotation=90)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(param)

@@ -35,7 +35,7 @@ class Budget:
     setup_cap: float        # same for one-time setup (jax.jit / dualad.compile + first call)
 
 
-FULL = Budget(min_repeat=0.05, repeats=7, total=2.0, cap=6.0, setup_cap=60.0)
+FULL = Budget(min_repeat=0.05, repeats=9, total=3.0, cap=6.0, setup_cap=60.0)
 QUICK = Budget(min_repeat=0.02, repeats=5, total=0.4, cap=1.5, setup_cap=3.0)
 TINY = Budget(min_repeat=0.002, repeats=3, total=0.02, cap=0.5, setup_cap=2.0)
 
@@ -74,8 +74,8 @@ def measure_against(fn, first: float, base, base_first: float, budget: Budget):
     n_base = max(1, int(budget.min_repeat / max(base_first, 1e-7)))
     per_round = first * n_fn + base_first * n_base
     rounds = max(1, min(budget.repeats, int(budget.total / max(per_round, 1e-9))))
-    if rounds < 3 and first < budget.cap / 3:
-        rounds = 3
+    if rounds < 5 and first < budget.cap / 5:
+        rounds = 5 if budget.repeats >= 5 else budget.repeats
     tf, tb, ratios = [], [], []
     for _ in range(rounds):
         t0 = clock()
