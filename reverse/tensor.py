@@ -85,6 +85,57 @@ def _binary(fn, pyop, a, b):
     return out
 
 
+def _operator(fn, pyop, reflected=False):
+    """The method for `self ∘ other` (reflected: `other ∘ self`): the hot path of
+    _binary inlined (both operands Tensors or plain numbers, at most one tape
+    recording); anything else goes through _binary."""
+    def method(self, other):
+        if reflected:
+            a, b = other, self
+        else:
+            a, b = self, other
+        ta = type(a)
+        tb = type(b)
+        if ta is Tensor:
+            av = a.value
+        elif ta in _FAST:
+            av = a
+        else:
+            return _binary(fn, pyop, a, b)
+        if tb is Tensor:
+            bv = b.value
+        elif tb in _FAST:
+            bv = b
+        else:
+            return _binary(fn, pyop, a, b)
+        try:
+            v = pyop(av, bv)
+        except ZeroDivisionError:
+            v = fn(av, bv)
+        out = _new(Tensor)
+        out.value = v
+        ao = a._on if ta is Tensor else NOT_ON
+        bo = b._on if tb is Tensor else NOT_ON
+        if not (ao or bo):
+            out._on = NOT_ON
+            return out
+        stack = state.stack
+        if len(stack) != 1:
+            out._on = record(fn, None, out, (a, b), [x for x in (a, b) if type(x) is Tensor]) \
+                if stack else NOT_ON
+            return out
+        tape = stack[0]
+        on1 = tape._on1
+        if ao is on1 or bo is on1 or tape._key in ao or tape._key in bo:
+            tape.entries.append((fn, None, out, a, b))
+            out._on = on1
+        else:
+            out._on = NOT_ON
+        return out
+    method.__name__ = f"__{'r' if reflected else ''}{pyop.__name__.strip('_')}__"
+    return method
+
+
 def _unary(fn, pyop, a):
     """out = fn(a) for a Tensor or Variable a; records (fn, None, out, a)."""
     if type(a) is Variable:
@@ -173,29 +224,17 @@ class Tensor:
     T = property(lambda self: np.transpose(self))
 
     # -- operators: table primitives ------------------------------------------
-    def __add__(self, o):
-        return _binary(np.add, operator.add, self, o)
+    __add__ = _operator(np.add, operator.add)
+    __radd__ = _operator(np.add, operator.add, reflected=True)
 
-    def __radd__(self, o):
-        return _binary(np.add, operator.add, o, self)
+    __sub__ = _operator(np.subtract, operator.sub)
+    __rsub__ = _operator(np.subtract, operator.sub, reflected=True)
 
-    def __sub__(self, o):
-        return _binary(np.subtract, operator.sub, self, o)
+    __mul__ = _operator(np.multiply, operator.mul)
+    __rmul__ = _operator(np.multiply, operator.mul, reflected=True)
 
-    def __rsub__(self, o):
-        return _binary(np.subtract, operator.sub, o, self)
-
-    def __mul__(self, o):
-        return _binary(np.multiply, operator.mul, self, o)
-
-    def __rmul__(self, o):
-        return _binary(np.multiply, operator.mul, o, self)
-
-    def __truediv__(self, o):
-        return _binary(np.divide, operator.truediv, self, o)
-
-    def __rtruediv__(self, o):
-        return _binary(np.divide, operator.truediv, o, self)
+    __truediv__ = _operator(np.divide, operator.truediv)
+    __rtruediv__ = _operator(np.divide, operator.truediv, reflected=True)
 
     def __pow__(self, o):
         return _ops.elementwise(np.power, (self, o))
