@@ -71,6 +71,12 @@ def unbroadcast(ct, shape):
 def _reduced_back(ct, x, axis, keepdims):
     """Broadcast a reduction's cotangent back over the reduced axes of x."""
     shape = np.shape(x)
+    if axis is None and not keepdims and type(ct) in (float, np.float64):
+        if np.size(x) > 65536:
+            return np.broadcast_to(ct, shape)   # a view: no memory for a big x
+        back = np.empty(shape)                  # ~10x cheaper than broadcast_to when small
+        back.fill(ct)
+        return back
     if not keepdims and axis is not None:
         ct = np.expand_dims(ct, _axes(axis, len(shape)))
     elif not keepdims:
