@@ -8,7 +8,8 @@ the same rule tables forward mode reads (`dualad.rules`, `dualad.structural`).
 from .functional import gradient, hessian, jacobian, vjp
 from .gradient_tape import Tape
 from .tape import read_variable
-from .tensor import Tensor, Variable, constant, stop_gradient
+from .tensor import Tensor
+from .variable import Variable, constant, stop_gradient
 
 __all__ = ["Tape", "Tensor", "Variable", "constant", "stop_gradient", "gradient", "vjp",
            "jacobian", "hessian", "read_variable"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from dualad.rules import ELEMENTWISE
 
+from .methods import ArrayMethods
 from .tape import NOT_ON, read, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
@@ -180,7 +181,7 @@ def _no_float(self, *_):
                     "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin")
 
 
-class Tensor:
+class Tensor(ArrayMethods):
     """Tensor(value): a float or float64 array that tapes can record."""
 
     __slots__ = ("value", "_on")
@@ -221,7 +222,6 @@ class Tensor:
     ndim = property(lambda self: np.ndim(self.value))
     size = property(lambda self: np.size(self.value))
     dtype = property(lambda self: np.result_type(self.value))
-    T = property(lambda self: np.transpose(self))
 
     # -- operators: table primitives ------------------------------------------
     __add__ = _operator(np.add, operator.add)
@@ -325,104 +325,10 @@ class Tensor:
     def __array_function__(self, func, types, args, kwargs):
         return _ops.array_function(func, args, kwargs)
 
-    # -- methods that mirror ndarray -----------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def std(self, axis=None, keepdims=False):
-        return np.std(self, axis=axis, keepdims=keepdims)
-
-    def var(self, axis=None, keepdims=False):
-        return np.var(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def clip(self, a_min=None, a_max=None):
-        return np.clip(self, a_min, a_max)
-
-    def reshape(self, *shape):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def transpose(self, *axes):
-        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis)
-
-    def copy(self):
-        return self
-
 
 _new = object.__new__
 
 
-class Variable(Tensor):
-    """Variable(initial_value, trainable=True, name=None): a mutable Tensor.
-
-    Operations read a snapshot of the current value (recorded as
-    `read_variable`); tapes watch trainable variables they see used."""
-
-    __slots__ = ("trainable", "name")
-
-    def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
-        super().__init__(initial_value)
-        if isinstance(self.value, np.ndarray):
-            self.value = self.value.copy()
-        self.trainable = bool(trainable)
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"Variable({self.value!r}" + (f", name={self.name!r})" if self.name else ")")
-
-    def assign(self, value) -> Variable:
-        """v.assign(value) -> v, now holding `value` (same shape; not differentiated)."""
-        new = _as_value(_value(value))
-        if np.shape(new) != np.shape(self.value):
-            raise ValueError(f"cannot assign a value of shape {np.shape(new)} to a Variable "
-                             f"of shape {np.shape(self.value)}")
-        if isinstance(new, np.ndarray) and new is self.value:
-            new = new.copy()
-        self.value = new
-        return self
-
-    def assign_add(self, delta) -> Variable:
-        """v.assign_add(d) -> v, now holding v + d."""
-        return self.assign(self.value + _as_value(_value(delta)))
-
-    def assign_sub(self, delta) -> Variable:
-        """v.assign_sub(d) -> v, now holding v - d."""
-        return self.assign(self.value - _as_value(_value(delta)))
-
-
-def constant(value) -> Tensor:
-    """constant(value) -> Tensor holding value as float64; watched only after tape.watch."""
-    return Tensor(value)
-
-
-def stop_gradient(x) -> Tensor:
-    """stop_gradient(x) -> Tensor with x's value that no tape traces back through."""
-    return _new_tensor(_value(x) if isinstance(x, Tensor) else _as_value(x))
-
-
-from . import ops as _ops  # noqa: E402  (ops needs Tensor defined above)
+# variable and ops need Tensor defined above (variable first: ops imports Variable)
+from .variable import Variable  # noqa: E402, I001
+from . import ops as _ops  # noqa: E402
