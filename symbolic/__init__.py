@@ -24,6 +24,7 @@ from .placeholder import (
     TraceState,
     _objects,
     _states,
+    for_lambdify,
     resolve,
     zero_kinks,
 )
@@ -117,16 +118,17 @@ class _Traced:
     def compiled(self, key, build):
         """The lambdified function for `key`, built once by build() -> flat expressions."""
         if key not in self._cache:
-            exprs = [zero_kinks(e) for e in build()]
+            exprs = [for_lambdify(zero_kinks(e)) for e in build()]
             fn = sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"])
             self._cache[key] = fn
         return self._cache[key]
 
     def evaluate(self, key, build, args):
-        flat = [np.float64(v) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
+        # 1-element arrays, not scalars: np.select (from Piecewise) needs array conditions
+        flat = [np.array([v]) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
         with np.errstate(divide="ignore", invalid="ignore"):
             vals = self.compiled(key, build)(*flat)
-        return np.array([np.broadcast_to(v, ()) for v in vals], dtype=float)
+        return np.array([np.reshape(np.asarray(v, dtype=float), -1)[0] for v in vals])
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -58,8 +58,17 @@ COMPOSITES = {
     "neg": lambda x: -x,
 }
 
+class step(sympy.Function):
+    """step(x) = Heaviside(x) with step(0) = 1/2, printed for lambdify as a plain call
+    (sympy's printer would expand Heaviside(x − Max(...)) into huge Piecewise)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 # functions of our own that lambdify must find by name
-LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc}
+LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc,
+                      "step": lambda x: np.heaviside(x, 0.5)}
 
 # piecewise-constant functions: derivative 0 wherever it exists
 STEP_FUNCTIONS = (sympy.floor, sympy.ceiling, sympy.sign, rint, trunc)
@@ -73,6 +82,11 @@ def resolve(name: str):
     if fn is None:
         raise TypeError(f"sympy name {name!r} of dualad.rules.ELEMENTWISE resolves to nothing")
     return fn
+
+
+def for_lambdify(expr):
+    """expr with Heaviside(x) written as step(x), which lambdify prints as a plain call."""
+    return expr.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: step(e.args[0]))
 
 
 def zero_kinks(expr):
@@ -179,6 +193,17 @@ def _apply(fn, exprs):
     return out
 
 
+def _balanced(fn, items):
+    """fn over items as a balanced tree of unevaluated pairs: sympy's Max(x_0..x_{n-1})
+    costs O(n²) comparisons to build and its derivative O(n³); the tree costs O(n)."""
+    while len(items) > 1:
+        pairs = [fn(a, b) if len(items) == 2 or isinstance(a, sympy.Symbol) and
+                 isinstance(b, sympy.Symbol) else fn(a, b, evaluate=False)
+                 for a, b in zip(items[::2], items[1::2])]
+        items = pairs + ([items[-1]] if len(items) % 2 else [])
+    return items[0]
+
+
 def _extreme(fn, x, axis, keepdims):
     """Max/Min of object array x over axis (None: all), as np.max does."""
     nd = x.ndim
@@ -190,7 +215,7 @@ def _extreme(fn, x, axis, keepdims):
     moved = moved.reshape(rest_shape + (-1,))
     out = np.empty(rest_shape, dtype=object)
     for idx in np.ndindex(rest_shape):
-        out[idx] = fn(*moved[idx])
+        out[idx] = _balanced(fn, list(moved[idx]))
     if keepdims:
         out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
     return out
