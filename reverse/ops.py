@@ -16,8 +16,9 @@ import numpy as np
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
 
-from .tape import read, record, state
-from .tensor import Tensor, Variable, _new_tensor, _unary
+from .tape import record, state
+from .tensor import Tensor, _new_tensor, _unary
+from .variable import Variable, read
 
 
 def _reduce(reduction):

@@ -92,29 +92,3 @@ def record(fn, kwargs, out, args, inputs) -> tuple:
                 on.append(key)
                 break
     return tuple(on) if on else NOT_ON
-
-
-def read(var):
-    """The value of Variable `var` for an operation: a snapshot Tensor recorded
-    (fn = read_variable) on the tapes that watch var, or the plain value."""
-    from .tensor import Tensor, _new
-    stack = state.stack
-    entry = None
-    on = []
-    for tape in stack:
-        watched = tape._vars
-        vid = id(var)
-        if vid not in watched:
-            if not (tape._auto and var.trainable):
-                continue
-            watched[vid] = var
-        if entry is None:
-            snap = _new(Tensor)
-            snap.value = var.value
-            entry = (read_variable, None, snap, var)
-        tape.entries.append(entry)
-        on.append(tape._key)
-    if entry is None:
-        return var.value
-    snap._on = stack[0]._on1 if len(on) == 1 and on[0] == stack[0]._key else tuple(on)
-    return snap

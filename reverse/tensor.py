@@ -15,7 +15,7 @@ import numpy as np
 from dualad.rules import ELEMENTWISE
 
 from .methods import ArrayMethods
-from .tape import NOT_ON, read, record, state
+from .tape import NOT_ON, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _getitem = operator.getitem
@@ -330,5 +330,5 @@ _new = object.__new__
 
 
 # variable and ops need Tensor defined above (variable first: ops imports Variable)
-from .variable import Variable  # noqa: E402, I001
+from .variable import Variable, read  # noqa: E402, I001
 from . import ops as _ops  # noqa: E402

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, _as_value, _new_tensor, _value
+from .tape import read_variable, state
+from .tensor import Tensor, _as_value, _new, _new_tensor, _value
 
 
 class Variable(Tensor):
@@ -53,3 +54,28 @@ def constant(value) -> Tensor:
 def stop_gradient(x) -> Tensor:
     """stop_gradient(x) -> Tensor with x's value that no tape traces back through."""
     return _new_tensor(_value(x) if isinstance(x, Tensor) else _as_value(x))
+
+
+def read(var):
+    """The value of Variable `var` for an operation: a snapshot Tensor recorded
+    (fn = read_variable) on the tapes that watch var, or the plain value."""
+    stack = state.stack
+    entry = None
+    on = []
+    for tape in stack:
+        watched = tape._vars
+        vid = id(var)
+        if vid not in watched:
+            if not (tape._auto and var.trainable):
+                continue
+            watched[vid] = var
+        if entry is None:
+            snap = _new(Tensor)
+            snap.value = var.value
+            entry = (read_variable, None, snap, var)
+        tape.entries.append(entry)
+        on.append(tape._key)
+    if entry is None:
+        return var.value
+    snap._on = stack[0]._on1 if len(on) == 1 and on[0] == stack[0]._key else tuple(on)
+    return snap
