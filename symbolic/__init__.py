@@ -119,7 +119,8 @@ class _Traced:
         """The lambdified function for `key`, built once by build() -> flat expressions."""
         if key not in self._cache:
             exprs = [for_lambdify(zero_kinks(e)) for e in build()]
-            fn = sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"])
+            fn = sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
+                                 cse=len(exprs) > 1)
             self._cache[key] = fn
         return self._cache[key]
 

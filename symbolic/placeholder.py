@@ -67,8 +67,8 @@ class step(sympy.Function):
 
 
 # functions of our own that lambdify must find by name
-LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc,
-                      "step": lambda x: np.heaviside(x, 0.5)}
+LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "max2": np.maximum,
+                      "min2": np.minimum, "step": lambda x: np.heaviside(x, 0.5)}
 
 # piecewise-constant functions: derivative 0 wherever it exists
 STEP_FUNCTIONS = (sympy.floor, sympy.ceiling, sympy.sign, rint, trunc)
@@ -193,13 +193,28 @@ def _apply(fn, exprs):
     return out
 
 
+def _pairwise(name, sign):
+    """A two-argument max/min whose derivative is step(±(a − b)): no assumptions queries."""
+    def fdiff(self, argindex=1):
+        a, b = self.args if argindex == 1 else self.args[::-1]
+        return step(sign * (a - b))
+    return type(name, (sympy.Function,), {"nargs": 2, "fdiff": fdiff})
+
+
+max2 = _pairwise("max2", 1)
+min2 = _pairwise("min2", -1)
+_PAIRWISE = {sympy.Max: max2, sympy.Min: min2}
+SMALL_REDUCTION = 4   # up to this many elements np.max is sympy's Max(x_0, ..)
+
+
 def _balanced(fn, items):
-    """fn over items as a balanced tree of unevaluated pairs: sympy's Max(x_0..x_{n-1})
-    costs O(n²) comparisons to build and its derivative O(n³); the tree costs O(n)."""
+    """np.max / np.min of items: sympy's Max/Min for a few, else a balanced tree of
+    max2/min2 (sympy's n-ary Max costs O(n²) to build and far more to differentiate)."""
+    if len(items) <= SMALL_REDUCTION:
+        return fn(*items)
+    pair = _PAIRWISE[fn]
     while len(items) > 1:
-        pairs = [fn(a, b) if len(items) == 2 or isinstance(a, sympy.Symbol) and
-                 isinstance(b, sympy.Symbol) else fn(a, b, evaluate=False)
-                 for a, b in zip(items[::2], items[1::2])]
+        pairs = [pair(a, b) for a, b in zip(items[::2], items[1::2])]
         items = pairs + ([items[-1]] if len(items) % 2 else [])
     return items[0]
 
