@@ -131,7 +131,7 @@ def plots(records, out, mode) -> list[Path]:
                 and r["engine"] != "plain"]
         if not rows:
             continue
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        fig, ax = plt.subplots(figsize=(7.6, 4.2))
         for engine in dict.fromkeys(r["engine"] for r in rows):
             pts = sorted((r["size"], r["cost_per_eval"]) for r in rows if r["engine"] == engine)
             style = "--" if any(r["family"] == "peer" for r in rows if r["engine"] == engine) \
@@ -149,7 +149,7 @@ def plots(records, out, mode) -> list[Path]:
         ax.set_xlabel(param)
         ax.set_ylabel("cost / plain evaluation (same run)")
         ax.set_title(f"{workload}: derivative cost / evaluation vs {param} ({mode})", fontsize=9)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.grid(True, which="both", alpha=0.3)
         path = out / f"{workload.lower()}-{mode}.png"
         fig.tight_layout()

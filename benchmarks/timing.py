@@ -51,6 +51,7 @@ def once(fn) -> tuple[object, float]:
 
 def measure(fn, first: float, budget: Budget) -> Timing:
     """Median seconds per call of fn, given the duration of a warm-up call `first`."""
+    first = calibrate(fn, first, budget)
     number = max(1, int(budget.min_repeat / max(first, 1e-7)))
     per_repeat = first * number
     repeats = max(1, min(budget.repeats, int(budget.total / max(per_repeat, 1e-9))))
@@ -66,10 +67,29 @@ def measure(fn, first: float, budget: Budget) -> Timing:
     return Timing(med, repeats, number, (max(times) - min(times)) / med if med else 0.0)
 
 
+def calibrate(fn, first: float, budget: Budget) -> float:
+    """Steady-state seconds per call.  The first call may carry one-time costs (lazy
+    initialisation in torch made it 1000x a warm call), so unless it was already
+    slow, call fn 1, 2, 4, ... times until that takes min_repeat / 4."""
+    if first > budget.min_repeat:
+        return first
+    k, spent = 1, 0.0
+    while True:
+        t0 = clock()
+        for _ in range(k):
+            fn()
+        spent = clock() - t0
+        if spent >= budget.min_repeat / 4 or k >= 1 << 20:
+            return spent / k
+        k *= 2
+
+
 def measure_against(fn, first: float, base, base_first: float, budget: Budget):
     """(Timing of fn, Timing of base, median ratio): rounds alternate a block of base
     calls and a block of fn calls, and the ratio is taken round by round, so a burst
     of load from another process hits numerator and denominator alike."""
+    first = calibrate(fn, first, budget)
+    base_first = calibrate(base, base_first, budget)
     n_fn = max(1, int(budget.min_repeat / max(first, 1e-7)))
     n_base = max(1, int(budget.min_repeat / max(base_first, 1e-7)))
     per_round = first * n_fn + base_first * n_base
