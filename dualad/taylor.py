@@ -172,6 +172,11 @@ def _scalar(c):
     return c
 
 
+def _f64(c):
+    """Python floats as np.float64, so a partial such as 0.5/out gives inf, not an error."""
+    return np.float64(c) if type(c) is float else c
+
+
 def _newest(args):
     """The newest session among the Taylor values in args: None if there is none,
     False if an argument is not a constant to it (a newer Dual, a foreign type)."""
@@ -320,10 +325,11 @@ def _make_parts(node, sess):
     t = node.target
     row, args, parts = ELEMENTWISE[node.fn], node.args, []
     if t == 1:                  # only g₀ is needed: the partial on primals, as a Dual does
-        primals = [a.coefs[0] if type(a) is Taylor and a.sess is sess else a for a in args]
+        primals = [_f64(a.coefs[0]) if type(a) is Taylor and a.sess is sess else _f64(a)
+                   for a in args]
         for i, a in enumerate(args):
             if type(a) is Taylor and a.sess is sess and row[i + 1] is not None:
-                g = row[i + 1](node.coefs[0], *primals)
+                g = row[i + 1](_f64(node.coefs[0]), *primals)
                 parts.append((a.coefs, _scalar(g * 1.0), False, a.deg))
         node.parts = parts
         return parts

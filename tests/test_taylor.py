@@ -245,3 +245,13 @@ def test_no_reference_cycles_are_left_behind():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_kink_conventions_hold_at_every_order():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert derivatives(np.sqrt, 0.0, 1)[1] == math.inf
+        assert derivatives(np.log, 0.0, 1)[1] == math.inf
+        assert derivatives(np.abs, 0.0, 3) == [0.0, 0.0, 0.0, 0.0]
+    assert derivatives(lambda x: np.maximum(x, 1.0), 1.0, 3) == [1.0, 0.5, 0.0, 0.0]
+    assert derivatives(lambda x: np.floor(x) + np.round(x) * x, 1.2, 2) == [2.2, 1.0, 0.0]
+    assert derivatives(lambda x: x ** 3.0 + x ** 2, 0.0, 4) == [0.0, 0.0, 2.0, 6.0, 0.0]
