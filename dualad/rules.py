@@ -29,6 +29,13 @@ _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 
+def _pow_dx(out, x, y):
+    # ∂(x**y)/∂x = y·x**(y−1), exactly 0 where y = 0 (not 0·x**−1 = nan at x = 0)
+    if type(y) is int or type(y) is float:
+        return y * np.power(x, y - 1) if y != 0 else 0.0
+    return np.where(y == 0, 0.0, y * np.power(x, y - 1))
+
+
 def _pow_dy(out, x, y):
     # ∂(x**y)/∂y = x**y·log(x); taken as 0 at x = 0 (where out is 0 or 1)
     safe_x = np.where(x == 0, 1.0, x)
@@ -44,8 +51,8 @@ ELEMENTWISE = {
     np.divide: ("truediv", lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y),
     np.negative: ("neg", lambda out, x: -1.0),
     np.positive: ("pos", lambda out, x: 1.0),
-    np.power: ("pow", lambda out, x, y: y * np.power(x, y - 1), _pow_dy),
-    np.float_power: ("pow", lambda out, x, y: y * np.float_power(x, y - 1), _pow_dy),
+    np.power: ("pow", _pow_dx, _pow_dy),
+    np.float_power: ("pow", _pow_dx, _pow_dy),
     np.square: ("square", lambda out, x: 2.0 * x),
     np.reciprocal: ("reciprocal", lambda out, x: -out * out),
     np.sqrt: ("sqrt", lambda out, x: 0.5 / out),
