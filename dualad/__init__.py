@@ -6,10 +6,11 @@ reverse mode in the `reverse` package, symbolic derivatives in `symbolic`.
 
 from . import numeric
 from .check import check
+from .compile import compile  # noqa: A004  (the functions shadow their submodules;
 from .dual import Dual
 from .forward import derivative, directional_derivative, gradient, hessian, jacobian, jvp
-from .trace import trace  # the function shadows the submodule (reverse loads on first use)
+from .trace import trace  # reverse is imported on first use)
 
 __all__ = ["Dual", "jvp", "directional_derivative", "derivative", "gradient", "jacobian",
-           "hessian", "numeric", "check", "trace"]
+           "hessian", "numeric", "check", "trace", "compile"]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ sweeps may run in it.
 
 Comparisons made on traced values while f runs (``x > 0``, ``bool(x)``,
 ``np.greater(x, y)``, ``np.argmax(x)``, ...) are kept in ``record.checks`` as
-``(after, fn, result, args)`` (after: the index of the last value they read):
+``(after, fn, result, args, kwargs)`` (after: the index of the last value they read):
 `dualad.compile` turns them into guards.
 
 `tangent(entry, dots)` is forward mode on one entry, from the table partials:
@@ -36,10 +36,10 @@ _COMPARISONS = (("__lt__", operator.lt), ("__le__", operator.le), ("__gt__", ope
 _installed = []
 
 
-def _notify(fn, result, args):
+def _notify(fn, result, args, kwargs=None):
     obs = getattr(_local, "observer", None)
     if obs is not None:
-        obs(fn, result, args)
+        obs(fn, result, args, kwargs)
     return result
 
 
@@ -78,7 +78,7 @@ def _install_hook():
     def array_function(func, args, kwargs):
         out = orig_function(func, args, kwargs)
         if func in PRIMAL_ONLY_FUNCTIONS or func is np.where and len(args) == 1:
-            _notify(func, out, tuple(args) + ((kwargs,) if kwargs else ()))
+            _notify(func, out, tuple(args), kwargs or None)
         return out
     ops.array_ufunc, ops.array_function = array_ufunc, array_function
     _installed.append(True)
@@ -116,9 +116,14 @@ class Record:
         return self.index.get(id(x)) if _is_tensor(x) else None
 
 
+_TENSOR = []
+
+
 def _is_tensor(x) -> bool:
-    from reverse.tensor import Tensor
-    return isinstance(x, Tensor)
+    if not _TENSOR:
+        from reverse.tensor import Tensor
+        _TENSOR.append(Tensor)
+    return isinstance(x, _TENSOR[0])
 
 
 def record(f, *args) -> Record:
@@ -144,9 +149,9 @@ def record(f, *args) -> Record:
     checks = []
     entries = tape.entries
 
-    def observe(fn, result, fargs):
+    def observe(fn, result, fargs, kwargs):
         if any(_is_tensor(a) for a in _flat(fargs)):
-            checks.append((len(entries), fn, result, fargs))
+            checks.append((len(entries), fn, result, fargs, kwargs))
 
     prev = getattr(_local, "observer", None)
     _local.observer = observe
@@ -165,7 +170,7 @@ def record(f, *args) -> Record:
     rec.inputs, rec.entries, rec.out, rec.checks = xs, tape.entries, out, checks
     n = len(xs)
     index = {id(x): i - n + 1 for i, x in enumerate(xs)}
-    rec.entries = _level_order(tape.entries)
+    rec.entries = _level_order(tape.entries, checks)
     for j, e in enumerate(rec.entries, 1):
         index[id(e[2])] = j
     rec.index = index
@@ -175,12 +180,19 @@ def record(f, *args) -> Record:
     return rec
 
 
-def _level_order(entries: list) -> list:
+def _level_order(entries: list, checks: list) -> list:
     """The entries numbered level by level, as Baydin's tables are: level 1 reads only
-    inputs, level k reads level < k (a stable topological order of the tape)."""
+    inputs, level k reads level < k (a stable topological order of the tape).  An
+    array a comparison produced counts as a value of its arguments' level."""
     depth = {}
     keyed = []
+    ci = 0
     for pos, e in enumerate(entries):
+        while ci < len(checks) and checks[ci][0] <= pos:
+            _, _, result, cargs, _ = checks[ci]
+            if isinstance(result, np.ndarray):
+                depth[id(result)] = max([depth.get(id(a), 0) for a in _flat(cargs)] or [0])
+            ci += 1
         d = 1 + max([depth.get(id(a), 0) for a in _flat(e[3:])] or [0])
         depth[id(e[2])] = d
         keyed.append((d, pos))

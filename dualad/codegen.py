@@ -1,0 +1,575 @@
+"""Python source from a recorded Wengert list: forward sweep, tangent sweep, adjoint sweep.
+
+`generate(record, kind, safe)` writes one function, kind "value", "gradient" or
+"jvp", one line per entry, named as in Baydin's tables (v_{-1} -> ``v_m1``,
+its tangent ``vd_m1``, its adjoint ``vb_m1``) with the operation as a comment.
+
+Code comes only from the trace and from whitelisted text: the templates below
+(keyed by primitive), identifiers we make up, literals of finite numbers and
+ints, and names of table functions checked to be what NumPy calls them.
+Everything else the trace holds (arrays, odd constants, keys, rule functions)
+is passed to the code by reference (``_C[k]``, ``_F[k]``), never as text.
+
+Scalar lines (every value a float) use the bare ufunc names, which the
+namespace binds to `math` functions (fast) or to the NumPy ufuncs (``safe``:
+NumPy's nan/inf instead of math's exceptions); array lines call ``np.*``.
+Partials that are not a plain name are computed once into ``d_k`` and reused
+(common subexpressions): in `gradient` the adjoint sweep reuses the forward
+sweep's values (``vb_m1 = vb_2 * v_0``), in `jvp` the tangent sweep does.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+
+import numpy as np
+
+from .optext import BAR, const_text, fn_name, label, op_text
+from .rules import ELEMENTWISE
+from .structural import STRUCTURAL
+from .wengert import Record, _is_tensor
+
+ONE, NEG = "1", "-1"
+DIV = "/"           # partial 1/x: the update is ct / x
+INFIX = {np.add: "{0} + {1}", np.subtract: "{0} - {1}", np.multiply: "{0} * {1}",
+         np.divide: "{0} / {1}", np.true_divide: "{0} / {1}", np.negative: "-{0}",
+         np.positive: "+{0}", np.square: "{0} * {0}"}
+# ∂out/∂arg_i: ONE, NEG, (DIV, x) or an expression; "@" is "" (scalar line) or "np."
+PARTIAL = {
+    np.add: (ONE, ONE), np.subtract: (ONE, NEG), np.multiply: ("{1}", "{0}"),
+    np.divide: ((DIV, "{1}"), "-{o} / {1}"), np.true_divide: ((DIV, "{1}"), "-{o} / {1}"),
+    np.negative: (NEG,), np.positive: (ONE,), np.square: ("2.0 * {0}",),
+    np.power: ("{1} * @power({0}, {1} - 1)", None),
+    np.sqrt: ("0.5 / {o}",), np.reciprocal: ("-{o} * {o}",),
+    np.cbrt: ("1.0 / (3.0 * {o} * {o})",),
+    np.exp: ("{o}",), np.expm1: ("{o} + 1.0",), np.exp2: ("{o} * 0.6931471805599453",),
+    np.log: ((DIV, "{0}"),), np.log1p: ((DIV, "({0} + 1.0)"),),
+    np.log2: ((DIV, "({0} * 0.6931471805599453)"),),
+    np.log10: ((DIV, "({0} * 2.302585092994046)"),),
+    np.sin: ("@cos({0})",), np.cos: ("-@sin({0})",), np.tan: ("1.0 + {o} * {o}",),
+    np.arcsin: ((DIV, "@sqrt(1.0 - {0} * {0})"),),
+    np.arccos: ("-1.0 / @sqrt(1.0 - {0} * {0})",),
+    np.arctan: ((DIV, "(1.0 + {0} * {0})"),),
+    np.arctan2: ("{1} / ({1} * {1} + {0} * {0})", "-{0} / ({1} * {1} + {0} * {0})"),
+    np.hypot: ("{0} / {o}", "{1} / {o}"),
+    np.sinh: ("@cosh({0})",), np.cosh: ("@sinh({0})",), np.tanh: ("1.0 - {o} * {o}",),
+    np.arcsinh: ((DIV, "@sqrt({0} * {0} + 1.0)"),),
+    np.arccosh: ((DIV, "@sqrt({0} * {0} - 1.0)"),),
+    np.arctanh: ((DIV, "(1.0 - {0} * {0})"),),
+    np.logaddexp: ("@exp({0} - {o})", "@exp({1} - {o})"),
+}
+# bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)
+MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
+        "arccos": math.acos, "arctan": math.atan, "arctan2": math.atan2, "hypot": math.hypot,
+        "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "arcsinh": math.asinh,
+        "arccosh": math.acosh, "arctanh": math.atanh, "exp": math.exp, "expm1": math.expm1,
+        "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
+        "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
+ALIAS_ABOVE = 400
+CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
+       operator.eq: "==", operator.ne: "!="}
+_ATOM = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_]*$|^-?[0-9.]+(e[-+]?[0-9]+)?$")
+
+
+def name(i: int, prefix: str = "v") -> str:
+    """v_m1 for v_{-1}, v_3 for v_3; prefix vd (tangent) or vb (adjoint)."""
+    return f"{prefix}_m{-i}" if i < 0 else f"{prefix}_{i}"
+
+
+def _np_name(fn) -> str | None:
+    """'np.sum' if that is how NumPy names fn (a whitelisted table function), else None."""
+    n = getattr(fn, "__name__", "")
+    if re.fullmatch(r"[a-z_][a-z0-9_]*", n) and getattr(np, n, None) is fn:
+        return f"np.{n}"
+    return None
+
+
+def _scalar(x) -> bool:
+    return isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, bool)
+
+
+class Generator:
+    """Writes the functions of one trace; `names` is the namespace the code needs."""
+
+    def __init__(self, rec: Record):
+        self.rec = rec
+        self.refs: list = []            # _C[k]: constants passed by reference
+        self._ref_ids: dict = {}
+        self.names: dict = {}           # namespace entries for functions
+        self.checked: dict = {}         # id(array a guard computed) -> its c_k name
+        self.n = len(rec.inputs)
+        self.label = rec.index
+        # scalar element reads x[i] of an array value: source label -> True
+        self.reads = {}
+        self.scalar = [self._scalar_line(e) for e in rec.entries]
+        # long traces: an adjoint that is a copy of another is not copied (fewer lines)
+        self.alias = len(rec.entries) > ALIAS_ABOVE
+        for fn, _, _out, *args in rec.entries:
+            if fn is operator.getitem and self._element(args[0], args[1]) is not None:
+                self.reads[self.label[id(args[0])]] = True
+
+    # -- text for values ------------------------------------------------------
+    def ref(self, x) -> str:
+        k = self._ref_ids.get(id(x))
+        if k is None:
+            k = self._ref_ids[id(x)] = len(self.refs)
+            self.refs.append(x)
+        return f"_C[{k}]"
+
+    def const(self, x) -> str:
+        if x is None or type(x) is bool:
+            return repr(x)
+        if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+            return repr(int(x))
+        if isinstance(x, (float, np.floating)) and math.isfinite(x):
+            return repr(float(x))
+        if type(x) is tuple and all(type(y) is int for y in x):
+            return repr(x)
+        return self.ref(x)
+
+    def arg(self, a, prefix="v") -> str:
+        if _is_tensor(a):
+            i = self.label.get(id(a))
+            return self.const(a.value) if i is None else name(i, prefix)
+        if type(a) is list:
+            return "[" + ", ".join(self.arg(b, prefix) for b in a) + "]"
+        if id(a) in self.checked:
+            return self.checked[id(a)]
+        return self.const(a)
+
+    def zero(self, a) -> str:
+        """The zero tangent of a constant argument."""
+        shape = np.shape(a)
+        return "0.0" if shape == () else f"np.zeros({shape!r})"
+
+    def tangent_arg(self, a) -> str:
+        if _is_tensor(a) and id(a) in self.label:
+            return name(self.label[id(a)], "vd")
+        if _is_tensor(a):
+            return self.zero(a.value)
+        if type(a) is list:
+            return "[" + ", ".join(self.tangent_arg(b) for b in a) + "]"
+        return self.zero(a)
+
+    def func(self, fn, prefix: str, obj=None) -> str:
+        """A namespace name bound to obj (default fn), e.g. T_sum, J_max, np.sum."""
+        obj = fn if obj is None else obj
+        if prefix == "np":
+            n = _np_name(fn)
+            if n is not None:
+                return n
+            prefix = "F"
+        base = f"{prefix}_{fn_name(fn)}"
+        key, k = base, 1
+        while key in self.names and self.names[key] is not obj:
+            k += 1
+            key = f"{base}{k}"
+        self.names[key] = obj
+        return key
+
+    def key(self, key) -> str:
+        def one(k):
+            if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+                return str(int(k))
+            if k is None:
+                return "None"
+            if k is Ellipsis:
+                return "..."
+            if isinstance(k, slice) and all(p is None or type(p) is int
+                                            for p in (k.start, k.stop, k.step)):
+                s = ["" if p is None else str(p) for p in (k.start, k.stop, k.step)]
+                return ":".join(s[:2]) if k.step is None else ":".join(s)
+            return None
+        parts = [one(k) for k in key] if type(key) is tuple else [one(key)]
+        if any(p is None for p in parts) or type(key) is tuple and not key:
+            return self.ref(key)
+        return ", ".join(parts) + ("," if type(key) is tuple and len(key) == 1 else "")
+
+    def _element(self, x, key):
+        """The flat index of x[key] if key picks one element by ints, else None."""
+        shape = np.shape(x.value)
+        ks = key if type(key) is tuple else (key,)
+        if not shape or len(ks) != len(shape) or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+                for k in ks):
+            return None
+        idx = tuple(int(k) % n for k, n in zip(ks, shape))
+        return int(np.ravel_multi_index(idx, shape)), idx
+
+    @staticmethod
+    def kwargs(kw, const) -> str:
+        return "".join(f", {k}={const(v)}" for k, v in (kw or {}).items())
+
+    # -- lines ------------------------------------------------------------------
+    def scalar_line(self, e) -> bool:
+        """Every value of this entry is a float: bare (math) names."""
+        return self.scalar[self.label[id(e[2])] - 1]
+
+    @staticmethod
+    def _scalar_line(e) -> bool:
+        fn, _, out, *args = e
+        return fn in ELEMENTWISE and _scalar(out.value) and all(
+            _scalar(a.value) if _is_tensor(a) else _scalar(a) for a in args)
+
+    def value_expr(self, e) -> str:
+        fn, kw, out, *args = e
+        if fn is operator.getitem:
+            el = self._element(args[0], args[1])
+            src = self.label[id(args[0])]
+            if el is not None:
+                return f"{name(src, 'L')}" + "".join(f"[{i}]" for i in el[1])
+            return f"{self.arg(args[0])}[{self.key(args[1])}]"
+        if fn.__name__ == "read_variable":
+            return f"{self.ref(args[0])}.value"
+        a = [self.arg(x) for x in args]
+        if fn in INFIX and (len(args) == 2 or fn in (np.negative, np.positive, np.square)):
+            return INFIX[fn].format(*a)
+        if fn in ELEMENTWISE:
+            if self.scalar_line(e):
+                n = fn.__name__
+                self.names.setdefault(n, MATH.get(n, fn))
+                return f"{n}({', '.join(a)})"
+            return f"{self.func(fn, 'np')}({', '.join(a)})"
+        return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
+
+    def partial(self, e, i, cse: dict, lines: list):
+        """The partial ∂out/∂arg_i: ONE, NEG, (DIV, text) or an atom (a name or number)."""
+        fn, _, out, *args = e
+        row = PARTIAL.get(fn)
+        p = row[i] if row is not None and i < len(row) else None
+        at = "" if self.scalar_line(e) else "np."
+        fill = [self.arg(x) for x in args]
+        o = self.arg(out)
+        if p is None:
+            f = self.func(fn, f"P{i}", ELEMENTWISE[fn][i + 1])
+            text = f"{f}({o}, {', '.join(fill)})"
+        elif p in (ONE, NEG):
+            return p
+        else:
+            if not at:
+                for n in re.findall(r"@(\w+)\(", p if type(p) is str else p[1]):
+                    self.names.setdefault(n, MATH.get(n) or getattr(np, n))
+            if type(p) is tuple:
+                text = p[1].replace("@", at).format(*fill, o=o)
+                return (DIV, self._cse(text, cse, lines, f"1/{self._why(e, i)}"))
+            text = p.replace("@", at).format(*fill, o=o)
+        return self._cse(text, cse, lines, self._why(e, i))
+
+    def _why(self, e, i) -> str:
+        a = e[3 + i]
+        return f"∂{_label(self.label[id(e[2])])}/∂{_label(self.label[id(a)])}"
+
+    @staticmethod
+    def _cse(text: str, cse: dict, lines: list, why: str) -> str:
+        if _ATOM.match(text) or text.startswith("(") and _ATOM.match(text[1:-1]):
+            return text.strip("()")
+        d = cse.get(text)
+        if d is None:
+            d = cse[text] = f"d_{len(cse) + 1}"
+            lines.append((f"{d} = {text}", why))
+        return d
+
+    @staticmethod
+    def times(ct: str, p) -> str:
+        if p == ONE:
+            return ct
+        if p == NEG:
+            return f"-{ct}"
+        if type(p) is tuple:
+            return f"{ct} / {p[1]}"
+        return f"{ct} * {p}"
+
+    # -- the sweeps -----------------------------------------------------------------
+    def tangent_expr(self, e, cse, lines) -> str:
+        fn, kw, out, *args = e
+        shape = np.shape(out.value)
+        zero = "0.0" if shape == () else f"np.zeros({shape!r})"
+        if fn is operator.getitem:
+            el = self._element(args[0], args[1])
+            if el is not None:
+                return name(self.label[id(args[0])], "Ld") + "".join(f"[{i}]" for i in el[1])
+            return f"{self.tangent_arg(args[0])}[{self.key(args[1])}]"
+        if fn.__name__ == "read_variable":
+            return zero
+        traced = [i for i, a in enumerate(args) if _is_tensor(a) and id(a) in self.label]
+        if fn in ELEMENTWISE:
+            terms = []
+            for i in traced:
+                if ELEMENTWISE[fn][i + 1] is None:
+                    continue
+                p = self.partial(e, i, cse, lines)
+                terms.append(self.times(self.tangent_arg(args[i]), p))
+            if not terms:
+                return zero
+            text = " + ".join(terms).replace("+ -", "- ")
+            if not self.scalar_line(e) and any(np.shape(args[i].value) != shape
+                                               for i in traced):
+                text = f"np.broadcast_to({text}, {shape!r})"
+            return text
+        rule = STRUCTURAL[fn]
+        kind = rule[0]
+        kws = self.kwargs(kw, self.const)
+        if kind == "linear":
+            pos = range(len(args)) if rule[1] is None else rule[1]
+            parts = [self.tangent_arg(a) if i in pos else self.arg(a) for i, a in enumerate(args)]
+            return f"{self.func(fn, 'np')}({', '.join(parts)}{kws})"
+        if kind == "multilinear":
+            terms = []
+            for i in traced:
+                parts = [self.tangent_arg(a) if k == i else self.arg(a)
+                         for k, a in enumerate(args)]
+                terms.append(f"{self.func(fn, 'np')}({', '.join(parts)}{kws})")
+            return " + ".join(terms) or zero
+        f = self.func(fn, "J", rule[1])
+        rest = "".join(f", {self.arg(a)}" for a in args)
+        return f"{f}({self.tangent_arg(args[0])}, {self.arg(out)}{rest}{kws})"
+
+    def check_lines(self, chk, k: int, lines: list) -> None:
+        _, fn, result, args, kw = chk
+        a = [self.arg(x) for x in args]
+        if fn in CMP:
+            expr = f"{a[0]} {CMP[fn]} {a[1]}"
+        elif fn is bool:
+            expr = f"bool({a[0]})"
+        else:
+            expr = f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
+        if isinstance(result, (bool, np.bool_)):
+            lines.append((f"if {'not ' if result else ''}{expr}: _miss()",
+                          f"guard: traced with ({expr}) {bool(result)}"))
+        elif _scalar(result) and math.isfinite(result):
+            lines.append((f"if {expr} != {self.const(result)}: _miss()", "guard"))
+        elif isinstance(result, np.ndarray):
+            c = f"c_{k}"
+            lines.append((f"{c} = {expr}", "compared (recomputed, then checked)"))
+            lines.append((f"if not _same({c}, {self.ref(result)}): _miss()", "guard"))
+            self.checked[id(result)] = c
+        else:
+            lines.append((f"if not _same({expr}, {self.ref(result)}): _miss()", "guard"))
+
+    def forward(self, lines: list, jvp: bool, cse: dict) -> None:
+        rec = self.rec
+        checks = sorted(enumerate(rec.checks, 1), key=lambda c: c[1][0])
+        ci = 0
+        for j in range(1 - self.n, len(rec.entries) + 1):
+            if j > 0:
+                e = rec.entries[j - 1]
+                comment = f"{_label(j)} = {op_text(e[0], e[1], e[3:], self._text)}"
+                lines.append((f"{name(j)} = {self.value_expr(e)}", comment))
+                if jvp:
+                    t = self.tangent_expr(e, cse, lines)
+                    lines.append((f"{name(j, 'vd')} = {t}", ""))
+            if self.reads.get(j):
+                lines.append((f"{name(j, 'L')} = _tolist({name(j)})", "elements as floats"))
+                if jvp:
+                    lines.append((f"{name(j, 'Ld')} = _tolist({name(j, 'vd')})", ""))
+            while ci < len(checks) and checks[ci][1][0] <= j:
+                self.check_lines(checks[ci][1], checks[ci][0], lines)
+                ci += 1
+
+    def _text(self, a) -> str:
+        i = self.label.get(id(a)) if _is_tensor(a) else None
+        return const_text(a) if i is None else _label(i)
+
+    def adjoint(self, lines: list, cse: dict) -> list[str]:
+        """The adjoint sweep for ȳ = 1; returns the input adjoints' expressions."""
+        rec = self.rec
+        done, lists, masked, impure = set(), {}, set(), set()
+        adj = {}    # label -> the name holding its adjoint so far (copies are not made)
+
+        def add(j, expr, scalar, comment=""):
+            vb = name(j, "vb")
+            if not scalar:
+                impure.add(j)
+            if comment:
+                comment = f"{_label(j, BAR)} {'+' if j in done else ''}= {comment}"
+            if j not in done:
+                done.add(j)
+                if self.alias and re.fullmatch(r"vb_m?[0-9]+", expr):
+                    adj[j] = expr
+                    lines.append(("", f"{comment}: {vb} is {expr}"))
+                    return
+                lines.append((f"{vb} = {expr}", comment))
+            elif adj.get(j, vb) != vb:
+                lines.append((f"{vb} = {adj[j]} + {expr}", comment))
+            elif scalar and j not in impure:
+                lines.append((f"{vb} += {expr}", comment))
+            else:
+                lines.append((f"{vb} = {vb} + {expr}", comment))
+            adj[j] = vb
+
+        def finish(j):
+            if j in lists:
+                shape = np.shape(self._value(j))
+                add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
+
+        o = rec.label(rec.out)
+        lines.append((f"{name(o, 'vb')} = 1.0", "seed: ȳ = 1"))
+        done.add(o)
+        adj[o] = name(o, "vb")
+        for j in range(len(rec.entries), 0, -1):
+            finish(j)
+            if j not in done:
+                continue
+            e = rec.entries[j - 1]
+            fn, kw, out, *args = e
+            ct = adj.get(j, name(j, "vb"))
+            scalar = self.scalar_line(e)
+            mask = j in masked
+            if fn in ELEMENTWISE:
+                for i, a in enumerate(args):
+                    k = self.label.get(id(a)) if _is_tensor(a) else None
+                    if k is None or ELEMENTWISE[fn][i + 1] is None:
+                        continue
+                    g = self.times(ct, self.partial(e, i, cse, lines))
+                    shape = np.shape(a.value)
+                    if not scalar and shape != np.shape(out.value):
+                        g = f"_unb({g}, {shape!r})"
+                    if mask:
+                        g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
+                            f"np.where({ct} == 0, 0.0, {g})"
+                        masked.add(k)
+                    add(k, g, scalar, f"{_label(j, BAR)} ∂{_label(j)}/∂{_label(k)}")
+                continue
+            traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in self.label]
+            if fn is operator.getitem:
+                s = self.label[id(args[0])]
+                el = self._element(args[0], args[1])
+                if el is not None:
+                    if s not in lists:
+                        lists[s] = name(s, "B")
+                        size = int(np.size(args[0].value))
+                        lines.append((f"{lists[s]} = [0.0] * {size}",
+                                      f"{_label(s, BAR)} by element"))
+                    lines.append((f"{lists[s]}[{el[0]}] += {ct}", ""))
+                else:
+                    shape = np.shape(args[0].value)
+                    add(s, f"_unindex({ct}, {shape!r}, {self.ref(args[1])})", False)
+                if mask:
+                    masked.add(s)
+                continue
+            if fn.__name__ == "read_variable":
+                continue
+            rule = STRUCTURAL[fn]
+            kind = rule[0]
+            kws = self.kwargs(kw, self.const)
+            rest = "".join(f", {self.arg(a)}" for a in args)
+            if kind == "linear":
+                t = f"t_{j}"
+                lines.append((f"{t} = {self.func(fn, 'T', rule[2])}({ct}, {name(j)}{rest}{kws})",
+                              f"transpose of {fn_name(fn)}"))
+                pos = range(len(args)) if rule[1] is None else rule[1]
+                for i in pos:
+                    if i >= len(args):
+                        continue
+                    a = args[i]
+                    if type(a) is list:
+                        for m, b in enumerate(a):
+                            if _is_tensor(b) and id(b) in self.label:
+                                add(self.label[id(b)], f"{t}[{i}][{m}]", False)
+                    elif _is_tensor(a) and id(a) in self.label:
+                        add(self.label[id(a)], f"{t}[{i}]", False)
+            elif kind == "multilinear":
+                for i, a in traced:
+                    f = self.func(fn, f"T{i}", rule[1 + i])
+                    add(self.label[id(a)], f"{f}({ct}, {name(j)}{rest}{kws})", False)
+            else:
+                f = self.func(fn, "V", rule[2])
+                if traced and traced[0][0] == 0:
+                    add(self.label[id(args[0])], f"{f}({ct}, {name(j)}{rest}{kws})", False)
+            if fn is np.where or mask:
+                masked.update(self.label[id(b)] for b in _tensors(args) if id(b) in self.label)
+        results = []
+        for k in range(1 - self.n, 1):
+            finish(k)
+            v = self._value(k)
+            if k not in done:
+                results.append("0.0" if np.ndim(v) == 0 else f"np.zeros({np.shape(v)!r})")
+            elif np.ndim(v) == 0:
+                results.append(adj[k] if k not in impure else f"float({adj[k]})")
+            else:
+                results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
+        return results
+
+    def _value(self, j):
+        rec = self.rec
+        return rec.inputs[j + self.n - 1].value if j <= 0 else rec.entries[j - 1][2].value
+
+    # -- whole functions ------------------------------------------------------------------
+    def source(self, kind: str, safe: bool = False) -> str:
+        """The source of one function: kind "value", "gradient" or "jvp"."""
+        rec = self.rec
+        params = [name(i) for i in range(1 - self.n, 1)]
+        if kind == "jvp":
+            params += [name(i, "vd") for i in range(1 - self.n, 1)]
+        lines = [("", "arguments as traced (else: re-trace)")]
+        for i in range(1 - self.n, 1):
+            v, p = self._value(i), name(i)
+            if np.ndim(v) == 0:
+                lines.append((f"if type({p}) is not float: _miss()", ""))
+                if safe:
+                    lines.append((f"{p} = _f64({p})", "NumPy semantics: nan/inf, no exceptions"))
+            else:
+                lines.append((f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
+                              f"or {p}.dtype != _f8: _miss()", ""))
+        self.checked = {}
+        cse: dict = {}
+        lines.append(("", "forward sweep" + (" with tangents" if kind == "jvp" else "")))
+        self.forward(lines, kind == "jvp", cse)
+        o = rec.label(rec.out)
+        if o is None:
+            y = self.const(rec.out)
+        else:
+            y = name(o)
+            ov = self._value(o)
+            if np.ndim(ov) == 0 and o > 0 and not self.scalar_line(rec.entries[o - 1]):
+                y = f"_plain({y})"
+        if kind == "value":
+            ret = y
+        elif kind == "jvp":
+            shape = np.shape(rec.out.value if o is not None else rec.out)
+            if o is None:
+                t = "0.0" if shape == () else f"np.zeros({shape!r})"
+            else:
+                t = name(o, "vd")
+                t = f"_plain({t})" if shape == () and y.startswith("_plain") else \
+                    (t if shape == () else f"_garray({t}, {shape!r})")
+            ret = f"{y}, {t}"
+        else:
+            lines.append(("", "adjoint sweep"))
+            results = self.adjoint(lines, cse) if o is not None else [
+                "0.0" if np.ndim(self._value(k)) == 0 else f"np.zeros({np.shape(self._value(k))!r})"
+                for k in range(1 - self.n, 1)]
+            ret = ", ".join(results)
+        lines.append((f"return {ret}", ""))
+        return _render(kind, params, lines, safe)
+
+
+def _tensors(args):
+    for a in args:
+        if type(a) is list:
+            yield from (b for b in a if _is_tensor(b))
+        elif _is_tensor(a):
+            yield a
+
+
+_label = label
+
+
+def _render(kind: str, params: list, lines: list, safe: bool) -> str:
+    ind = "    " if safe else "        "
+    out = [f"def {kind}({', '.join(params)}):"]
+    if not safe:
+        out.append("    try:")
+    for code, comment in lines:
+        if not code:
+            out.append(f"{ind}# {comment}")
+        elif comment:
+            out.append(f"{ind}{code:<34}  # {comment}")
+        else:
+            out.append(f"{ind}{code}")
+    if not safe:
+        out.append("    except _FAIL:  # a math domain error or a guard: NumPy semantics, re-trace")
+        out.append(f"        return _fallback({kind!r}, {', '.join(params)})")
+    return "\n".join(out) + "\n"

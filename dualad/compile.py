@@ -1,0 +1,261 @@
+"""dualad.compile: straight-line Python for the forward and adjoint sweeps of a trace.
+
+f runs once on a reverse tape (`dualad.wengert`); `dualad.codegen` writes the
+value, gradient and jvp functions from that Wengert list and the whitelisted
+templates, and they are compiled with the builtin `compile` in a namespace
+holding only NumPy, `math` functions, our rule functions and the trace's
+constants (no builtins beyond type/float/bool/abs).  User text never reaches
+the code.
+
+Each variant is the code for one set of branch decisions.  Comparisons on
+traced values became guards; when a guard fails (or an argument's shape
+differs, or a `math` function raises where NumPy would give nan/inf) the call
+falls back: the same code with NumPy semantics, then any other cached variant,
+then a new trace for the branch this call takes, and if even that disagrees,
+the uncompiled engines.  A call is never answered by a trace whose decisions
+differ from its own.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import itertools
+import linecache
+from collections.abc import Callable
+
+import numpy as np
+
+from .codegen import MATH, Generator
+from .forward import check_arg
+from .structural import unbroadcast, unindex
+from .wengert import record
+
+MAX_VARIANTS = 32
+_counter = itertools.count(1)
+
+
+class _Miss(Exception):
+    """A guard or an argument check failed: this variant does not apply."""
+
+
+def _miss():
+    raise _Miss
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(
+            _same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b))
+    return bool(a == b)
+
+
+def _plain(x):
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _garray(x, shape):
+    return np.array(np.broadcast_to(x, shape), dtype=np.float64)
+
+
+def _fromlist(items, shape):
+    return np.array(items, dtype=np.float64).reshape(shape)
+
+
+_SAFE_BUILTINS = {"type": type, "float": float, "bool": bool, "abs": abs}
+_COMMON = {"np": np, "_ndarray": np.ndarray, "_f8": np.dtype(np.float64), "_miss": _miss,
+           "_same": _same, "_plain": _plain, "_garray": _garray, "_fromlist": _fromlist,
+           "_unb": unbroadcast, "_unindex": unindex, "_f64": np.float64,
+           "_FAIL": (_Miss, ArithmeticError, ValueError)}
+
+
+def _tidy(result):
+    """np.float64 results of the NumPy-semantics code as floats (as the fast code gives)."""
+    if isinstance(result, tuple):
+        return tuple(_tidy(r) for r in result)
+    return float(result) if isinstance(result, np.floating) else result
+
+
+class _Lazy:
+    """Builds a variant's function on first call, then calls it directly."""
+
+    __slots__ = ("variant", "kind", "fn")
+
+    def __init__(self, variant, kind):
+        self.variant, self.kind, self.fn = variant, kind, None
+
+    def __call__(self, *args):
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = self.variant.get(self.kind)
+        return fn(*args)
+
+
+class Variant:
+    """The compiled functions of one trace (one set of branch decisions)."""
+
+    __slots__ = ("gen", "fast", "safe", "sources", "owner")
+
+    def __init__(self, gen: Generator, owner):
+        self.gen, self.owner = gen, owner
+        self.fast, self.safe, self.sources = {}, {}, {}
+
+    def get(self, kind: str, safe: bool = False) -> Callable:
+        table = self.safe if safe else self.fast
+        fn = table.get(kind)
+        if fn is None:
+            fn = table[kind] = self._build(kind, safe)
+        return fn
+
+    def source(self, kind: str) -> str:
+        if kind not in self.sources:
+            self.sources[kind] = self.gen.source(kind, safe=False)
+        return self.sources[kind]
+
+    def _build(self, kind: str, safe: bool) -> Callable:
+        src = self.gen.source(kind, safe=safe) if safe else self.source(kind)
+        ns = dict(_COMMON)
+        ns["__builtins__"] = _SAFE_BUILTINS
+        ns["_C"] = tuple(self.gen.refs)
+        ns["_tolist"] = list if safe else np.ndarray.tolist
+        for key, obj in self.gen.names.items():
+            if key in MATH and safe:
+                obj = getattr(np, key)
+            ns[key] = obj
+        ns["_fallback"] = functools.partial(self.owner._fallback, self)
+        filename = f"<dualad.compile-{next(_counter)}>"
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        exec(builtins.compile(src, filename, "exec"), ns)
+        return ns[kind]
+
+
+class Compiled:
+    """compile(f, *example_args) -> Compiled: g(*args), g.gradient(*args),
+    g.jvp(primals, tangents), g.source (the generated gradient code)."""
+
+    def __init__(self, f: Callable, args: tuple):
+        self.f = f
+        self._variants: list[Variant] = []
+        self._current = self._trace(self._convert(args))
+        self._use(self._current)
+
+    # -- the public calls ----------------------------------------------------------
+    def __call__(self, *args):
+        """g(*args) -> f(*args), a float for a scalar output."""
+        return self.value(*args)
+
+    def value(self, *args):   # replaced per instance by the generated function
+        """g.value(*args) -> f(*args) (as g(*args))."""
+        return self._current.get("value")(*args)
+
+    def gradient(self, *args):   # replaced per instance by the generated function
+        """g.gradient(*args) -> shaped like args (a tuple for several), as dualad.gradient."""
+        return self._current.get("gradient")(*args)
+
+    def jvp(self, primals, tangents):
+        """g.jvp(primals, tangents) -> (f(*primals), J·tangents), as dualad.jvp."""
+        if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+            raise TypeError("jvp takes primals and tangents as tuples, e.g. g.jvp((x,), (v,))")
+        if len(primals) != len(tangents):
+            raise ValueError(f"{len(primals)} primals but {len(tangents)} tangents")
+        ts = []
+        for i, (p, t) in enumerate(zip(primals, tangents)):
+            if type(t) is not float or type(p) is not float:
+                t = check_arg(t, i)
+                if np.shape(t) != np.shape(p):
+                    raise ValueError(f"tangent {i} has shape {np.shape(t)}, its primal "
+                                     f"{np.shape(p)}")
+            ts.append(t)
+        return self._jvp(*primals, *ts)
+
+    @property
+    def source(self) -> str:
+        """The generated code: forward sweep then adjoint sweep (the jvp code if f
+        returns an array)."""
+        kind = "gradient" if self._scalar_out(self._current) else "jvp"
+        return self._current.source(kind)
+
+    def sources(self) -> dict:
+        """{"value", "gradient" (scalar f only), "jvp"} -> generated code of this branch."""
+        kinds = ("value", "gradient", "jvp") if self._scalar_out(self._current) \
+            else ("value", "jvp")
+        return {k: self._current.source(k) for k in kinds}
+
+    def __repr__(self) -> str:
+        rec = self._current.gen.rec
+        return (f"<dualad.Compiled: {len(rec.entries)} operations, "
+                f"{len(self._variants)} branch variant(s)>")
+
+    # -- variants --------------------------------------------------------------------
+    @staticmethod
+    def _scalar_out(v: Variant) -> bool:
+        out = v.gen.rec.out
+        return np.ndim(getattr(out, "value", out)) == 0
+
+    def _convert(self, args):
+        return tuple(check_arg(a, i) for i, a in enumerate(args))
+
+    def _trace(self, args) -> Variant:
+        v = Variant(Generator(record(self.f, *args)), self)
+        self._variants.insert(0, v)
+        del self._variants[MAX_VARIANTS:]
+        return v
+
+    def _use(self, v: Variant) -> None:
+        self._current = v
+        self.value = _Lazy(v, "value")
+        self._jvp = _Lazy(v, "jvp")
+        if self._scalar_out(v):
+            self.gradient = v.get("gradient")
+        else:
+            self.gradient = self._no_gradient
+        if v is not self._variants[0]:
+            self._variants.remove(v)
+            self._variants.insert(0, v)
+
+    def _no_gradient(self, *args):
+        out = self._current.gen.rec.out
+        raise ValueError(f"gradient needs f to return a scalar, got shape "
+                         f"{np.shape(getattr(out, 'value', out))}; use jvp")
+
+    def _fallback(self, variant: Variant, kind: str, *args):
+        """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
+        n = len(args) // 2 if kind == "jvp" else len(args)
+        prim = self._convert(args[:n])
+        full = prim + tuple(args[n:])
+        for v in [variant] + [w for w in self._variants if w is not variant]:
+            try:
+                result = v.get(kind, safe=True)(*full)
+            except _Miss:
+                continue
+            if v is not self._current:
+                self._use(v)
+            return _tidy(result)
+        v = self._trace(prim)
+        try:
+            result = v.get(kind, safe=True)(*full)
+        except _Miss:   # the code disagrees with its own trace (rounding at a guard)
+            return self._uncompiled(kind, prim, tuple(args[n:]))
+        self._use(v)
+        return _tidy(result)
+
+    def _uncompiled(self, kind, prim, tangents):
+        if kind == "value":
+            return _plain(self.f(*prim))
+        if kind == "jvp":
+            from .forward import jvp
+            return jvp(self.f, prim, tangents)
+        from reverse import gradient
+        return gradient(self.f, *prim)
+
+
+def compile(f: Callable, *example_args) -> Compiled:
+    """compile(f, *example_args) -> Compiled g: g(*args) == f(*args); g.gradient(*args)
+    shaped as dualad.gradient; g.jvp(primals, tangents) as dualad.jvp; g.source the
+    generated code.  f is traced at example_args; calls whose branch decisions differ
+    are traced again (never answered with another branch's code)."""
+    if not callable(f):
+        raise TypeError(f"compile needs a function, got {type(f).__name__}")
+    return Compiled(f, example_args)

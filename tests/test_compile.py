@@ -1,0 +1,287 @@
+"""dualad.compile: generated code agrees with the uncompiled engines, guards re-trace on
+other branches, and no user text reaches the generated source."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualad
+import reverse
+from dualad import codegen
+from tests.expressions import as_function, as_text, expressions, points
+
+RTOL = 1e-12
+
+
+def f(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+def close(a, b, rtol=RTOL):
+    """Relative agreement, scaled by the largest entry (so tiny entries of a big
+    gradient are not held to an impossible relative bound)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=rtol * scale)
+
+
+def agree(g, fn, args, rng):
+    """g's value, gradient (scalar f) and jvp equal plain f, reverse and forward mode."""
+    out = fn(*args)
+    assert close(g(*args), out)
+    tangents = tuple(float(rng.standard_normal()) if np.ndim(a) == 0
+                     else rng.standard_normal(np.shape(a)) for a in args)
+    value, slope = g.jvp(args, tangents)
+    ref_value, ref_slope = dualad.jvp(fn, args, tangents)
+    assert close(value, ref_value) and close(slope, ref_slope)
+    if np.ndim(out) == 0:
+        grad = g.gradient(*args)
+        ref = reverse.gradient(fn, *args)
+        if len(args) == 1:
+            grad, ref = (grad,), (ref,)
+        assert len(grad) == len(args)
+        for a, b, x in zip(grad, ref, args):
+            assert np.shape(a) == np.shape(x) and close(a, b)
+
+
+# -- the seed function -------------------------------------------------------------------
+def test_seed_function_values_and_source():
+    g = dualad.compile(f, 2.0, 5.0)
+    assert g(2.0, 5.0) == f(2.0, 5.0)
+    assert g.gradient(2.0, 5.0) == pytest.approx((5.5, 1.7163378145367738), rel=1e-15)
+    assert g.jvp((2.0, 5.0), (1.0, 0.0)) == pytest.approx((11.652071455223084, 5.5), rel=1e-15)
+    # compiled once, correct at other points too
+    assert g.gradient(3.0, -1.0) == pytest.approx(dualad.gradient(f, 3.0, -1.0), rel=1e-14)
+    src = g.source
+    forward = src.index("# forward sweep")
+    adjoint = src.index("# adjoint sweep")
+    assert forward < adjoint
+    for line in ("v_1 = log(v_m1)", "v_2 = v_m1 * v_0", "v_3 = sin(v_0)", "v_4 = v_1 + v_2",
+                 "v_5 = v_4 - v_3", "vb_0 += vb_2 * v_m1", "return vb_m1, vb_0"):
+        assert line in src, line
+    # one line per Wengert-list entry in the forward sweep, commented with the operation
+    assert re.findall(r"# (v_\d) = ", src[forward:adjoint]) == ["v_1", "v_2", "v_3", "v_4",
+                                                                 "v_5"]
+    # the adjoint sweep reuses the forward values: v_m1, v_0 as ∂v_2/∂·, no recomputation
+    assert src.count("log(") == 1 and src.count("cos(") == 1
+
+
+def test_ints_and_numpy_scalars_are_accepted():
+    g = dualad.compile(f, 2.0, 5.0)
+    assert g.gradient(2, np.float64(5.0)) == pytest.approx((5.5, 1.7163378145367738))
+    assert type(g.gradient(2, 5)[0]) is float
+
+
+# -- random expressions --------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda n: st.tuples(
+    st.just(n), expressions(n), st.lists(points, min_size=n, max_size=n),
+    st.lists(points, min_size=n, max_size=n))))
+def test_random_expressions_match_the_engines(case):
+    n, tree, at, other = case
+    fn = as_function(tree, n)
+    g = dualad.compile(fn, *at)
+    rng = np.random.default_rng(0)
+    for args in (tuple(at), tuple(other)):
+        try:
+            agree(g, fn, args, rng)
+        except AssertionError:
+            raise AssertionError(f"{as_text(tree)} at {args}") from None
+
+
+# -- array functions -----------------------------------------------------------------
+def _mlp():
+    from benchmarks.workloads import MLP_TINY, mlp_data, w4_function
+    X, Y, params = mlp_data(MLP_TINY, np.random.default_rng(1))
+    return w4_function(X, Y), params
+
+
+ARRAY_CASES = {
+    "cyclic": (lambda x: np.sum(np.log(x) + x * np.roll(x, -1) - np.sin(np.roll(x, -1))),
+               (np.linspace(0.5, 2.0, 7),)),
+    "loop": (lambda x: sum(np.log(x[i]) + x[i] * x[(i + 1) % 5] - np.sin(x[(i + 1) % 5])
+                           for i in range(5)), (np.linspace(0.5, 2.0, 5),)),
+    "reductions": (lambda x, y: np.sum(np.maximum(x, 0.3) * y) + np.mean(x ** 2)
+                   + np.prod(x[1:3]) + np.max(x), (np.array([0.1, 0.5, 0.9, 1.3]), 1.5)),
+    "structure": (lambda x: np.sum(np.concatenate([x[:2], np.sin(x)]) ** 2) + np.dot(x, x)
+                  + np.sum(np.stack([x, 2 * x])[1]) + np.linalg.norm(x)
+                  + np.sum(np.reshape(x, (2, 2)).T @ x[:2]), (np.array([0.3, -1.2, 2.0, 0.7]),)),
+    "matvec": (lambda a, v: np.tanh(a @ v), (np.arange(12.0).reshape(3, 4) / 10,
+                                             np.array([1.0, -1.0, 0.5, 2.0]))),
+    "broadcast": (lambda s, x: np.sum(np.exp(s * x) / (1.0 + x * x)), (0.3, np.ones((2, 3)))),
+    "where": (lambda x: np.sum(np.where(x > 1.0, np.sqrt(np.abs(x)), x ** 2)),
+              (np.array([0.5, 1.5, 2.5]),)),
+    "mlp": _mlp,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_CASES))
+def test_array_functions_match_the_engines(name):
+    case = ARRAY_CASES[name]
+    fn, args = case() if callable(case) else case
+    g = dualad.compile(fn, *args)
+    rng = np.random.default_rng(7)
+    agree(g, fn, args, rng)
+    # another point of the same shapes (same branch decisions for these inputs)
+    moved = tuple(a * 1.1 if np.ndim(a) == 0 else a * (1 + 0.05 * rng.random(np.shape(a)))
+                  for a in args)
+    agree(g, fn, moved, rng)
+
+
+def test_scalar_element_reads_use_python_floats():
+    g = dualad.compile(ARRAY_CASES["loop"][0], np.linspace(0.5, 2.0, 5))
+    assert "L_0 = _tolist(v_0)" in g.source and "B_0[4] += " in g.source
+
+
+# -- data-dependent control flow -------------------------------------------------------------
+def branchy(x):
+    if x > 0:
+        return np.sin(x) * x
+    return np.exp(x)
+
+
+def test_branch_both_sides():
+    g = dualad.compile(branchy, 0.5)
+    assert "_miss()" in g.source and "v_0 > 0" in g.source
+    for x in (0.5, -0.5, 2.0, -3.0, 0.25):
+        assert g(x) == pytest.approx(branchy(x), rel=1e-15)
+        assert g.gradient(x) == pytest.approx(dualad.gradient(branchy, x), rel=1e-14)
+        assert g.jvp((x,), (2.0,))[1] == pytest.approx(2 * dualad.gradient(branchy, x),
+                                                        rel=1e-14)
+    assert len(g._variants) == 2    # one trace per branch, reused from the cache
+    g.gradient(-1.0)
+    assert "exp(v_0)" in g.source   # the code of the branch the last call took
+
+
+def test_where_mask_and_data_dependent_index():
+    def pick(x):
+        return x[np.argmax(x)] ** 2 + np.sum(np.where(x > 1.0, x, 0.0))
+    g = dualad.compile(pick, np.array([1.0, 3.0, 2.0]))
+    for x in ([1.0, 3.0, 2.0], [5.0, 1.0, 0.5], [0.2, 0.1, 0.3]):
+        x = np.array(x)
+        np.testing.assert_allclose(g.gradient(x), reverse.gradient(pick, x), rtol=1e-15)
+        assert g(x) == pytest.approx(pick(x), rel=1e-15)
+
+
+def test_nan_safe_where_matches_the_engines():
+    def h(x):
+        return np.where(x > 0, np.sqrt(x), 0.0)
+    g = dualad.compile(h, 4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert g.gradient(4.0) == 0.25
+        assert g.gradient(-1.0) == 0.0 == reverse.gradient(h, -1.0)
+
+
+def test_math_domain_errors_give_numpy_values():
+    g = dualad.compile(f, 2.0, 5.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(g(-1.0, 5.0))
+        q = dualad.compile(lambda x, y: x / y, 1.0, 2.0)
+        assert q(1.0, 0.0) == np.inf and q.gradient(1.0, 0.0)[0] == np.inf
+
+
+def test_new_shapes_retrace():
+    fn = ARRAY_CASES["cyclic"][0]
+    g = dualad.compile(fn, np.linspace(0.5, 2.0, 7))
+    x = np.linspace(0.5, 1.5, 4)
+    np.testing.assert_allclose(g.gradient(x), reverse.gradient(fn, x), rtol=1e-13)
+    assert "(4,)" in g.source
+
+
+# -- safety: generated code comes from the trace and whitelisted names only ----------------
+ALLOWED = re.compile(r"(v|vd|vb|L|Ld|B)_m?\d+|[dct]_\d+|[TJVF]\d*_[a-z0-9_]+|P\d_[a-z0-9_]+"
+                     r"|_[a-z0-9]+|_C|_FAIL|np|type|float|bool|value|gradient|jvp")
+UFUNCS = {fn.__name__ for fn in codegen.ELEMENTWISE}
+
+
+def _names_and_attributes(src):
+    names, attrs = set(), set()
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+            names.update(a.arg for a in node.args.args)
+        elif isinstance(node, ast.Attribute):
+            attrs.add(node.attr)
+    return names, attrs
+
+
+def _whitelisted(src):
+    names, attrs = _names_and_attributes(src)
+    bad = {n for n in names if not (ALLOWED.fullmatch(n) or n in UFUNCS)}
+    assert not bad, bad
+    assert all(a in ("shape", "dtype", "value") or callable(getattr(np, a, None))
+               for a in attrs), attrs
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.Constant):
+            assert node.value is None or type(node.value) in (int, float, bool) or \
+                node.value in ("value", "gradient", "jvp"), node.value
+
+
+def test_hostile_names_never_reach_the_code(monkeypatch):
+    seen = []
+    real = builtins.compile
+
+    def spy(source, *a, **k):
+        if isinstance(source, str):
+            seen.append(source)
+        return real(source, *a, **k)
+    monkeypatch.setattr(builtins, "compile", spy)
+
+    evil = "x'); __import__('os').system('echo pwned'); ('"
+    ns = {"np": np}
+    exec("def h(x1, x2):\n    return np.log(x1) + x1 * x2 - np.sin(x2)\n", ns)
+    h = ns["h"]
+    h.__name__ = h.__qualname__ = evil
+    h.names = (evil, "import os")
+    h.__doc__ = evil
+    weights = np.array([1.0, 2.0])
+    key = (slice(None), 0)
+
+    def k(x):   # constants, an array, a tuple key, keyword arguments
+        return np.sum(np.reshape(x, (2, 2))[key] * weights, axis=0, keepdims=False) + 1e-300
+
+    for fn, args in ((h, (2.0, 5.0)), (k, (np.arange(4.0),))):
+        g = dualad.compile(fn, *args)
+        g(*args)
+        g.jvp(args, args)
+        if np.ndim(fn(*args)) == 0:
+            g.gradient(*args)
+    monkeypatch.undo()    # ast.parse below calls compile too
+    assert seen
+    for src in seen:
+        assert "import" not in src and "pwned" not in src and "'x'" not in src
+        _whitelisted(src)
+
+
+def test_generated_code_has_no_builtins():
+    g = dualad.compile(f, 2.0, 5.0)
+    fn = g._current.get("gradient")
+    assert set(fn.__globals__["__builtins__"]) == {"type", "float", "bool", "abs"}
+
+
+# -- errors ---------------------------------------------------------------------------
+def test_errors():
+    with pytest.raises(TypeError, match="function"):
+        dualad.compile(3.0, 1.0)
+    with pytest.raises(TypeError):
+        dualad.compile(f, "2", 5.0)
+    g = dualad.compile(lambda x: np.sin(x) * 2.0, np.ones(3))
+    with pytest.raises(ValueError, match="scalar"):
+        g.gradient(np.ones(3))
+    with pytest.raises(ValueError, match="shape"):
+        g.jvp((np.ones(3),), (np.ones(2),))
+    with pytest.raises(TypeError, match="tuples"):
+        g.jvp(np.ones(3), np.ones(3))
