@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="the point, e.g. --at x1=2 x2=5 (default for the seed function)")
         if name == "trace":
             s.add_argument("--wrt", default=None, help="seed direction: variable name")
+            s.add_argument("--code", action="store_true",
+                           help="print the code dualad.compile generates instead")
     return p
 
 
@@ -122,6 +124,10 @@ def _run(args) -> int:
             raise _Refused(f"--wrt {args.wrt!r} is not one of the variables "
                            f"{', '.join(f.names)}")
         wrt = f.names.index(args.wrt)
+    if args.code:
+        from .compile import compile
+        print(compile(f, *values).source, end="")
+        return 0
     return _trace(f, values, wrt)
 
 

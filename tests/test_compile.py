@@ -285,3 +285,19 @@ def test_errors():
         g.jvp((np.ones(3),), (np.ones(2),))
     with pytest.raises(TypeError, match="tuples"):
         g.jvp(np.ones(3), np.ones(3))
+
+
+def test_constant_and_identity_functions():
+    g = dualad.compile(lambda x, y: 3.0, 1.0, 2.0)
+    assert g(5.0, 6.0) == 3.0 and g.gradient(5.0, 6.0) == (0.0, 0.0)
+    h = dualad.compile(lambda x: x, np.ones(2))
+    np.testing.assert_array_equal(h.jvp((np.ones(2),), (np.arange(2.0),))[1], [0.0, 1.0])
+
+
+def test_command_line_prints_the_code(capsys):
+    from dualad.cli import main
+    assert main(["trace", "--code"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("def gradient(v_m1, v_0):") and "vb_0 += vb_2 * v_m1" in out
+    assert main(["trace", "x*y", "--at", "x=2", "y=3", "--code"]) == 0
+    assert "v_1 = v_m1 * v_0" in capsys.readouterr().out
