@@ -30,10 +30,12 @@ _LN10 = np.log(10.0)
 
 
 def _pow_dx(out, x, y):
-    # ∂(x**y)/∂x = y·x**(y−1), exactly 0 where y = 0 (not 0·x**−1 = nan at x = 0)
-    if type(y) is int or type(y) is float:
-        return y * np.power(x, y - 1) if y != 0 else 0.0
-    return np.where(y == 0, 0.0, y * np.power(x, y - 1))
+    # ∂(x**y)/∂x = y·x**(y−1); for a constant y = 0 exactly 0 (not 0·x**−1 = nan at 0)
+    if isinstance(y, np.ndarray):
+        return np.where(y == 0, 0.0, y * np.power(x, y - 1))
+    if isinstance(y, (int, float)) and y == 0:
+        return 0.0
+    return y * np.power(x, y - 1)
 
 
 def _pow_dy(out, x, y):
