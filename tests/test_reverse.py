@@ -411,6 +411,21 @@ def test_threads_record_on_their_own_tapes():
     assert set(results) == {"sin", "cube"}
 
 
+def test_a_tape_does_not_record_other_threads():
+    x = constant(2.0)
+    seen = []
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        worker = threading.Thread(target=lambda: seen.append(x * x * x))
+        worker.start()
+        worker.join()
+    assert len(t.entries) == 1 and seen[0].numpy() == 8.0
+    with pytest.raises(ValueError, match="not recorded on this tape"):
+        t.gradient(seen[0], x)
+    assert t.gradient(y, x).numpy() == 4.0
+
+
 def test_non_persistent_tape_releases_recorded_values():
     x = constant(np.ones(20_000))
     gc.collect()
