@@ -20,6 +20,7 @@ v̇ = Σ_j ∂φ/∂v_j · v̇_j (elementwise rows), φ(v̇) for linear structur
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import operator
 import threading
@@ -33,7 +34,8 @@ from .structural import STRUCTURAL
 _local = threading.local()   # .observer: callable(fn, result, args) or None
 _COMPARISONS = (("__lt__", operator.lt), ("__le__", operator.le), ("__gt__", operator.gt),
                 ("__ge__", operator.ge), ("__eq__", operator.eq), ("__ne__", operator.ne))
-_installed = []
+_lock = threading.Lock()
+_saved: list = []     # while any thread records: (owner, name, original or None)
 
 
 def _notify(fn, result, args, kwargs=None):
@@ -43,30 +45,25 @@ def _notify(fn, result, args, kwargs=None):
     return result
 
 
-def _install_hook():
-    """Let this module see comparisons on Tensors (once per process).
-
-    Stopgap until `reverse` offers an observer hook of its own: each wrapped
-    method calls the original and, only in a thread that is tracing for
-    dualad.compile/trace, reports the result.  Behaviour is otherwise unchanged."""
-    if _installed:
-        return
+def _wrappers():
+    """(owner, name, wrapper) for every place comparisons on Tensors happen."""
     from reverse import ops
     from reverse.tensor import Tensor
+
+    from .rules import PRIMAL_ONLY
+    from .structural import PRIMAL_ONLY_FUNCTIONS
+    out = []
     for name, op in _COMPARISONS:
-        orig = Tensor.__dict__[name]
+        orig = getattr(Tensor, name)
 
         def method(self, o, _orig=orig, _op=op):
             return _notify(_op, _orig(self, o), (self, o))
-        method.__name__ = name
-        setattr(Tensor, name, method)
-    orig_bool = Tensor.__dict__["__bool__"]
+        out.append((Tensor, name, method))
+    orig_bool = Tensor.__bool__
 
     def __bool__(self, _orig=orig_bool):
         return _notify(bool, _orig(self), (self,))
-    Tensor.__bool__ = __bool__
-    from .rules import PRIMAL_ONLY
-    from .structural import PRIMAL_ONLY_FUNCTIONS
+    out.append((Tensor, "__bool__", __bool__))
     orig_ufunc, orig_function = ops.array_ufunc, ops.array_function
 
     def array_ufunc(ufunc, method, inputs, kwargs):
@@ -80,8 +77,42 @@ def _install_hook():
         if func in PRIMAL_ONLY_FUNCTIONS or func is np.where and len(args) == 1:
             _notify(func, out, tuple(args), kwargs or None)
         return out
-    ops.array_ufunc, ops.array_function = array_ufunc, array_function
-    _installed.append(True)
+    out += [(ops, "array_ufunc", array_ufunc), (ops, "array_function", array_function)]
+    return out
+
+
+_depth = [0]
+
+
+@contextlib.contextmanager
+def _observing(observer):
+    """Report comparisons on Tensors made in this thread to observer while recording.
+
+    Stopgap until `reverse` offers an observer hook of its own: while any thread
+    records, the comparison methods of Tensor and reverse.ops' NumPy entry points
+    are wrapped (the originals, plus a report in a recording thread only); they
+    are restored when the last recording ends, so nothing is slower otherwise."""
+    with _lock:
+        if _depth[0] == 0:
+            for owner, name, wrapper in _wrappers():
+                _saved.append((owner, name, owner.__dict__.get(name)))
+                setattr(owner, name, wrapper)
+        _depth[0] += 1
+    prev = getattr(_local, "observer", None)
+    _local.observer = observer
+    try:
+        yield
+    finally:
+        _local.observer = prev
+        with _lock:
+            _depth[0] -= 1
+            if _depth[0] == 0:
+                for owner, name, orig in reversed(_saved):
+                    if orig is None:
+                        delattr(owner, name)
+                    else:
+                        setattr(owner, name, orig)
+                _saved.clear()
 
 
 def parameter_names(f, n: int) -> tuple[str, ...]:
@@ -143,7 +174,6 @@ def record(f, *args) -> Record:
             raise TypeError(f"argument {i} has type {type(a).__name__}; pass floats or "
                             "NumPy float arrays")
         vals.append(v)
-    _install_hook()
     tape = reverse.Tape(persistent=True)
     xs = [reverse.constant(v) for v in vals]
     checks = []
@@ -153,14 +183,9 @@ def record(f, *args) -> Record:
         if any(_is_tensor(a) for a in _flat(fargs)):
             checks.append((len(entries), fn, result, fargs, kwargs))
 
-    prev = getattr(_local, "observer", None)
-    _local.observer = observe
-    try:
-        with tape:
-            tape.watch(xs)
-            out = f(*xs)
-    finally:
-        _local.observer = prev
+    with _observing(observe), tape:
+        tape.watch(xs)
+        out = f(*xs)
     if isinstance(out, (list, tuple)):
         raise TypeError("f must return one value (a number or an array), not a "
                         f"{type(out).__name__}; stack several outputs with np.stack")
