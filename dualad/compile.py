@@ -26,7 +26,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .codegen import MATH, Generator
 from .forward import check_arg
 from .structural import unbroadcast, unindex
 from .wengert import record
@@ -98,7 +97,7 @@ class Variant:
 
     __slots__ = ("gen", "fast", "safe", "sources", "owner")
 
-    def __init__(self, gen: Generator, owner):
+    def __init__(self, gen, owner):
         self.gen, self.owner = gen, owner
         self.fast, self.safe, self.sources = {}, {}, {}
 
@@ -120,6 +119,7 @@ class Variant:
         ns["__builtins__"] = _SAFE_BUILTINS
         ns["_C"] = tuple(self.gen.refs)
         ns["_tolist"] = list if safe else np.ndarray.tolist
+        from .codegen import MATH
         for key, obj in self.gen.names.items():
             if key in MATH and safe:
                 obj = getattr(np, key)
@@ -198,6 +198,7 @@ class Compiled:
         return tuple(check_arg(a, i) for i, a in enumerate(args))
 
     def _trace(self, args) -> Variant:
+        from .codegen import Generator  # imported on first use: `import dualad` stays fast
         v = Variant(Generator(record(self.f, *args)), self)
         self._variants.insert(0, v)
         del self._variants[MAX_VARIANTS:]
