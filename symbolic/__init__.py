@@ -136,14 +136,23 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _trace(f, args) -> _Traced:
-    """f traced at args' shapes; cached per (f, shapes) unless f read the values."""
-    shapes = tuple(_check_example(a, i).shape for i, a in enumerate(args))
+    """f traced at args' shapes; cached per (f, shapes) unless f read the values.
+
+    A cached trace is used only if it reproduces f's value at args (f may close
+    over globals that changed since it was traced); otherwise f is traced again."""
+    xs = [_check_example(a, i) for i, a in enumerate(args)]
+    shapes = tuple(x.shape for x in xs)
     try:
         per_f = _cache.setdefault(f, {})
     except TypeError:
         per_f = None
     if per_f is not None and shapes in per_f:
-        return per_f[shapes]
+        t = per_f[shapes]
+        with np.errstate(all="ignore"):
+            now = np.asarray(f(*[x if x.ndim else float(x) for x in xs]), dtype=float)
+            then = t.evaluate("value", lambda: list(t.out.ravel()), args).reshape(now.shape)
+        if np.allclose(then, now, rtol=1e-12, atol=0.0, equal_nan=True):
+            return t
     t = _Traced(f, args)
     if per_f is not None and not t.value_dependent:
         per_f[shapes] = t

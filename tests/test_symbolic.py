@@ -170,3 +170,16 @@ def test_max_over_many_elements_stays_a_small_expression():
     g = symbolic.gradient(f, x)
     np.testing.assert_allclose(g, dualad.gradient(f, x), rtol=1e-15)
     assert np.count_nonzero(g) == 2
+
+
+W = [2.0]
+
+
+def test_cache_notices_changed_globals():
+    f = lambda x: W[0] * x ** 2
+    assert symbolic.gradient(f, 3.0) == 12.0
+    W[0] = 5.0
+    try:
+        assert symbolic.gradient(f, 3.0) == 30.0
+    finally:
+        W[0] = 2.0
