@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import operator
-import threading
 
 import numpy as np
 
@@ -31,88 +30,18 @@ from .forward import check_arg
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
 
-_local = threading.local()   # .observer: callable(fn, result, args) or None
-_COMPARISONS = (("__lt__", operator.lt), ("__le__", operator.le), ("__gt__", operator.gt),
-                ("__ge__", operator.ge), ("__eq__", operator.eq), ("__ne__", operator.ne))
-_lock = threading.Lock()
-_saved: list = []     # while any thread records: (owner, name, original or None)
-
-
-def _notify(fn, result, args, kwargs=None):
-    obs = getattr(_local, "observer", None)
-    if obs is not None:
-        obs(fn, result, args, kwargs)
-    return result
-
-
-def _wrappers():
-    """(owner, name, wrapper) for every place comparisons on Tensors happen."""
-    from reverse import ops
-    from reverse.tensor import Tensor
-
-    from .rules import PRIMAL_ONLY
-    from .structural import PRIMAL_ONLY_FUNCTIONS
-    out = []
-    for name, op in _COMPARISONS:
-        orig = getattr(Tensor, name)
-
-        def method(self, o, _orig=orig, _op=op):
-            return _notify(_op, _orig(self, o), (self, o))
-        out.append((Tensor, name, method))
-    orig_bool = Tensor.__bool__
-
-    def __bool__(self, _orig=orig_bool):
-        return _notify(bool, _orig(self), (self,))
-    out.append((Tensor, "__bool__", __bool__))
-    orig_ufunc, orig_function = ops.array_ufunc, ops.array_function
-
-    def array_ufunc(ufunc, method, inputs, kwargs):
-        out = orig_ufunc(ufunc, method, inputs, kwargs)
-        if method == "__call__" and ufunc in PRIMAL_ONLY and not kwargs:
-            _notify(ufunc, out, tuple(inputs))
-        return out
-
-    def array_function(func, args, kwargs):
-        out = orig_function(func, args, kwargs)
-        if func in PRIMAL_ONLY_FUNCTIONS or func is np.where and len(args) == 1:
-            _notify(func, out, tuple(args), kwargs or None)
-        return out
-    out += [(ops, "array_ufunc", array_ufunc), (ops, "array_function", array_function)]
-    return out
-
-
-_depth = [0]
-
 
 @contextlib.contextmanager
 def _observing(observer):
-    """Report comparisons on Tensors made in this thread to observer while recording.
-
-    Stopgap until `reverse` offers an observer hook of its own: while any thread
-    records, the comparison methods of Tensor and reverse.ops' NumPy entry points
-    are wrapped (the originals, plus a report in a recording thread only); they
-    are restored when the last recording ends, so nothing is slower otherwise."""
-    with _lock:
-        if _depth[0] == 0:
-            for owner, name, wrapper in _wrappers():
-                _saved.append((owner, name, owner.__dict__.get(name)))
-                setattr(owner, name, wrapper)
-        _depth[0] += 1
-    prev = getattr(_local, "observer", None)
-    _local.observer = observer
+    """Report decisions on Tensors made in this thread (comparisons, bool(),
+    primal-only functions) to observer(fn, result, args, kwargs) while f runs."""
+    from reverse.tape import state
+    prev = state.observer
+    state.observer = observer
     try:
         yield
     finally:
-        _local.observer = prev
-        with _lock:
-            _depth[0] -= 1
-            if _depth[0] == 0:
-                for owner, name, orig in reversed(_saved):
-                    if orig is None:
-                        delattr(owner, name)
-                    else:
-                        setattr(owner, name, orig)
-                _saved.clear()
+        state.observer = prev
 
 
 def parameter_names(f, n: int) -> tuple[str, ...]:

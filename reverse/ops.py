@@ -16,7 +16,7 @@ import numpy as np
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
 
-from .tape import record, state
+from .tape import observed, record, state
 from .tensor import Tensor, _new_tensor, _unary
 from .variable import Variable, read
 
@@ -111,7 +111,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
                                 "is not supported on Tensors")
             return elementwise(ufunc, inputs)
         if ufunc in PRIMAL_ONLY:
-            return ufunc(*[deep_value(x) for x in inputs], **kwargs)
+            return observed(ufunc, ufunc(*[deep_value(x) for x in inputs], **kwargs),
+                            tuple(inputs), kwargs or None)
     elif method in _UFUNC_METHODS.get(ufunc, ()):
         return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -126,14 +127,15 @@ def array_function(func, args, kwargs):
     rule = STRUCTURAL.get(func)
     if rule is None:
         if func in PRIMAL_ONLY_FUNCTIONS:
-            return func(*deep_value(args), **{k: deep_value(v) for k, v in kwargs.items()})
+            out = func(*deep_value(args), **{k: deep_value(v) for k, v in kwargs.items()})
+            return observed(func, out, tuple(args), kwargs or None)
         raise TypeError(f"{np_name(func)} has no derivative rule in reverse; it is not "
                         "supported on Tensor values")
     kind = rule[0]
     if kind == "composite":
         return rule[1](*args, **kwargs)
     if func is np.where and len(args) == 1:
-        return np.where(deep_value(args[0]))
+        return observed(func, np.where(deep_value(args[0])), tuple(args), kwargs or None)
     if kwargs and _has_tensor(kwargs):
         raise TypeError(f"{np_name(func)}: pass Tensors as positional arguments, not by keyword")
     if kind == "linear":

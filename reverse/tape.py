@@ -51,6 +51,18 @@ NOT_ON = ()
 class _State(threading.local):
     def __init__(self):
         self.stack = []  # recording tapes of this thread, innermost last
+        # observer(fn, result, args, kwargs) hears every decision taken on traced
+        # values (comparisons, bool(), primal-only functions) in this thread;
+        # dualad.compile uses it to turn branches into guards
+        self.observer = None
+
+
+def observed(fn, result, args, kwargs=None):
+    """Report a decision on traced values to this thread's observer; returns result."""
+    obs = state.observer
+    if obs is not None:
+        obs(fn, result, args, kwargs)
+    return result
 
 
 state = _State()

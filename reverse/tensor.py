@@ -15,7 +15,7 @@ import numpy as np
 from dualad.rules import ELEMENTWISE
 
 from .methods import ArrayMethods
-from .tape import NOT_ON, record, state
+from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _getitem = operator.getitem
@@ -209,7 +209,7 @@ class Tensor(ArrayMethods):
     __hash__ = None
 
     def __bool__(self) -> bool:
-        return bool(self.value)
+        return observed(bool, bool(self.value), (self,))
 
     def __len__(self) -> int:
         return len(self.value)
@@ -274,22 +274,22 @@ class Tensor(ArrayMethods):
 
     # comparisons compare values
     def __lt__(self, o):
-        return self.value < _value(o)
+        return observed(operator.lt, self.value < _value(o), (self, o))
 
     def __le__(self, o):
-        return self.value <= _value(o)
+        return observed(operator.le, self.value <= _value(o), (self, o))
 
     def __gt__(self, o):
-        return self.value > _value(o)
+        return observed(operator.gt, self.value > _value(o), (self, o))
 
     def __ge__(self, o):
-        return self.value >= _value(o)
+        return observed(operator.ge, self.value >= _value(o), (self, o))
 
     def __eq__(self, o):
-        return self.value == _value(o)
+        return observed(operator.eq, self.value == _value(o), (self, o))
 
     def __ne__(self, o):
-        return self.value != _value(o)
+        return observed(operator.ne, self.value != _value(o), (self, o))
 
     def __getitem__(self, key):
         if type(key) is not int or type(self) is not Tensor:
