@@ -19,12 +19,13 @@ import operator
 
 import numpy as np
 
+from .array_methods import ArrayMethods
 from .rules import ELEMENTWISE
 
 _CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
 
 
-class Dual:
+class Dual(ArrayMethods):
     """Dual(primal, tangent): a value with its derivative along one or k directions."""
 
     __slots__ = ("primal", "tangent", "tag", "ndir")
@@ -78,7 +79,6 @@ class Dual:
     ndim = property(lambda self: np.ndim(self.primal))
     size = property(lambda self: np.size(self.primal))
     dtype = property(lambda self: np.result_type(self.primal))
-    T = property(lambda self: np.transpose(self))
 
     # -- arithmetic: every operator is a table primitive ----------------------
     def __add__(self, other):
@@ -185,48 +185,6 @@ class Dual:
 
     def __array_function__(self, func, types, args, kwargs):
         return _array_function(func, args, kwargs)
-
-    # -- methods that mirror ndarray -----------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def clip(self, a_min=None, a_max=None):
-        return np.clip(self, a_min, a_max)
-
-    def reshape(self, *shape):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def transpose(self, *axes):
-        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis)
-
-    def copy(self):
-        return self
 
 
 _new = object.__new__

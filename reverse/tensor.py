@@ -12,9 +12,9 @@ import operator
 
 import numpy as np
 
+from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE
 
-from .methods import ArrayMethods
 from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)

@@ -16,6 +16,7 @@ import operator
 import numpy as np
 import sympy
 
+from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
 
@@ -240,7 +241,7 @@ _EXTREMES = {np.max: sympy.Max, np.amax: sympy.Max, np.min: sympy.Min, np.amin: 
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
-class Sym:
+class Sym(ArrayMethods):
     """Sym(expr, value): object array of sympy expressions with optional float values."""
 
     __slots__ = ("expr", "value")
@@ -279,7 +280,6 @@ class Sym:
     shape = property(lambda self: self.expr.shape)
     ndim = property(lambda self: self.expr.ndim)
     size = property(lambda self: self.expr.size)
-    T = property(lambda self: np.transpose(self))
 
     def __getitem__(self, key):
         if isinstance(key, Sym):
@@ -412,45 +412,3 @@ class Sym:
 
     def __ne__(self, o):
         return np.not_equal(self, o)
-
-    # -- methods that mirror ndarray -----------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
-
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
-
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
-
-    def dot(self, other):
-        return np.dot(self, other)
-
-    def clip(self, a_min=None, a_max=None):
-        return np.clip(self, a_min, a_max)
-
-    def reshape(self, *shape):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
-
-    def transpose(self, *axes):
-        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-
-    def ravel(self):
-        return np.ravel(self)
-
-    flatten = ravel
-
-    def squeeze(self, axis=None):
-        return np.squeeze(self, axis)
-
-    def copy(self):
-        return self

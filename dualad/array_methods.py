@@ -1,5 +1,6 @@
-"""ndarray-style methods for Tensor (x.sum(), x.reshape(...), x.T, ...): each one
-calls the NumPy function, which dispatches back through __array_function__."""
+"""ndarray-style methods (x.sum(), x.reshape(...), x.T, ...) shared by every traced
+type (Dual, reverse.Tensor, symbolic's Sym): each one calls the NumPy function,
+which dispatches back through the type's __array_function__."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 
 
 class ArrayMethods:
-    """Methods that mirror ndarray's, for Tensor."""
+    """Methods that mirror ndarray's; a mixin with no state."""
 
     __slots__ = ()
 
