@@ -78,17 +78,22 @@ def _tidy(result):
 
 
 class _Lazy:
-    """Builds a variant's function on first call, then calls it directly."""
+    """Builds (generates and compiles) a variant's function on its first call and puts
+    it on the owner in its own place (g.gradient is then the generated function), so
+    compile() pays only for the trace and each sweep's code is compiled when asked."""
 
-    __slots__ = ("variant", "kind", "fn")
+    __slots__ = ("variant", "kind", "attr", "fn")
 
-    def __init__(self, variant, kind):
-        self.variant, self.kind, self.fn = variant, kind, None
+    def __init__(self, variant, kind, attr):
+        self.variant, self.kind, self.attr, self.fn = variant, kind, attr, None
 
     def __call__(self, *args):
         fn = self.fn
         if fn is None:
-            fn = self.fn = self.variant.get(self.kind)
+            v = self.variant
+            fn = self.fn = v.get(self.kind)
+            if v.owner._current is v and getattr(v.owner, self.attr) is self:
+                setattr(v.owner, self.attr, fn)
         return fn(*args)
 
 
@@ -206,10 +211,10 @@ class Compiled:
 
     def _use(self, v: Variant) -> None:
         self._current = v
-        self.value = _Lazy(v, "value")
-        self._jvp = _Lazy(v, "jvp")
+        self.value = _Lazy(v, "value", "value")
+        self._jvp = _Lazy(v, "jvp", "_jvp")
         if self._scalar_out(v):
-            self.gradient = v.get("gradient")
+            self.gradient = _Lazy(v, "gradient", "gradient")
         else:
             self.gradient = self._no_gradient
         if v is not self._variants[0]:

@@ -75,6 +75,20 @@ def test_seed_function_values_and_source():
     assert src.count("log(") == 1 and src.count("cos(") == 1
 
 
+def test_each_sweep_is_compiled_when_first_asked():
+    g = dualad.compile(f, 2.0, 5.0)
+    variant = g._current
+    assert variant.fast == {}            # compile() only traced
+    assert g(2.0, 5.0) == f(2.0, 5.0)
+    assert set(variant.fast) == {"value"}
+    assert g.gradient(2.0, 5.0) == pytest.approx((5.5, 1.7163378145367738), rel=1e-15)
+    assert set(variant.fast) == {"value", "gradient"}
+    # after the first call g.gradient is the generated function itself (no wrapper)
+    assert g.gradient is variant.fast["gradient"]
+    assert g.jvp((2.0, 5.0), (1.0, 0.0)) == pytest.approx((11.652071455223084, 5.5))
+    assert set(variant.fast) == {"value", "gradient", "jvp"}
+
+
 def test_ints_and_numpy_scalars_are_accepted():
     g = dualad.compile(f, 2.0, 5.0)
     assert g.gradient(2, np.float64(5.0)) == pytest.approx((5.5, 1.7163378145367738))
