@@ -70,6 +70,7 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
 ALIAS_ABOVE = 400
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
+_VB = re.compile(r"vb_m?[0-9]+")
 _ATOM = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_]*$|^-?[0-9.]+(e[-+]?[0-9]+)?$")
 
 
@@ -88,6 +89,21 @@ def _np_name(fn) -> str | None:
 
 def _scalar(x) -> bool:
     return isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, bool)
+
+
+_TEMPLATES: dict = {}   # (fn, i, scalar line) -> (kind, (format text, names it calls))
+
+
+def _template(fn, i: int, scalar: bool):
+    """The PARTIAL row of ∂fn/∂arg_i ready to format: kind ONE, NEG, DIV, "" (an
+    expression) or None (no template: the table's partial function is called)."""
+    row = PARTIAL.get(fn)
+    p = row[i] if row is not None and i < len(row) else None
+    if p is None or p in (ONE, NEG):
+        return p, None
+    kind, p = (DIV, p[1]) if type(p) is tuple else ("", p)
+    return kind, (p.replace("@", "" if scalar else "np."),
+                  tuple(re.findall(r"@(\w+)\(", p)) if scalar else ())
 
 
 class Generator:
@@ -234,42 +250,43 @@ class Generator:
             return f"{self.func(fn, 'np')}({', '.join(a)})"
         return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
 
-    def partial(self, e, i, cse: dict, lines: list):
-        """The partial ∂out/∂arg_i: ONE, NEG, (DIV, text) or an atom (a name or number)."""
-        fn, _, out, *args = e
-        row = PARTIAL.get(fn)
-        p = row[i] if row is not None and i < len(row) else None
-        at = "" if self.scalar_line(e) else "np."
-        fill = [self.arg(x) for x in args]
-        o = self.arg(out)
-        if p is None:
+    def partial(self, e, i, cse: dict, lines: list, fill=None, o=None):
+        """The partial ∂out/∂arg_i: ONE, NEG, (DIV, text) or an atom (a name or number).
+        fill / o: the arguments' and the output's text, if the caller has them."""
+        fn = e[0]
+        scalar = self.scalar_line(e)
+        tpl = _TEMPLATES.get((fn, i, scalar))
+        if tpl is None:
+            tpl = _TEMPLATES[(fn, i, scalar)] = _template(fn, i, scalar)
+        kind, text = tpl
+        if kind in (ONE, NEG):
+            return kind
+        if fill is None:
+            fill = [self.arg(x) for x in e[3:]]
+            o = self.arg(e[2])
+        names = self.names
+        if kind is None:
             f = self.func(fn, f"P{i}", ELEMENTWISE[fn][i + 1])
             text = f"{f}({o}, {', '.join(fill)})"
-        elif p in (ONE, NEG):
-            return p
         else:
-            if not at:
-                for n in re.findall(r"@(\w+)\(", p if type(p) is str else p[1]):
-                    self.names.setdefault(n, MATH.get(n) or getattr(np, n))
-            if type(p) is tuple:
-                text = p[1].replace("@", at).format(*fill, o=o)
-                return (DIV, self._cse(text, cse, lines, f"1/{self._why(e, i)}"))
-            text = p.replace("@", at).format(*fill, o=o)
-        return self._cse(text, cse, lines, self._why(e, i))
+            for n in text[1]:
+                if n not in names:
+                    names[n] = MATH.get(n) or getattr(np, n)
+            text = text[0].format(*fill, o=o)
+        if _ATOM.match(text) or text[0] == "(" and _ATOM.match(text[1:-1]):
+            text = text.strip("()")
+        else:
+            d = cse.get(text)
+            if d is None:
+                d = cse[text] = f"d_{len(cse) + 1}"
+                why = self._why(e, i)
+                lines.append((f"{d} = {text}", f"1/{why}" if kind is DIV else why))
+            text = d
+        return (DIV, text) if kind is DIV else text
 
     def _why(self, e, i) -> str:
         a = e[3 + i]
         return f"∂{_label(self.label[id(e[2])])}/∂{_label(self.label[id(a)])}"
-
-    @staticmethod
-    def _cse(text: str, cse: dict, lines: list, why: str) -> str:
-        if _ATOM.match(text) or text.startswith("(") and _ATOM.match(text[1:-1]):
-            return text.strip("()")
-        d = cse.get(text)
-        if d is None:
-            d = cse[text] = f"d_{len(cse) + 1}"
-            lines.append((f"{d} = {text}", why))
-        return d
 
     @staticmethod
     def times(ct: str, p) -> str:
@@ -386,7 +403,7 @@ class Generator:
                 comment = f"{_label(j, BAR)} {'+' if j in done else ''}= {comment}"
             if j not in done:
                 done.add(j)
-                if self.alias and re.fullmatch(r"vb_m?[0-9]+", expr):
+                if self.alias and _VB.fullmatch(expr):
                     adj[j] = expr
                     lines.append(("", f"{comment}: {vb} is {expr}"))
                     return
@@ -404,6 +421,7 @@ class Generator:
                 shape = np.shape(self._value(j))
                 add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
 
+        label, arg, times, partial = self.label, self.arg, self.times, self.partial
         o = rec.label(rec.out)
         lines.append((f"{name(o, 'vb')} = 1.0", "seed: ȳ = 1"))
         done.add(o)
@@ -417,20 +435,24 @@ class Generator:
             ct = adj.get(j, name(j, "vb"))
             scalar = self.scalar_line(e)
             mask = j in masked
-            if fn in ELEMENTWISE:
+            row = ELEMENTWISE.get(fn)
+            if row is not None:
+                fill = [arg(x) for x in args]     # labels of live values: ids are unique
+                why = f"{_label(j, BAR)} ∂{_label(j)}/∂"
                 for i, a in enumerate(args):
-                    k = self.label.get(id(a)) if _is_tensor(a) else None
-                    if k is None or ELEMENTWISE[fn][i + 1] is None:
+                    k = label.get(id(a))
+                    if k is None or row[i + 1] is None:
                         continue
-                    g = self.times(ct, self.partial(e, i, cse, lines))
-                    shape = np.shape(a.value)
-                    if not scalar and shape != np.shape(out.value):
-                        g = f"_unb({g}, {shape!r})"
+                    g = times(ct, partial(e, i, cse, lines, fill, name(j)))
+                    if not scalar:
+                        shape = np.shape(a.value)
+                        if shape != np.shape(out.value):
+                            g = f"_unb({g}, {shape!r})"
                     if mask:
                         g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
                             f"np.where({ct} == 0, 0.0, {g})"
                         masked.add(k)
-                    add(k, g, scalar, f"{_label(j, BAR)} ∂{_label(j)}/∂{_label(k)}")
+                    add(k, g, scalar, why + _label(k))
                 continue
             traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in self.label]
             if fn is operator.getitem:
