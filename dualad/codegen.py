@@ -115,6 +115,7 @@ class Generator:
         self._ref_ids: dict = {}
         self.names: dict = {}           # namespace entries for functions
         self.checked: dict = {}         # id(array a guard computed) -> its c_k name
+        self.notes = True               # write the comments
         self.n = len(rec.inputs)
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
@@ -279,8 +280,8 @@ class Generator:
             d = cse.get(text)
             if d is None:
                 d = cse[text] = f"d_{len(cse) + 1}"
-                why = self._why(e, i)
-                lines.append((f"{d} = {text}", f"1/{why}" if kind is DIV else why))
+                why = self._why(e, i) if self.notes else ""
+                lines.append((f"{d} = {text}", f"1/{why}" if kind is DIV and why else why))
             text = d
         return (DIV, text) if kind is DIV else text
 
@@ -367,12 +368,14 @@ class Generator:
 
     def forward(self, lines: list, jvp: bool, cse: dict) -> None:
         rec = self.rec
+        notes = self.notes
         checks = sorted(enumerate(rec.checks, 1), key=lambda c: c[1][0])
         ci = 0
         for j in range(1 - self.n, len(rec.entries) + 1):
             if j > 0:
                 e = rec.entries[j - 1]
-                comment = f"{_label(j)} = {op_text(e[0], e[1], e[3:], self._text)}"
+                comment = f"{_label(j)} = {op_text(e[0], e[1], e[3:], self._text)}" \
+                    if notes else ""
                 lines.append((f"{name(j)} = {self.value_expr(e)}", comment))
                 if jvp:
                     t = self.tangent_expr(e, cse, lines)
@@ -422,6 +425,7 @@ class Generator:
                 add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
 
         label, arg, times, partial = self.label, self.arg, self.times, self.partial
+        notes = self.notes
         o = rec.label(rec.out)
         lines.append((f"{name(o, 'vb')} = 1.0", "seed: ȳ = 1"))
         done.add(o)
@@ -438,7 +442,7 @@ class Generator:
             row = ELEMENTWISE.get(fn)
             if row is not None:
                 fill = [arg(x) for x in args]     # labels of live values: ids are unique
-                why = f"{_label(j, BAR)} ∂{_label(j)}/∂"
+                why = f"{_label(j, BAR)} ∂{_label(j)}/∂" if notes else ""
                 for i, a in enumerate(args):
                     k = label.get(id(a))
                     if k is None or row[i + 1] is None:
@@ -452,7 +456,7 @@ class Generator:
                         g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
                             f"np.where({ct} == 0, 0.0, {g})"
                         masked.add(k)
-                    add(k, g, scalar, why + _label(k))
+                    add(k, g, scalar, why and why + _label(k))
                 continue
             traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in self.label]
             if fn is operator.getitem:
@@ -519,9 +523,12 @@ class Generator:
         return rec.inputs[j + self.n - 1].value if j <= 0 else rec.entries[j - 1][2].value
 
     # -- whole functions ------------------------------------------------------------------
-    def source(self, kind: str, safe: bool = False) -> str:
-        """The source of one function: kind "value", "gradient" or "jvp"."""
+    def source(self, kind: str, safe: bool = False, notes: bool = True) -> str:
+        """The source of one function: kind "value", "gradient" or "jvp".  notes=False:
+        the same program, line for line, without the comments (what gets compiled:
+        cheaper to write and to parse)."""
         rec = self.rec
+        self.notes = notes
         params = [name(i) for i in range(1 - self.n, 1)]
         if kind == "jvp":
             params += [name(i, "vd") for i in range(1 - self.n, 1)]
@@ -565,7 +572,7 @@ class Generator:
                 for k in range(1 - self.n, 1)]
             ret = ", ".join(results)
         lines.append((f"return {ret}", ""))
-        return _render(kind, params, lines, safe)
+        return _render(kind, params, lines, safe, notes)
 
 
 def _tensors(args):
@@ -579,11 +586,14 @@ def _tensors(args):
 _label = label
 
 
-def _render(kind: str, params: list, lines: list, safe: bool) -> str:
+def _render(kind: str, params: list, lines: list, safe: bool, notes: bool = True) -> str:
     ind = "    " if safe else "        "
     out = [f"def {kind}({', '.join(params)}):"]
     if not safe:
         out.append("    try:")
+    if not notes:   # the same line numbers as the commented text
+        out += [ind + code if code else "" for code, _ in lines]
+        lines = ()
     for code, comment in lines:
         if not code:
             out.append(f"{ind}# {comment}")

@@ -119,7 +119,7 @@ class Variant:
         return self.sources[kind]
 
     def _build(self, kind: str, safe: bool) -> Callable:
-        src = self.gen.source(kind, safe=safe) if safe else self.source(kind)
+        src = self.gen.source(kind, safe=safe, notes=False)
         ns = dict(_COMMON)
         ns["__builtins__"] = _SAFE_BUILTINS
         ns["_C"] = tuple(self.gen.refs)
