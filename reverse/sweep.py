@@ -31,6 +31,7 @@ from .tape import read_variable
 from .tensor import Tensor
 
 _SCALARS = (float, np.float64)
+_SCALAR_SET = frozenset(_SCALARS)
 
 
 def _value(x):
@@ -54,6 +55,10 @@ def _fit(g, v):
 
 
 _getitem = operator.getitem
+# + - * / (the bulk of scalar code): their partials (1, 1; 1, -1; y, x; 1/y, -out/y)
+# are inlined in the sweep's scalar case, bit for bit what the table's rows give
+_ADD, _SUB, _MUL, _DIV = "add", "sub", "mul", "div"
+_ARITH = {np.add: _ADD, np.subtract: _SUB, np.multiply: _MUL, np.divide: _DIV}
 _PLAIN = (float, np.float64, np.ndarray)
 _BASIC = (int, slice, type(None), type(Ellipsis), np.int64)
 
@@ -120,6 +125,11 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
     pop = adj.pop
     get = adj.get
     rule_of = ELEMENTWISE.get
+    arith_of = _ARITH.get
+    tensor = Tensor
+    scalars = _SCALAR_SET
+    accumulate = _accumulate
+    ADD, SUB, MUL, DIV = _ADD, _SUB, _MUL, _DIV
     for e in reversed(entries):
         out = e[2]
         oid = id(out)
@@ -128,27 +138,67 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             continue
         if oid in keep:
             kept[oid] = ct
-        row = rule_of(e[0])
+        fn = e[0]
+        op = arith_of(fn)
+        if op is not None and not nested and not masked:
+            a = e[3]
+            b = e[4]
+            ta = type(a) is tensor
+            tb = type(b) is tensor
+            av = a.value if ta else a
+            bv = b.value if tb else b
+            if type(ct) in scalars and type(av) in scalars and type(bv) in scalars:
+                # scalar + - * /: the table's partials inlined (same expressions)
+                if ta:
+                    g = ct * bv if op is MUL else ct * (1.0 / bv) if op is DIV else ct
+                    k = id(a)
+                    old = get(k)
+                    adj[k] = g if old is None else old + g
+                if tb:
+                    g = ct * av if op is MUL else ct if op is ADD else \
+                        ct * -1.0 if op is SUB else ct * (-out.value / bv)
+                    k = id(b)
+                    old = get(k)
+                    adj[k] = g if old is None else old + g
+                continue
+        row = rule_of(fn)
         if row is None:
-            if e[0] is _getitem and not nested and type(ct) in _PLAIN:
+            if fn is _getitem and not nested and type(ct) in _PLAIN:
                 x = e[3]
-                if type(x) is Tensor and type(x.value) is np.ndarray:
+                if type(x) is tensor and type(x.value) is np.ndarray:
                     _scatter(x, e[4], ct, adj, owned)
                     if masked and oid in masked:
                         masked.add(id(x))
                     continue
             _structural(e, ct, adj, nested, masked, oid)
             continue
-        if len(e) == 5 and not nested and not masked:
-            # binary fast path: the common scalar case
+        if nested or masked:
+            _general(e, row, ct, adj, owned, nested, masked, oid)
+            continue
+        n = len(e)
+        if n == 4:
+            # unary: out has the shape of its input
+            a = e[3]
+            p = row[1]
+            if type(a) is tensor and p is not None:
+                av = a.value
+                if type(ct) in scalars and type(av) in scalars:
+                    k = id(a)
+                    old = get(k)
+                    g = ct * p(out.value, av)
+                    adj[k] = g if old is None else old + g
+                else:
+                    accumulate(adj, owned, id(a), ct, p(out.value, av), av)
+            continue
+        if n == 5:
             a = e[3]
             b = e[4]
-            ta = type(a) is Tensor
-            tb = type(b) is Tensor
+            ta = type(a) is tensor
+            tb = type(b) is tensor
             av = a.value if ta else a
             bv = b.value if tb else b
             ov = out.value
-            if type(ct) in _SCALARS and type(av) in _SCALARS and type(bv) in _SCALARS:
+            if type(ct) in scalars and type(av) in scalars and type(bv) in scalars:
                 if ta and row[1] is not None:
                     k = id(a)
                     old = get(k)
@@ -161,41 +211,34 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
                     adj[k] = g if old is None else old + g
                 continue
             if ta and row[1] is not None:
-                _accumulate(adj, owned, id(a), ct, row[1](ov, av, bv), av)
+                accumulate(adj, owned, id(a), ct, row[1](ov, av, bv), av)
             if tb and row[2] is not None:
-                _accumulate(adj, owned, id(b), ct, row[2](ov, av, bv), bv)
+                accumulate(adj, owned, id(b), ct, row[2](ov, av, bv), bv)
             continue
-        if len(e) == 4 and not nested and not masked:
-            # unary fast path: out has the shape of its input
-            a = e[3]
-            if type(a) is Tensor and row[1] is not None:
-                av = a.value
-                if type(ct) in _SCALARS and type(av) in _SCALARS:
-                    k = id(a)
-                    old = get(k)
-                    g = ct * row[1](out.value, av)
-                    adj[k] = g if old is None else old + g
-                else:
-                    _accumulate(adj, owned, id(a), ct, row[1](out.value, av), av)
-            continue
-        ov = out if nested else out.value
-        args = e[3:]
-        vals = args if nested else [a.value if type(a) is Tensor else a for a in args]
-        mask = masked and oid in masked
-        for i, a in enumerate(args):
-            if type(a) is not Tensor:
-                continue
-            p = row[i + 1]
-            if p is None:
-                continue
-            if mask:  # below np.where: 0·∞ → 0 here, silently
-                with np.errstate(all="ignore"):
-                    g = _mask(ct * p(ov, *vals), ct)
-                masked.add(id(a))
-                _accumulate(adj, owned, id(a), g, 1.0, vals[i])
-            else:
-                _accumulate(adj, owned, id(a), ct, p(ov, *vals), vals[i])
+        _general(e, row, ct, adj, owned, nested, masked, oid)
     return kept
+
+
+def _general(e, row, ct, adj, owned, nested, masked, oid):
+    """Any elementwise entry: nested (Tensor values), below np.where, or 3+ inputs."""
+    out = e[2]
+    ov = out if nested else out.value
+    args = e[3:]
+    vals = args if nested else [a.value if type(a) is Tensor else a for a in args]
+    mask = masked and oid in masked
+    for i, a in enumerate(args):
+        if type(a) is not Tensor:
+            continue
+        p = row[i + 1]
+        if p is None:
+            continue
+        if mask:  # below np.where: 0·∞ → 0 here, silently
+            with np.errstate(all="ignore"):
+                g = _mask(ct * p(ov, *vals), ct)
+            masked.add(id(a))
+            _accumulate(adj, owned, id(a), g, 1.0, vals[i])
+        else:
+            _accumulate(adj, owned, id(a), ct, p(ov, *vals), vals[i])
 
 
 def _structural(e, ct, adj, nested, masked, oid):
