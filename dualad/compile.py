@@ -130,10 +130,27 @@ class Variant:
                 obj = getattr(np, key)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
+        exec(_code(src), ns)
+        return ns[kind]
+
+
+_CODE: dict = {}     # source text -> code object, the most recently used last
+CODE_CACHE = 16
+
+
+def _code(src: str):
+    """The code object of src, compiled once: the same trace compiled again (the same
+    f at other example points, another Compiled of it) reuses it.  The text alone
+    decides: everything else a function sees comes from its own namespace."""
+    code = _CODE.pop(src, None)
+    if code is None:
         filename = f"<dualad.compile-{next(_counter)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-        exec(builtins.compile(src, filename, "exec"), ns)
-        return ns[kind]
+        code = builtins.compile(src, filename, "exec")
+        if len(_CODE) >= CODE_CACHE:
+            del _CODE[next(iter(_CODE))]
+    _CODE[src] = code
+    return code
 
 
 class Compiled:

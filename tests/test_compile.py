@@ -89,6 +89,19 @@ def test_each_sweep_is_compiled_when_first_asked():
     assert set(variant.fast) == {"value", "gradient", "jvp"}
 
 
+def test_same_code_is_compiled_once_but_keeps_its_own_constants():
+    def make(c):
+        return lambda x: np.sum(np.sin(x) * c)
+    c1, c2 = np.array([1.0, 2.0, 3.0]), np.array([-4.0, 0.5, 7.0])
+    x = np.array([0.1, 0.2, 0.3])
+    g1, g2 = dualad.compile(make(c1), x), dualad.compile(make(c2), x)
+    grad1, grad2 = g1.gradient(x), g2.gradient(x)
+    assert g1.gradient.__code__ is g2.gradient.__code__     # one compile of the text
+    np.testing.assert_allclose(grad1, np.cos(x) * c1, rtol=1e-15)
+    np.testing.assert_allclose(grad2, np.cos(x) * c2, rtol=1e-15)
+    assert g2(x) == pytest.approx(float(np.sum(np.sin(x) * c2)), rel=1e-15)
+
+
 def test_ints_and_numpy_scalars_are_accepted():
     g = dualad.compile(f, 2.0, 5.0)
     assert g.gradient(2, np.float64(5.0)) == pytest.approx((5.5, 1.7163378145367738))
