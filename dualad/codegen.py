@@ -68,6 +68,7 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
         "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
 ALIAS_ABOVE = 400
+SUM_TERMS = 16      # dense code: at most this many adjoint terms in one sum
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
 _VB = re.compile(r"vb_m?[0-9]+")
@@ -116,6 +117,7 @@ class Generator:
         self.names: dict = {}           # namespace entries for functions
         self.checked: dict = {}         # id(array a guard computed) -> its c_k name
         self.notes = True               # write the comments
+        self.inline = True              # dense code may name a partial where first used
         self.n = len(rec.inputs)
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
@@ -280,6 +282,9 @@ class Generator:
             d = cse.get(text)
             if d is None:
                 d = cse[text] = f"d_{len(cse) + 1}"
+                if not self.notes and self.inline:    # dense: named where first used
+                    text = f"({d} := {text})"
+                    return (DIV, text) if kind is DIV else text
                 why = self._why(e, i) if self.notes else ""
                 lines.append((f"{d} = {text}", f"1/{why}" if kind is DIV and why else why))
             text = d
@@ -396,12 +401,22 @@ class Generator:
         """The adjoint sweep for ȳ = 1; returns the input adjoints' expressions."""
         rec = self.rec
         done, lists, masked, impure = set(), {}, set(), set()
+        pending = {}    # dense code: label -> adjoint terms not yet written
         adj = {}    # label -> the name holding its adjoint so far (copies are not made)
 
         def add(j, expr, scalar, comment=""):
             vb = name(j, "vb")
             if not scalar:
                 impure.add(j)
+            if not notes:     # dense: v̄_j's terms are summed in one statement (flush)
+                terms = pending.get(j)
+                if terms is None:
+                    pending[j] = [expr]
+                else:
+                    terms.append(expr)
+                    if len(terms) >= SUM_TERMS:
+                        flush(j)
+                return
             if comment:
                 comment = f"{_label(j, BAR)} {'+' if j in done else ''}= {comment}"
             if j not in done:
@@ -419,10 +434,28 @@ class Generator:
                 lines.append((f"{vb} = {vb} + {expr}", comment))
             adj[j] = vb
 
+        def flush(j):
+            """v̄_j = (v̄_j +) t_1 + t_2 + ..., summed left to right as the += lines are."""
+            terms = pending.pop(j, None)
+            if terms is None:
+                return
+            vb = name(j, "vb")
+            if j not in done:
+                done.add(j)
+                if len(terms) == 1 and _VB.fullmatch(terms[0]):
+                    adj[j] = terms[0]
+                    return
+            else:
+                terms.insert(0, adj.get(j, vb))
+            lines.append((f"{vb} = {' + '.join(terms)}", ""))
+            adj[j] = vb
+
         def finish(j):
             if j in lists:
                 shape = np.shape(self._value(j))
                 add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
+            if j in pending:
+                flush(j)
 
         label, arg, times, partial = self.label, self.arg, self.times, self.partial
         notes = self.notes
@@ -439,6 +472,7 @@ class Generator:
             ct = adj.get(j, name(j, "vb"))
             scalar = self.scalar_line(e)
             mask = j in masked
+            self.inline = not (mask and scalar)   # not inside `x if ct != 0 else 0.0`
             row = ELEMENTWISE.get(fn)
             if row is not None:
                 fill = [arg(x) for x in args]     # labels of live values: ids are unique
@@ -525,8 +559,10 @@ class Generator:
     # -- whole functions ------------------------------------------------------------------
     def source(self, kind: str, safe: bool = False, notes: bool = True) -> str:
         """The source of one function: kind "value", "gradient" or "jvp".  notes=False:
-        the same program, line for line, without the comments (what gets compiled:
-        cheaper to write and to parse)."""
+        the same computation, denser (what gets compiled: fewer statements are
+        cheaper to write and to compile): no comments, each adjoint v̄_j one sum
+        statement v̄_j = t_1 + t_2 + ... (summed in the order of the += lines), a
+        partial named where first used (``vb_3 * (d_1 := cos(v_3))``)."""
         rec = self.rec
         self.notes = notes
         params = [name(i) for i in range(1 - self.n, 1)]
