@@ -139,19 +139,30 @@ def _level_order(entries: list, checks: list) -> list:
     inputs, level k reads level < k (a stable topological order of the tape).  An
     array a comparison produced counts as a value of its arguments' level."""
     depth = {}
+    get = depth.get
     keyed = []
     ci = 0
     for pos, e in enumerate(entries):
         while ci < len(checks) and checks[ci][0] <= pos:
             _, _, result, cargs, _ = checks[ci]
             if isinstance(result, np.ndarray):
-                depth[id(result)] = max([depth.get(id(a), 0) for a in _flat(cargs)] or [0])
+                depth[id(result)] = max([get(id(a), 0) for a in _flat(cargs)] or [0])
             ci += 1
-        d = 1 + max([depth.get(id(a), 0) for a in _flat(e[3:])] or [0])
-        depth[id(e[2])] = d
-        keyed.append((d, pos))
+        d = 0
+        for a in e[3:]:     # ids of live objects: a constant never matches a value
+            if type(a) is list or type(a) is tuple:
+                for b in a:
+                    x = get(id(b), 0)
+                    if x > d:
+                        d = x
+            else:
+                x = get(id(a), 0)
+                if x > d:
+                    d = x
+        depth[id(e[2])] = d + 1
+        keyed.append(((d + 1) << 32) | pos)   # sorted: by level, then tape position
     keyed.sort()
-    return [entries[pos] for _, pos in keyed]
+    return [entries[k & 0xFFFFFFFF] for k in keyed]
 
 
 def _flat(args):
