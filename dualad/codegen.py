@@ -89,7 +89,8 @@ def _np_name(fn) -> str | None:
 
 
 def _scalar(x) -> bool:
-    return isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, bool)
+    return type(x) is float or isinstance(x, (float, int, np.floating, np.integer)) and \
+        not isinstance(x, bool)
 
 
 _TEMPLATES: dict = {}   # (fn, i, scalar line) -> (kind, (format text, names it calls))
@@ -122,6 +123,7 @@ class Generator:
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
+        self.vnames = [name(i) for i in range(1 - self.n, len(rec.entries) + 1)]
         self.scalar = [self._scalar_line(e) for e in rec.entries]
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
@@ -149,6 +151,9 @@ class Generator:
         return self.ref(x)
 
     def arg(self, a, prefix="v") -> str:
+        i = self.label.get(id(a))     # labelled values are alive: their ids are theirs
+        if i is not None:
+            return self.vnames[i + self.n - 1] if prefix == "v" else name(i, prefix)
         if _is_tensor(a):
             i = self.label.get(id(a))
             return self.const(a.value) if i is None else name(i, prefix)
@@ -226,11 +231,12 @@ class Generator:
         """Every value of this entry is a float: bare (math) names."""
         return self.scalar[self.label[id(e[2])] - 1]
 
-    @staticmethod
-    def _scalar_line(e) -> bool:
+    def _scalar_line(self, e) -> bool:
         fn, _, out, *args = e
+        label = self.label
         return fn in ELEMENTWISE and _scalar(out.value) and all(
-            _scalar(a.value) if _is_tensor(a) else _scalar(a) for a in args)
+            _scalar(a.value) if id(a) in label or _is_tensor(a) else _scalar(a)
+            for a in args)
 
     def value_expr(self, e) -> str:
         fn, kw, out, *args = e
@@ -469,7 +475,7 @@ class Generator:
                 continue
             e = rec.entries[j - 1]
             fn, kw, out, *args = e
-            ct = adj.get(j, name(j, "vb"))
+            ct = adj.get(j) or name(j, "vb")
             scalar = self.scalar_line(e)
             mask = j in masked
             self.inline = not (mask and scalar)   # not inside `x if ct != 0 else 0.0`
