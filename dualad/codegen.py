@@ -67,6 +67,7 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "arccosh": math.acosh, "arctanh": math.atanh, "exp": math.exp, "expm1": math.expm1,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
         "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
+_UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
 ALIAS_ABOVE = 400
 SUM_TERMS = 16      # dense code: at most this many adjoint terms in one sum
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
@@ -249,7 +250,7 @@ class Generator:
         if fn.__name__ == "read_variable":
             return f"{self.ref(args[0])}.value"
         a = [self.arg(x) for x in args]
-        if fn in INFIX and (len(args) == 2 or fn in (np.negative, np.positive, np.square)):
+        if fn in INFIX and (len(args) == 2 or fn in _UNARY):
             return INFIX[fn].format(*a)
         if fn in ELEMENTWISE:
             if self.scalar_line(e):
@@ -259,11 +260,13 @@ class Generator:
             return f"{self.func(fn, 'np')}({', '.join(a)})"
         return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
 
-    def partial(self, e, i, cse: dict, lines: list, fill=None, o=None):
+    def partial(self, e, i, cse: dict, lines: list, fill=None, o=None, scalar=None):
         """The partial ∂out/∂arg_i: ONE, NEG, (DIV, text) or an atom (a name or number).
-        fill / o: the arguments' and the output's text, if the caller has them."""
+        fill / o / scalar: the arguments' and the output's text and whether the line
+        is scalar, if the caller has them."""
         fn = e[0]
-        scalar = self.scalar_line(e)
+        if scalar is None:
+            scalar = self.scalar_line(e)
         tpl = _TEMPLATES.get((fn, i, scalar))
         if tpl is None:
             tpl = _TEMPLATES[(fn, i, scalar)] = _template(fn, i, scalar)
@@ -382,12 +385,27 @@ class Generator:
         notes = self.notes
         checks = sorted(enumerate(rec.checks, 1), key=lambda c: c[1][0])
         ci = 0
+        entries, scal, vnames, n1 = rec.entries, self.scalar, self.vnames, self.n - 1
+        arg, names = self.arg, self.names
         for j in range(1 - self.n, len(rec.entries) + 1):
             if j > 0:
-                e = rec.entries[j - 1]
+                e = entries[j - 1]
                 comment = f"{_label(j)} = {op_text(e[0], e[1], e[3:], self._text)}" \
                     if notes else ""
-                lines.append((f"{name(j)} = {self.value_expr(e)}", comment))
+                if scal[j - 1]:       # floats only: infix or a bare (math) name
+                    fn = e[0]
+                    a = [arg(x) for x in e[3:]]
+                    fmt = INFIX.get(fn)
+                    if fmt is not None and (len(a) == 2 or fn in _UNARY):
+                        rhs = fmt.format(*a)
+                    else:
+                        f = fn.__name__
+                        if f not in names:
+                            names[f] = MATH.get(f, fn)
+                        rhs = f"{f}({', '.join(a)})"
+                else:
+                    rhs = self.value_expr(e)
+                lines.append((f"{vnames[j + n1]} = {rhs}", comment))
                 if jvp:
                     t = self.tangent_expr(e, cse, lines)
                     lines.append((f"{name(j, 'vd')} = {t}", ""))
@@ -411,7 +429,6 @@ class Generator:
         adj = {}    # label -> the name holding its adjoint so far (copies are not made)
 
         def add(j, expr, scalar, comment=""):
-            vb = name(j, "vb")
             if not scalar:
                 impure.add(j)
             if not notes:     # dense: v̄_j's terms are summed in one statement (flush)
@@ -423,6 +440,7 @@ class Generator:
                     if len(terms) >= SUM_TERMS:
                         flush(j)
                 return
+            vb = name(j, "vb")
             if comment:
                 comment = f"{_label(j, BAR)} {'+' if j in done else ''}= {comment}"
             if j not in done:
@@ -448,7 +466,7 @@ class Generator:
             vb = name(j, "vb")
             if j not in done:
                 done.add(j)
-                if len(terms) == 1 and _VB.fullmatch(terms[0]):
+                if len(terms) == 1 and terms[0][:3] == "vb_" and _VB.fullmatch(terms[0]):
                     adj[j] = terms[0]
                     return
             else:
@@ -469,14 +487,16 @@ class Generator:
         lines.append((f"{name(o, 'vb')} = 1.0", "seed: ȳ = 1"))
         done.add(o)
         adj[o] = name(o, "vb")
-        for j in range(len(rec.entries), 0, -1):
-            finish(j)
+        entries, scal, vnames, n1 = rec.entries, self.scalar, self.vnames, self.n - 1
+        for j in range(len(entries), 0, -1):
+            if j in pending or j in lists:
+                finish(j)
             if j not in done:
                 continue
-            e = rec.entries[j - 1]
+            e = entries[j - 1]
             fn, kw, out, *args = e
             ct = adj.get(j) or name(j, "vb")
-            scalar = self.scalar_line(e)
+            scalar = scal[j - 1]
             mask = j in masked
             self.inline = not (mask and scalar)   # not inside `x if ct != 0 else 0.0`
             row = ELEMENTWISE.get(fn)
@@ -487,7 +507,7 @@ class Generator:
                     k = label.get(id(a))
                     if k is None or row[i + 1] is None:
                         continue
-                    g = times(ct, partial(e, i, cse, lines, fill, name(j)))
+                    g = times(ct, partial(e, i, cse, lines, fill, vnames[j + n1], scalar))
                     if not scalar:
                         shape = np.shape(a.value)
                         if shape != np.shape(out.value):
