@@ -125,12 +125,13 @@ class Generator:
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
         self.vnames = [name(i) for i in range(1 - self.n, len(rec.entries) + 1)]
-        self.scalar = [self._scalar_line(e) for e in rec.entries]
+        self.scalar = self._scalar_lines(rec.entries)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
-        for fn, _, _out, *args in rec.entries:
-            if fn is operator.getitem and self._element(args[0], args[1]) is not None:
-                self.reads[self.label[id(args[0])]] = True
+        getitem = operator.getitem
+        for e in rec.entries:
+            if e[0] is getitem and self._element(e[3], e[4]) is not None:
+                self.reads[self.label[id(e[3])]] = True
 
     # -- text for values ------------------------------------------------------
     def ref(self, x) -> str:
@@ -232,12 +233,18 @@ class Generator:
         """Every value of this entry is a float: bare (math) names."""
         return self.scalar[self.label[id(e[2])] - 1]
 
-    def _scalar_line(self, e) -> bool:
-        fn, _, out, *args = e
-        label = self.label
-        return fn in ELEMENTWISE and _scalar(out.value) and all(
-            _scalar(a.value) if id(a) in label or _is_tensor(a) else _scalar(a)
-            for a in args)
+    def _scalar_lines(self, entries) -> list[bool]:
+        """Per entry: elementwise with every value a float (a scalar line)."""
+        label, flags = self.label, []
+        for e in entries:
+            ok = e[0] in ELEMENTWISE and _scalar(e[2].value)
+            if ok:
+                for a in e[3:]:
+                    if not _scalar(a.value if id(a) in label or _is_tensor(a) else a):
+                        ok = False
+                        break
+            flags.append(ok)
+        return flags
 
     def value_expr(self, e) -> str:
         fn, kw, out, *args = e
