@@ -257,6 +257,13 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
     """jacobian(f, *args) -> array of shape out.shape + arg.shape; a tuple for several args."""
     if not args:
         raise TypeError("jacobian(f, *args) needs at least one argument")
+    if len(args) == 1 and type(args[0]) is float and chunk_size is None:
+        # R -> R^m: one single-direction pass is the whole Jacobian
+        tag = next(_tags)
+        _, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
+        if isinstance(t, np.ndarray) and not t.flags.writeable:
+            t = t.copy()     # a broadcast view of a constant tangent
+        return _tree(_plain, t)
     args, out, jac = _forward_columns(f, args, chunk_size, need_scalar=False)
     blocks = _split_columns(args, jac)
     return blocks[0] if len(blocks) == 1 else tuple(blocks)
