@@ -318,9 +318,28 @@ class Tensor(ArrayMethods):
 
     # -- NumPy protocols ------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if len(inputs) == 1 and method == "__call__" and not kwargs and ufunc in ELEMENTWISE:
+        if len(inputs) != 1 or kwargs or method != "__call__" or ufunc not in ELEMENTWISE:
+            return _ops.array_ufunc(ufunc, method, inputs, kwargs)
+        if type(self) is not Tensor:
             return _unary(ufunc, ufunc, self)
-        return _ops.array_ufunc(ufunc, method, inputs, kwargs)
+        # np.sin(x) etc.: _unary inlined (the hot path of scalar code)
+        out = _new(Tensor)
+        out.value = ufunc(self.value)
+        ao = self._on
+        if ao:
+            stack = state.stack
+            if len(stack) == 1:
+                tape = stack[0]
+                on1 = tape._on1
+                if ao is on1 or tape._key in ao:
+                    tape.entries.append((ufunc, None, out, self))
+                    out._on = on1
+                    return out
+            elif stack:
+                out._on = record(ufunc, None, out, (self,), (self,))
+                return out
+        out._on = NOT_ON
+        return out
 
     def __array_function__(self, func, types, args, kwargs):
         return _ops.array_function(func, args, kwargs)
