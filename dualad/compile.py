@@ -118,8 +118,10 @@ class Variant:
             self.sources[kind] = self.gen.source(kind, safe=False)
         return self.sources[kind]
 
-    def _build(self, kind: str, safe: bool) -> Callable:
-        src = self.gen.source(kind, safe=safe, notes=False)
+    def _build(self, kind: str, safe: bool, notes: bool = False) -> Callable:
+        """Compile one function: the dense program (notes=False, what calls run) or
+        the readable g.source (notes=True; the tests check they agree bit for bit)."""
+        src = self.gen.source(kind, safe=safe, notes=notes)
         ns = dict(_COMMON)
         ns["__builtins__"] = _SAFE_BUILTINS
         ns["_C"] = tuple(self.gen.refs)
