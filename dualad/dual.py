@@ -81,36 +81,7 @@ class Dual(ArrayMethods):
     dtype = property(lambda self: np.result_type(self.primal))
 
     # -- arithmetic: every operator is a table primitive ----------------------
-    def __add__(self, other):
-        return _binary(np.add, self, other)
-
-    def __radd__(self, other):
-        return _binary(np.add, other, self)
-
-    def __sub__(self, other):
-        return _binary(np.subtract, self, other)
-
-    def __rsub__(self, other):
-        return _binary(np.subtract, other, self)
-
-    def __mul__(self, other):
-        return _binary(np.multiply, self, other)
-
-    def __rmul__(self, other):
-        return _binary(np.multiply, other, self)
-
-    def __truediv__(self, other):
-        return _binary(np.divide, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(np.divide, other, self)
-
-    def __pow__(self, other):
-        return _binary(np.power, self, other)
-
-    def __rpow__(self, other):
-        return _binary(np.power, other, self)
-
+    # + - * / ** are set below the class from _binary_rule (one bound fast path each)
     def __floordiv__(self, other):
         return _elementwise(np.floor_divide, (self, other))
 
@@ -180,7 +151,7 @@ class Dual(ArrayMethods):
             if len(inputs) == 1:
                 return _unary(ufunc, self)
             if len(inputs) == 2:
-                return _binary(ufunc, inputs[0], inputs[1])
+                return _BINARY[ufunc](inputs[0], inputs[1])
         return _ufunc_general(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -304,43 +275,58 @@ def _unary(ufunc, a):
     return r
 
 
-def _binary(ufunc, a, b):
-    """Fast path of _elementwise for two operands with scalar primals:
-    v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ."""
-    if type(a) is Dual:
-        if type(b) is Dual:
-            if a.tag != b.tag or a.ndir != b.ndir:
-                return _elementwise(ufunc, (a, b))
-            y, dy = b.primal, b.tangent
-        elif type(b) in _SCALAR_TYPES:
-            y, dy = b, None
-        else:
-            return _elementwise(ufunc, (a, b))
-        x, dx, d = a.primal, a.tangent, a
-    elif type(a) in _SCALAR_TYPES:
-        x, dx, y, dy, d = a, None, b.primal, b.tangent, b
-    else:
-        return _elementwise(ufunc, (a, b))
-    if type(x) not in _SCALAR_TYPES or type(y) not in _SCALAR_TYPES:
-        return _elementwise(ufunc, (a, b))
+def _binary_rule(ufunc, swap=False):
+    """The fast path of _elementwise for one binary ufunc, its table row bound once:
+    v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ for scalar primals.  With swap=True it serves as the
+    reflected operator (self is the right operand)."""
     op, dfdx, dfdy = _SCALAR_RULES[ufunc]
-    try:
-        out = op(x, y)
-        if type(out) is complex:
-            out = ufunc(x, y)
-    except (ZeroDivisionError, OverflowError):
-        out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
-    if dx is not None and dfdx is not None:
-        t = dfdx(out, x, y) * dx
-        if dy is not None and dfdy is not None:
-            t = t + dfdy(out, x, y) * dy
-    elif dy is not None and dfdy is not None:
-        t = dfdy(out, x, y) * dy
-    else:
-        t = None
-    r = _new(Dual)
-    r.primal, r.tangent, r.tag, r.ndir = out, t, d.tag, d.ndir
-    return r
+    scalar_types, new, dual, general = _SCALAR_TYPES, _new, Dual, _elementwise
+
+    def apply(a, b):
+        if swap:
+            a, b = b, a
+        if type(a) is dual:
+            if type(b) is dual:
+                if a.tag != b.tag or a.ndir != b.ndir:
+                    return general(ufunc, (a, b))
+                y, dy = b.primal, b.tangent
+            elif type(b) in scalar_types:
+                y, dy = b, None
+            else:
+                return general(ufunc, (a, b))
+            x, dx, d = a.primal, a.tangent, a
+        elif type(a) in scalar_types:
+            x, dx, y, dy, d = a, None, b.primal, b.tangent, b
+        else:
+            return general(ufunc, (a, b))
+        if type(x) not in scalar_types or type(y) not in scalar_types:
+            return general(ufunc, (a, b))
+        try:
+            out = op(x, y)
+            if type(out) is complex:
+                out = ufunc(x, y)
+        except (ZeroDivisionError, OverflowError):
+            out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
+        if dx is not None and dfdx is not None:
+            t = dfdx(out, x, y) * dx
+            if dy is not None and dfdy is not None:
+                t = t + dfdy(out, x, y) * dy
+        elif dy is not None and dfdy is not None:
+            t = dfdy(out, x, y) * dy
+        else:
+            t = None
+        r = new(dual)
+        r.primal, r.tangent, r.tag, r.ndir = out, t, d.tag, d.ndir
+        return r
+    return apply
+
+
+# ufunc: its binary fast path (np.multiply(a, b) and the operators share it)
+_BINARY = {uf: _binary_rule(uf) for uf in _SCALAR_RULES}
+for _name, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                   ("truediv", np.divide), ("pow", np.power)):
+    setattr(Dual, f"__{_name}__", _BINARY[_uf])
+    setattr(Dual, f"__r{_name}__", _binary_rule(_uf, swap=True))
 
 
 def _align(t, primal, out):
