@@ -17,7 +17,7 @@ from dualad.forward import check_arg
 
 from .gradient_tape import _leaves, _rebuild
 from .sweep import backward
-from .tape import new_key, state
+from .tape import _keys, state
 from .tensor import Tensor, _new
 
 
@@ -41,18 +41,15 @@ class _Recorder:
 
     __slots__ = ("entries", "_key", "_on1", "_vars", "_auto")
 
-    def __init__(self):
-        self.entries = []
-        self._key = new_key()
-        self._on1 = (self._key,)
-        self._vars = {}
-        self._auto = False
-
 
 def _record(f, args):
     """(entries, input Tensors, f's output) with f run on Tensors a private tape watches."""
-    tape = _Recorder()
-    on = tape._on1
+    tape = _new(_Recorder)  # fields set here: no __init__ frame on the hot path
+    tape.entries = entries = []
+    tape._key = key = next(_keys)
+    tape._on1 = on = (key,)
+    tape._vars = {}
+    tape._auto = False
     xs = []
     for a in args:
         x = _new(Tensor)
@@ -68,7 +65,7 @@ def _record(f, args):
             del stack[-1]
         else:
             stack.remove(tape)
-    return tape.entries, xs, out
+    return entries, xs, out
 
 
 def _plain(ct, x):
@@ -120,12 +117,20 @@ def gradient(f: Callable, *args):
     a tuple with one entry per argument when there are several."""
     args = _args(args, "gradient")
     entries, xs, out = _record(f, args)
-    value = out.value if type(out) is Tensor else out
+    if type(out) is Tensor:
+        value = out.value
+        adj = {id(out): 1.0}
+    else:
+        value = out
+        adj = {id(out): 1.0} if isinstance(out, Tensor) else {}
     if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
         raise ValueError(f"gradient needs f to return a scalar, got shape "
                          f"{np.shape(_out_value(out))}; use jacobian")
-    grads = _pull(entries, xs, (out,), (1.0,))
-    return grads[0] if len(grads) == 1 else tuple(grads)
+    backward(entries, adj)
+    if len(xs) == 1:
+        x = xs[0]
+        return _plain(adj.get(id(x)), x)
+    return tuple([_plain(adj.get(id(x)), x) for x in xs])
 
 
 def vjp(f: Callable, *args):
