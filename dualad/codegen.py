@@ -16,6 +16,10 @@ NumPy's nan/inf instead of math's exceptions); array lines call ``np.*``.
 Partials that are not a plain name are computed once into ``d_k`` and reused
 (common subexpressions): in `gradient` the adjoint sweep reuses the forward
 sweep's values (``vb_m1 = vb_2 * v_0``), in `jvp` the tangent sweep does.
+
+What gets compiled is the dense form (``notes=False``): no comments, each adjoint
+one sum statement, partials named where first used; fewer statements, the same
+numbers (CPython's compile costs ~6 µs a statement).
 """
 
 from __future__ import annotations

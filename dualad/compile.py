@@ -2,10 +2,11 @@
 
 f runs once on a reverse tape (`dualad.wengert`); `dualad.codegen` writes the
 value, gradient and jvp functions from that Wengert list and the whitelisted
-templates, and they are compiled with the builtin `compile` in a namespace
-holding only NumPy, `math` functions, our rule functions and the trace's
-constants (no builtins beyond type/float/bool/abs).  User text never reaches
-the code.
+templates, each when first called (the readable g.source made denser; code
+objects cached by their text), and they are compiled with the builtin
+`compile` in a namespace holding only NumPy, `math` functions, our rule
+functions and the trace's constants (no builtins beyond type/float/bool/abs).
+User text never reaches the code.
 
 Each variant is the code for one set of branch decisions.  Comparisons on
 traced values became guards; when a guard fails (or an argument's shape
