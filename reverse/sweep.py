@@ -170,7 +170,7 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
                     if masked and oid in masked:
                         masked.add(id(x))
                     continue
-            _structural(e, ct, adj, nested, masked, oid)
+            _structural(e, ct, adj, owned, nested, masked, oid)
             continue
         if nested or masked:
             _general(e, row, ct, adj, owned, nested, masked, oid)
@@ -241,7 +241,7 @@ def _general(e, row, ct, adj, owned, nested, masked, oid):
             _accumulate(adj, owned, id(a), ct, p(ov, *vals), vals[i])
 
 
-def _structural(e, ct, adj, nested, masked, oid):
+def _structural(e, ct, adj, owned, nested, masked, oid):
     fn, kw, out = e[0], e[1] or {}, e[2]
     args = e[3:]
     if fn is read_variable:
@@ -278,4 +278,10 @@ def _structural(e, ct, adj, nested, masked, oid):
                 masked.add(id(a))
             k = id(a)
             old = adj.get(k)
-            adj[k] = g if old is None else old + g
+            if old is None:
+                adj[k] = g
+            elif type(g) is np.ndarray and owned.get(k) is old and g.shape == old.shape \
+                    and g.dtype == old.dtype:
+                old += g    # a buffer this sweep allocated: add in place, no new array
+            else:
+                adj[k] = old + g
