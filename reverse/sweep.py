@@ -140,14 +140,14 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
             kept[oid] = ct
         fn = e[0]
         op = arith_of(fn)
-        if op is not None and not nested and not masked:
+        if op is not None and type(ct) in scalars and not nested and not masked:
             a = e[3]
             b = e[4]
             ta = type(a) is tensor
             tb = type(b) is tensor
             av = a.value if ta else a
             bv = b.value if tb else b
-            if type(ct) in scalars and type(av) in scalars and type(bv) in scalars:
+            if type(av) in scalars and type(bv) in scalars:
                 # scalar + - * /: the table's partials inlined (same expressions)
                 if ta:
                     g = ct * bv if op is MUL else ct * (1.0 / bv) if op is DIV else ct
