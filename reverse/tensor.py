@@ -40,50 +40,15 @@ def _as_value(x):
 
 
 def _binary(fn, pyop, a, b):
-    """out = a ∘ b for a Tensor on one side; records (fn, None, out, a, b)."""
-    ta = type(a)
-    if ta is Tensor:
-        av = a.value
-    elif ta in _FAST:
-        av = a
-    elif ta is Variable:
-        return _binary(fn, pyop, read(a), b)
-    else:
-        return _ops.elementwise(fn, (a, b))
-    tb = type(b)
-    if tb is Tensor:
-        bv = b.value
-    elif tb in _FAST:
-        bv = b
-    elif tb is Variable:
-        return _binary(fn, pyop, a, read(b))
-    else:
-        return _ops.elementwise(fn, (a, b))
-    try:
-        v = pyop(av, bv)
-    except ZeroDivisionError:
-        v = fn(av, bv)
-    out = _new(Tensor)
-    out.value = v
-    ao = a._on if ta is Tensor else NOT_ON
-    bo = b._on if tb is Tensor else NOT_ON
-    if not (ao or bo):
-        out._on = NOT_ON
-        return out
-    stack = state.stack
-    if len(stack) == 1:
-        tape = stack[0]
-        on1 = tape._on1
-        if ao is on1 or bo is on1 or tape._key in ao or tape._key in bo:
-            tape.entries.append((fn, None, out, a, b))
-            out._on = on1
-        else:
-            out._on = NOT_ON
-    elif stack:
-        out._on = record(fn, None, out, (a, b), [x for x in (a, b) if type(x) is Tensor])
-    else:
-        out._on = NOT_ON
-    return out
+    """The operators' slow path: a Variable is read first (recording the read);
+    an operand that is neither a Tensor nor a number goes to ops.elementwise."""
+    if type(a) is Variable:
+        a = read(a)
+    if type(b) is Variable:
+        b = read(b)
+    if (type(a) is Tensor or type(a) in _FAST) and (type(b) is Tensor or type(b) in _FAST):
+        return _OPERATORS[fn](a, b)
+    return _ops.elementwise(fn, (a, b))
 
 
 def _operator(fn, pyop, reflected=False):
@@ -346,6 +311,9 @@ class Tensor(ArrayMethods):
 
 
 _new = object.__new__
+# ufunc: its operator (a ∘ b, either side a Tensor or a number), for _binary
+_OPERATORS = {np.add: Tensor.__add__, np.subtract: Tensor.__sub__,
+              np.multiply: Tensor.__mul__, np.divide: Tensor.__truediv__}
 
 
 # variable and ops need Tensor defined above (variable first: ops imports Variable)
