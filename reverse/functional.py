@@ -8,6 +8,7 @@ operations and the sweep.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import numpy as np
@@ -116,6 +117,20 @@ def gradient(f: Callable, *args):
     """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
     a tuple with one entry per argument when there are several."""
     args = _args(args, "gradient")
+    paused = gc.isenabled()
+    if paused:
+        # The tape keeps ~8 GC-tracked objects per operation alive until the sweep
+        # and makes no cycles: collections meanwhile only rescan it (W2 at n = 1024
+        # cost 39x plain evaluation with them, 26x without). Postponed, not lost.
+        gc.disable()
+    try:
+        return _gradient(f, args)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _gradient(f, args):
     entries, xs, out = _record(f, args)
     if type(out) is Tensor:
         value = out.value
