@@ -12,7 +12,7 @@ import numpy as np
 
 from .dual import Dual, _elementwise, _make, _outer_tag, _primal, _split
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
 
 
 def _ufunc_general(ufunc, method, inputs, kwargs):
@@ -29,8 +29,8 @@ def _ufunc_general(ufunc, method, inputs, kwargs):
             return ufunc(*[_primal(x) for x in inputs])
         if ufunc in STRUCTURAL:     # np.matmul is a (generalized) ufunc
             return _array_function(ufunc, inputs, kwargs)
-    elif method in _UFUNC_METHODS.get(ufunc, ()):
-        return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
+    elif method in UFUNC_METHODS.get(ufunc, ()):
+        return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
                     + " has no derivative rule in dualad; it is not supported on Dual values")
 
@@ -123,29 +123,3 @@ def _deep_primal(a):
     if type(a) in (list, tuple):
         return type(a)(_deep_primal(b) for b in a)
     return a
-
-
-def _reduce(ufunc_sum):
-    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
-        return ufunc_sum(x, axis=axis, keepdims=keepdims)
-    return reduce
-
-
-def _outer(ufunc):
-    def outer(a, b, **kw):
-        a_shape = np.shape(a)
-        a = np.reshape(a, a_shape + (1,) * np.ndim(b))
-        return ufunc(a, b, **kw)
-    return outer
-
-
-# ufunc methods other than __call__, re-expressed with table operations
-_UFUNC_METHODS = {
-    np.add: {"reduce": _reduce(np.sum), "accumulate": lambda x, axis=0, **k:
-             np.cumsum(x, axis=axis), "outer": _outer(np.add)},
-    np.multiply: {"reduce": _reduce(np.prod), "outer": _outer(np.multiply)},
-    np.maximum: {"reduce": _reduce(np.max)},
-    np.minimum: {"reduce": _reduce(np.min)},
-    np.subtract: {"outer": _outer(np.subtract)},
-    np.divide: {"outer": _outer(np.divide)},
-}

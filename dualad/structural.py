@@ -407,3 +407,28 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.result_type, np.count_nonzero, np.any, np.all,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
+
+
+def _reduce_with(reduction):
+    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
+        return reduction(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
+def _outer_with(ufunc):
+    def outer(a, b, **kw):
+        return ufunc(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b, **kw)
+    return outer
+
+
+# ufunc methods other than __call__ (np.add.reduce, np.multiply.outer, ...),
+# re-expressed with table operations; every engine dispatches them here.
+UFUNC_METHODS = {
+    np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
+             "accumulate": lambda x, axis=0, **_: np.cumsum(x, axis=axis)},
+    np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply)},
+    np.maximum: {"reduce": _reduce_with(np.max)},
+    np.minimum: {"reduce": _reduce_with(np.min)},
+    np.subtract: {"outer": _outer_with(np.subtract)},
+    np.divide: {"outer": _outer_with(np.divide)},
+}

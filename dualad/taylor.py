@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 
 from . import forward as _forward
+from .array_methods import ArrayMethods
 from .dual import Dual
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
 _CONSTANTS = (float, int, np.ndarray, np.generic)
@@ -56,7 +57,7 @@ class _Session:
         self.partial, self.need, self.seg = False, 0, 0
 
 
-class Taylor:
+class Taylor(ArrayMethods):
     """A value of one Taylor-mode call: `coefs[j]` is its j-th Taylor coefficient."""
 
     __slots__ = ("coefs", "sess", "kind", "fn", "args", "kw", "inputs", "parts",
@@ -66,7 +67,6 @@ class Taylor:
     primal = property(lambda self: self.coefs[0])
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape)))
-    T = property(lambda self: np.transpose(self))
 
     def __repr__(self) -> str:
         return f"Taylor({self.coefs!r})"
@@ -126,12 +126,6 @@ class Taylor:
         raise TypeError("Taylor values are immutable; build arrays with np.where, "
                         "np.concatenate or np.stack instead of item assignment")
 
-    def sum(self, axis=None, keepdims=False): return np.sum(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return np.mean(self, axis=axis, keepdims=keepdims)
-    def reshape(self, *s): return np.reshape(self, s[0] if len(s) == 1 else s)
-    def ravel(self): return np.ravel(self)
-    def dot(self, o): return np.dot(self, o)
-
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if kwargs and (kwargs.get("out") is not None or any(k != "out" for k in kwargs)):
             raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
@@ -143,8 +137,8 @@ class Taylor:
                 return ufunc(*[_primal(a) for a in inputs])
             if ufunc in STRUCTURAL:
                 return _array_function(ufunc, inputs, {})
-        elif ufunc is np.add and method == "reduce":
-            return np.sum(*inputs)
+        elif method in UFUNC_METHODS.get(ufunc, ()):
+            return UFUNC_METHODS[ufunc][method](*inputs)
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         raise TypeError(f"{name} has no Taylor rule in dualad (no row in the tables)")
 

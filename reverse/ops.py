@@ -14,35 +14,11 @@ import operator
 import numpy as np
 
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
 
 from .tape import observed, record, state
 from .tensor import Tensor, _new_tensor, _unary
 from .variable import Variable, read
-
-
-def _reduce(reduction):
-    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
-        return reduction(x, axis=axis, keepdims=keepdims)
-    return reduce
-
-
-def _outer(ufunc):
-    def outer(a, b, **kw):
-        return ufunc(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b, **kw)
-    return outer
-
-
-# ufunc methods other than __call__, re-expressed with table operations
-_UFUNC_METHODS = {
-    np.add: {"reduce": _reduce(np.sum), "outer": _outer(np.add),
-             "accumulate": lambda x, axis=0, **_: np.cumsum(x, axis=axis)},
-    np.multiply: {"reduce": _reduce(np.prod), "outer": _outer(np.multiply)},
-    np.maximum: {"reduce": _reduce(np.max)},
-    np.minimum: {"reduce": _reduce(np.min)},
-    np.subtract: {"outer": _outer(np.subtract)},
-    np.divide: {"outer": _outer(np.divide)},
-}
 
 
 def np_name(func) -> str:
@@ -113,8 +89,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         if ufunc in PRIMAL_ONLY:
             return observed(ufunc, ufunc(*[deep_value(x) for x in inputs], **kwargs),
                             tuple(inputs), kwargs or None)
-    elif method in _UFUNC_METHODS.get(ufunc, ()):
-        return _UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
+    elif method in UFUNC_METHODS.get(ufunc, ()):
+        return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
                     + " has no derivative rule in reverse; it is not supported on Tensor "
                     "values")
