@@ -15,8 +15,6 @@ in `dualad.rules` (structural array operations from `dualad.structural`).
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from .array_methods import ArrayMethods
@@ -81,7 +79,8 @@ class Dual(ArrayMethods):
     dtype = property(lambda self: np.result_type(self.primal))
 
     # -- arithmetic: every operator is a table primitive ----------------------
-    # + - * / ** are set below the class from _binary_rule (one bound fast path each)
+    # + - * / ** and unary - (and a faster __array_ufunc__) are set below the class
+    # from dual_fast.OPERATORS
     def __floordiv__(self, other):
         return _elementwise(np.floor_divide, (self, other))
 
@@ -99,9 +98,6 @@ class Dual(ArrayMethods):
 
     def __rmatmul__(self, other):
         return _array_function(np.matmul, (other, self), {})
-
-    def __neg__(self):
-        return _elementwise(np.negative, (self,))
 
     def __pos__(self):
         return self
@@ -147,11 +143,9 @@ class Dual(ArrayMethods):
 
     # -- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # dual_fast installs a version with scalar fast paths in front of this one
         if method == "__call__" and not kwargs and ufunc in ELEMENTWISE:
-            if len(inputs) == 1:
-                return _unary(ufunc, self)
-            if len(inputs) == 2:
-                return _BINARY[ufunc](inputs[0], inputs[1])
+            return _elementwise(ufunc, inputs)
         return _ufunc_general(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -230,6 +224,8 @@ def _elementwise(ufunc, args):
             primals.append(a)
             tangents.append(None)
     out = ufunc(*primals)
+    # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
+    primals = [np.float64(p) if type(p) is float or type(p) is int else p for p in primals]
     row = ELEMENTWISE[ufunc]
     t = None
     for i, ti in enumerate(tangents):
@@ -249,86 +245,6 @@ def _elementwise(ufunc, args):
     return _make(out, t, tag, ndir)
 
 
-_SCALAR_TYPES = (float, int, np.float64)
-# On two scalars Python's operator gives the IEEE result of the ufunc at a
-# fraction of the call cost (NumPy's inf/nan semantics are kept on exceptions).
-_SCALAR_OPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
-               np.divide: operator.truediv, np.true_divide: operator.truediv,
-               np.power: operator.pow}
-# ufunc: (primal on two scalars, ∂/∂a, ∂/∂b), one lookup for the binary fast path
-_SCALAR_RULES = {uf: (_SCALAR_OPS.get(uf, uf),) + row[1:]
-                 for uf, row in ELEMENTWISE.items() if len(row) == 3}
-
-
-def _unary(ufunc, a):
-    """Fast path of _elementwise for one scalar operand: v̇ = φ'(a)·ȧ."""
-    x = a.primal
-    if type(x) is not float and type(x) is not np.float64:
-        return _elementwise(ufunc, (a,))
-    out = ufunc(x)
-    t = a.tangent
-    if t is not None:
-        partial = ELEMENTWISE[ufunc][1]
-        t = None if partial is None else partial(out, x) * t
-    r = _new(Dual)
-    r.primal, r.tangent, r.tag, r.ndir = out, t, a.tag, a.ndir
-    return r
-
-
-def _binary_rule(ufunc, swap=False):
-    """The fast path of _elementwise for one binary ufunc, its table row bound once:
-    v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ for scalar primals.  With swap=True it serves as the
-    reflected operator (self is the right operand)."""
-    op, dfdx, dfdy = _SCALAR_RULES[ufunc]
-    scalar_types, new, dual, general = _SCALAR_TYPES, _new, Dual, _elementwise
-
-    def apply(a, b):
-        if swap:
-            a, b = b, a
-        if type(a) is dual:
-            if type(b) is dual:
-                if a.tag != b.tag or a.ndir != b.ndir:
-                    return general(ufunc, (a, b))
-                y, dy = b.primal, b.tangent
-            elif type(b) in scalar_types:
-                y, dy = b, None
-            else:
-                return general(ufunc, (a, b))
-            x, dx, d = a.primal, a.tangent, a
-        elif type(a) in scalar_types:
-            x, dx, y, dy, d = a, None, b.primal, b.tangent, b
-        else:
-            return general(ufunc, (a, b))
-        if type(x) not in scalar_types or type(y) not in scalar_types:
-            return general(ufunc, (a, b))
-        try:
-            out = op(x, y)
-            if type(out) is complex:
-                out = ufunc(x, y)
-        except (ZeroDivisionError, OverflowError):
-            out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
-        if dx is not None and dfdx is not None:
-            t = dfdx(out, x, y) * dx
-            if dy is not None and dfdy is not None:
-                t = t + dfdy(out, x, y) * dy
-        elif dy is not None and dfdy is not None:
-            t = dfdy(out, x, y) * dy
-        else:
-            t = None
-        r = new(dual)
-        r.primal, r.tangent, r.tag, r.ndir = out, t, d.tag, d.ndir
-        return r
-    return apply
-
-
-# ufunc: its binary fast path (np.multiply(a, b) and the operators share it)
-_BINARY = {uf: _binary_rule(uf) for uf in _SCALAR_RULES}
-for _name, _uf in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
-                   ("truediv", np.divide), ("pow", np.power)):
-    setattr(Dual, f"__{_name}__", _BINARY[_uf])
-    setattr(Dual, f"__r{_name}__", _binary_rule(_uf, swap=True))
-
-
 def _align(t, primal, out):
     """Insert axes after the direction axis so a batched tangent broadcasts like its primal."""
     missing = np.ndim(out) - np.ndim(primal)
@@ -338,5 +254,9 @@ def _align(t, primal, out):
     return t
 
 
-# array functions and ufunc methods (dual_arrays needs Dual, defined above)
+# array functions, ufunc methods and the scalar fast paths (they need Dual, above)
 from .dual_arrays import _array_function, _ufunc_general  # noqa: E402
+from .dual_fast import OPERATORS  # noqa: E402
+
+for _name, _method in OPERATORS.items():
+    setattr(Dual, _name, _method)

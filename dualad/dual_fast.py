@@ -1,0 +1,249 @@
+"""Scalar fast paths of Dual: the operators and ufuncs on Python-float primals.
+
+`dual._elementwise` is the one general rule (any shapes, tags, directions).
+Scalar code spends its time in + - * / and np.sin-like calls on float
+primals, where the general rule's bookkeeping costs more than the math, so
+this module gives those calls direct paths with the same results:
+
+- `add` ... `rtruediv`: the operators, with the table's partials for
+  np.add/subtract/multiply/divide written inline (v̇ = y·ẋ + x·ẏ for x·y);
+  tests/test_rules.py checks them against the table rows.
+- `unary`: v = φ(x) by the ufunc itself (so primals are bit-identical to
+  plain NumPy) and v̇ = φ'(x)·ẋ with the table's partial re-bound to math
+  (`dualad.float_rules`).
+- `binary_rule(ufunc)`: the remaining binary ufuncs (power, arctan2, ...).
+
+Anything else (arrays, mixed tags, np.float64 operands, 1/0) goes to the
+general rule.  A tangent may be a float, a complex number (two directions
+as real and imaginary part, see forward._scalar_gradient) or a (k,) array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dual import Dual, _elementwise, _new
+from .float_rules import FLOAT_ERRORS, FLOAT_VERSION, float_version
+from .rules import ELEMENTWISE
+
+_CONSTANTS = (float, int)
+_NUMBERS = (float, int, np.float64)
+
+
+def _result(primal, tangent, a):
+    r = _new(Dual)
+    r.primal, r.tangent, r.tag, r.ndir = primal, tangent, a.tag, a.ndir
+    return r
+
+
+def _pair(a, b):
+    """(x, ẋ, y, ẏ) when a (a Dual) and b are float-primal operands at a's tag, else None."""
+    x = a.primal
+    if type(x) is not float:
+        return None
+    if type(b) is Dual:
+        y = b.primal
+        if type(y) is not float or b.tag != a.tag or b.ndir != a.ndir:
+            return None
+        return x, a.tangent, y, b.tangent
+    if type(b) in _CONSTANTS:
+        return x, a.tangent, b, None
+    if type(b) is np.float64:           # e.g. np.log(2.0): the same value as a float
+        return x, a.tangent, float(b), None
+    return None
+
+
+def add(a, b):
+    """v = x + y, v̇ = ẋ + ẏ."""
+    p = _pair(a, b)
+    if p is None:
+        return _elementwise(np.add, (a, b))
+    x, dx, y, dy = p
+    return _result(x + y, dy if dx is None else dx if dy is None else dx + dy, a)
+
+
+def radd(a, b):
+    """v = b + a for a constant b."""
+    if type(b) not in _NUMBERS:
+        return _elementwise(np.add, (b, a))
+    return add(a, b)
+
+
+def sub(a, b):
+    """v = x − y, v̇ = ẋ − ẏ."""
+    p = _pair(a, b)
+    if p is None:
+        return _elementwise(np.subtract, (a, b))
+    x, dx, y, dy = p
+    return _result(x - y, (None if dy is None else -dy) if dx is None else
+                   dx if dy is None else dx - dy, a)
+
+
+def rsub(a, b):
+    """v = b − a for a constant b: v̇ = −ȧ."""
+    x = a.primal
+    if type(x) is not float or type(b) not in _NUMBERS:
+        return _elementwise(np.subtract, (b, a))
+    t = a.tangent
+    return _result(float(b) - x, None if t is None else -t, a)
+
+
+def mul(a, b):
+    """v = x·y, v̇ = y·ẋ + x·ẏ."""
+    p = _pair(a, b)
+    if p is None:
+        return _elementwise(np.multiply, (a, b))
+    x, dx, y, dy = p
+    if dx is None:
+        t = None if dy is None else x * dy
+    else:
+        t = y * dx if dy is None else y * dx + x * dy
+    return _result(x * y, t, a)
+
+
+def rmul(a, b):
+    """v = b·a for a constant b."""
+    if type(b) not in _NUMBERS:
+        return _elementwise(np.multiply, (b, a))
+    return mul(a, b)
+
+
+def truediv(a, b):
+    """v = x / y, v̇ = (1/y)·ẋ + (−v/y)·ẏ."""
+    p = _pair(a, b)
+    if p is None or p[2] == 0:
+        return _elementwise(np.divide, (a, b))      # NumPy's inf/nan at y = 0
+    x, dx, y, dy = p
+    out = x / y
+    if dx is None:
+        t = None if dy is None else (-out / y) * dy
+    else:
+        t = (1.0 / y) * dx if dy is None else (1.0 / y) * dx + (-out / y) * dy
+    return _result(out, t, a)
+
+
+def rtruediv(a, b):
+    """v = b / a for a constant b: v̇ = (−v/a)·ȧ."""
+    y = a.primal
+    if type(y) is not float or type(b) not in _NUMBERS or y == 0:
+        return _elementwise(np.divide, (b, a))
+    out = float(b) / y
+    t = a.tangent
+    return _result(out, None if t is None else (-out / y) * t, a)
+
+
+def neg(a):
+    """v = −x, v̇ = −ẋ."""
+    x = a.primal
+    if type(x) is not float:
+        return _elementwise(np.negative, (a,))
+    t = a.tangent
+    return _result(-x, None if t is None else -t, a)
+
+
+def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """Dual.__array_ufunc__ with the scalar fast paths in front of the general one.
+
+    One float operand: v = φ(x) by the ufunc itself (primals bit-identical to
+    plain NumPy), v̇ = φ'(x)·ẋ with the table's partial re-bound to math."""
+    if method == "__call__" and not kwargs:
+        if len(inputs) == 1:
+            x = self.primal
+            row = ELEMENTWISE.get(ufunc)
+            if type(x) is float and row is not None:
+                out = float(ufunc(x))
+                t = self.tangent
+                if t is not None:
+                    partial = row[1]
+                    if partial is None:
+                        t = None
+                    else:
+                        fast = FLOAT_VERSION.get(partial) or float_version(partial)
+                        try:
+                            t = fast(out, x) * t
+                        except FLOAT_ERRORS:    # log'(0), 1/0: NumPy's inf/nan instead
+                            t = partial(np.float64(out), np.float64(x)) * t
+                r = _new(Dual)
+                r.primal, r.tangent, r.tag, r.ndir = out, t, self.tag, self.ndir
+                return r
+        elif len(inputs) == 2:
+            binary = BINARY.get(ufunc)
+            if binary is not None:
+                return binary(*inputs)
+    return general_array_ufunc(self, ufunc, method, *inputs, **kwargs)
+
+
+_SCALAR_TYPES = (float, int, np.float64)
+
+
+def _pow(x, y):
+    """x ** y by Python on finite operands, by NumPy at inf/nan (NumPy: (-inf)**0.5 is nan)."""
+    if x - x == 0 and y - y == 0:
+        return x ** y
+    return np.power(x, y)
+
+
+def binary_rule(ufunc, swap=False):
+    """The fast path of _elementwise for one binary ufunc, its table row bound once:
+    v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ for scalar primals.  With swap=True it serves as the
+    reflected operator (self is the right operand)."""
+    row = ELEMENTWISE[ufunc]
+    dfdx, dfdy = row[1], row[2]
+    op = _pow if ufunc is np.power else ufunc
+    scalar_types, dual, general = _SCALAR_TYPES, Dual, _elementwise
+
+    def apply(a, b):
+        if swap:
+            a, b = b, a
+        if type(a) is dual:
+            if type(b) is dual:
+                if a.tag != b.tag or a.ndir != b.ndir:
+                    return general(ufunc, (a, b))
+                y, dy = b.primal, b.tangent
+            elif type(b) in scalar_types:
+                y, dy = b, None
+            else:
+                return general(ufunc, (a, b))
+            x, dx, d = a.primal, a.tangent, a
+        elif type(a) in scalar_types:
+            x, dx, y, dy, d = a, None, b.primal, b.tangent, b
+        else:
+            return general(ufunc, (a, b))
+        if type(x) not in scalar_types or type(y) not in scalar_types:
+            return general(ufunc, (a, b))
+        try:
+            out = op(x, y)
+            if type(out) is complex:
+                out = ufunc(x, y)
+        except (ZeroDivisionError, OverflowError):
+            out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
+        if dx is not None and dfdx is not None:
+            t = dfdx(out, x, y) * dx
+            if dy is not None and dfdy is not None:
+                t = t + dfdy(out, x, y) * dy
+        elif dy is not None and dfdy is not None:
+            t = dfdy(out, x, y) * dy
+        else:
+            t = None
+        return _result(out, t, d)
+    return apply
+
+
+def _either_side(op, rop):
+    """np.op(a, b) with the Dual on either side (NumPy calls the Dual's __array_ufunc__)."""
+    return lambda a, b: op(a, b) if type(a) is Dual else rop(b, a)
+
+
+# ufunc: its binary fast path (np.multiply(a, b) and the operators share it)
+BINARY = {uf: binary_rule(uf) for uf, row in ELEMENTWISE.items() if len(row) == 3}
+BINARY.update({np.add: _either_side(add, radd), np.subtract: _either_side(sub, rsub),
+               np.multiply: _either_side(mul, rmul),
+               np.divide: _either_side(truediv, rtruediv),
+               np.true_divide: _either_side(truediv, rtruediv)})
+
+general_array_ufunc = Dual.__array_ufunc__
+OPERATORS = {"__array_ufunc__": array_ufunc,
+             "__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
+             "__mul__": mul, "__rmul__": rmul, "__truediv__": truediv,
+             "__rtruediv__": rtruediv, "__neg__": neg,
+             "__pow__": binary_rule(np.power), "__rpow__": binary_rule(np.power, swap=True)}

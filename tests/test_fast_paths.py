@@ -1,0 +1,169 @@
+"""The scalar fast paths (dualad.dual_fast, dualad.float_rules) give the general rule's numbers.
+
+Each fast path is checked against `dual._elementwise` / the np.* table rows on
+ordinary points and on the awkward ones (0, -0, inf, nan, ints, np.float64),
+and the complex two-direction gradient against one real direction per input.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualad
+from dualad.dual import Dual, _elementwise, _make
+from dualad.float_rules import float_version
+from dualad.rules import ELEMENTWISE
+from tests.expressions import as_function, as_text, expressions, points
+
+VALUES = [2.0, -1.5, 0.5, 0.0, -0.0, 3, -2, 1e308, math.inf, -math.inf, math.nan,
+          np.float64(0.7)]
+TANGENTS = [None, 1.0, -2.5, 1.5 - 0.5j, np.array([1.0, -2.0])]
+
+
+def same(a, b):
+    """Equal as numbers, nan equal to nan, arrays elementwise (±0 compare equal)."""
+    if a is None or b is None:
+        return a is None and b is None or np.all(np.asarray(a if b is None else b) == 0)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+
+def general(ufunc, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _elementwise(ufunc, args)
+
+
+def fast(op, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return op(*args)
+
+
+def dual(x, t):
+    ndir = 2 if isinstance(t, np.ndarray) else 0
+    return _make(float(x) if type(x) is int else x, t, 0, ndir)
+
+
+OPERATORS = [(np.add, lambda a, b: a + b), (np.subtract, lambda a, b: a - b),
+             (np.multiply, lambda a, b: a * b), (np.divide, lambda a, b: a / b),
+             (np.power, lambda a, b: a ** b)]
+
+
+@pytest.mark.parametrize("ufunc,op", OPERATORS, ids=[u.__name__ for u, _ in OPERATORS])
+def test_operators_match_the_general_rule(ufunc, op):
+    for x in VALUES:
+        for y in VALUES:
+            for tx in TANGENTS:
+                # Dual op constant, constant op Dual, Dual op Dual
+                cases = [(dual(x, tx), y), (y, dual(x, tx))]
+                cases += [(dual(x, tx), dual(y, ty)) for ty in TANGENTS
+                          if isinstance(ty, np.ndarray) == isinstance(tx, np.ndarray)]
+                for a, b in cases:
+                    want, got = general(ufunc, a, b), fast(op, a, b)
+                    assert same(got.primal, want.primal), (ufunc, a, b)
+                    assert same(got.tangent, want.tangent), (ufunc, a, b, got, want)
+                    ufunc_got = fast(ufunc, a, b)      # np.add(a, b) takes the same path
+                    assert same(ufunc_got.primal, want.primal)
+                    assert same(ufunc_got.tangent, want.tangent)
+
+
+UNARY_ROWS = [u for u, row in ELEMENTWISE.items() if len(row) == 2]
+
+
+@pytest.mark.parametrize("ufunc", UNARY_ROWS, ids=[u.__name__ for u in UNARY_ROWS])
+def test_unary_ufuncs_match_the_general_rule(ufunc):
+    for x in VALUES[:-1] + [1.0, -1.0, 0.3, 700.0, -0.9]:
+        for t in TANGENTS:
+            a = dual(float(x), t)
+            want, got = general(ufunc, a), fast(ufunc, a)
+            assert same(got.primal, want.primal), (ufunc, x)
+            assert type(got.primal) is float
+            if got.tangent is None or want.tangent is None:
+                assert same(got.tangent, want.tangent)
+            else:   # math and NumPy may differ in the last bits
+                np.testing.assert_allclose(got.tangent, want.tangent, rtol=1e-14, atol=0)
+
+
+REBOUND = [(u, k) for u, row in ELEMENTWISE.items() for k, p in enumerate(row[1:])
+           if p is not None]
+
+
+@pytest.mark.parametrize("ufunc,k", REBOUND, ids=[f"{u.__name__}-{k}" for u, k in REBOUND])
+def test_float_versions_of_partials_equal_the_np_rows(ufunc, k):
+    partial = ELEMENTWISE[ufunc][k + 1]
+    fast_partial = float_version(partial)
+    n = len(ELEMENTWISE[ufunc]) - 1
+    for point in [(0.3, 1.7), (0.8, -0.6), (2.5, 0.9), (-0.4, 2.2), (1.6, 0.5)]:
+        args = point[:n]
+        if ufunc is np.arccosh:
+            args = (args[0] + 1.5,)       # inside its domain x > 1
+        with np.errstate(invalid="ignore"):
+            out = float(ufunc(*args))
+        if math.isnan(out):
+            continue            # outside the domain (arcsin(2.5) ...)
+        want = partial(np.float64(out), *map(np.float64, args))
+        try:
+            got = fast_partial(out, *args)
+        except (ArithmeticError, ValueError):
+            continue            # the caller falls back to the np rule
+        np.testing.assert_allclose(got, want, rtol=1e-14, err_msg=f"{ufunc.__name__} {args}")
+
+
+def test_the_common_partials_run_on_math():
+    import math as m
+    for ufunc in (np.sin, np.cos, np.exp, np.log, np.sqrt, np.tanh, np.arctan):
+        fast_partial = float_version(ELEMENTWISE[ufunc][1])
+        assert fast_partial.__globals__["np"].cos is m.cos, ufunc
+
+
+def test_a_replaced_row_is_used(monkeypatch):
+    a = Dual(2.0, 1.0)
+    assert np.sin(a).tangent == pytest.approx(np.cos(2.0), rel=1e-15)
+    monkeypatch.setitem(ELEMENTWISE, np.sin, ("sin", lambda out, x: -np.cos(x)))
+    assert np.sin(a).tangent == pytest.approx(-np.cos(2.0), rel=1e-15)
+
+
+def directionwise(f, xs):
+    return tuple(dualad.jvp(f, xs, tuple(float(i == j) for j in range(len(xs))))[1]
+                 for i in range(len(xs)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tree=expressions(3), xs=st.tuples(points, points, points), n=st.integers(1, 3))
+def test_complex_pairs_equal_one_direction_per_input(tree, xs, n):
+    f = as_function(tree, 3)
+    args = xs[:n]
+    g = (lambda *a: f(*(a + xs[n:]))) if n < 3 else f
+    got = dualad.gradient(g, *args)
+    got = got if isinstance(got, tuple) else (got,)
+    np.testing.assert_allclose(got, directionwise(g, args), rtol=1e-13, atol=1e-13,
+                               err_msg=as_text(tree))
+
+
+def test_complex_pairs_keep_infinities_apart():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # 0·inf in a complex product would turn the other direction into nan
+        assert dualad.gradient(lambda a, b: 2.0 * np.sqrt(a + b), 0.0, 0.0) == (math.inf,
+                                                                                 math.inf)
+        assert dualad.gradient(lambda a, b: 2.0 * np.sqrt(a) + b, 0.0, 1.0) == (math.inf, 1.0)
+        g = dualad.gradient(lambda a, b, c: np.sqrt(a) * 3.0 + b * c, 0.0, 2.0, 5.0)
+        assert g == (math.inf, 5.0, 2.0)
+
+
+def test_gradient_of_many_scalars_uses_pairs_and_matches_jacobian():
+    def f(*xs):
+        s = 0.0
+        for i, x in enumerate(xs):
+            s = s + np.sin(x) * (i + 1) + x * xs[0]
+        return s
+    xs = (0.3, -1.2, 2.0, 0.7, 1.1)
+    want = [np.cos(x) * (i + 1) + xs[0] for i, x in enumerate(xs)]
+    want[0] += sum(xs)
+    np.testing.assert_allclose(dualad.gradient(f, *xs), want, rtol=1e-15)
+    np.testing.assert_allclose(dualad.gradient(f, *xs, chunk_size=1), want, rtol=1e-15)
