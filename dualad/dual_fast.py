@@ -36,30 +36,114 @@ def _result(primal, tangent, a):
     return r
 
 
-def _pair(a, b):
-    """(x, ẋ, y, ẏ) when a (a Dual) and b are float-primal operands at a's tag, else None."""
-    x = a.primal
-    if type(x) is not float:
-        return None
-    if type(b) is Dual:
-        y = b.primal
-        if type(y) is not float or b.tag != a.tag or b.ndir != a.ndir:
-            return None
-        return x, a.tangent, y, b.tangent
-    if type(b) in _CONSTANTS:
-        return x, a.tangent, b, None
-    if type(b) is np.float64:           # e.g. np.log(2.0): the same value as a float
-        return x, a.tangent, float(b), None
-    return None
+def _other(ufunc, op, a, b):
+    """The operators' slow path: an np.float64 constant is retried as the float it
+    equals (np.log(2.0) + x); anything else goes to the general rule."""
+    if type(b) is np.float64 and type(a.primal) is float:
+        return op(a, float(b))
+    return _elementwise(ufunc, (a, b))
 
+
+# The four operators below are one pattern each, written out because a helper
+# call costs as much as the arithmetic: a Dual b at the same tag with float
+# primals, a Dual b float/int constant, or the slow path.
 
 def add(a, b):
     """v = x + y, v̇ = ẋ + ẏ."""
-    p = _pair(a, b)
-    if p is None:
-        return _elementwise(np.add, (a, b))
-    x, dx, y, dy = p
-    return _result(x + y, dy if dx is None else dx if dy is None else dx + dy, a)
+    x = a.primal
+    if type(x) is float:
+        tb = type(b)
+        if tb is Dual:
+            y = b.primal
+            if type(y) is float and b.tag == a.tag and b.ndir == a.ndir:
+                dx, dy = a.tangent, b.tangent
+                r = _new(Dual)
+                r.primal = x + y
+                r.tangent = dy if dx is None else dx if dy is None else dx + dy
+                r.tag, r.ndir = a.tag, a.ndir
+                return r
+        elif tb is float or tb is int:
+            r = _new(Dual)
+            r.primal, r.tangent, r.tag, r.ndir = x + b, a.tangent, a.tag, a.ndir
+            return r
+    return _other(np.add, add, a, b)
+
+
+def sub(a, b):
+    """v = x − y, v̇ = ẋ − ẏ."""
+    x = a.primal
+    if type(x) is float:
+        tb = type(b)
+        if tb is Dual:
+            y = b.primal
+            if type(y) is float and b.tag == a.tag and b.ndir == a.ndir:
+                dx, dy = a.tangent, b.tangent
+                r = _new(Dual)
+                r.primal = x - y
+                if dy is None:
+                    r.tangent = dx
+                else:
+                    r.tangent = -dy if dx is None else dx - dy
+                r.tag, r.ndir = a.tag, a.ndir
+                return r
+        elif tb is float or tb is int:
+            r = _new(Dual)
+            r.primal, r.tangent, r.tag, r.ndir = x - b, a.tangent, a.tag, a.ndir
+            return r
+    return _other(np.subtract, sub, a, b)
+
+
+def mul(a, b):
+    """v = x·y, v̇ = y·ẋ + x·ẏ."""
+    x = a.primal
+    if type(x) is float:
+        tb = type(b)
+        if tb is Dual:
+            y = b.primal
+            if type(y) is float and b.tag == a.tag and b.ndir == a.ndir:
+                dx, dy = a.tangent, b.tangent
+                r = _new(Dual)
+                r.primal = x * y
+                if dx is None:
+                    r.tangent = None if dy is None else x * dy
+                else:
+                    r.tangent = y * dx if dy is None else y * dx + x * dy
+                r.tag, r.ndir = a.tag, a.ndir
+                return r
+        elif tb is float or tb is int:
+            dx = a.tangent
+            r = _new(Dual)
+            r.primal, r.tangent = x * b, None if dx is None else b * dx
+            r.tag, r.ndir = a.tag, a.ndir
+            return r
+    return _other(np.multiply, mul, a, b)
+
+
+def truediv(a, b):
+    """v = x / y, v̇ = (1/y)·ẋ + (−v/y)·ẏ; at y = 0 the general rule gives NumPy's inf/nan."""
+    x = a.primal
+    if type(x) is float:
+        tb = type(b)
+        if tb is Dual:
+            y = b.primal
+            if type(y) is float and y != 0.0 and b.tag == a.tag and b.ndir == a.ndir:
+                dx, dy = a.tangent, b.tangent
+                r = _new(Dual)
+                r.primal = out = x / y
+                if dx is None:
+                    r.tangent = None if dy is None else (-out / y) * dy
+                else:
+                    r.tangent = (1.0 / y) * dx if dy is None else \
+                        (1.0 / y) * dx + (-out / y) * dy
+                r.tag, r.ndir = a.tag, a.ndir
+                return r
+        elif (tb is float or tb is int) and b != 0:
+            dx = a.tangent
+            r = _new(Dual)
+            r.primal, r.tangent = x / b, None if dx is None else (1.0 / b) * dx
+            r.tag, r.ndir = a.tag, a.ndir
+            return r
+    return _other(np.divide, truediv, a, b)
 
 
 def radd(a, b):
@@ -67,16 +151,6 @@ def radd(a, b):
     if type(b) not in _NUMBERS:
         return _elementwise(np.add, (b, a))
     return add(a, b)
-
-
-def sub(a, b):
-    """v = x − y, v̇ = ẋ − ẏ."""
-    p = _pair(a, b)
-    if p is None:
-        return _elementwise(np.subtract, (a, b))
-    x, dx, y, dy = p
-    return _result(x - y, (None if dy is None else -dy) if dx is None else
-                   dx if dy is None else dx - dy, a)
 
 
 def rsub(a, b):
@@ -88,38 +162,11 @@ def rsub(a, b):
     return _result(float(b) - x, None if t is None else -t, a)
 
 
-def mul(a, b):
-    """v = x·y, v̇ = y·ẋ + x·ẏ."""
-    p = _pair(a, b)
-    if p is None:
-        return _elementwise(np.multiply, (a, b))
-    x, dx, y, dy = p
-    if dx is None:
-        t = None if dy is None else x * dy
-    else:
-        t = y * dx if dy is None else y * dx + x * dy
-    return _result(x * y, t, a)
-
-
 def rmul(a, b):
     """v = b·a for a constant b."""
     if type(b) not in _NUMBERS:
         return _elementwise(np.multiply, (b, a))
     return mul(a, b)
-
-
-def truediv(a, b):
-    """v = x / y, v̇ = (1/y)·ẋ + (−v/y)·ẏ."""
-    p = _pair(a, b)
-    if p is None or p[2] == 0:
-        return _elementwise(np.divide, (a, b))      # NumPy's inf/nan at y = 0
-    x, dx, y, dy = p
-    out = x / y
-    if dx is None:
-        t = None if dy is None else (-out / y) * dy
-    else:
-        t = (1.0 / y) * dx if dy is None else (1.0 / y) * dx + (-out / y) * dy
-    return _result(out, t, a)
 
 
 def rtruediv(a, b):
