@@ -129,13 +129,17 @@ class Dual(ArrayMethods):
 
     # -- indexing (a linear op) ----------------------------------------------
     def __getitem__(self, key):
-        t = self.tangent
+        p, t = self.primal[key], self.tangent
         if t is not None:
             if self.ndir:
                 t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
             else:
                 t = t[key]
-        return _make(self.primal[key], t, self.tag, self.ndir)
+        if type(p) is np.float64:       # one element: a Python float takes the fast paths
+            p = float(p)
+            if type(t) is np.float64:
+                t = float(t)
+        return _make(p, t, self.tag, self.ndir)
 
     def __setitem__(self, key, value):
         raise TypeError("Duals are immutable; build the array with np.where, "
