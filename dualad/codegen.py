@@ -30,6 +30,7 @@ import re
 
 import numpy as np
 
+from . import scalarcode
 from .optext import BAR, const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
@@ -128,14 +129,21 @@ class Generator:
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
-        self.vnames = [name(i) for i in range(1 - self.n, len(rec.entries) + 1)]
+        self.vnames = [f"v_m{k}" for k in range(self.n - 1, 0, -1)] + \
+            [f"v_{j}" for j in range(len(rec.entries) + 1)]
         self.scalar = self._scalar_lines(rec.entries)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
+        self.dense = True           # scalar traces: dualad.scalarcode's programs
+        self._plan = None
+        self.elements = {}              # label of an element read -> (flat, index)
         getitem = operator.getitem
-        for e in rec.entries:
-            if e[0] is getitem and self._element(e[3], e[4]) is not None:
-                self.reads[self.label[id(e[3])]] = True
+        for j, e in enumerate(rec.entries, 1):
+            if e[0] is getitem:
+                el = self._element(e[3], e[4])
+                if el is not None:
+                    self.elements[j] = el
+                    self.reads[self.label[id(e[3])]] = True
 
     # -- text for values ------------------------------------------------------
     def ref(self, x) -> str:
@@ -220,6 +228,9 @@ class Generator:
     def _element(self, x, key):
         """The flat index of x[key] if key picks one element by ints, else None."""
         shape = np.shape(x.value)
+        if type(key) is int and len(shape) == 1:    # x[i] of a vector
+            k = key % shape[0]
+            return k, (k,)
         ks = key if type(key) is tuple else (key,)
         if not shape or len(ks) != len(shape) or not all(
                 isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
@@ -241,10 +252,13 @@ class Generator:
         """Per entry: elementwise with every value a float (a scalar line)."""
         label, flags = self.label, []
         for e in entries:
-            ok = e[0] in ELEMENTWISE and _scalar(e[2].value)
+            v = e[2].value
+            ok = e[0] in ELEMENTWISE and (type(v) is float or _scalar(v))
             if ok:
                 for a in e[3:]:
-                    if not _scalar(a.value if id(a) in label or _is_tensor(a) else a):
+                    if id(a) in label or _is_tensor(a):
+                        a = a.value
+                    if type(a) is not float and not _scalar(a):
                         ok = False
                         break
             flags.append(ok)
@@ -599,7 +613,13 @@ class Generator:
         the same computation, denser (what gets compiled: fewer statements are
         cheaper to write and to compile): no comments, each adjoint v̄_j one sum
         statement v̄_j = t_1 + t_2 + ... (summed in the order of the += lines), a
-        partial named where first used (``vb_3 * (d_1 := cos(v_3))``)."""
+        partial named where first used (``vb_3 * (d_1 := cos(v_3))``).  Scalar traces'
+        value and gradient programs come from `dualad.scalarcode` (fewer statements)."""
+        if not notes and kind != "jvp" and self.dense:
+            if self._plan is None:
+                self._plan = scalarcode.plan(self) or False
+            if self._plan:
+                return scalarcode.source(self, self._plan, kind, safe)
         rec = self.rec
         self.notes = notes
         params = [name(i) for i in range(1 - self.n, 1)]

