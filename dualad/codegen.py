@@ -131,19 +131,12 @@ class Generator:
         self.reads = {}
         self.vnames = [f"v_m{k}" for k in range(self.n - 1, 0, -1)] + \
             [f"v_{j}" for j in range(len(rec.entries) + 1)]
+        self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
         self.dense = True           # scalar traces: dualad.scalarcode's programs
         self._plan = None
-        self.elements = {}              # label of an element read -> (flat, index)
-        getitem = operator.getitem
-        for j, e in enumerate(rec.entries, 1):
-            if e[0] is getitem:
-                el = self._element(e[3], e[4])
-                if el is not None:
-                    self.elements[j] = el
-                    self.reads[self.label[id(e[3])]] = True
 
     # -- text for values ------------------------------------------------------
     def ref(self, x) -> str:
@@ -249,16 +242,28 @@ class Generator:
         return self.scalar[self.label[id(e[2])] - 1]
 
     def _scalar_lines(self, entries) -> list[bool]:
-        """Per entry: elementwise with every value a float (a scalar line)."""
-        label, flags = self.label, []
-        for e in entries:
+        """Per entry: elementwise with every value a float (a scalar line); element
+        reads x[i] go to self.elements and self.reads.  One plain loop (long traces)."""
+        from reverse.tensor import Tensor
+        label, flags, getitem, f64 = self.label, [], operator.getitem, np.float64
+        for j, e in enumerate(entries, 1):
+            fn = e[0]
+            if fn not in ELEMENTWISE:
+                flags.append(False)
+                if fn is getitem:
+                    el = self._element(e[3], e[4])
+                    if el is not None:
+                        self.elements[j] = el
+                        self.reads[label[id(e[3])]] = True
+                continue
             v = e[2].value
-            ok = e[0] in ELEMENTWISE and (type(v) is float or _scalar(v))
+            ok = type(v) is f64 or type(v) is float or _scalar(v)
             if ok:
                 for a in e[3:]:
-                    if id(a) in label or _is_tensor(a):
+                    if type(a) is Tensor or id(a) in label or _is_tensor(a):
                         a = a.value
-                    if type(a) is not float and not _scalar(a):
+                    t = type(a)
+                    if t is not f64 and t is not float and not _scalar(a):
                         ok = False
                         break
             flags.append(ok)

@@ -31,7 +31,7 @@ import numpy as np
 
 from .rules import ELEMENTWISE
 
-MAX_TEXT = 400      # longer expressions are named (bounds their nesting depth)
+MAX_TEXT = 300      # longer expressions are named (nesting ≤ MAX_TEXT / 2 parentheses)
 SUM_TERMS = 16      # at most this many terms in one sum (as in dualad.codegen)
 _ATOM = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*|-?[0-9.]+(e[-+]?[0-9]+)?")
 _PH = re.compile(r"\{([01o])\}")
@@ -39,10 +39,13 @@ ONE, NEG = "1", "-1"
 
 
 class Plan:
-    """The trace in the form both programs read: per index (label + n - 1) the
-    operation, its arguments' indices (constants as text) and the reads."""
+    """The trace in the form both programs read, per index i = label + n - 1: ops[i] is
+    (fn, refs, partials, count) for a scalar line (refs: the arguments' indices,
+    constants as text; partials: `_templates`; count: differentiable arguments) or
+    (None, input, flat, index) for an element read; alias[i] the first read of the
+    same element (reads of one element are one value)."""
 
-    __slots__ = ("n", "size", "ops", "alias", "guards", "reads", "out", "tpl")
+    __slots__ = ("n", "size", "ops", "alias", "guards", "reads", "out")
 
 
 def plan(gen):
@@ -60,20 +63,27 @@ def plan(gen):
     alias = list(range(size))
     first = {}
     reads = {}      # input index -> {flat: canonical read index}
-    getitem, arg, elements = operator.getitem, gen.arg, gen.elements
+    getitem, arg, elements, get = operator.getitem, gen.arg, gen.elements, label.get
+    cache = {}
     for i, e in enumerate(rec.entries, n):
         if scal[i - n]:
+            fn = e[0]
             refs = []
             for a in e[3:]:
-                k = label.get(id(a))
+                k = get(id(a))
                 refs.append(arg(a) if k is None else k + n1)
-            ops[i] = (e[0], refs)
+            t = cache.get(fn)
+            if t is None:
+                t = cache[fn] = _templates(gen, fn)
+            count = 0
+            for r, q in zip(refs, t):
+                if q is not None and type(r) is int:
+                    count += 1
+            ops[i] = (fn, refs, t, count)
         elif e[0] is getitem:
-            k = label.get(id(e[3]))
-            if k is None or k > 0:
-                return None
+            k = get(id(e[3]))
             el = elements.get(i - n1)
-            if el is None:
+            if k is None or k > 0 or el is None:
                 return None
             src = k + n1
             c = first.setdefault((src, el[0]), i)
@@ -88,7 +98,7 @@ def plan(gen):
             return None
         refs = []
         for a in args:
-            k = label.get(id(a))
+            k = get(id(a))
             if k is not None and k < 1 and np.ndim(rec.inputs[k + n1].value) != 0:
                 return None
             refs.append(arg(a) if k is None else k + n1)
@@ -98,44 +108,40 @@ def plan(gen):
     p.n, p.size, p.ops, p.alias, p.reads, p.out = n, size, ops, alias, reads, o + n1
     guards.sort(key=lambda g: g[0])
     p.guards = guards
-    p.tpl = {}
     return p
 
 
-def _templates(p: Plan, gen, fn):
-    """Per argument of fn: None (not differentiable), ONE, NEG or (div, format, places):
-    the partial's format text and its placeholders (argument positions, -1 for out)."""
-    t = p.tpl.get(fn)
-    if t is None:
-        from .codegen import DIV, _template
-        row = ELEMENTWISE[fn]
-        t = []
-        for i in range(len(row) - 1):
-            if row[i + 1] is None:
-                t.append(None)
-                continue
-            kind, text = _template(fn, i, True)
-            if kind in (ONE, NEG):
-                t.append(kind)
-                continue
-            if kind is None:
-                f = gen.func(fn, f"P{i}", row[i + 1])
-                fmt = f"{f}({{o}}, " + ", ".join(f"{{{q}}}" for q in range(len(row) - 1)) + ")"
-            else:
-                fmt = text[0]
-                for name in text[1]:
-                    if name not in gen.names:
-                        from .codegen import MATH
-                        gen.names[name] = MATH.get(name) or getattr(np, name)
-            places = tuple(-1 if m == "o" else int(m) for m in _PH.findall(fmt))
-            bare = fmt in ("{0}", "{1}", "{o}")
-            t.append((kind is DIV, fmt, places, bare))
-        p.tpl[fn] = t = tuple(t)
-    return t
+def _templates(gen, fn) -> tuple:
+    """Per argument of fn: None (not differentiable), ONE, NEG or (div, format, places,
+    bare): the partial's format text, its placeholders (argument positions, -1 for out)
+    and whether it is a bare placeholder (the partial is a value itself)."""
+    from .codegen import DIV, MATH, _template
+    row = ELEMENTWISE[fn]
+    t = []
+    for i in range(len(row) - 1):
+        if row[i + 1] is None:
+            t.append(None)
+            continue
+        kind, text = _template(fn, i, True)
+        if kind in (ONE, NEG):
+            t.append(kind)
+            continue
+        if kind is None:
+            f = gen.func(fn, f"P{i}", row[i + 1])
+            fmt = f"{f}({{o}}, " + ", ".join(f"{{{q}}}" for q in range(len(row) - 1)) + ")"
+        else:
+            fmt = text[0]
+            for name in text[1]:
+                if name not in gen.names:
+                    gen.names[name] = MATH.get(name) or getattr(np, name)
+        places = tuple(-1 if m == "o" else int(m) for m in _PH.findall(fmt))
+        t.append((kind is DIV, fmt, places, fmt in ("{0}", "{1}", "{o}")))
+    return tuple(t)
 
 
-def _paren(s: str) -> str:
-    return s if _ATOM.fullmatch(s) else f"({s})"
+def _plain(s: str) -> bool:
+    """s needs no parentheses as an operand: a name, number, x[i][j] or -name."""
+    return " " not in s and "(" not in s
 
 
 def source(gen, p: Plan, kind: str, safe: bool) -> str:
@@ -158,19 +164,14 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     # -- pass 1, last entry first: who reads each value (adjoint partials, then values)
     for i in range(size - 1, n1, -1):
         op = ops[i]
-        fn = op[0]
-        if fn is None:
-            if reached[i]:
-                reached[op[1]] = 1
-            continue
         refs = op[1]
+        if op[0] is None:
+            if reached[i]:
+                reached[refs] = 1
+            continue
         if grad and reached[i]:
-            tpl = _templates(p, gen, fn)
-            for a, r in enumerate(refs):
-                if type(r) is not int:
-                    continue
-                t = tpl[a]
-                if t is None:
+            for r, t in zip(refs, op[2]):
+                if t is None or type(r) is not int:
                     continue
                 reached[r] = 1
                 if type(t) is str:
@@ -193,8 +194,7 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     # -- pass 2: the code
     lines = []
     text = [None] * size
-    for k in range(n):
-        text[k] = vnames[k]
+    text[:n] = vnames[:n]
     for src, els in p.reads.items():
         shape = np.shape(rec.inputs[src].value)
         live = [(f, c) for f, c in els.items() if uses[c]]
@@ -216,31 +216,37 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
                 lines.append(f"{vnames[c]} = {expr}")
                 text[c] = vnames[c]
     guards, gi, ng = p.guards, 0, len(p.guards)
+    after = guards[0][0] if guards else size
     names = gen.names
-    for i in range(n1, size):
-        if i >= n:
-            op = ops[i]
-            fn = op[0]
-            u = uses[i]
-            if u and fn is not None:
-                a = [text[alias[r]] if type(r) is int else r for r in op[1]]
-                fmt = INFIX.get(fn)
-                if fmt is not None and (len(a) == 2 or fn in _UNARY):
-                    rhs = fmt.format(*a)
-                else:
-                    f = fn.__name__
-                    if f not in names:
-                        names[f] = MATH.get(f, fn)
-                    rhs = f"{f}({', '.join(a)})"
-                if u == 1 and len(rhs) <= MAX_TEXT:
-                    text[i] = f"({rhs})"
-                else:
-                    lines.append(f"{vnames[i]} = {rhs}")
-                    text[i] = vnames[i]
-        while gi < ng and guards[gi][0] <= i:
+    for i in range(n, size):
+        while after < i:
             _, g, refs = guards[gi]
             lines.append(g.format(*[text[alias[r]] if type(r) is int else r for r in refs]))
             gi += 1
+            after = guards[gi][0] if gi < ng else size
+        u = uses[i]
+        if not u:
+            continue
+        op = ops[i]
+        fn = op[0]
+        if fn is None:
+            continue
+        a = [text[alias[r]] if type(r) is int else r for r in op[1]]
+        fmt = INFIX.get(fn)
+        if fmt is not None and (len(a) == 2 or fn in _UNARY):
+            rhs = fmt.format(*a)
+        else:
+            f = fn.__name__
+            if f not in names:
+                names[f] = MATH.get(f, fn)
+            rhs = f"{f}({', '.join(a)})"
+        if u == 1 and len(rhs) <= MAX_TEXT:
+            text[i] = f"({rhs})"
+        else:
+            lines.append(f"{vnames[i]} = {rhs}")
+            text[i] = vnames[i]
+    for _, g, refs in guards[gi:]:
+        lines.append(g.format(*[text[alias[r]] if type(r) is int else r for r in refs]))
     if not grad:
         y = text[p.out]
         if ops[p.out][0] is None:
@@ -249,76 +255,70 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             y = y[1:-1]
         lines.append(f"return {y}")
         return _finish(gen, kind, lines, safe, _render)
-    # -- the adjoint sweep
+    # -- the adjoint sweep: v̄_j = t_1 + t_2 + ... in the order the sweep adds them
     terms = [None] * size
     terms[p.out] = ["1.0"]
-    elems: dict = {}
+    elems = {src: {} for src in p.reads}
     cse: dict = {}
     for i in range(size - 1, n1, -1):
         T = terms[i]
         if T is None:
             continue
         op = ops[i]
-        fn = op[0]
-        if fn is None:
-            ct = _sum(T, name(i - n1, "vb"), lines)
-            elems.setdefault(op[1], {}).setdefault(op[2], []).append(
-                ct if _ATOM.fullmatch(ct) else f"({ct})")
+        s = T[0] if len(T) == 1 else _sum(T, vnames[i].replace("v_", "vb_", 1), lines)
+        if op[0] is None:
+            el = elems[op[1]]
+            ct = s if _plain(s) else f"({s})"
+            ts = el.get(op[2])
+            if ts is None:
+                el[op[2]] = ["0.0", ct]
+            else:
+                ts.append(ct)
             continue
-        refs = op[1]
-        tpl = _templates(p, gen, fn)
-        count = 0
-        for a, r in enumerate(refs):
-            if type(r) is int and tpl[a] is not None:
-                count += 1
+        fn, refs, tpl, count = op
         if not count:
             continue
-        s = _sum(T, name(i - n1, "vb"), lines)
-        if s == "1.0" or s == "-1.0" or _ATOM.fullmatch(s):
+        if _plain(s):
             ct = s
         elif count == 1 and len(s) <= MAX_TEXT:
             ct = f"({s})"
         else:
-            ct = name(i - n1, "vb")
+            ct = vnames[i].replace("v_", "vb_", 1)
             lines.append(f"{ct} = {s}")
+        unit = ct == "1.0" or ct == "-1.0"
         fill = None
-        for a, r in enumerate(refs):
-            if type(r) is not int:
-                continue
-            t = tpl[a]
-            if t is None:
+        for r, t in zip(refs, tpl):
+            if t is None or type(r) is not int:
                 continue
             if t == ONE:
                 term = ct
             elif t == NEG:
-                term = "-1.0" if ct == "1.0" else "1.0" if ct == "-1.0" else "-" + ct
+                term = ("-1.0" if ct == "1.0" else "1.0") if unit else "-" + ct
             else:
                 div, fmt, places, bare = t
                 if fill is None:
                     fill = [text[alias[x]] if type(x) is int else x for x in refs]
-                    out = text[i]
                 if bare:
                     q = places[0]
-                    pt = out if q < 0 else fill[q]
-                    pp = pt if pt[0] == "(" or _ATOM.fullmatch(pt) else f"({pt})"
+                    pp = text[i] if q < 0 else fill[q]
+                    if pp[0] != "(" and not _plain(pp):
+                        pp = f"({pp})"
                 else:
                     key = (fmt, *[i if q < 0 else refs[q] for q in places])
-                    d = cse.get(key)
-                    if d is None:
-                        pt = fmt.format(*fill, o=out)
+                    pp = cse.get(key)
+                    if pp is None:
+                        pt = fmt.format(*fill, o=text[i])
                         if keys[key] > 1:
-                            d = cse[key] = f"d_{len(cse) + 1}"
-                            lines.append(f"{d} = {pt}")
-                            pp = d
+                            pp = cse[key] = f"d_{len(cse) + 1}"
+                            lines.append(f"{pp} = {pt}")
                         else:
                             pp = f"({pt})"
-                    else:
-                        pp = d
                 if div:
-                    term = ("1.0 / " if ct == "1.0" else "-1.0 / " if ct == "-1.0"
-                            else ct + " / ") + pp
+                    term = (("1.0 / " if ct == "1.0" else "-1.0 / ") if unit else ct + " / ") + pp
+                elif unit:
+                    term = pp if ct == "1.0" else "-" + pp
                 else:
-                    term = pp if ct == "1.0" else "-" + pp if ct == "-1.0" else f"{ct} * {pp}"
+                    term = f"{ct} * {pp}"
             lst = terms[r]
             if lst is None:
                 terms[r] = [term]
@@ -338,7 +338,6 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             continue
         items = ["0.0"] * int(np.prod(shape))
         for f, ts in els.items():
-            ts.insert(0, "0.0")
             items[f] = _sum(ts, f"t_{len(lines)}", lines)
         results.append(f"_fromlist([{', '.join(items)}], {shape!r})")
     lines.append(f"return {', '.join(results)}")
