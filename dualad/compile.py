@@ -238,7 +238,7 @@ class Compiled:
 
     def _trace(self, args) -> Variant:
         from .codegen import Generator  # imported on first use: `import dualad` stays fast
-        v = Variant(Generator(_gc_paused(record, self.f, *args)), self)
+        v = Variant(_gc_paused(lambda: Generator(record(self.f, *args))), self)
         self._variants.insert(0, v)
         del self._variants[MAX_VARIANTS:]
         return v

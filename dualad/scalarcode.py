@@ -36,6 +36,10 @@ SUM_TERMS = 16      # at most this many terms in one sum (as in dualad.codegen)
 _ATOM = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*|-?[0-9.]+(e[-+]?[0-9]+)?")
 _PH = re.compile(r"\{([01o])\}")
 ONE, NEG = "1", "-1"
+_SIGN = (np.negative, np.positive)      # -x, +x: operands without parentheses
+_BINARY = {np.add: 2, np.subtract: 2, np.multiply: 1, np.divide: 1, np.true_divide: 1}
+_OP = {np.add: " + ", np.subtract: " - ", np.multiply: " * ", np.divide: " / ",
+       np.true_divide: " / "}
 
 
 class Plan:
@@ -135,13 +139,46 @@ def _templates(gen, fn) -> tuple:
                 if name not in gen.names:
                     gen.names[name] = MATH.get(name) or getattr(np, name)
         places = tuple(-1 if m == "o" else int(m) for m in _PH.findall(fmt))
-        t.append((kind is DIV, fmt, places, fmt in ("{0}", "{1}", "{o}")))
+        t.append((kind is DIV, fmt, places, fmt in ("{0}", "{1}", "{o}"), _level(fmt)))
     return tuple(t)
 
 
 def _plain(s: str) -> bool:
     """s needs no parentheses as an operand: a name, number, x[i][j] or -name."""
     return " " not in s and "(" not in s
+
+
+def _level(fmt: str) -> int:
+    """How fmt binds as an operand: 0 an atom, call, (...) or -atom; 1 a product or
+    quotient at its top; 2 a sum or difference (placeholders are filled with atoms)."""
+    depth, level = 0, 0
+    for k, c in enumerate(fmt):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif depth == 0 and c in "+-*/" and 0 < k < len(fmt) - 1 and fmt[k - 1] == " ":
+            level = max(level, 2 if c in "+-" else 1)
+    return level
+
+
+def _operand(text: list, level, i: int) -> str:
+    return text[i] if level[i] == 0 else f"({text[i]})"
+
+
+def _join(terms: list) -> str:
+    """t_1 + t_2 + ..., a term -u written as - u (a + -u is a - u, -u + b is b - u:
+    the same IEEE sums, one node fewer)."""
+    t = terms[0]
+    rest = terms[1:]
+    if t[0] == "-" and rest and rest[0][0] != "-":
+        out = rest[0] + " - " + t[1:]
+        rest = rest[1:]
+    else:
+        out = t
+    for t in rest:
+        out += (" - " + t[1:]) if t[0] == "-" else (" + " + t)
+    return out
 
 
 def source(gen, p: Plan, kind: str, safe: bool) -> str:
@@ -193,7 +230,8 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
                     uses[alias[r]] += 1
     # -- pass 2: the code
     lines = []
-    text = [None] * size
+    text = [None] * size        # each value as an expression (its name if named) ...
+    level = bytearray(size)     # ... and how it binds (_level)
     text[:n] = vnames[:n]
     for src, els in p.reads.items():
         shape = np.shape(rec.inputs[src].value)
@@ -221,7 +259,8 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     for i in range(n, size):
         while after < i:
             _, g, refs = guards[gi]
-            lines.append(g.format(*[text[alias[r]] if type(r) is int else r for r in refs]))
+            lines.append(g.format(*[_operand(text, level, alias[r]) if type(r) is int else r
+                                    for r in refs]))
             gi += 1
             after = guards[gi][0] if gi < ng else size
         u = uses[i]
@@ -231,28 +270,51 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         fn = op[0]
         if fn is None:
             continue
-        a = [text[alias[r]] if type(r) is int else r for r in op[1]]
-        fmt = INFIX.get(fn)
-        if fmt is not None and (len(a) == 2 or fn in _UNARY):
-            rhs = fmt.format(*a)
+        refs = op[1]
+        lv = _BINARY.get(fn)
+        if lv is not None and len(refs) == 2:
+            # a + b - c and a * b / c need no parentheses: left to right, as Python reads
+            r, q = refs
+            if type(r) is int:
+                r = alias[r]
+                a, la = text[r], level[r]
+            else:
+                a, la = r, 0
+            if type(q) is int:
+                q = alias[q]
+                b, lb = text[q], level[q]
+            else:
+                b, lb = q, 0
+            if lv == 2:
+                rhs = a + _OP[fn] + (b if lb < 2 else f"({b})")
+            else:
+                rhs = (a if la < 2 else f"({a})") + _OP[fn] + (b if lb == 0 else f"({b})")
         else:
-            f = fn.__name__
-            if f not in names:
-                names[f] = MATH.get(f, fn)
-            rhs = f"{f}({', '.join(a)})"
+            fmt = INFIX.get(fn)
+            if fmt is not None and (len(refs) == 2 or fn in _UNARY):
+                rhs = fmt.format(*[_operand(text, level, alias[r]) if type(r) is int else r
+                                   for r in refs])
+                lv = 0 if fn in _SIGN else 1
+            else:       # a call: its arguments need no parentheses
+                f = fn.__name__
+                if f not in names:
+                    names[f] = MATH.get(f, fn)
+                rhs = f + "(" + ", ".join([text[alias[r]] if type(r) is int else r
+                                           for r in refs]) + ")"
+                lv = 0
         if u == 1 and len(rhs) <= MAX_TEXT:
-            text[i] = f"({rhs})"
+            text[i] = rhs
+            level[i] = lv
         else:
             lines.append(f"{vnames[i]} = {rhs}")
             text[i] = vnames[i]
     for _, g, refs in guards[gi:]:
-        lines.append(g.format(*[text[alias[r]] if type(r) is int else r for r in refs]))
+        lines.append(g.format(*[_operand(text, level, alias[r]) if type(r) is int else r
+                                for r in refs]))
     if not grad:
         y = text[p.out]
         if ops[p.out][0] is None:
             y = f"_plain({y})"
-        elif y[0] == "(":
-            y = y[1:-1]
         lines.append(f"return {y}")
         return _finish(gen, kind, lines, safe, _render)
     # -- the adjoint sweep: v̄_j = t_1 + t_2 + ... in the order the sweep adds them
@@ -265,10 +327,17 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         if T is None:
             continue
         op = ops[i]
-        s = T[0] if len(T) == 1 else _sum(T, vnames[i].replace("v_", "vb_", 1), lines)
+        # a sum needs parentheses as an operand; one term (x * p, x / p, -x, p) does not
+        # as the left operand of * and / or the right one of +
+        if len(T) == 1:
+            s = T[0]
+        elif len(T) <= SUM_TERMS:
+            s = f"({_join(T)})"
+        else:
+            s = _sum(T, vnames[i].replace("v_", "vb_", 1), lines)
         if op[0] is None:
             el = elems[op[1]]
-            ct = s if _plain(s) else f"({s})"
+            ct = s
             ts = el.get(op[2])
             if ts is None:
                 el[op[2]] = ["0.0", ct]
@@ -278,13 +347,11 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         fn, refs, tpl, count = op
         if not count:
             continue
-        if _plain(s):
+        if _plain(s) or count == 1 and len(s) <= MAX_TEXT:
             ct = s
-        elif count == 1 and len(s) <= MAX_TEXT:
-            ct = f"({s})"
         else:
             ct = vnames[i].replace("v_", "vb_", 1)
-            lines.append(f"{ct} = {s}")
+            lines.append(f"{ct} = {s[1:-1] if s[0] == '(' and len(T) > 1 else s}")
         unit = ct == "1.0" or ct == "-1.0"
         fill = None
         for r, t in zip(refs, tpl):
@@ -293,30 +360,36 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             if t == ONE:
                 term = ct
             elif t == NEG:
-                term = ("-1.0" if ct == "1.0" else "1.0") if unit else "-" + ct
+                term = ("-1.0" if ct == "1.0" else "1.0") if unit else \
+                    "-" + ct if _plain(ct) or len(T) > 1 else f"-({ct})"
             else:
-                div, fmt, places, bare = t
+                div, fmt, places, bare, lvl = t
                 if fill is None:
-                    fill = [text[alias[x]] if type(x) is int else x for x in refs]
+                    fill = [_operand(text, level, alias[x]) if type(x) is int else x
+                            for x in refs]
+                    out = _operand(text, level, i) if text[i] is not None else None
+                pt = None
                 if bare:
                     q = places[0]
-                    pp = text[i] if q < 0 else fill[q]
-                    if pp[0] != "(" and not _plain(pp):
-                        pp = f"({pp})"
+                    pp = out if q < 0 else fill[q]
                 else:
                     key = (fmt, *[i if q < 0 else refs[q] for q in places])
                     pp = cse.get(key)
                     if pp is None:
-                        pt = fmt.format(*fill, o=text[i])
+                        pt = fmt.format(*fill, o=out)
                         if keys[key] > 1:
                             pp = cse[key] = f"d_{len(cse) + 1}"
                             lines.append(f"{pp} = {pt}")
-                        else:
+                            pt = None
+                        elif lvl:
                             pp = f"({pt})"
+                        else:
+                            pp = pt
                 if div:
                     term = (("1.0 / " if ct == "1.0" else "-1.0 / ") if unit else ct + " / ") + pp
-                elif unit:
-                    term = pp if ct == "1.0" else "-" + pp
+                elif unit:      # 1.0 * p is p: the partial itself is the term
+                    term = ("-" + pp) if ct == "-1.0" else pt if pt is not None and lvl < 2 \
+                        else pp
                 else:
                     term = f"{ct} * {pp}"
             lst = terms[r]
@@ -350,10 +423,10 @@ def _sum(terms: list, vb: str, lines: list) -> str:
     if len(terms) == 1:
         return terms[0]
     if len(terms) <= SUM_TERMS:
-        return " + ".join(terms)
-    lines.append(f"{vb} = {' + '.join(terms[:SUM_TERMS])}")
+        return _join(terms)
+    lines.append(f"{vb} = {_join(terms[:SUM_TERMS])}")
     for s in range(SUM_TERMS, len(terms), SUM_TERMS - 1):
-        lines.append(f"{vb} = {vb} + {' + '.join(terms[s:s + SUM_TERMS - 1])}")
+        lines.append(f"{vb} = {_join([vb, *terms[s:s + SUM_TERMS - 1]])}")
     return vb
 
 
