@@ -220,7 +220,8 @@ class Generator:
 
     def _element(self, x, key):
         """The flat index of x[key] if key picks one element by ints, else None."""
-        shape = np.shape(x.value)
+        v = x.value
+        shape = v.shape if type(v) is np.ndarray else np.shape(v)
         if type(key) is int and len(shape) == 1:    # x[i] of a vector
             k = key % shape[0]
             return k, (k,)
@@ -243,29 +244,41 @@ class Generator:
 
     def _scalar_lines(self, entries) -> list[bool]:
         """Per entry: elementwise with every value a float (a scalar line); element
-        reads x[i] go to self.elements and self.reads.  One plain loop (long traces)."""
+        reads x[i] go to self.elements and self.reads, the indices (label + n - 1) of a
+        scalar line's arguments to self.argrefs (None: a constant).  One plain loop."""
         from reverse.tensor import Tensor
         label, flags, getitem, f64 = self.label, [], operator.getitem, np.float64
-        for j, e in enumerate(entries, 1):
+        get, n1 = label.get, self.n - 1
+        self.argrefs = argrefs = [None] * len(entries)
+        for j, e in enumerate(entries):
             fn = e[0]
             if fn not in ELEMENTWISE:
                 flags.append(False)
                 if fn is getitem:
                     el = self._element(e[3], e[4])
                     if el is not None:
-                        self.elements[j] = el
+                        self.elements[j + 1] = el
                         self.reads[label[id(e[3])]] = True
                 continue
             v = e[2].value
             ok = type(v) is f64 or type(v) is float or _scalar(v)
             if ok:
+                refs = []
                 for a in e[3:]:
-                    if type(a) is Tensor or id(a) in label or _is_tensor(a):
+                    k = get(id(a))
+                    if k is not None:
+                        refs.append(k + n1)
                         a = a.value
+                    else:
+                        refs.append(None)
+                        if type(a) is Tensor or _is_tensor(a):
+                            a = a.value
                     t = type(a)
                     if t is not f64 and t is not float and not _scalar(a):
                         ok = False
                         break
+                else:
+                    argrefs[j] = refs
             flags.append(ok)
         return flags
 

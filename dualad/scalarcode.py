@@ -35,7 +35,6 @@ MAX_TEXT = 300      # longer expressions are named (nesting ≤ MAX_TEXT / 2 par
 SUM_TERMS = 16      # at most this many terms in one sum (as in dualad.codegen)
 _ATOM = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*|-?[0-9.]+(e[-+]?[0-9]+)?")
 _PH = re.compile(r"\{([01o])\}")
-ONE, NEG = "1", "-1"
 _SIGN = (np.negative, np.positive)      # -x, +x: operands without parentheses
 _BINARY = {np.add: 2, np.subtract: 2, np.multiply: 1, np.divide: 1, np.true_divide: 1}
 _OP = {np.add: " + ", np.subtract: " - ", np.multiply: " * ", np.divide: " / ",
@@ -61,28 +60,26 @@ def plan(gen):
     if o is None or o < 1 or np.ndim(rec.out.value) != 0:
         return None
     from .codegen import CMP
-    label, scal, n1 = gen.label, gen.scalar, n - 1
+    label, n1 = gen.label, n - 1
     size = n + len(rec.entries)
     ops = [None] * size
     alias = list(range(size))
     first = {}
     reads = {}      # input index -> {flat: canonical read index}
     getitem, arg, elements, get = operator.getitem, gen.arg, gen.elements, label.get
-    cache = {}
+    cache, argrefs = {}, gen.argrefs
     for i, e in enumerate(rec.entries, n):
-        if scal[i - n]:
+        refs = argrefs[i - n]
+        if refs is not None:        # a scalar line
             fn = e[0]
-            refs = []
-            for a in e[3:]:
-                k = get(id(a))
-                refs.append(arg(a) if k is None else k + n1)
             t = cache.get(fn)
             if t is None:
                 t = cache[fn] = _templates(gen, fn)
-            count = 0
-            for r, q in zip(refs, t):
-                if q is not None and type(r) is int:
-                    count += 1
+            if None in refs:        # constants as text
+                refs = [arg(a) if r is None else r for r, a in zip(refs, e[3:])]
+                count = sum(q is not None and type(r) is int for r, q in zip(refs, t))
+            else:
+                count = t[-1]
             ops[i] = (fn, refs, t, count)
         elif e[0] is getitem:
             k = get(id(e[3]))
@@ -117,9 +114,10 @@ def plan(gen):
 
 def _templates(gen, fn) -> tuple:
     """Per argument of fn: None (not differentiable), ONE, NEG or (div, format, places,
-    bare): the partial's format text, its placeholders (argument positions, -1 for out)
-    and whether it is a bare placeholder (the partial is a value itself)."""
-    from .codegen import DIV, MATH, _template
+    bare, level): the partial's format text, its placeholders (argument positions, -1
+    for out), whether it is a bare placeholder (the partial is a value itself) and how
+    it binds (`_level`); then the number of differentiable arguments."""
+    from .codegen import DIV, MATH, NEG, ONE, _template
     row = ELEMENTWISE[fn]
     t = []
     for i in range(len(row) - 1):
@@ -140,7 +138,7 @@ def _templates(gen, fn) -> tuple:
                     gen.names[name] = MATH.get(name) or getattr(np, name)
         places = tuple(-1 if m == "o" else int(m) for m in _PH.findall(fmt))
         t.append((kind is DIV, fmt, places, fmt in ("{0}", "{1}", "{o}"), _level(fmt)))
-    return tuple(t)
+    return (*t, sum(q is not None for q in t))  # last: how many are differentiable
 
 
 def _plain(s: str) -> bool:
@@ -183,7 +181,7 @@ def _join(terms: list) -> str:
 
 def source(gen, p: Plan, kind: str, safe: bool) -> str:
     """The dense program of kind "value" or "gradient" (scalar traces)."""
-    from .codegen import _UNARY, INFIX, MATH, _render, name
+    from .codegen import _UNARY, INFIX, MATH, NEG, ONE, _render, name
     n, size, ops, alias, n1 = p.n, p.size, p.ops, p.alias, p.n - 1
     rec = gen.rec
     vnames = gen.vnames
@@ -329,45 +327,56 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         op = ops[i]
         # a sum needs parentheses as an operand; one term (x * p, x / p, -x, p) does not
         # as the left operand of * and / or the right one of +
-        if len(T) == 1:
+        nt = len(T)
+        if nt == 1:
             s = T[0]
-        elif len(T) <= SUM_TERMS:
+        elif nt <= SUM_TERMS:
             s = f"({_join(T)})"
         else:
             s = _sum(T, vnames[i].replace("v_", "vb_", 1), lines)
-        if op[0] is None:
+        fn = op[0]
+        if fn is None:
             el = elems[op[1]]
-            ct = s
             ts = el.get(op[2])
             if ts is None:
-                el[op[2]] = ["0.0", ct]
+                el[op[2]] = ["0.0", s]
             else:
-                ts.append(ct)
+                ts.append(s)
             continue
         fn, refs, tpl, count = op
         if not count:
             continue
-        if _plain(s) or count == 1 and len(s) <= MAX_TEXT:
-            ct = s
+        if s == "1.0":
+            unit = 1
+        elif s == "-1.0":
+            unit = -1
         else:
-            ct = vnames[i].replace("v_", "vb_", 1)
-            lines.append(f"{ct} = {s[1:-1] if s[0] == '(' and len(T) > 1 else s}")
-        unit = ct == "1.0" or ct == "-1.0"
+            unit = 0
+            if count > 1 and (" " in s or "(" in s) or len(s) > MAX_TEXT:
+                ct = vnames[i].replace("v_", "vb_", 1)
+                lines.append(f"{ct} = {s[1:-1] if nt > 1 else s}")
+                s = ct
+            neg = "-" + s if nt > 1 or " " not in s else f"-({s})"
         fill = None
         for r, t in zip(refs, tpl):
             if t is None or type(r) is not int:
                 continue
-            if t == ONE:
-                term = ct
-            elif t == NEG:
-                term = ("-1.0" if ct == "1.0" else "1.0") if unit else \
-                    "-" + ct if _plain(ct) or len(T) > 1 else f"-({ct})"
+            if t is ONE:
+                term = s
+            elif t is NEG:
+                term = neg if not unit else "-1.0" if unit > 0 else "1.0"
             else:
                 div, fmt, places, bare, lvl = t
                 if fill is None:
-                    fill = [_operand(text, level, alias[x]) if type(x) is int else x
-                            for x in refs]
-                    out = _operand(text, level, i) if text[i] is not None else None
+                    fill = []
+                    for x in refs:
+                        if type(x) is int:
+                            x = alias[x]
+                            x = text[x] if level[x] == 0 else f"({text[x]})"
+                        fill.append(x)
+                    out = text[i]
+                    if out is not None and level[i]:
+                        out = f"({out})"
                 pt = None
                 if bare:
                     q = places[0]
@@ -386,12 +395,13 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
                         else:
                             pp = pt
                 if div:
-                    term = (("1.0 / " if ct == "1.0" else "-1.0 / ") if unit else ct + " / ") + pp
-                elif unit:      # 1.0 * p is p: the partial itself is the term
-                    term = ("-" + pp) if ct == "-1.0" else pt if pt is not None and lvl < 2 \
-                        else pp
+                    term = (s + " / " if not unit else "1.0 / " if unit > 0 else "-1.0 / ") + pp
+                elif not unit:
+                    term = s + " * " + pp
+                elif unit > 0:      # 1.0 * p is p: the partial itself is the term
+                    term = pt if pt is not None and lvl < 2 else pp
                 else:
-                    term = f"{ct} * {pp}"
+                    term = "-" + pp
             lst = terms[r]
             if lst is None:
                 terms[r] = [term]
