@@ -632,8 +632,8 @@ class Generator:
         cheaper to write and to compile): no comments, each adjoint v̄_j one sum
         statement v̄_j = t_1 + t_2 + ... (summed in the order of the += lines), a
         partial named where first used (``vb_3 * (d_1 := cos(v_3))``).  Scalar traces'
-        value and gradient programs come from `dualad.scalarcode` (fewer statements)."""
-        if not notes and kind != "jvp" and self.dense:
+        programs come from `dualad.scalarcode` (fewer statements still)."""
+        if not notes and self.dense:
             if self._plan is None:
                 self._plan = scalarcode.plan(self) or False
             if self._plan:

@@ -164,23 +164,26 @@ def _operand(text: list, level, i: int) -> str:
     return text[i] if level[i] == 0 else f"({text[i]})"
 
 
-def _join(terms: list) -> str:
+def _join(terms: list, lead: str | None = None) -> str:
     """t_1 + t_2 + ..., a term -u written as - u (a + -u is a - u, -u + b is b - u:
-    the same IEEE sums, one node fewer)."""
-    t = terms[0]
-    rest = terms[1:]
-    if t[0] == "-" and rest and rest[0][0] != "-":
-        out = rest[0] + " - " + t[1:]
-        rest = rest[1:]
+    the same IEEE sums, one node fewer); lead: a sum the terms are added to."""
+    if lead is not None:
+        out, rest = lead, terms
     else:
-        out = t
+        t = terms[0]
+        rest = terms[1:]
+        if t[0] == "-" and rest and rest[0][0] != "-":
+            out = rest[0] + " - " + t[1:]
+            rest = rest[1:]
+        else:
+            out = t
     for t in rest:
         out += (" - " + t[1:]) if t[0] == "-" else (" + " + t)
     return out
 
 
 def source(gen, p: Plan, kind: str, safe: bool) -> str:
-    """The dense program of kind "value" or "gradient" (scalar traces)."""
+    """The dense program of kind "value", "gradient" or "jvp" (scalar traces)."""
     from .codegen import _UNARY, INFIX, MATH, NEG, ONE, _render, name
     n, size, ops, alias, n1 = p.n, p.size, p.ops, p.alias, p.n - 1
     rec = gen.rec
@@ -190,13 +193,16 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         for r in refs:
             if type(r) is int:
                 uses[alias[r]] += 1
-    grad = kind == "gradient"
+    grad, jvp = kind == "gradient", kind == "jvp"
     keys: dict = {}
+    y = alias[p.out]            # y's value (a read: the first read of its element)
     if not grad:
-        uses[p.out] += 1
-    reached = bytearray(size)
+        uses[y] += 1
+    tuses = [0] * size          # jvp: who reads each tangent
+    tuses[y] = 1
+    reached = bytearray(size)   # on a differentiable path to y (gradient, jvp)
     reached[p.out] = 1
-    # -- pass 1, last entry first: who reads each value (adjoint partials, then values)
+    # -- pass 1, last entry first: who reads each value (partials, then values)
     for i in range(size - 1, n1, -1):
         op = ops[i]
         refs = op[1]
@@ -204,11 +210,12 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             if reached[i]:
                 reached[refs] = 1
             continue
-        if grad and reached[i]:
+        if reached[i] and (grad or jvp):
             for r, t in zip(refs, op[2]):
                 if t is None or type(r) is not int:
                     continue
                 reached[r] = 1
+                tuses[alias[r]] += 1
                 if type(t) is str:
                     continue
                 places = t[2]
@@ -231,26 +238,27 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     text = [None] * size        # each value as an expression (its name if named) ...
     level = bytearray(size)     # ... and how it binds (_level)
     text[:n] = vnames[:n]
-    for src, els in p.reads.items():
-        shape = np.shape(rec.inputs[src].value)
-        live = [(f, c) for f, c in els.items() if uses[c]]
-        if not live:
-            continue
-        if len(shape) == 1 and 4 * len(live) >= shape[0]:
-            targets = ["_u"] * shape[0]
-            for f, c in live:
-                targets[f] = text[c] = vnames[c]
-            lines.append(", ".join(targets) + f", = _tolist({vnames[src]})")
-            continue
-        lst = name(src - n1, "L")
-        lines.append(f"{lst} = _tolist({vnames[src]})")
-        for _, c in live:
-            expr = lst + "".join(f"[{x}]" for x in ops[c][3])
-            if uses[c] == 1:
-                text[c] = expr
-            else:
-                lines.append(f"{vnames[c]} = {expr}")
-                text[c] = vnames[c]
+    _reads(p, rec, uses, text, vnames, "v_", lines)
+    if jvp:
+        tnames = [x.replace("v_", "vd_", 1) for x in vnames]
+        ttext = [None] * size   # each tangent as an expression (its name if named) ...
+        tlevel = bytearray(size)
+        ttext[:n] = tnames[:n]
+        _reads(p, rec, tuses, ttext, tnames, "vd_", lines)
+    cse: dict = {}
+
+    def partial(i, refs, fill, out, t):
+        """A partial that is not a bare value: (operand text, plain text or None)."""
+        key = (t[1], *[i if q < 0 else refs[q] for q in t[2]])
+        pp = cse.get(key)
+        if pp is not None:
+            return pp, None
+        pt = t[1].format(*fill, o=out)
+        if keys[key] > 1:
+            pp = cse[key] = f"d_{len(cse) + 1}"
+            lines.append(f"{pp} = {pt}")
+            return pp, None
+        return (f"({pt})" if t[4] else pt), pt
     guards, gi, ng = p.guards, 0, len(p.guards)
     after = guards[0][0] if guards else size
     names = gen.names
@@ -262,13 +270,14 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             gi += 1
             after = guards[gi][0] if gi < ng else size
         u = uses[i]
-        if not u:
-            continue
         op = ops[i]
         fn = op[0]
-        if fn is None:
+        if fn is None or not u and not (jvp and tuses[i]):
             continue
         refs = op[1]
+        if not u:
+            _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines)
+            continue
         lv = _BINARY.get(fn)
         if lv is not None and len(refs) == 2:
             # a + b - c and a * b / c need no parentheses: left to right, as Python reads
@@ -306,20 +315,24 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         else:
             lines.append(f"{vnames[i]} = {rhs}")
             text[i] = vnames[i]
+        if jvp and tuses[i]:    # after v_i: its partials may read it
+            _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines)
     for _, g, refs in guards[gi:]:
         lines.append(g.format(*[_operand(text, level, alias[r]) if type(r) is int else r
                                 for r in refs]))
     if not grad:
-        y = text[p.out]
-        if ops[p.out][0] is None:
-            y = f"_plain({y})"
-        lines.append(f"return {y}")
+        ret = text[y]
+        if jvp:
+            t = ttext[y]
+            ret = f"{ret}, {t}" if ops[y][0] is not None else f"_plain({ret}), _plain({t})"
+        elif ops[y][0] is None:
+            ret = f"_plain({ret})"
+        lines.append(f"return {ret}")
         return _finish(gen, kind, lines, safe, _render)
     # -- the adjoint sweep: v̄_j = t_1 + t_2 + ... in the order the sweep adds them
     terms = [None] * size
     terms[p.out] = ["1.0"]
     elems = {src: {} for src in p.reads}
-    cse: dict = {}
     for i in range(size - 1, n1, -1):
         T = terms[i]
         if T is None:
@@ -382,18 +395,7 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
                     q = places[0]
                     pp = out if q < 0 else fill[q]
                 else:
-                    key = (fmt, *[i if q < 0 else refs[q] for q in places])
-                    pp = cse.get(key)
-                    if pp is None:
-                        pt = fmt.format(*fill, o=out)
-                        if keys[key] > 1:
-                            pp = cse[key] = f"d_{len(cse) + 1}"
-                            lines.append(f"{pp} = {pt}")
-                            pt = None
-                        elif lvl:
-                            pp = f"({pt})"
-                        else:
-                            pp = pt
+                    pp, pt = partial(i, refs, fill, out, t)
                 if div:
                     term = (s + " / " if not unit else "1.0 / " if unit > 0 else "-1.0 / ") + pp
                 elif not unit:
@@ -427,6 +429,78 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     return _finish(gen, kind, lines, safe, _render)
 
 
+def _reads(p: Plan, rec, uses, text, names, prefix, lines) -> None:
+    """The element reads (of values, or of tangents: prefix vd_) the program uses: one
+    unpacking of a 1-D input's elements, else x[i][j] (named if used twice)."""
+    for src, els in p.reads.items():
+        shape = np.shape(rec.inputs[src].value)
+        live = [(f, c) for f, c in els.items() if uses[c]]
+        if not live:
+            continue
+        if len(shape) == 1 and 4 * len(live) >= shape[0]:
+            targets = ["_u"] * shape[0]
+            for f, c in live:
+                targets[f] = text[c] = names[c]
+            lines.append(", ".join(targets) + f", = _tolist({names[src]})")
+            continue
+        lst = ("L_" if prefix == "v_" else "Ld_") + names[src][len(prefix):]
+        lines.append(f"{lst} = _tolist({names[src]})")
+        for _, c in live:
+            expr = lst + "".join(f"[{x}]" for x in p.ops[c][3])
+            if uses[c] == 1:
+                text[c] = expr
+            else:
+                lines.append(f"{names[c]} = {expr}")
+                text[c] = names[c]
+
+
+def _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines):
+    """v̇_i = Σ v̇_arg · ∂v_i/∂arg over the differentiable arguments, in their order
+    (as dualad.codegen's tangent sweep writes it)."""
+    refs, tpl = op[1], op[2]
+    terms = []
+    fill = None
+    lead = False        # the first term is a sum written without parentheses
+    for r, t in zip(refs, tpl):
+        if t is None or type(r) is not int:
+            continue
+        a = alias[r]
+        if t == "1" and not terms:      # (a + b) + c is a + b + c
+            terms.append(ttext[a])
+            lead = tlevel[a] == 2
+            continue
+        ct = ttext[a] if tlevel[a] < 2 else f"({ttext[a]})"
+        if t in ("1", "-1"):
+            terms.append(ct if t == "1" else "-" + (ct if tlevel[a] == 0 else f"({ct})"))
+            continue
+        if fill is None:
+            fill = []
+            for x in refs:
+                if type(x) is int:
+                    x = alias[x]
+                    x = text[x] if level[x] == 0 else f"({text[x]})"
+                fill.append(x)
+            out = text[i] if text[i] is None or level[i] == 0 else f"({text[i]})"
+        if t[3]:
+            q = t[2][0]
+            pp = out if q < 0 else fill[q]
+        else:
+            pp = partial(i, refs, fill, out, t)[0]
+        terms.append(ct + (" / " if t[0] else " * ") + pp)
+    if not terms:
+        tx, tl = "0.0", 0
+    elif len(terms) == 1:
+        tx = terms[0]
+        tl = 2 if lead else 0 if " " not in tx else 1
+    else:
+        tx, tl = _join(terms[1:], terms[0]) if lead else _join(terms), 2
+    if tuses[i] == 1 and len(tx) <= MAX_TEXT:
+        ttext[i], tlevel[i] = tx, tl
+    else:
+        lines.append(f"{tnames[i]} = {tx}")
+        ttext[i] = tnames[i]
+
+
 def _sum(terms: list, vb: str, lines: list) -> str:
     """t_1 + t_2 + ... as one expression, summed left to right; more than SUM_TERMS
     terms are summed into vb in statements of SUM_TERMS terms (bounded nesting)."""
@@ -453,4 +527,6 @@ def _finish(gen, kind, lines, safe, render) -> str:
         else:
             head.append(f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
                         f"or {p}.dtype != _f8: _miss()")
+    if kind == "jvp":
+        params = params + [x.replace("v_", "vd_", 1) for x in params]
     return render(kind, params, [(c, "") for c in head + lines], safe, False)

@@ -370,7 +370,7 @@ def _flat(r):
     return np.concatenate([np.ravel(x) for x in r]) if isinstance(r, tuple) else np.ravel(r)
 
 
-def same_bits(g, args, kinds=("value", "gradient")):
+def same_bits(g, args, kinds=("value", "gradient", "jvp")):
     """The scalarcode program, the general dense program and the readable g.source give
     the same numbers bit for bit, with math (fast) and with NumPy (safe) semantics."""
     v = g._current
@@ -385,7 +385,11 @@ def same_bits(g, args, kinds=("value", "gradient")):
             finally:
                 v.gen.dense = True
             readable = v._build(kind, safe, notes=True)
-            a, b, c = (_flat(fn(*args)) for fn in (fast, general, readable))
+            call = args
+            if kind == "jvp":
+                call += tuple(0.7 - 0.1 * k if np.ndim(a) == 0 else np.linspace(-1, 1, np.size(a))
+                              .reshape(np.shape(a)) for k, a in enumerate(args))
+            a, b, c = (_flat(fn(*call)) for fn in (fast, general, readable))
             assert np.array_equal(a, b) and np.array_equal(a, c), (kind, safe, a, b, c)
 
 
