@@ -277,8 +277,9 @@ class Generator:
                     if t is not f64 and t is not float and not _scalar(a):
                         ok = False
                         break
-                else:
-                    argrefs[j] = refs
+                else:       # a tuple: the GC stops tracking it (no lists kept per entry)
+                    argrefs[j] = (refs[0],) if len(refs) == 1 else \
+                        (refs[0], refs[1]) if len(refs) == 2 else tuple(refs)
             flags.append(ok)
         return flags
 

@@ -42,13 +42,15 @@ _OP = {np.add: " + ", np.subtract: " - ", np.multiply: " * ", np.divide: " / ",
 
 
 class Plan:
-    """The trace in the form both programs read, per index i = label + n - 1: ops[i] is
-    (fn, refs, partials, count) for a scalar line (refs: the arguments' indices,
-    constants as text; partials: `_templates`; count: differentiable arguments) or
-    (None, input, flat, index) for an element read; alias[i] the first read of the
-    same element (reads of one element are one value)."""
+    """The trace in the form both programs read, per index i = label + n - 1, in
+    parallel lists (no object per entry for the GC to track): a scalar line has
+    fns[i] its ufunc, args[i] its arguments' indices (constants as text), parts[i]
+    its partials (`_templates`) and counts[i] how many are differentiable; an element
+    read has fns[i] None, args[i] the input, parts[i] the flat index and counts[i]
+    the index.  alias[i]: the first read of the same element (one value)."""
 
-    __slots__ = ("n", "size", "ops", "alias", "guards", "reads", "out")
+    __slots__ = ("n", "size", "fns", "args", "parts", "counts", "alias", "guards",
+                 "reads", "out")
 
 
 def plan(gen):
@@ -62,7 +64,7 @@ def plan(gen):
     from .codegen import CMP
     label, n1 = gen.label, n - 1
     size = n + len(rec.entries)
-    ops = [None] * size
+    fns, args, parts, counts = [None] * size, [None] * size, [None] * size, [None] * size
     alias = list(range(size))
     first = {}
     reads = {}      # input index -> {flat: canonical read index}
@@ -76,11 +78,11 @@ def plan(gen):
             if t is None:
                 t = cache[fn] = _templates(gen, fn)
             if None in refs:        # constants as text
-                refs = [arg(a) if r is None else r for r, a in zip(refs, e[3:])]
-                count = sum(q is not None and type(r) is int for r, q in zip(refs, t))
+                refs = tuple([arg(a) if r is None else r for r, a in zip(refs, e[3:])])
+                counts[i] = sum(q is not None and type(r) is int for r, q in zip(refs, t))
             else:
-                count = t[-1]
-            ops[i] = (fn, refs, t, count)
+                counts[i] = t[-1]
+            fns[i], args[i], parts[i] = fn, refs, t
         elif e[0] is getitem:
             k = get(id(e[3]))
             el = elements.get(i - n1)
@@ -90,15 +92,15 @@ def plan(gen):
             c = first.setdefault((src, el[0]), i)
             alias[i] = c
             reads.setdefault(src, {})[el[0]] = c
-            ops[i] = (None, src, el[0], el[1])
+            args[i], parts[i], counts[i] = src, el[0], el[1]
         else:
             return None
     guards = []
-    for after, fn, result, args, kw in rec.checks:
+    for after, fn, result, cargs, kw in rec.checks:
         if (fn not in CMP and fn is not bool) or kw or not isinstance(result, (bool, np.bool_)):
             return None
         refs = []
-        for a in args:
+        for a in cargs:
             k = get(id(a))
             if k is not None and k < 1 and np.ndim(rec.inputs[k + n1].value) != 0:
                 return None
@@ -106,7 +108,8 @@ def plan(gen):
         expr = "bool({0})" if fn is bool else "{0} " + CMP[fn] + " {1}"
         guards.append((after + n1, ("if not " if result else "if ") + expr + ": _miss()", refs))
     p = Plan()
-    p.n, p.size, p.ops, p.alias, p.reads, p.out = n, size, ops, alias, reads, o + n1
+    p.n, p.size, p.alias, p.reads, p.out = n, size, alias, reads, o + n1
+    p.fns, p.args, p.parts, p.counts = fns, args, parts, counts
     guards.sort(key=lambda g: g[0])
     p.guards = guards
     return p
@@ -185,7 +188,8 @@ def _join(terms: list, lead: str | None = None) -> str:
 def source(gen, p: Plan, kind: str, safe: bool) -> str:
     """The dense program of kind "value", "gradient" or "jvp" (scalar traces)."""
     from .codegen import _UNARY, INFIX, MATH, NEG, ONE, _render, name
-    n, size, ops, alias, n1 = p.n, p.size, p.ops, p.alias, p.n - 1
+    n, size, alias, n1 = p.n, p.size, p.alias, p.n - 1
+    fns, args, parts = p.fns, p.args, p.parts
     rec = gen.rec
     vnames = gen.vnames
     uses = [0] * size
@@ -204,14 +208,13 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     reached[p.out] = 1
     # -- pass 1, last entry first: who reads each value (partials, then values)
     for i in range(size - 1, n1, -1):
-        op = ops[i]
-        refs = op[1]
-        if op[0] is None:
+        refs = args[i]
+        if fns[i] is None:
             if reached[i]:
                 reached[refs] = 1
             continue
         if reached[i] and (grad or jvp):
-            for r, t in zip(refs, op[2]):
+            for r, t in zip(refs, parts[i]):
                 if t is None or type(r) is not int:
                     continue
                 reached[r] = 1
@@ -270,13 +273,13 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             gi += 1
             after = guards[gi][0] if gi < ng else size
         u = uses[i]
-        op = ops[i]
-        fn = op[0]
+        fn = fns[i]
         if fn is None or not u and not (jvp and tuses[i]):
             continue
-        refs = op[1]
+        refs = args[i]
         if not u:
-            _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines)
+            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, tnames,
+                     partial, lines)
             continue
         lv = _BINARY.get(fn)
         if lv is not None and len(refs) == 2:
@@ -316,7 +319,8 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             lines.append(f"{vnames[i]} = {rhs}")
             text[i] = vnames[i]
         if jvp and tuses[i]:    # after v_i: its partials may read it
-            _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines)
+            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, tnames,
+                     partial, lines)
     for _, g, refs in guards[gi:]:
         lines.append(g.format(*[_operand(text, level, alias[r]) if type(r) is int else r
                                 for r in refs]))
@@ -324,8 +328,8 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         ret = text[y]
         if jvp:
             t = ttext[y]
-            ret = f"{ret}, {t}" if ops[y][0] is not None else f"_plain({ret}), _plain({t})"
-        elif ops[y][0] is None:
+            ret = f"{ret}, {t}" if fns[y] is not None else f"_plain({ret}), _plain({t})"
+        elif fns[y] is None:
             ret = f"_plain({ret})"
         lines.append(f"return {ret}")
         return _finish(gen, kind, lines, safe, _render)
@@ -337,7 +341,6 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         T = terms[i]
         if T is None:
             continue
-        op = ops[i]
         # a sum needs parentheses as an operand; one term (x * p, x / p, -x, p) does not
         # as the left operand of * and / or the right one of +
         nt = len(T)
@@ -347,16 +350,15 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             s = f"({_join(T)})"
         else:
             s = _sum(T, vnames[i].replace("v_", "vb_", 1), lines)
-        fn = op[0]
-        if fn is None:
-            el = elems[op[1]]
-            ts = el.get(op[2])
+        if fns[i] is None:
+            el = elems[args[i]]
+            ts = el.get(parts[i])
             if ts is None:
-                el[op[2]] = ["0.0", s]
+                el[parts[i]] = ["0.0", s]
             else:
                 ts.append(s)
             continue
-        fn, refs, tpl, count = op
+        refs, tpl, count = args[i], parts[i], p.counts[i]
         if not count:
             continue
         if s == "1.0":
@@ -446,7 +448,7 @@ def _reads(p: Plan, rec, uses, text, names, prefix, lines) -> None:
         lst = ("L_" if prefix == "v_" else "Ld_") + names[src][len(prefix):]
         lines.append(f"{lst} = _tolist({names[src]})")
         for _, c in live:
-            expr = lst + "".join(f"[{x}]" for x in p.ops[c][3])
+            expr = lst + "".join(f"[{x}]" for x in p.counts[c])
             if uses[c] == 1:
                 text[c] = expr
             else:
@@ -454,10 +456,9 @@ def _reads(p: Plan, rec, uses, text, names, prefix, lines) -> None:
                 text[c] = names[c]
 
 
-def _tangent(i, op, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines):
+def _tangent(i, refs, tpl, alias, text, level, ttext, tlevel, tuses, tnames, partial, lines):
     """v̇_i = Σ v̇_arg · ∂v_i/∂arg over the differentiable arguments, in their order
     (as dualad.codegen's tangent sweep writes it)."""
-    refs, tpl = op[1], op[2]
     terms = []
     fill = None
     lead = False        # the first term is a sum written without parentheses
