@@ -19,7 +19,10 @@ sweep's values (``vb_m1 = vb_2 * v_0``), in `jvp` the tangent sweep does.
 
 What gets compiled is the dense form (``notes=False``): no comments, each adjoint
 one sum statement, partials named where first used; fewer statements, the same
-numbers (CPython's compile costs ~6 µs a statement).
+numbers (CPython's compile costs ~4-6 µs a statement).  Scalar traces (scalar
+lines and element reads x[i], the long ones) are written by `dualad.scalarcode`
+instead: values used once written where used, dead values dropped, a handful of
+statements in all; the same float operations again.
 """
 
 from __future__ import annotations

@@ -1,25 +1,28 @@
-"""The compiled program of a scalar trace: few statements, the same float operations.
+"""The compiled programs of a scalar trace: few statements, the same float operations.
 
 Long traces are scalar loops: every entry a float operation (a scalar line of
 `dualad.codegen`) or a read x[i] of an element of an input array.  For them the
-value and gradient programs are written here from use counts, so CPython's
+value, gradient and jvp programs are written here from use counts, so CPython's
 `compile` (~4 µs a statement, ~1 µs an expression node) has less to do:
 
-- a value used once is not named: its expression is written where it is used
-  (``v̄_8 = -cos(v_8) + v_7`` goes straight into the element list of v̄_0);
+- a value (tangent, adjoint) used once is not named: its expression is written
+  where it is used (v̄_8 = -cos(v_8) + v_7 goes straight into the list of v̄_0);
 - values nothing reads are not computed (the gradient program computes only the
   values its partials and guards read: y itself is not returned);
 - an adjoint known to be ±1 (the seed and what plain sums pass on) is not
-  multiplied: 1.0·p is p, -1.0·p is -p exactly;
-- the element reads of a 1-D input are one unpacking ``v_1, v_2, _u, = _tolist(v_0)``,
-  each element read once (v̄ still sums each read's adjoint in sweep order);
-- the adjoint of an element array is one list ``_fromlist([0.0 + t + ..., ...], shape)``.
+  multiplied: 1.0·p is p and -1.0·p is -p exactly;
+- the element reads of a 1-D input are one unpacking ``v_1, v_2, _u, = _tolist(v_0)``
+  (each element read once; v̄ still sums each read's adjoint in sweep order), and
+  the adjoint of the input one list ``_fromlist([0.0 + t + ..., ...], shape)``;
+- parentheses only where Python's precedence needs them, a + -u written a - u.
 
-Each value and adjoint is computed by the same float operations, in the same
-order, as `g.source` (``v̄_j = t_1 + t_2 + ...`` left to right), so the results
-agree bit for bit; partials used twice are still computed once (``d_k``).
-Expressions nest at most ~MAX_TEXT/5 deep (CPython parses 200 parentheses).
-The text comes from the same templates and whitelisted names as `dualad.codegen`.
+Every value, tangent and adjoint is computed by the same float operations, in the
+same order, as `g.source` and the general code (v̄_j = t_1 + t_2 + ... left to
+right; -u + b written b - u, a + (-u) as a - u: the same IEEE results), so they
+agree bit for bit (tests/test_compile.py); partials used twice are computed once
+(``d_k``).  An expression of more than MAX_TEXT characters is named, which bounds
+its nesting (CPython parses at most 200 nested parentheses).  The text comes from
+the templates and whitelisted names of `dualad.codegen` only.
 """
 
 from __future__ import annotations
