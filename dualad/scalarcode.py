@@ -192,7 +192,7 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
     """The dense program of kind "value", "gradient" or "jvp" (scalar traces)."""
     from .codegen import _UNARY, INFIX, MATH, NEG, ONE, _render, name
     n, size, alias, n1 = p.n, p.size, p.alias, p.n - 1
-    fns, args, parts = p.fns, p.args, p.parts
+    fns, args, parts, counts = p.fns, p.args, p.parts, p.counts
     rec = gen.rec
     vnames = gen.vnames
     uses = [0] * size
@@ -221,7 +221,8 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
                 if t is None or type(r) is not int:
                     continue
                 reached[r] = 1
-                tuses[alias[r]] += 1
+                if jvp:
+                    tuses[alias[r]] += 1
                 if type(t) is str:
                     continue
                 places = t[2]
@@ -349,6 +350,10 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
         nt = len(T)
         if nt == 1:
             s = T[0]
+        elif nt == 2:   # _join of two terms
+            a, b = T
+            s = f"({a} - {b[1:]})" if b[0] == "-" else f"({b} - {a[1:]})" if a[0] == "-" \
+                else f"({a} + {b})"
         elif nt <= SUM_TERMS:
             s = f"({_join(T)})"
         else:
@@ -361,7 +366,7 @@ def source(gen, p: Plan, kind: str, safe: bool) -> str:
             else:
                 ts.append(s)
             continue
-        refs, tpl, count = args[i], parts[i], p.counts[i]
+        refs, tpl, count = args[i], parts[i], counts[i]
         if not count:
             continue
         if s == "1.0":
