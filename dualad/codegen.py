@@ -33,7 +33,7 @@ import re
 
 import numpy as np
 
-from . import scalarcode
+from . import scalarcode, scalarplan
 from .optext import BAR, const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
@@ -639,7 +639,7 @@ class Generator:
         programs come from `dualad.scalarcode` (fewer statements still)."""
         if not notes and self.dense:
             if self._plan is None:
-                self._plan = scalarcode.plan(self) or False
+                self._plan = scalarplan.plan(self) or False
             if self._plan:
                 return scalarcode.source(self, self._plan, kind, safe)
         rec = self.rec
