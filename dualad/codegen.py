@@ -132,14 +132,22 @@ class Generator:
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
-        self.vnames = [f"v_m{k}" for k in range(self.n - 1, 0, -1)] + \
-            [f"v_{j}" for j in range(len(rec.entries) + 1)]
+        self._vnames = None
         self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
         self.dense = True           # scalar traces: dualad.scalarcode's programs
         self._plan = None
+
+    @property
+    def vnames(self) -> list:
+        """v_m1, v_0, v_1, ...: the names of the inputs and entries (listed when first
+        asked: the programs of scalar traces name only a few values)."""
+        if self._vnames is None:
+            self._vnames = [f"v_m{k}" for k in range(self.n - 1, 0, -1)] + \
+                [f"v_{j}" for j in range(len(self.rec.entries) + 1)]
+        return self._vnames
 
     # -- text for values ------------------------------------------------------
     def ref(self, x) -> str:
@@ -265,6 +273,22 @@ class Generator:
                 continue
             v = e[2].value
             ok = type(v) is f64 or type(v) is float or _scalar(v)
+            if ok and len(e) == 5:      # x ∘ y of two traced floats: the common case
+                ka, kb = get(id(e[3])), get(id(e[4]))
+                if ka is not None and kb is not None:
+                    ta, tb = type(e[3].value), type(e[4].value)
+                    if (ta is f64 or ta is float) and (tb is f64 or tb is float):
+                        argrefs[j] = (ka + n1, kb + n1)
+                        flags.append(True)
+                        continue
+            elif ok and len(e) == 4:    # f(x) of a traced float
+                ka = get(id(e[3]))
+                if ka is not None:
+                    ta = type(e[3].value)
+                    if ta is f64 or ta is float:
+                        argrefs[j] = (ka + n1,)
+                        flags.append(True)
+                        continue
             if ok:
                 refs = []
                 for a in e[3:]:

@@ -22,7 +22,6 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
     from .codegen import NEG, ONE, name
     n, size, alias, n1 = p.n, p.size, p.alias, p.n - 1
     fns, args, parts, counts = p.fns, p.args, p.parts, p.counts
-    vnames = gen.vnames
     terms = [None] * size
     terms[p.out] = ["1.0"]
     elems = {src: {} for src in p.reads}
@@ -42,7 +41,7 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
         elif nt <= SUM_TERMS:
             s = f"({join(T)})"
         else:
-            s = sum_terms(T, vnames[i].replace("v_", "vb_", 1), lines)
+            s = sum_terms(T, name(i - n1, "vb"), lines)
         if fns[i] is None:
             el = elems[args[i]]
             ts = el.get(parts[i])
@@ -61,7 +60,7 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
         else:
             unit = 0
             if count > 1 and (" " in s or "(" in s) or len(s) > MAX_TEXT:
-                ct = vnames[i].replace("v_", "vb_", 1)
+                ct = name(i - n1, "vb")
                 lines.append(f"{ct} = {s[1:-1] if nt > 1 else s}")
                 s = ct
             neg = "-" + s if nt > 1 or " " not in s else f"-({s})"

@@ -120,21 +120,20 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
     """The forward sweep's lines (and tangents for jvp): each value read once is
     written where it is read, values read more often are named; returns the values'
     text and binding levels and the tangents' text."""
-    from .codegen import _UNARY, INFIX, MATH
+    from .codegen import _UNARY, INFIX, MATH, name
     n, size, alias = p.n, p.size, p.alias
     fns, args, parts = p.fns, p.args, p.parts
-    rec, vnames = gen.rec, gen.vnames
-    ttext = tlevel = tnames = None
+    rec, n1 = gen.rec, n - 1
+    ttext = tlevel = None
     text = [None] * size        # each value as an expression (its name if named) ...
     level = bytearray(size)     # ... and how it binds (_level)
-    text[:n] = vnames[:n]
-    _reads(p, rec, uses, text, vnames, "v_", lines)
+    text[:n] = [name(k - n1) for k in range(n)]
+    _reads(p, rec, uses, text, "v", lines)
     if jvp:
-        tnames = [x.replace("v_", "vd_", 1) for x in vnames]
         ttext = [None] * size   # each tangent as an expression (its name if named) ...
         tlevel = bytearray(size)
-        ttext[:n] = tnames[:n]
-        _reads(p, rec, tuses, ttext, tnames, "vd_", lines)
+        ttext[:n] = [name(k - n1, "vd") for k in range(n)]
+        _reads(p, rec, tuses, ttext, "vd", lines)
     guards, gi, ng = p.guards, 0, len(p.guards)
     after = guards[0][0] if guards else size
     names = gen.names
@@ -151,7 +150,7 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
             continue
         refs = args[i]
         if not u:
-            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, tnames,
+            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, n1,
                      (cse, keys), lines)
             continue
         lv = _BINARY.get(fn)
@@ -189,10 +188,10 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
             text[i] = rhs
             level[i] = lv
         else:
-            lines.append(f"{vnames[i]} = {rhs}")
-            text[i] = vnames[i]
+            text[i] = name(i - n1)
+            lines.append(f"{text[i]} = {rhs}")
         if jvp and tuses[i]:    # after v_i: its partials may read it
-            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, tnames,
+            _tangent(i, refs, parts[i], alias, text, level, ttext, tlevel, tuses, n1,
                      (cse, keys), lines)
     for _, g, refs in guards[gi:]:
         lines.append(g.format(*[_operand(text, level, alias[r]) if type(r) is int else r
@@ -200,9 +199,11 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
     return text, level, ttext
 
 
-def _reads(p: Plan, rec, uses, text, names, prefix, lines) -> None:
-    """The element reads (of values, or of tangents: prefix vd_) the program uses: one
+def _reads(p: Plan, rec, uses, text, prefix, lines) -> None:
+    """The element reads (of values, or of tangents: prefix vd) the program uses: one
     unpacking of a 1-D input's elements, else x[i][j] (named if used twice)."""
+    from .codegen import name
+    n1 = p.n - 1
     for src, els in p.reads.items():
         shape = np.shape(rec.inputs[src].value)
         live = [(f, c) for f, c in els.items() if uses[c]]
@@ -211,22 +212,21 @@ def _reads(p: Plan, rec, uses, text, names, prefix, lines) -> None:
         if len(shape) == 1 and 4 * len(live) >= shape[0]:
             targets = ["_u"] * shape[0]
             for f, c in live:
-                targets[f] = text[c] = names[c]
-            lines.append(", ".join(targets) + f", = _tolist({names[src]})")
+                targets[f] = text[c] = name(c - n1, prefix)
+            lines.append(", ".join(targets) + f", = _tolist({name(src - n1, prefix)})")
             continue
-        lst = ("L_" if prefix == "v_" else "Ld_") + names[src][len(prefix):]
-        lines.append(f"{lst} = _tolist({names[src]})")
+        lst = name(src - n1, "L" if prefix == "v" else "Ld")
+        lines.append(f"{lst} = _tolist({name(src - n1, prefix)})")
         for _, c in live:
             expr = lst + "".join(f"[{x}]" for x in p.counts[c])
             if uses[c] == 1:
                 text[c] = expr
             else:
-                lines.append(f"{names[c]} = {expr}")
-                text[c] = names[c]
+                text[c] = name(c - n1, prefix)
+                lines.append(f"{text[c]} = {expr}")
 
 
-def _tangent(i, refs, tpl, alias, text, level, ttext, tlevel, tuses, tnames, memo,
-             lines):
+def _tangent(i, refs, tpl, alias, text, level, ttext, tlevel, tuses, n1, memo, lines):
     """v̇_i = Σ v̇_arg · ∂v_i/∂arg over the differentiable arguments, in their order
     (as dualad.codegen's tangent sweep writes it)."""
     terms = []
@@ -268,13 +268,14 @@ def _tangent(i, refs, tpl, alias, text, level, ttext, tlevel, tuses, tnames, mem
     if tuses[i] == 1 and len(tx) <= MAX_TEXT:
         ttext[i], tlevel[i] = tx, tl
     else:
-        lines.append(f"{tnames[i]} = {tx}")
-        ttext[i] = tnames[i]
+        ttext[i] = f"vd_{i - n1}"     # an entry: i > n1
+        lines.append(f"{ttext[i]} = {tx}")
 
 
 def _finish(gen, kind, lines, safe, render) -> str:
     rec = gen.rec
-    params = gen.vnames[:gen.n]
+    from .codegen import name
+    params = [name(k - gen.n + 1) for k in range(gen.n)]
     head = []
     for i, p in enumerate(params):
         v = rec.inputs[i].value
@@ -286,5 +287,5 @@ def _finish(gen, kind, lines, safe, render) -> str:
             head.append(f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
                         f"or {p}.dtype != _f8: _miss()")
     if kind == "jvp":
-        params = params + [x.replace("v_", "vd_", 1) for x in params]
+        params = params + [name(k - gen.n + 1, "vd") for k in range(gen.n)]
     return render(kind, params, [(c, "") for c in head + lines], safe, False)
