@@ -490,3 +490,24 @@ def test_scalar_guards_still_retrace():
         assert close(grad, ref), (x, y)
         assert g(x, y) == pytest.approx(k(x, y), rel=1e-13)
     assert len(g._variants) == 2
+
+
+@pytest.mark.parametrize("fn, good, bad", [
+    (lambda x, y: x / y, (1.0, 2.0), (1.0, 0.0)),
+    (lambda x: np.log(x) * x, (2.0,), (-1.0,)),
+    (lambda x: np.sqrt(x) + x, (4.0,), (-1.0,)),
+    (lambda z: np.log(z[0]) * z[1] + z[2] ** 2, (np.array([1.0, 2.0, 3.0]),),
+     (np.array([-1.0, 2.0, 3.0]),)),
+])
+def test_scalar_programs_fall_back_to_numpy_semantics_as_the_general_code(fn, good, bad):
+    """math raises (log of a negative, 1/0): the scalar programs answer with NumPy's
+    nan/inf exactly as the general code does."""
+    def calls(dense):
+        g = dualad.compile(fn, *good)
+        g._current.gen.dense = dense
+        ts = tuple(1.0 if np.ndim(a) == 0 else np.ones(np.shape(a)) for a in bad)
+        return [_flat(r) for r in (g(*bad), g.gradient(*bad), g.jvp(bad, ts))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for a, b in zip(calls(True), calls(False)):
+            assert np.array_equal(a, b, equal_nan=True), (a, b)
