@@ -113,6 +113,8 @@ def _count(p: Plan, kind: str):
             for r in refs:
                 if type(r) is int:
                     uses[alias[r]] += 1
+                    if fns[i] is np.square:     # written x * x: read twice
+                        uses[alias[r]] += 1
     return uses, tuses, keys
 
 

@@ -511,3 +511,12 @@ def test_scalar_programs_fall_back_to_numpy_semantics_as_the_general_code(fn, go
         warnings.simplefilter("ignore", RuntimeWarning)
         for a, b in zip(calls(True), calls(False)):
             assert np.array_equal(a, b, equal_nan=True), (a, b)
+
+
+def test_a_value_written_twice_is_named_once():
+    """square(u) is written u * u: u is named, not computed twice."""
+    g = dualad.compile(lambda x, y: np.square(np.sin(x) + y) * 2.0, 0.3, 0.5)
+    v = g._current
+    for kind in ("value", "gradient", "jvp"):
+        assert v.gen.source(kind, notes=False).count("sin(") == 1, kind
+    same_bits(g, (0.3, 0.5))
