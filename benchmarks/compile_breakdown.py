@@ -5,7 +5,8 @@
 For W2 (scalar loop, 8 recorded operations per term) at n terms: the time to the
 first gradient (`dualad.compile(f, x)` then `g.gradient(x)`, as benchmarks.run
 counts it) and its parts — recording the trace, writing the source, CPython's
-`compile`, the first call — with two yardsticks measured in the same rounds:
+`compile`, a later call, the garbage collection left for after the first
+gradient — with two yardsticks measured in the same rounds:
 `reverse.gradient` (one recorded evaluation plus its sweep) and the builtin
 `compile` of N trivial statements ``v_i = x * y`` in one function.  Prints
 medians over the rounds (machine noise: compare the ratios).
