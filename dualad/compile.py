@@ -2,11 +2,14 @@
 
 f runs once on a reverse tape (`dualad.wengert`); `dualad.codegen` writes the
 value, gradient and jvp functions from that Wengert list and the whitelisted
-templates, each when first called (the readable g.source made denser; code
-objects cached by their text), and they are compiled with the builtin
-`compile` in a namespace holding only NumPy, `math` functions, our rule
-functions and the trace's constants (no builtins beyond type/float/bool/abs).
-User text never reaches the code.
+templates, each when first called (the readable g.source made denser; for
+scalar traces, the long ones, `dualad.scalarcode`'s few statements with values
+used once written where used; code objects cached by their text), and they are
+compiled with the builtin `compile` in a namespace holding only NumPy, `math`
+functions, our rule functions and the trace's constants (no builtins beyond
+type/float/bool/abs).  User text never reaches the code.  The cyclic GC waits
+while a trace is recorded and code is written (no cycles are made; collections
+would only rescan the trace).
 
 Each variant is the code for one set of branch decisions.  Comparisons on
 traced values became guards; when a guard fails (or an argument's shape
