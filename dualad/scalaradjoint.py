@@ -24,7 +24,10 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
     fns, args, parts, counts = p.fns, p.args, p.parts, p.counts
     terms = [None] * size
     terms[p.out] = ["1.0"]
-    elems = {src: {} for src in p.reads}
+    elems = {}      # input -> (element sums so far, their numbers of terms)
+    for src in p.reads:
+        m = int(np.prod(np.shape(gen.rec.inputs[src].value)))
+        elems[src] = ([None] * m, [0] * m)
     for i in range(size - 1, n1, -1):
         T = terms[i]
         if T is None:
@@ -42,13 +45,17 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
             s = f"({join(T)})"
         else:
             s = sum_terms(T, name(i - n1, "vb"), lines)
-        if fns[i] is None:
-            el = elems[args[i]]
-            ts = el.get(parts[i])
-            if ts is None:
-                el[parts[i]] = ["0.0", s]
-            else:
-                ts.append(s)
+        if fns[i] is None:      # x[k]: B[k] = 0.0; B[k] += s, left to right
+            acc, cnt = elems[args[i]]
+            f = parts[i]
+            c = cnt[f]
+            cur = acc[f] if c else "0.0"
+            if c == SUM_TERMS - 1:      # 0.0 and 15 terms: named, the sum goes on
+                t = f"t_{len(lines)}"
+                lines.append(f"{t} = {cur}")
+                cur, c = t, 0
+            acc[f] = f"{cur} - {s[1:]}" if s[0] == "-" else f"{cur} + {s}"
+            cnt[f] = c + 1
             continue
         refs, tpl, count = args[i], parts[i], counts[i]
         if not count:
@@ -111,12 +118,10 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
             results.append("0.0" if T is None else sum_terms(T, name(k - n1, "vb"), lines))
             continue
         shape = np.shape(v)
-        els = elems.get(k)
-        if not els:
+        acc = elems[k][0] if k in elems else None
+        if acc is None or acc.count(None) == len(acc):
             results.append(f"np.zeros({shape!r})")
             continue
-        items = ["0.0"] * int(np.prod(shape))
-        for f, ts in els.items():
-            items[f] = sum_terms(ts, f"t_{len(lines)}", lines)
-        results.append(f"_fromlist([{', '.join(items)}], {shape!r})")
+        items = ", ".join(["0.0" if a is None else a for a in acc])
+        results.append(f"_fromlist([{items}], {shape!r})")
     return results
