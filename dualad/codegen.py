@@ -19,7 +19,10 @@ sweep's values (``vb_m1 = vb_2 * v_0``), in `jvp` the tangent sweep does.
 
 What gets compiled is the dense form (``notes=False``): no comments, each adjoint
 one sum statement, partials named where first used; fewer statements, the same
-numbers (CPython's compile costs ~6 µs a statement).
+numbers (CPython's compile costs ~4-6 µs a statement).  Scalar traces (scalar
+lines and element reads x[i], the long ones) are written by `dualad.scalarcode`
+instead: values used once written where used, dead values dropped, a handful of
+statements in all; the same float operations again.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import re
 
 import numpy as np
 
+from . import scalarcode, scalarplan
 from .optext import BAR, const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
@@ -128,14 +132,22 @@ class Generator:
         self.label = rec.index
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
-        self.vnames = [name(i) for i in range(1 - self.n, len(rec.entries) + 1)]
+        self._vnames = None
+        self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
-        getitem = operator.getitem
-        for e in rec.entries:
-            if e[0] is getitem and self._element(e[3], e[4]) is not None:
-                self.reads[self.label[id(e[3])]] = True
+        self.dense = True           # scalar traces: dualad.scalarcode's programs
+        self._plan = None
+
+    @property
+    def vnames(self) -> list:
+        """v_m1, v_0, v_1, ...: the names of the inputs and entries (listed when first
+        asked: the programs of scalar traces name only a few values)."""
+        if self._vnames is None:
+            self._vnames = [f"v_m{k}" for k in range(self.n - 1, 0, -1)] + \
+                [f"v_{j}" for j in range(len(self.rec.entries) + 1)]
+        return self._vnames
 
     # -- text for values ------------------------------------------------------
     def ref(self, x) -> str:
@@ -219,7 +231,11 @@ class Generator:
 
     def _element(self, x, key):
         """The flat index of x[key] if key picks one element by ints, else None."""
-        shape = np.shape(x.value)
+        v = x.value
+        shape = v.shape if type(v) is np.ndarray else np.shape(v)
+        if type(key) is int and len(shape) == 1:    # x[i] of a vector
+            k = key % shape[0]
+            return k, (k,)
         ks = key if type(key) is tuple else (key,)
         if not shape or len(ks) != len(shape) or not all(
                 isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
@@ -238,15 +254,59 @@ class Generator:
         return self.scalar[self.label[id(e[2])] - 1]
 
     def _scalar_lines(self, entries) -> list[bool]:
-        """Per entry: elementwise with every value a float (a scalar line)."""
-        label, flags = self.label, []
-        for e in entries:
-            ok = e[0] in ELEMENTWISE and _scalar(e[2].value)
+        """Per entry: elementwise with every value a float (a scalar line); element
+        reads x[i] go to self.elements and self.reads, the indices (label + n - 1) of a
+        scalar line's arguments to self.argrefs (None: a constant).  One plain loop."""
+        from reverse.tensor import Tensor
+        label, flags, getitem, f64 = self.label, [], operator.getitem, np.float64
+        get, n1 = label.get, self.n - 1
+        self.argrefs = argrefs = [None] * len(entries)
+        for j, e in enumerate(entries):
+            fn = e[0]
+            if fn not in ELEMENTWISE:
+                flags.append(False)
+                if fn is getitem:
+                    el = self._element(e[3], e[4])
+                    if el is not None:
+                        self.elements[j + 1] = el
+                        self.reads[label[id(e[3])]] = True
+                continue
+            v = e[2].value
+            ok = type(v) is f64 or type(v) is float or _scalar(v)
+            if ok and len(e) == 5:      # x ∘ y of two traced floats: the common case
+                ka, kb = get(id(e[3])), get(id(e[4]))
+                if ka is not None and kb is not None:
+                    ta, tb = type(e[3].value), type(e[4].value)
+                    if (ta is f64 or ta is float) and (tb is f64 or tb is float):
+                        argrefs[j] = (ka + n1, kb + n1)
+                        flags.append(True)
+                        continue
+            elif ok and len(e) == 4:    # f(x) of a traced float
+                ka = get(id(e[3]))
+                if ka is not None:
+                    ta = type(e[3].value)
+                    if ta is f64 or ta is float:
+                        argrefs[j] = (ka + n1,)
+                        flags.append(True)
+                        continue
             if ok:
+                refs = []
                 for a in e[3:]:
-                    if not _scalar(a.value if id(a) in label or _is_tensor(a) else a):
+                    k = get(id(a))
+                    if k is not None:
+                        refs.append(k + n1)
+                        a = a.value
+                    else:
+                        refs.append(None)
+                        if type(a) is Tensor or _is_tensor(a):
+                            a = a.value
+                    t = type(a)
+                    if t is not f64 and t is not float and not _scalar(a):
                         ok = False
                         break
+                else:       # a tuple: the GC stops tracking it (no lists kept per entry)
+                    argrefs[j] = (refs[0],) if len(refs) == 1 else \
+                        (refs[0], refs[1]) if len(refs) == 2 else tuple(refs)
             flags.append(ok)
         return flags
 
@@ -599,7 +659,13 @@ class Generator:
         the same computation, denser (what gets compiled: fewer statements are
         cheaper to write and to compile): no comments, each adjoint v̄_j one sum
         statement v̄_j = t_1 + t_2 + ... (summed in the order of the += lines), a
-        partial named where first used (``vb_3 * (d_1 := cos(v_3))``)."""
+        partial named where first used (``vb_3 * (d_1 := cos(v_3))``).  Scalar traces'
+        programs come from `dualad.scalarcode` (fewer statements still)."""
+        if not notes and self.dense:
+            if self._plan is None:
+                self._plan = scalarplan.plan(self) or False
+            if self._plan:
+                return scalarcode.source(self, self._plan, kind, safe)
         rec = self.rec
         self.notes = notes
         params = [name(i) for i in range(1 - self.n, 1)]
