@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .scalarplan import MAX_TEXT, SUM_TERMS, join, partial, sum_terms
+from .scalarplan import MAX_TEXT, SUM_TERMS, join, operands, partial, sum_terms
 
 
 def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
@@ -82,12 +82,7 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
             else:
                 div, fmt, places, bare, lvl = t
                 if fill is None:
-                    fill = []
-                    for x in refs:
-                        if type(x) is int:
-                            x = alias[x]
-                            x = text[x] if level[x] == 0 else f"({text[x]})"
-                        fill.append(x)
+                    fill = operands(refs, alias, text, level)
                     out = text[i]
                     if out is not None and level[i]:
                         out = f"({out})"

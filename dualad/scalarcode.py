@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .scalaradjoint import adjoint
-from .scalarplan import MAX_TEXT, Plan, join, partial
+from .scalarplan import MAX_TEXT, Plan, join, operands, partial
 
 _SIGN = (np.negative, np.positive)      # -x, +x: operands without parentheses
 _BINARY = {np.add: 2, np.subtract: 2, np.multiply: 1, np.divide: 1, np.true_divide: 1}
@@ -247,12 +247,7 @@ def _tangent(i, refs, tpl, alias, text, level, ttext, tlevel, tuses, n1, memo, l
             terms.append(ct if t == "1" else "-" + (ct if tlevel[a] == 0 else f"({ct})"))
             continue
         if fill is None:
-            fill = []
-            for x in refs:
-                if type(x) is int:
-                    x = alias[x]
-                    x = text[x] if level[x] == 0 else f"({text[x]})"
-                fill.append(x)
+            fill = operands(refs, alias, text, level)
             out = text[i] if text[i] is None or level[i] == 0 else f"({text[i]})"
         if t[3]:
             q = t[2][0]

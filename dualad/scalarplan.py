@@ -140,6 +140,18 @@ def _level(fmt: str) -> int:
     return level
 
 
+def operands(refs, alias, text, level) -> list:
+    """The operand texts of an entry: constants as they are, values through their
+    alias, parenthesized unless atomic (level 0)."""
+    fill = []
+    for x in refs:
+        if type(x) is int:
+            x = alias[x]
+            x = text[x] if level[x] == 0 else f"({text[x]})"
+        fill.append(x)
+    return fill
+
+
 def partial(i, refs, fill, out, t, cse, keys, lines):
     """The text of a partial that is not a bare value (t: a `_templates` entry):
     (as an operand, as a term or None); the first of several equal ones (keys
