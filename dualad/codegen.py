@@ -16,6 +16,7 @@ NumPy's nan/inf instead of math's exceptions); array lines call ``np.*``.
 Partials that are not a plain name are computed once into ``d_k`` and reused
 (common subexpressions): in `gradient` the adjoint sweep reuses the forward
 sweep's values (``vb_m1 = vb_2 * v_0``), in `jvp` the tangent sweep does.
+The adjoint sweep's lines are written by `dualad.arrayadjoint`.
 
 What gets compiled is the dense form (``notes=False``): no comments, each adjoint
 one sum statement, partials named where first used; fewer statements, the same
@@ -33,8 +34,8 @@ import re
 
 import numpy as np
 
-from . import scalarcode, scalarplan
-from .optext import BAR, const_text, fn_name, label, op_text
+from . import arrayadjoint, scalarcode, scalarplan
+from .optext import const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
 from .wengert import Record, _is_tensor
@@ -77,10 +78,8 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
 ALIAS_ABOVE = 400
-SUM_TERMS = 16      # dense code: at most this many adjoint terms in one sum
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
-_VB = re.compile(r"vb_m?[0-9]+")
 _ATOM = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_]*$|^-?[0-9.]+(e[-+]?[0-9]+)?$")
 
 
@@ -493,161 +492,8 @@ class Generator:
         return const_text(a) if i is None else _label(i)
 
     def adjoint(self, lines: list, cse: dict) -> list[str]:
-        """The adjoint sweep for ȳ = 1; returns the input adjoints' expressions."""
-        rec = self.rec
-        done, lists, masked, impure = set(), {}, set(), set()
-        pending = {}    # dense code: label -> adjoint terms not yet written
-        adj = {}    # label -> the name holding its adjoint so far (copies are not made)
-
-        def add(j, expr, scalar, comment=""):
-            if not scalar:
-                impure.add(j)
-            if not notes:     # dense: v̄_j's terms are summed in one statement (flush)
-                terms = pending.get(j)
-                if terms is None:
-                    pending[j] = [expr]
-                else:
-                    terms.append(expr)
-                    if len(terms) >= SUM_TERMS:
-                        flush(j)
-                return
-            vb = name(j, "vb")
-            if comment:
-                comment = f"{_label(j, BAR)} {'+' if j in done else ''}= {comment}"
-            if j not in done:
-                done.add(j)
-                if self.alias and _VB.fullmatch(expr):
-                    adj[j] = expr
-                    lines.append(("", f"{comment}: {vb} is {expr}"))
-                    return
-                lines.append((f"{vb} = {expr}", comment))
-            elif adj.get(j, vb) != vb:
-                lines.append((f"{vb} = {adj[j]} + {expr}", comment))
-            elif scalar and j not in impure:
-                lines.append((f"{vb} += {expr}", comment))
-            else:
-                lines.append((f"{vb} = {vb} + {expr}", comment))
-            adj[j] = vb
-
-        def flush(j):
-            """v̄_j = (v̄_j +) t_1 + t_2 + ..., summed left to right as the += lines are."""
-            terms = pending.pop(j, None)
-            if terms is None:
-                return
-            vb = name(j, "vb")
-            if j not in done:
-                done.add(j)
-                if len(terms) == 1 and terms[0][:3] == "vb_" and _VB.fullmatch(terms[0]):
-                    adj[j] = terms[0]
-                    return
-            else:
-                terms.insert(0, adj.get(j, vb))
-            lines.append((f"{vb} = {' + '.join(terms)}", ""))
-            adj[j] = vb
-
-        def finish(j):
-            if j in lists:
-                shape = np.shape(self._value(j))
-                add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
-            if j in pending:
-                flush(j)
-
-        label, arg, times, partial = self.label, self.arg, self.times, self.partial
-        notes = self.notes
-        o = rec.label(rec.out)
-        lines.append((f"{name(o, 'vb')} = 1.0", "seed: ȳ = 1"))
-        done.add(o)
-        adj[o] = name(o, "vb")
-        entries, scal, vnames, n1 = rec.entries, self.scalar, self.vnames, self.n - 1
-        for j in range(len(entries), 0, -1):
-            if j in pending or j in lists:
-                finish(j)
-            if j not in done:
-                continue
-            e = entries[j - 1]
-            fn, kw, out, *args = e
-            ct = adj.get(j) or name(j, "vb")
-            scalar = scal[j - 1]
-            mask = j in masked
-            self.inline = not (mask and scalar)   # not inside `x if ct != 0 else 0.0`
-            row = ELEMENTWISE.get(fn)
-            if row is not None:
-                fill = [arg(x) for x in args]     # labels of live values: ids are unique
-                why = f"{_label(j, BAR)} ∂{_label(j)}/∂" if notes else ""
-                for i, a in enumerate(args):
-                    k = label.get(id(a))
-                    if k is None or row[i + 1] is None:
-                        continue
-                    g = times(ct, partial(e, i, cse, lines, fill, vnames[j + n1], scalar))
-                    if not scalar:
-                        shape = np.shape(a.value)
-                        if shape != np.shape(out.value):
-                            g = f"_unb({g}, {shape!r})"
-                    if mask:
-                        g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
-                            f"np.where({ct} == 0, 0.0, {g})"
-                        masked.add(k)
-                    add(k, g, scalar, why and why + _label(k))
-                continue
-            traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in self.label]
-            if fn is operator.getitem:
-                s = self.label[id(args[0])]
-                el = self._element(args[0], args[1])
-                if el is not None:
-                    if s not in lists:
-                        lists[s] = name(s, "B")
-                        size = int(np.size(args[0].value))
-                        lines.append((f"{lists[s]} = [0.0] * {size}",
-                                      f"{_label(s, BAR)} by element"))
-                    lines.append((f"{lists[s]}[{el[0]}] += {ct}", ""))
-                else:
-                    shape = np.shape(args[0].value)
-                    add(s, f"_unindex({ct}, {shape!r}, {self.ref(args[1])})", False)
-                if mask:
-                    masked.add(s)
-                continue
-            if fn.__name__ == "read_variable":
-                continue
-            rule = STRUCTURAL[fn]
-            kind = rule[0]
-            kws = self.kwargs(kw, self.const)
-            rest = "".join(f", {self.arg(a)}" for a in args)
-            if kind == "linear":
-                t = f"t_{j}"
-                lines.append((f"{t} = {self.func(fn, 'T', rule[2])}({ct}, {name(j)}{rest}{kws})",
-                              f"transpose of {fn_name(fn)}"))
-                pos = range(len(args)) if rule[1] is None else rule[1]
-                for i in pos:
-                    if i >= len(args):
-                        continue
-                    a = args[i]
-                    if type(a) is list:
-                        for m, b in enumerate(a):
-                            if _is_tensor(b) and id(b) in self.label:
-                                add(self.label[id(b)], f"{t}[{i}][{m}]", False)
-                    elif _is_tensor(a) and id(a) in self.label:
-                        add(self.label[id(a)], f"{t}[{i}]", False)
-            elif kind == "multilinear":
-                for i, a in traced:
-                    f = self.func(fn, f"T{i}", rule[1 + i])
-                    add(self.label[id(a)], f"{f}({ct}, {name(j)}{rest}{kws})", False)
-            else:
-                f = self.func(fn, "V", rule[2])
-                if traced and traced[0][0] == 0:
-                    add(self.label[id(args[0])], f"{f}({ct}, {name(j)}{rest}{kws})", False)
-            if fn is np.where or mask:
-                masked.update(self.label[id(b)] for b in _tensors(args) if id(b) in self.label)
-        results = []
-        for k in range(1 - self.n, 1):
-            finish(k)
-            v = self._value(k)
-            if k not in done:
-                results.append("0.0" if np.ndim(v) == 0 else f"np.zeros({np.shape(v)!r})")
-            elif np.ndim(v) == 0:
-                results.append(adj[k] if k not in impure else f"float({adj[k]})")
-            else:
-                results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
-        return results
+        """The adjoint sweep for ȳ = 1 (`dualad.arrayadjoint`); the input adjoints."""
+        return arrayadjoint.adjoint(self, lines, cse)
 
     def _value(self, j):
         rec = self.rec
@@ -712,14 +558,6 @@ class Generator:
             ret = ", ".join(results)
         lines.append((f"return {ret}", ""))
         return _render(kind, params, lines, safe, notes)
-
-
-def _tensors(args):
-    for a in args:
-        if type(a) is list:
-            yield from (b for b in a if _is_tensor(b))
-        elif _is_tensor(a):
-            yield a
 
 
 _label = label
