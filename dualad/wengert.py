@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 import operator
 
 import numpy as np
@@ -29,6 +30,8 @@ import numpy as np
 from .forward import check_arg
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
+
+_OUT = operator.itemgetter(2)     # an entry's output: (fn, kwargs, out, *args)
 
 
 @contextlib.contextmanager
@@ -124,9 +127,8 @@ def record(f, *args) -> Record:
     rec.inputs, rec.entries, rec.out, rec.checks = xs, tape.entries, out, checks
     n = len(xs)
     index = {id(x): i - n + 1 for i, x in enumerate(xs)}
-    rec.entries = _level_order(tape.entries, checks)
-    for j, e in enumerate(rec.entries, 1):
-        index[id(e[2])] = j
+    rec.entries = ordered = _level_order(tape.entries, checks)
+    index.update(zip(map(id, map(_OUT, ordered)), itertools.count(1)))
     rec.index = index
     # a check is placed after the last value it reads
     rec.checks = [(max([0] + [index.get(id(a), 0) for a in _flat(c[3])]),) + c[1:]
@@ -140,17 +142,18 @@ def _level_order(entries: list, checks: list) -> list:
     array a comparison produced counts as a value of its arguments' level."""
     depth = {}
     get = depth.get
-    keyed = []
-    ci = 0
+    levels = []         # levels[d - 1]: the entries of level d, in tape order
+    ci, nc = 0, len(checks)
     for pos, e in enumerate(entries):
-        while ci < len(checks) and checks[ci][0] <= pos:
+        while ci < nc and checks[ci][0] <= pos:
             _, _, result, cargs, _ = checks[ci]
             if isinstance(result, np.ndarray):
                 depth[id(result)] = max([get(id(a), 0) for a in _flat(cargs)] or [0])
             ci += 1
         d = 0
         for a in e[3:]:     # ids of live objects: a constant never matches a value
-            if type(a) is list or type(a) is tuple:
+            ta = type(a)
+            if ta is list or ta is tuple:
                 for b in a:
                     x = get(id(b), 0)
                     if x > d:
@@ -160,9 +163,11 @@ def _level_order(entries: list, checks: list) -> list:
                 if x > d:
                     d = x
         depth[id(e[2])] = d + 1
-        keyed.append(((d + 1) << 32) | pos)   # sorted: by level, then tape position
-    keyed.sort()
-    return [entries[k & 0xFFFFFFFF] for k in keyed]
+        if d < len(levels):
+            levels[d].append(e)
+        else:
+            levels.append([e])
+    return [e for level in levels for e in level]
 
 
 def _flat(args):
