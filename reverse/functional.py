@@ -141,7 +141,9 @@ def _gradient(f, args):
     if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
         raise ValueError(f"gradient needs f to return a scalar, got shape "
                          f"{np.shape(_out_value(out))}; use jacobian")
-    sweep(entries, adj)
+    # array code: drop each entry once swept, so intermediates are freed as the sweep
+    # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
+    sweep(entries, adj, release=bool(entries) and type(entries[0][2].value) is np.ndarray)
     if len(xs) == 1:
         x = xs[0]
         return _plain(adj.get(x), x)

@@ -40,13 +40,25 @@ _getitem = operator.getitem
 _LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a Python list
 
 
-def sweep(entries, adj: dict, keep=None, nested: bool = False) -> dict:
-    """sweep(entries, adj, keep, nested) -> {Tensor: ct} for the produced Tensors in keep.
+_END = object()
+
+
+def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = False) -> dict:
+    """sweep(entries, adj, keep, nested, release) -> {Tensor: ct} for the produced
+    Tensors in keep.
 
     adj maps Tensor -> cotangent, seeded at the targets; on return it holds the
-    adjoints of the Tensors no entry produced (watched sources, Variables)."""
+    adjoints of the Tensors no entry produced (watched sources, Variables).
+    release=True empties `entries` as it goes (a private, one-use tape): each
+    entry is dropped once swept, so an intermediate nobody else holds is freed
+    then, and the sweep's own arrays reuse its memory (fewer page faults)."""
     if nested:
         return P.sweep_by_table(entries, adj, keep or frozenset(), True)
+    if release:
+        entries.insert(0, _END)
+        order = iter(entries.pop, _END)
+    else:
+        order = reversed(entries)
     kept = {}
     masked = set()
     owned = {}      # Tensor -> adjoint buffer the sweep allocated (safe to add into)
@@ -62,7 +74,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False) -> dict:
     primal = P.primal
     if not keep:
         keep = None
-    for e in reversed(entries):
+    for e in order:
         out = e[2]
         ct = pop(out, None)
         if ct is None:
