@@ -27,6 +27,7 @@ tapes give higher derivatives).
 from __future__ import annotations
 
 import operator
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from . import pullback as P
 from .tensor import Tensor
 
 _f64 = np.float64
+MAXIMUM, MINIMUM = np.maximum, np.minimum
 _getitem = operator.getitem
 _LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a Python list
 
@@ -72,6 +74,9 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     entry = P.entry
     accumulate = P.accumulate
     primal = P.primal
+    add = P.add
+    fit = P._fit
+    getrefcount = _getrefcount
     if not keep:
         keep = None
     for e in order:
@@ -174,7 +179,8 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
         if not masked:
             # array (or mixed) elementwise entries: the row's partials, accumulated
             # in place into buffers the sweep owns
-            row = rows.get(e[0])
+            fn = e[0]
+            row = rows.get(fn)
             if row is not None:
                 n = len(e)
                 if n == 4:
@@ -193,6 +199,25 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                     bv = b.value if tb else b
                     pa = primal(av)
                     pb = primal(bv)
+                    if (fn is MAXIMUM or fn is MINIMUM) and tc is np.ndarray:
+                        # no ties: the partial (x > y) + 0.5 (x == y) is the mask x > y
+                        # (ct times a bool is ct times 1.0 / 0.0, bit for bit)
+                        eq = pa == pb
+                        if type(eq) is np.ndarray and not eq.any():
+                            owned.pop(out, None)
+                            del eq
+                            if ta:
+                                m = pa > pb if fn is MAXIMUM else pa < pb
+                                if not tb and ct.shape == m.shape and ct.base is None \
+                                        and getrefcount(ct) == 2:
+                                    np.multiply(ct, m, out=ct)  # a private buffer: in place
+                                    add(adj, owned, a, fit(ct, av), True)
+                                else:
+                                    add(adj, owned, a, fit(ct * m, av), True)
+                            if tb:
+                                m = pb > pa if fn is MAXIMUM else pb < pa
+                                add(adj, owned, b, fit(ct * m, bv), True)
+                            continue
                     ov = out.value
                     if ta and row[1] is not None:
                         accumulate(adj, owned, a, ct, row[1](ov, pa, pb), av)
