@@ -17,7 +17,7 @@ import dualad
 from dualad.forward import check_arg
 
 from .gradient_tape import _leaves, _rebuild
-from .sweep import backward
+from .sweep import sweep
 from .tape import _keys, state
 from .tensor import Tensor, _new
 
@@ -101,16 +101,16 @@ def _pull(entries, xs, outs, cts):
     """Cotangents of the inputs xs for cotangents cts of the output Tensors outs."""
     if len(outs) == 1:
         o = outs[0]
-        adj = {id(o): cts[0]} if isinstance(o, Tensor) else {}
-        backward(entries, adj)
-        return [_plain(adj.get(id(x)), x) for x in xs]
+        adj = {o: cts[0]} if isinstance(o, Tensor) else {}
+        sweep(entries, adj)
+        return [_plain(adj.get(x), x) for x in xs]
     adj = {}
     for o, c in zip(outs, cts):
         if isinstance(o, Tensor) and c is not None:
-            old = adj.get(id(o))
-            adj[id(o)] = c if old is None else old + c
-    backward(entries, adj)
-    return [_plain(adj.get(id(x)), x) for x in xs]
+            old = adj.get(o)
+            adj[o] = c if old is None else old + c
+    sweep(entries, adj)
+    return [_plain(adj.get(x), x) for x in xs]
 
 
 def gradient(f: Callable, *args):
@@ -134,18 +134,20 @@ def _gradient(f, args):
     entries, xs, out = _record(f, args)
     if type(out) is Tensor:
         value = out.value
-        adj = {id(out): 1.0}
+        adj = {out: 1.0}
     else:
         value = out
-        adj = {id(out): 1.0} if isinstance(out, Tensor) else {}
+        adj = {out: 1.0} if isinstance(out, Tensor) else {}
     if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
         raise ValueError(f"gradient needs f to return a scalar, got shape "
                          f"{np.shape(_out_value(out))}; use jacobian")
-    backward(entries, adj)
+    # array code: drop each entry once swept, so intermediates are freed as the sweep
+    # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
+    sweep(entries, adj, release=bool(entries) and type(entries[0][2].value) is np.ndarray)
     if len(xs) == 1:
         x = xs[0]
-        return _plain(adj.get(id(x)), x)
-    return tuple([_plain(adj.get(id(x)), x) for x in xs])
+        return _plain(adj.get(x), x)
+    return tuple([_plain(adj.get(x), x) for x in xs])
 
 
 def vjp(f: Callable, *args):

@@ -6,7 +6,7 @@ import contextlib
 
 import numpy as np
 
-from .sweep import backward
+from .sweep import sweep
 from .tape import new_key, state
 from .tensor import Tensor, Variable, _new_tensor
 
@@ -149,10 +149,10 @@ class Tape:
         """The slot of a target recorded (or watched) on this tape."""
         if type(t) is Variable:
             if id(t) in self._vars:
-                return id(t)
+                return t
         elif type(t) is Tensor:
             if self._key in t._on:
-                return id(t)
+                return t
         else:
             raise TypeError(f"{what} must be a reverse.Tensor recorded on this tape, "
                             f"not {type(t).__name__}")
@@ -167,7 +167,7 @@ class Tape:
         for i in reversed(idx):
             del stack[i]
         try:
-            kept = backward(self.entries, adj, keep, nested=bool(stack))
+            kept = sweep(self.entries, adj, keep, nested=bool(stack))
         finally:
             for i in idx:
                 stack.insert(i, self)
@@ -211,10 +211,10 @@ class Tape:
                                      f"the target's shape {np.shape(v)}")
             old = adj.get(k)
             adj[k] = s if old is None else old + s
-        kept = self._sweep(adj, {id(s) for s in flat})
+        kept = self._sweep(adj, set(flat))
         results = []
         for s in flat:
-            ct = kept.get(id(s), adj.get(id(s)))
+            ct = kept.get(s, adj.get(s))
             if ct is None:
                 results.append(None if mode == "none" else _new_tensor(np.zeros_like(s.value)
                                                                        if np.ndim(s.value)
@@ -233,7 +233,7 @@ class Tape:
         k = self._slot(target, "target")
         tshape = np.shape(target.value)
         n = int(np.prod(tshape))
-        keep = {id(s) for s in flat}
+        keep = set(flat)
         rows = [[] for _ in flat]
         for j in range(n):
             seed = np.zeros(n)
@@ -241,7 +241,7 @@ class Tape:
             adj = {k: seed.reshape(tshape) if tshape else 1.0}
             kept = self._sweep(adj, keep)
             for r, s in zip(rows, flat):
-                r.append(kept.get(id(s), adj.get(id(s))))
+                r.append(kept.get(s, adj.get(s)))
         results = []
         for r, s in zip(rows, flat):
             if all(c is None for c in r) and mode == "none":

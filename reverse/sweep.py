@@ -7,14 +7,21 @@ function, transpose_i of a multilinear one, the vjp of a custom one);
 indexing sends ``unindex(ct, shape, key)``; a `read_variable` entry sends ct
 to its Variable.  ``None`` is the zero cotangent and is skipped.
 
+Adjoints are held in a dict keyed by the Tensor itself (Tensors hash by
+identity), owned by the sweep, never stored on the nodes.  `sweep` is
+`reverse.pullback.sweep_by_table` (the reference: every entry through its table
+row) plus fast paths, each bit for bit what the table gives:
+
+- scalar + - * / with the rows' partials inlined (1, 1; 1, -1; y, x; 1/y, -out/y);
+- scalar unary ufuncs call their row's partial directly;
+- ``x[i]`` of a small 1-d array with a scalar cotangent accumulates into a
+  Python list (one float add, no NumPy scalar indexing), made an array when
+  anything else meets it.
+
 Rule bodies use only operators and np.*, so the values may be dualad.Dual
 (forward-over-reverse) or, with ``nested=True``, the Tensors themselves: then
 every cotangent operation is recorded by the tapes still recording (nested
 tapes give higher derivatives).
-
-NaN-safe np.where: the branch np.where did not choose receives a zero
-cotangent; below it (and only there) a zero cotangent times an infinite or
-NaN partial gives 0, so that branch's singular derivative does not leak.
 """
 
 from __future__ import annotations
@@ -25,263 +32,218 @@ from sys import getrefcount as _getrefcount
 import numpy as np
 
 from dualad.rules import ELEMENTWISE
-from dualad.structural import STRUCTURAL, unbroadcast, unindex
 
-from .tape import read_variable
+from . import pullback as P
 from .tensor import Tensor
 
-_SCALARS = (float, np.float64)
-_SCALAR_SET = frozenset(_SCALARS)
-
-
-def _value(x):
-    if type(x) is Tensor:
-        return x.value
-    if type(x) is list:
-        return [_value(y) for y in x]
-    return x
-
-
-def _fit(g, v):
-    """g summed back to the shape of argument value v (broadcasting's transpose)."""
-    tg = type(g)
-    if tg is np.ndarray:
-        if type(v) is np.ndarray and g.shape == v.shape:
-            return g
-    elif tg in _SCALARS and type(v) in _SCALARS:
-        return g
-    shape = np.shape(v)
-    return g if np.shape(g) == shape else unbroadcast(g, shape)
-
-
+_f64 = np.float64
+MAXIMUM, MINIMUM = np.maximum, np.minimum
 _getitem = operator.getitem
-# + - * / (the bulk of scalar code): their partials (1, 1; 1, -1; y, x; 1/y, -out/y)
-# are inlined in the sweep's scalar case, bit for bit what the table's rows give
-_ADD, _SUB, _MUL, _DIV = "add", "sub", "mul", "div"
-_ARITH = {np.add: _ADD, np.subtract: _SUB, np.multiply: _MUL, np.divide: _DIV}
-_PLAIN = (float, np.float64, np.ndarray)
-_BASIC = (int, slice, type(None), type(Ellipsis), np.int64)
+_LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a Python list
 
 
-def _scatter(x, key, ct, adj, owned):
-    """x̄[key] += ct into a buffer the sweep owns: O(size of ct), not O(size of x)."""
-    k = id(x)
-    buf = owned.get(k)
-    old = adj.get(k)
-    if buf is None or old is not buf:
-        shape = x.value.shape
-        buf = np.zeros(shape) if old is None else np.array(np.broadcast_to(old, shape),
-                                                            dtype=np.float64)
-        owned[k] = adj[k] = buf
-    if type(key) in _BASIC or type(key) is tuple and all(type(i) in _BASIC for i in key):
-        buf[key] += ct
+_END = object()
+
+
+def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = False) -> dict:
+    """sweep(entries, adj, keep, nested, release) -> {Tensor: ct} for the produced
+    Tensors in keep.
+
+    adj maps Tensor -> cotangent, seeded at the targets; on return it holds the
+    adjoints of the Tensors no entry produced (watched sources, Variables).
+    release=True empties `entries` as it goes (a private, one-use tape): each
+    entry is dropped once swept, so an intermediate nobody else holds is freed
+    then, and the sweep's own arrays reuse its memory (fewer page faults)."""
+    if nested:
+        return P.sweep_by_table(entries, adj, keep or frozenset(), True)
+    if release:
+        entries.insert(0, _END)
+        order = iter(entries.pop, _END)
     else:
-        np.add.at(buf, key, ct)
-
-
-def _accumulate(adj, owned, k, ct, partial, v):
-    """adj[k] += unbroadcast(ct · partial, shape of v), adding in place into arrays
-    the sweep allocated itself (`owned`), never into ct or user values.  Callers pass
-    the partial as a temporary: if nothing else refers to it, it is overwritten."""
-    if type(partial) is float and partial == 1.0:
-        g, fresh = ct, False
-    elif type(partial) is np.ndarray and _getrefcount(partial) == 2 and partial.base is None \
-            and partial.dtype == np.float64 and (type(ct) in _SCALARS or type(ct) is np.ndarray
-                                                  and ct.shape == partial.shape):
-        partial *= ct      # a temporary the rule just made: reuse its memory
-        g, fresh = partial, True
-    else:
-        g, fresh = ct * partial, True
-    g = _fit(g, v)
-    old = adj.get(k)
-    if old is None:
-        adj[k] = g
-        if fresh and type(g) is np.ndarray:
-            owned[k] = g
-    elif type(g) is np.ndarray and type(old) is np.ndarray and g.shape == old.shape:
-        if owned.get(k) is old:
-            old += g
-        elif fresh:
-            g += old
-            adj[k] = owned[k] = g
-        else:
-            adj[k] = owned[k] = old + g
-    else:
-        adj[k] = old + g
-
-
-def _mask(g, ct):
-    return np.where(ct == 0, 0.0, g)
-
-
-def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
-    """backward(entries, adj, keep, nested) -> {slot: ct} for the produced slots in keep.
-
-    adj maps slot -> cotangent, seeded at the targets; on return it holds the
-    adjoints of the slots no entry produced (watched sources, variables)."""
+        order = reversed(entries)
     kept = {}
     masked = set()
-    owned = {}  # slot -> adjoint buffer the sweep allocated (safe to add into in place)
+    owned = {}      # Tensor -> adjoint buffer the sweep allocated (safe to add into)
+    listed = []     # Tensors whose adjoint is (or was) a Python list
     pop = adj.pop
     get = adj.get
-    rule_of = ELEMENTWISE.get
-    arith_of = _ARITH.get
+    rows = ELEMENTWISE
     tensor = Tensor
-    scalars = _SCALAR_SET
-    accumulate = _accumulate
-    ADD, SUB, MUL, DIV = _ADD, _SUB, _MUL, _DIV
-    for e in reversed(entries):
+    f64 = _f64
+    ADD, SUB, MUL, DIV, GETITEM = np.add, np.subtract, np.multiply, np.divide, _getitem
+    entry = P.entry
+    accumulate = P.accumulate
+    primal = P.primal
+    add = P.add
+    fit = P._fit
+    getrefcount = _getrefcount
+    if not keep:
+        keep = None
+    for e in order:
         out = e[2]
-        oid = id(out)
-        ct = pop(oid, None)
+        ct = pop(out, None)
         if ct is None:
             continue
-        if oid in keep:
-            kept[oid] = ct
-        fn = e[0]
-        op = arith_of(fn)
-        if op is not None and type(ct) in scalars and not nested and not masked:
-            a = e[3]
-            b = e[4]
-            ta = type(a) is tensor
-            tb = type(b) is tensor
-            av = a.value if ta else a
-            bv = b.value if tb else b
-            if type(av) in scalars and type(bv) in scalars:
-                # scalar + - * /: the table's partials inlined (same expressions)
-                if ta:
-                    g = ct * bv if op is MUL else ct * (1.0 / bv) if op is DIV else ct
-                    k = id(a)
-                    old = get(k)
-                    adj[k] = g if old is None else old + g
-                if tb:
-                    g = ct * av if op is MUL else ct if op is ADD else \
-                        ct * -1.0 if op is SUB else ct * (-out.value / bv)
-                    k = id(b)
-                    old = get(k)
-                    adj[k] = g if old is None else old + g
-                continue
-        row = rule_of(fn)
-        if row is None:
-            if fn is _getitem and not nested and type(ct) in _PLAIN:
+        tc = type(ct)
+        if keep is not None and out in keep:
+            if tc is list:
+                ct = np.array(ct)
+                tc = np.ndarray
+            kept[out] = ct
+        if (tc is float or tc is f64) and not masked:
+            fn = e[0]
+            if fn is GETITEM:
                 x = e[3]
-                if type(x) is tensor and type(x.value) is np.ndarray:
-                    _scatter(x, e[4], ct, adj, owned)
-                    if masked and oid in masked:
-                        masked.add(id(x))
-                    continue
-            _structural(e, ct, adj, owned, nested, masked, oid)
-            continue
-        if nested or masked:
-            _general(e, row, ct, adj, owned, nested, masked, oid)
-            continue
-        n = len(e)
-        if n == 4:
-            # unary: out has the shape of its input
-            a = e[3]
-            p = row[1]
-            if type(a) is tensor and p is not None:
-                av = a.value
-                if type(ct) in scalars and type(av) in scalars:
-                    k = id(a)
-                    old = get(k)
-                    g = ct * p(out.value, av)
-                    adj[k] = g if old is None else old + g
-                else:
-                    accumulate(adj, owned, id(a), ct, p(out.value, av), av)
-            continue
-        if n == 5:
-            a = e[3]
-            b = e[4]
-            ta = type(a) is tensor
-            tb = type(b) is tensor
-            av = a.value if ta else a
-            bv = b.value if tb else b
-            ov = out.value
-            if type(ct) in scalars and type(av) in scalars and type(bv) in scalars:
-                if ta and row[1] is not None:
-                    k = id(a)
-                    old = get(k)
-                    g = ct * row[1](ov, av, bv)
-                    adj[k] = g if old is None else old + g
-                if tb and row[2] is not None:
-                    k = id(b)
-                    old = get(k)
-                    g = ct * row[2](ov, av, bv)
-                    adj[k] = g if old is None else old + g
+                key = e[4]
+                if type(key) is int and type(x) is tensor:
+                    lst = get(x)
+                    if type(lst) is list:
+                        lst[key] = lst[key] + ct
+                        continue
+                    if lst is None:
+                        v = x.value
+                        if type(v) is np.ndarray and v.ndim == 1 and v.size <= _LIST_MAX:
+                            lst = adj[x] = [0.0] * v.size
+                            lst[key] = 0.0 + ct
+                            listed.append(x)
+                            continue
+                entry(e, ct, adj, owned, False, masked)
                 continue
-            if ta and row[1] is not None:
-                accumulate(adj, owned, id(a), ct, row[1](ov, av, bv), av)
-            if tb and row[2] is not None:
-                accumulate(adj, owned, id(b), ct, row[2](ov, av, bv), bv)
-            continue
-        _general(e, row, ct, adj, owned, nested, masked, oid)
+            if len(e) == 5 and (fn is MUL or fn is ADD or fn is SUB or fn is DIV):
+                a = e[3]
+                b = e[4]
+                ta = type(a) is tensor
+                tb = type(b) is tensor
+                av = a.value if ta else a
+                bv = b.value if tb else b
+                t = type(av)
+                if t is float or t is f64:
+                    t = type(bv)
+                    if t is float or t is f64 or t is int:
+                        if ta:
+                            if fn is MUL:
+                                g = ct * bv
+                            elif fn is DIV:
+                                g = ct * (1.0 / bv) if bv else ct * (1.0 / f64(bv))
+                            else:
+                                g = ct
+                            old = get(a)
+                            adj[a] = g if old is None else old + g
+                        if tb:
+                            if fn is MUL:
+                                g = ct * av
+                            elif fn is ADD:
+                                g = ct
+                            elif fn is SUB:
+                                g = ct * -1.0
+                            else:
+                                g = ct * (-out.value / bv) if bv else \
+                                    ct * (-out.value / f64(bv))
+                            old = get(b)
+                            adj[b] = g if old is None else old + g
+                        continue
+                elif t is int:
+                    t = type(bv)
+                    if (t is float or t is f64) and tb and not ta:
+                        if fn is MUL:
+                            g = ct * av
+                        elif fn is ADD:
+                            g = ct
+                        elif fn is SUB:
+                            g = ct * -1.0
+                        else:
+                            g = ct * (-out.value / bv) if bv else \
+                                ct * (-out.value / f64(bv))
+                        old = get(b)
+                        adj[b] = g if old is None else old + g
+                        continue
+            elif len(e) == 4:
+                row = rows.get(fn)
+                a = e[3]
+                if row is not None and type(a) is tensor:
+                    av = a.value
+                    t = type(av)
+                    if t is float or t is f64:
+                        p = row[1]
+                        if p is not None:
+                            try:
+                                g = ct * p(out.value, av)
+                            except ZeroDivisionError:
+                                entry(e, ct, adj, owned, False, masked)
+                                continue
+                            old = get(a)
+                            adj[a] = g if old is None else old + g
+                        continue
+        elif tc is list:
+            ct = np.array(ct)
+        if not masked:
+            # array (or mixed) elementwise entries: the row's partials, accumulated
+            # in place into buffers the sweep owns
+            fn = e[0]
+            row = rows.get(fn)
+            if row is not None:
+                n = len(e)
+                if n == 4:
+                    a = e[3]
+                    p = row[1]
+                    if type(a) is tensor and p is not None:
+                        av = a.value
+                        accumulate(adj, owned, a, ct, p(out.value, primal(av)), av)
+                    continue
+                if n == 5:
+                    a = e[3]
+                    b = e[4]
+                    ta = type(a) is tensor
+                    tb = type(b) is tensor
+                    av = a.value if ta else a
+                    bv = b.value if tb else b
+                    pa = primal(av)
+                    pb = primal(bv)
+                    if (fn is MAXIMUM or fn is MINIMUM) and tc is np.ndarray:
+                        # no ties: the partial (x > y) + 0.5 (x == y) is the mask x > y
+                        # (ct times a bool is ct times 1.0 / 0.0, bit for bit)
+                        eq = pa == pb
+                        if type(eq) is np.ndarray and not eq.any():
+                            owned.pop(out, None)
+                            del eq
+                            if ta:
+                                m = pa > pb if fn is MAXIMUM else pa < pb
+                                if not tb and ct.shape == m.shape and ct.base is None \
+                                        and getrefcount(ct) == 2:
+                                    np.multiply(ct, m, out=ct)  # a private buffer: in place
+                                    add(adj, owned, a, fit(ct, av), True)
+                                else:
+                                    add(adj, owned, a, fit(ct * m, av), True)
+                            if tb:
+                                m = pb > pa if fn is MAXIMUM else pb < pa
+                                add(adj, owned, b, fit(ct * m, bv), True)
+                            continue
+                    ov = out.value
+                    if ta and row[1] is not None:
+                        accumulate(adj, owned, a, ct, row[1](ov, pa, pb), av)
+                    if tb and row[2] is not None:
+                        accumulate(adj, owned, b, ct, row[2](ov, pa, pb), bv)
+                    continue
+        entry(e, ct, adj, owned, False, masked)
+    for x in listed:
+        v = get(x)
+        if type(v) is list:
+            adj[x] = np.array(v)
     return kept
 
 
-def _general(e, row, ct, adj, owned, nested, masked, oid):
-    """Any elementwise entry: nested (Tensor values), below np.where, or 3+ inputs."""
-    out = e[2]
-    ov = out if nested else out.value
-    args = e[3:]
-    vals = args if nested else [a.value if type(a) is Tensor else a for a in args]
-    mask = masked and oid in masked
-    for i, a in enumerate(args):
-        if type(a) is not Tensor:
-            continue
-        p = row[i + 1]
-        if p is None:
-            continue
-        if mask:  # below np.where: 0·∞ → 0 here, silently
-            with np.errstate(all="ignore"):
-                g = _mask(ct * p(ov, *vals), ct)
-            masked.add(id(a))
-            _accumulate(adj, owned, id(a), g, 1.0, vals[i])
-        else:
-            _accumulate(adj, owned, id(a), ct, p(ov, *vals), vals[i])
-
-
-def _structural(e, ct, adj, owned, nested, masked, oid):
-    fn, kw, out = e[0], e[1] or {}, e[2]
-    args = e[3:]
-    if fn is read_variable:
-        k = id(args[0])
-        old = adj.get(k)
-        adj[k] = ct if old is None else old + ct
-        return
-    vals = args if nested else [_value(a) for a in args]
-    ov = out if nested else out.value
-    if fn is operator.getitem:
-        pairs = [(args[0], unindex(ct, np.shape(vals[0]), args[1]))]
-    else:
-        rule = STRUCTURAL[fn]
-        kind = rule[0]
-        if kind == "linear":
-            cts = rule[2](ct, ov, *vals, **kw)
-            pairs = []
-            for i in range(len(args)) if rule[1] is None else rule[1]:
-                if i < len(args):
-                    a, c = args[i], cts[i]
-                    if type(a) is list:
-                        pairs.extend(zip(a, c))
-                    else:
-                        pairs.append((a, c))
-        elif kind == "multilinear":
-            pairs = [(a, rule[1 + i](ct, ov, *vals, **kw))
-                     for i, a in enumerate(args) if type(a) is Tensor]
-        else:
-            pairs = [(args[0], rule[2](ct, ov, *vals, **kw))]
-    mark = fn is np.where or oid in masked
-    for a, g in pairs:
-        if type(a) is Tensor and g is not None:
-            if mark:
-                masked.add(id(a))
-            k = id(a)
-            old = adj.get(k)
-            if old is None:
-                adj[k] = g
-            elif type(g) is np.ndarray and owned.get(k) is old and g.shape == old.shape \
-                    and g.dtype == old.dtype:
-                old += g    # a buffer this sweep allocated: add in place, no new array
-            else:
-                adj[k] = old + g
+def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
+    """backward(entries, adj, keep, nested) -> {id: ct}: `sweep` with adjoints keyed by
+    id(Tensor) (the format dualad.trace reads); adj is updated in place likewise."""
+    by_id = {}
+    for e in entries:
+        by_id[id(e[2])] = e[2]
+        for a in e[3:]:
+            for b in (a if type(a) is list else (a,)):
+                if isinstance(b, Tensor):
+                    by_id[id(b)] = b
+    seeds = {by_id[k]: ct for k, ct in adj.items() if k in by_id}
+    kept = sweep(entries, seeds, {by_id[k] for k in keep if k in by_id}, nested)
+    adj.clear()
+    adj.update({id(t): ct for t, ct in seeds.items()})
+    return {id(t): ct for t, ct in kept.items()}

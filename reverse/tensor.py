@@ -171,7 +171,9 @@ class Tensor(ArrayMethods):
         return format(self.value, spec)
 
     __float__ = __int__ = __complex__ = __index__ = _no_float
-    __hash__ = None
+    # hashed by identity (as torch.Tensor): the sweep keys adjoints by Tensor;
+    # == stays elementwise on values
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         return observed(bool, bool(self.value), (self,))

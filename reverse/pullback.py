@@ -1,0 +1,236 @@
+"""The general cases of the backward sweep, and `sweep_by_table`, the reference sweep.
+
+Adjoints live in a dict keyed by the `Tensor` (or `Variable`) itself: Tensors
+hash by identity.  Every function here reads the partials of the shared tables
+(``dualad.rules.ELEMENTWISE``, ``dualad.structural.STRUCTURAL``); `reverse.sweep`
+adds fast paths for the common scalar and array cases, each of which must give
+bit for bit what `sweep_by_table` gives (tests/test_reverse_fast.py checks it).
+
+While the fast sweep accumulates ``x[i]`` adjoints of a small 1-d array it
+holds them in a Python list (adj[x] is a list); `adjoint` turns it into an
+array wherever a general case meets one.
+
+NaN-safe np.where: the branch np.where did not choose receives a zero
+cotangent; below it (and only there) a zero cotangent times an infinite or
+NaN partial gives 0, so that branch's singular derivative does not leak.
+"""
+
+from __future__ import annotations
+
+import operator
+from sys import getrefcount as _getrefcount
+
+import numpy as np
+
+from dualad.rules import ELEMENTWISE
+from dualad.structural import STRUCTURAL, unbroadcast, unindex
+
+from .tape import read_variable
+from .tensor import Tensor
+
+_SCALARS = (float, np.float64)
+_BASIC = (int, slice, type(None), type(Ellipsis), np.int64)
+_getitem = operator.getitem
+_array = np.array
+
+
+def _value(x):
+    if type(x) is Tensor:
+        return x.value
+    if type(x) is list:
+        return [_value(y) for y in x]
+    return x
+
+
+def primal(v):
+    """A primal as the partials see it: Python floats and ints become np.float64, so
+    that 1.0 / y is NumPy's inf (with NumPy's warning) at y = 0, never ZeroDivisionError."""
+    t = type(v)
+    return np.float64(v) if t is float or t is int else v
+
+
+def adjoint(adj, k):
+    """adj[k] (None if absent), a pending x[i] list turned into its array first."""
+    old = adj.get(k)
+    if type(old) is list:
+        old = adj[k] = _array(old)
+    return old
+
+
+def _fit(g, v):
+    """g summed back to the shape of argument value v (broadcasting's transpose)."""
+    tg = type(g)
+    if tg is np.ndarray:
+        if type(v) is np.ndarray and g.shape == v.shape:
+            return g
+    elif tg in _SCALARS and type(v) in _SCALARS:
+        return g
+    shape = np.shape(v)
+    return g if np.shape(g) == shape else unbroadcast(g, shape)
+
+
+def scatter(x, key, ct, adj, owned):
+    """x̄[key] += ct into a buffer the sweep owns: O(size of ct), not O(size of x)."""
+    buf = owned.get(x)
+    old = adjoint(adj, x)
+    if buf is None or old is not buf:
+        shape = x.value.shape
+        buf = np.zeros(shape) if old is None else np.array(np.broadcast_to(old, shape),
+                                                            dtype=np.float64)
+        owned[x] = adj[x] = buf
+    if type(key) in _BASIC or type(key) is tuple and all(type(i) in _BASIC for i in key):
+        buf[key] += ct
+    else:
+        np.add.at(buf, key, ct)
+
+
+def accumulate(adj, owned, k, ct, partial, v):
+    """adj[k] += unbroadcast(ct · partial, shape of v), adding in place into arrays
+    the sweep allocated itself (`owned`), never into ct or user values.  Callers pass
+    the partial as a temporary: if nothing else refers to it, it is overwritten."""
+    if type(partial) is float and partial == 1.0:
+        g, fresh = ct, False
+    elif type(partial) is np.ndarray and _getrefcount(partial) == 2 and partial.base is None \
+            and partial.dtype == np.float64 and (type(ct) in _SCALARS or type(ct) is np.ndarray
+                                                  and ct.shape == partial.shape):
+        partial *= ct      # a temporary the rule just made: reuse its memory
+        g, fresh = partial, True
+    else:
+        g, fresh = ct * partial, True
+    add(adj, owned, k, _fit(g, v), fresh)
+
+
+def add(adj, owned, k, g, fresh):
+    """adj[k] += g (g already shaped like k's value); fresh: g is the sweep's own array."""
+    old = adj.get(k)
+    if old is None:
+        adj[k] = g
+        if fresh and type(g) is np.ndarray:
+            owned[k] = g
+        return
+    if type(old) is list:
+        old = adj[k] = _array(old)
+        owned[k] = old
+    if type(g) is np.ndarray and type(old) is np.ndarray and g.shape == old.shape:
+        if owned.get(k) is old:
+            old += g
+        elif fresh:
+            g += old
+            adj[k] = owned[k] = g
+        else:
+            adj[k] = owned[k] = old + g
+    else:
+        adj[k] = old + g
+
+
+def _mask(g, ct):
+    return np.where(ct == 0, 0.0, g)
+
+
+def general(e, row, ct, adj, owned, nested, masked, out):
+    """Any elementwise entry: nested (Tensor values), below np.where, or 3+ inputs."""
+    ov = out if nested else out.value
+    args = e[3:]
+    vals = args if nested else [primal(a.value) if type(a) is Tensor else primal(a)
+                                for a in args]
+    mask = masked and out in masked
+    for i, a in enumerate(args):
+        if type(a) is not Tensor:
+            continue
+        p = row[i + 1]
+        if p is None:
+            continue
+        v = a.value if nested else vals[i]
+        if mask:  # below np.where: 0·∞ → 0 here, silently
+            with np.errstate(all="ignore"):
+                g = _mask(ct * p(ov, *vals), ct)
+            masked.add(a)
+            accumulate(adj, owned, a, g, 1.0, v)
+        else:
+            accumulate(adj, owned, a, ct, p(ov, *vals), v)
+
+
+def structural(e, ct, adj, owned, nested, masked, out):
+    """A structural entry (STRUCTURAL rows, indexing, Variable reads)."""
+    fn, kw = e[0], e[1] or {}
+    args = e[3:]
+    if fn is read_variable:
+        var = args[0]
+        old = adjoint(adj, var)
+        adj[var] = ct if old is None else old + ct
+        return
+    vals = args if nested else [_value(a) for a in args]
+    ov = out if nested else out.value
+    if fn is _getitem:
+        pairs = [(args[0], unindex(ct, np.shape(vals[0]), args[1]))]
+    else:
+        rule = STRUCTURAL[fn]
+        kind = rule[0]
+        if kind == "linear":
+            cts = rule[2](ct, ov, *vals, **kw)
+            pairs = []
+            for i in range(len(args)) if rule[1] is None else rule[1]:
+                if i < len(args):
+                    a, c = args[i], cts[i]
+                    if type(a) is list:
+                        pairs.extend(zip(a, c))
+                    else:
+                        pairs.append((a, c))
+        elif kind == "multilinear":
+            pairs = [(a, rule[1 + i](ct, ov, *vals, **kw))
+                     for i, a in enumerate(args) if type(a) is Tensor]
+        else:
+            pairs = [(args[0], rule[2](ct, ov, *vals, **kw))]
+    mark = fn is np.where or out in masked
+    for a, g in pairs:
+        if type(a) is Tensor and g is not None:
+            if mark:
+                masked.add(a)
+            old = adjoint(adj, a)
+            if old is None:
+                adj[a] = g
+            elif type(g) is np.ndarray and owned.get(a) is old and g.shape == old.shape \
+                    and g.dtype == old.dtype:
+                old += g    # a buffer this sweep allocated: add in place, no new array
+            else:
+                adj[a] = old + g
+
+
+def entry(e, ct, adj, owned, nested, masked):
+    """Sweep one entry by its table row: cotangent ct of its output, into adj."""
+    out = e[2]
+    fn = e[0]
+    row = ELEMENTWISE.get(fn)
+    if row is None:
+        if fn is _getitem and not nested and type(ct) in (float, np.float64, np.ndarray):
+            x = e[3]
+            if type(x) is Tensor and type(x.value) is np.ndarray:
+                scatter(x, e[4], ct, adj, owned)
+                if masked and out in masked:
+                    masked.add(x)
+                return
+        structural(e, ct, adj, owned, nested, masked, out)
+    else:
+        general(e, row, ct, adj, owned, nested, masked, out)
+
+
+def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
+    """The reference sweep: every entry by its table row (no fast paths).
+
+    adj maps Tensor -> cotangent, seeded at the targets; returns {Tensor: ct} for
+    the produced Tensors in keep; on return adj holds the adjoints of the Tensors
+    no entry produced (watched sources, Variables)."""
+    kept = {}
+    masked = set()
+    owned = {}
+    for e in reversed(entries):
+        out = e[2]
+        ct = adj.pop(out, None)
+        if ct is None:
+            continue
+        if type(ct) is list:
+            ct = _array(ct)
+        if out in keep:
+            kept[out] = ct
+        entry(e, ct, adj, owned, nested, masked)
+    return kept
