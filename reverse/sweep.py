@@ -36,7 +36,12 @@ from dualad.rules import ELEMENTWISE
 from . import pullback as P
 from .tensor import Tensor
 
-_f64 = np.float64
+_f64 = f64 = np.float64
+tensor = Tensor
+rows = ELEMENTWISE
+ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
+    operator.getitem
+entry, add = P.entry, P.add
 MAXIMUM, MINIMUM = np.maximum, np.minimum
 _OK = frozenset((float, _f64, int, np.ndarray, type(None)))   # values a scalar ct suits
 _getitem = operator.getitem
@@ -68,13 +73,6 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     listed = []     # Tensors whose adjoint is (or was) a Python list
     pop = adj.pop
     get = adj.get
-    rows = ELEMENTWISE
-    tensor = Tensor
-    f64 = _f64
-    ADD, SUB, MUL, DIV, GETITEM = np.add, np.subtract, np.multiply, np.divide, _getitem
-    entry = P.entry
-    add = P.add
-    SUM = np.sum
     if not keep:
         keep = None
     for e in order:
