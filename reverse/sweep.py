@@ -265,6 +265,7 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
                                    _getrefcount(p) == 2 and p.base is None)
                 P.add(adj, owned, b, g, fresh)
             return
+    ov = P.primal(ov)
     if b is None:
         if ta and row[1] is not None:
             P.accumulate(adj, owned, a, ct, row[1](ov, P.primal(av)), av)
