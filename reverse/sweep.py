@@ -42,6 +42,7 @@ rows = ELEMENTWISE
 ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
     operator.getitem
 entry, add = P.entry, P.add
+LOG, SIN, COS = np.log, np.sin, np.cos
 MAXIMUM, MINIMUM = np.maximum, np.minimum
 _OK = frozenset((float, _f64, int, np.ndarray, type(None)))   # values a scalar ct suits
 _getitem = operator.getitem
@@ -108,7 +109,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                             continue
                 entry(e, ct, adj, owned, False, masked)
                 continue
-            if len(e) == 5 and (fn is MUL or fn is ADD or fn is SUB or fn is DIV):
+            if fn is MUL or fn is ADD or fn is SUB or fn is DIV:   # always (fn, kw, out, a, b)
                 a = e[3]
                 b = e[4]
                 ta = type(a) is tensor
@@ -157,22 +158,34 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                         adj[b] = g if old is None else old + g
                         continue
             elif len(e) == 4:
-                row = rows.get(fn)
                 a = e[3]
-                if row is not None and type(a) is tensor:
+                if type(a) is tensor:
                     av = a.value
                     t = type(av)
                     if t is float or t is f64:
-                        p = row[1]
-                        if p is not None:
-                            try:
-                                g = ct * p(out.value, av)
-                            except ZeroDivisionError:
-                                entry(e, ct, adj, owned, False, masked)
-                                continue
+                        # log and sin: their rows' partials inlined (1/x, np.cos(x))
+                        if fn is LOG and av:
+                            g = ct * (1.0 / av)
                             old = get(a)
                             adj[a] = g if old is None else old + g
-                        continue
+                            continue
+                        if fn is SIN:
+                            g = ct * COS(av)
+                            old = get(a)
+                            adj[a] = g if old is None else old + g
+                            continue
+                        row = rows.get(fn)
+                        if row is not None:
+                            p = row[1]
+                            if p is not None:
+                                try:
+                                    g = ct * p(out.value, av)
+                                except ZeroDivisionError:
+                                    entry(e, ct, adj, owned, False, masked)
+                                    continue
+                                old = get(a)
+                                adj[a] = g if old is None else old + g
+                            continue
         elif tc is list:
             ct = np.array(ct)
             tc = np.ndarray

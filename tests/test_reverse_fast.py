@@ -78,6 +78,8 @@ SCALAR_FUNCS = [
     lambda x, y: np.where(x > 0, np.log(x), y) * y,
     lambda x, y: x * x * x * y / (y - x),
     lambda x, y: np.abs(x) + np.reciprocal(y) + np.square(x - y),
+    # structural entries on scalars among the lanes (np.sum of a number, reshape)
+    lambda x, y: np.sum(x * y) + np.log(np.sum(np.sin(x))) - np.reshape(y / x, ()),
 ]
 
 
