@@ -38,9 +38,12 @@ def _args(args, what):
 
 
 class _Recorder:
-    """A private tape for one functional call (the fields `record` reads)."""
+    """A private tape for one functional call (the fields `record` reads).  It
+    watches no Variables (`_auto` False), so `_vars` is only read: one shared dict."""
 
-    __slots__ = ("entries", "_key", "_on1", "_vars", "_auto")
+    __slots__ = ("entries", "_key", "_on1")
+    _vars = {}
+    _auto = False
 
 
 def _record(f, args):
@@ -49,8 +52,6 @@ def _record(f, args):
     tape.entries = entries = []
     tape._key = key = next(_keys)
     tape._on1 = on = (key,)
-    tape._vars = {}
-    tape._auto = False
     xs = []
     for a in args:
         x = _new(Tensor)
@@ -116,7 +117,13 @@ def _pull(entries, xs, outs, cts):
 def gradient(f: Callable, *args):
     """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
     a tuple with one entry per argument when there are several."""
-    args = _args(args, "gradient")
+    for a in args:
+        if type(a) is not float:
+            args = _args(args, "gradient")
+            break
+    else:
+        if not args:
+            _args(args, "gradient")
     paused = gc.isenabled()
     if paused:
         # The tape keeps ~8 GC-tracked objects per operation alive until the sweep
@@ -144,10 +151,12 @@ def _gradient(f, args):
     # array code: drop each entry once swept, so intermediates are freed as the sweep
     # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
     sweep(entries, adj, release=bool(entries) and type(entries[0][2].value) is np.ndarray)
-    if len(xs) == 1:
-        x = xs[0]
-        return _plain(adj.get(x), x)
-    return tuple([_plain(adj.get(x), x) for x in xs])
+    get = adj.get
+    grads = []
+    for x in xs:
+        ct = get(x)
+        grads.append(ct if type(ct) is float and type(x.value) is float else _plain(ct, x))
+    return grads[0] if len(grads) == 1 else tuple(grads)
 
 
 def vjp(f: Callable, *args):

@@ -129,7 +129,7 @@ def _mask(g, ct):
 
 def general(e, row, ct, adj, owned, nested, masked, out):
     """Any elementwise entry: nested (Tensor values), below np.where, or 3+ inputs."""
-    ov = out if nested else out.value
+    ov = out if nested else primal(out.value)
     args = e[3:]
     vals = args if nested else [primal(a.value) if type(a) is Tensor else primal(a)
                                 for a in args]

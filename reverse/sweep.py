@@ -36,8 +36,15 @@ from dualad.rules import ELEMENTWISE
 from . import pullback as P
 from .tensor import Tensor
 
-_f64 = np.float64
+_f64 = f64 = np.float64
+tensor = Tensor
+rows = ELEMENTWISE
+ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
+    operator.getitem
+entry, add = P.entry, P.add
+LOG, SIN, COS = np.log, np.sin, np.cos
 MAXIMUM, MINIMUM = np.maximum, np.minimum
+_OK = frozenset((float, _f64, int, np.ndarray, type(None)))   # values a scalar ct suits
 _getitem = operator.getitem
 _LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a Python list
 
@@ -67,16 +74,6 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     listed = []     # Tensors whose adjoint is (or was) a Python list
     pop = adj.pop
     get = adj.get
-    rows = ELEMENTWISE
-    tensor = Tensor
-    f64 = _f64
-    ADD, SUB, MUL, DIV, GETITEM = np.add, np.subtract, np.multiply, np.divide, _getitem
-    entry = P.entry
-    accumulate = P.accumulate
-    primal = P.primal
-    add = P.add
-    fit = P._fit
-    getrefcount = _getrefcount
     if not keep:
         keep = None
     for e in order:
@@ -89,7 +86,10 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
             if tc is list:
                 ct = np.array(ct)
                 tc = np.ndarray
-            kept[out] = ct
+            if (tc is float or tc is f64) and type(out.value) is np.ndarray:
+                kept[out] = _full(out.value.shape, ct)
+            else:
+                kept[out] = ct
         if (tc is float or tc is f64) and not masked:
             fn = e[0]
             if fn is GETITEM:
@@ -109,7 +109,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                             continue
                 entry(e, ct, adj, owned, False, masked)
                 continue
-            if len(e) == 5 and (fn is MUL or fn is ADD or fn is SUB or fn is DIV):
+            if fn is MUL or fn is ADD or fn is SUB or fn is DIV:   # always (fn, kw, out, a, b)
                 a = e[3]
                 b = e[4]
                 ta = type(a) is tensor
@@ -158,78 +158,156 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                         adj[b] = g if old is None else old + g
                         continue
             elif len(e) == 4:
-                row = rows.get(fn)
                 a = e[3]
-                if row is not None and type(a) is tensor:
+                if type(a) is tensor:
                     av = a.value
                     t = type(av)
                     if t is float or t is f64:
-                        p = row[1]
-                        if p is not None:
-                            try:
-                                g = ct * p(out.value, av)
-                            except ZeroDivisionError:
-                                entry(e, ct, adj, owned, False, masked)
-                                continue
+                        # log and sin: their rows' partials inlined (1/x, np.cos(x))
+                        if fn is LOG and av:
+                            g = ct * (1.0 / av)
                             old = get(a)
                             adj[a] = g if old is None else old + g
-                        continue
+                            continue
+                        if fn is SIN:
+                            g = ct * COS(av)
+                            old = get(a)
+                            adj[a] = g if old is None else old + g
+                            continue
+                        row = rows.get(fn)
+                        if row is not None:
+                            p = row[1]
+                            if p is not None:
+                                try:
+                                    g = ct * p(out.value, av)
+                                except ZeroDivisionError:
+                                    entry(e, ct, adj, owned, False, masked)
+                                    continue
+                                old = get(a)
+                                adj[a] = g if old is None else old + g
+                            continue
         elif tc is list:
             ct = np.array(ct)
+            tc = np.ndarray
         if not masked:
-            # array (or mixed) elementwise entries: the row's partials, accumulated
-            # in place into buffers the sweep owns
             fn = e[0]
             row = rows.get(fn)
-            if row is not None:
-                n = len(e)
-                if n == 4:
-                    a = e[3]
-                    p = row[1]
-                    if type(a) is tensor and p is not None:
-                        av = a.value
-                        accumulate(adj, owned, a, ct, p(out.value, primal(av)), av)
+            if row is not None and len(e) < 6:
+                array_entry(e, fn, row, ct, tc, out, adj, owned)
+                continue
+            if fn is SUM and e[1] is None and (tc is float or tc is f64) and len(e) == 4:
+                # sum(x): x-bar += ct everywhere, kept as the one number ct (a broadcast)
+                a = e[3]
+                if type(a) is tensor and type(a.value) is np.ndarray:
+                    add(adj, owned, a, ct, False)
                     continue
-                if n == 5:
-                    a = e[3]
-                    b = e[4]
-                    ta = type(a) is tensor
-                    tb = type(b) is tensor
-                    av = a.value if ta else a
-                    bv = b.value if tb else b
-                    pa = primal(av)
-                    pb = primal(bv)
-                    if (fn is MAXIMUM or fn is MINIMUM) and tc is np.ndarray:
-                        # no ties: the partial (x > y) + 0.5 (x == y) is the mask x > y
-                        # (ct times a bool is ct times 1.0 / 0.0, bit for bit)
-                        eq = pa == pb
-                        if type(eq) is np.ndarray and not eq.any():
-                            owned.pop(out, None)
-                            del eq
-                            if ta:
-                                m = pa > pb if fn is MAXIMUM else pa < pb
-                                if not tb and ct.shape == m.shape and ct.base is None \
-                                        and getrefcount(ct) == 2:
-                                    np.multiply(ct, m, out=ct)  # a private buffer: in place
-                                    add(adj, owned, a, fit(ct, av), True)
-                                else:
-                                    add(adj, owned, a, fit(ct * m, av), True)
-                            if tb:
-                                m = pb > pa if fn is MAXIMUM else pb < pa
-                                add(adj, owned, b, fit(ct * m, bv), True)
-                            continue
-                    ov = out.value
-                    if ta and row[1] is not None:
-                        accumulate(adj, owned, a, ct, row[1](ov, pa, pb), av)
-                    if tb and row[2] is not None:
-                        accumulate(adj, owned, b, ct, row[2](ov, pa, pb), bv)
-                    continue
+        if (tc is float or tc is f64) and type(out.value) is np.ndarray:
+            ct = _full(out.value.shape, ct)
         entry(e, ct, adj, owned, False, masked)
     for x in listed:
         v = get(x)
         if type(v) is list:
             adj[x] = np.array(v)
     return kept
+
+
+def _full(shape, c):
+    """The array a scalar cotangent c stands for."""
+    a = np.empty(shape)
+    a.fill(c)
+    return a
+
+
+def _scaled(ct, p, temp):
+    """(ct · p, fresh) for a scalar ct and a partial p (a scalar or an out-shaped array).
+    ct == 1.0 multiplies nothing (1.0 · p is p, bit for bit); a partial the rule just
+    made (temp: nothing else refers to it) is scaled in place."""
+    if type(p) is not np.ndarray:
+        return ct * p, False
+    if ct == 1.0:
+        return p, temp
+    if temp:
+        p *= ct
+        return p, True
+    return ct * p, True
+
+
+def array_entry(e, fn, row, ct, tc, out, adj, owned):
+    """An elementwise entry off the scalar lanes: the row's partials, accumulated in
+    place into buffers the sweep owns.  A scalar ct for an array output (a broadcast,
+    see np.sum in `sweep`) stays a scalar while every argument has the output's shape."""
+    ov = out.value
+    a = e[3]
+    ta = type(a) is Tensor
+    av = a.value if ta else a
+    if len(e) == 5:
+        b = e[4]
+        tb = type(b) is Tensor
+        bv = b.value if tb else b
+    else:
+        b = bv = None
+        tb = False
+    if (tc is float or tc is _f64) and type(ov) is np.ndarray:
+        shape = ov.shape
+        # Tensor arguments shaped like the output; constants numbers or so shaped
+        if (type(av) is not np.ndarray if ta else type(av) not in _OK) or \
+                (type(bv) is not np.ndarray if tb else type(bv) not in _OK) or \
+                (type(av) is np.ndarray and av.shape != shape) or \
+                (type(bv) is np.ndarray and bv.shape != shape):
+            ct = _full(shape, ct)
+            tc = np.ndarray
+        else:
+            # partials are scalars or out-shaped: no unbroadcast, ct stays a number
+            pa = P.primal(av)
+            if b is None:
+                if ta and row[1] is not None:
+                    p = row[1](ov, pa)
+                    g, fresh = _scaled(ct, p, type(p) is np.ndarray and
+                                       _getrefcount(p) == 2 and p.base is None)
+                    P.add(adj, owned, a, g, fresh)
+                return
+            pb = P.primal(bv)
+            if ta and row[1] is not None:
+                p = row[1](ov, pa, pb)
+                g, fresh = _scaled(ct, p, type(p) is np.ndarray and
+                                   _getrefcount(p) == 2 and p.base is None)
+                P.add(adj, owned, a, g, fresh)
+            if tb and row[2] is not None:
+                p = row[2](ov, pa, pb)
+                g, fresh = _scaled(ct, p, type(p) is np.ndarray and
+                                   _getrefcount(p) == 2 and p.base is None)
+                P.add(adj, owned, b, g, fresh)
+            return
+    ov = P.primal(ov)
+    if b is None:
+        if ta and row[1] is not None:
+            P.accumulate(adj, owned, a, ct, row[1](ov, P.primal(av)), av)
+        return
+    pa = P.primal(av)
+    pb = P.primal(bv)
+    if (fn is MAXIMUM or fn is MINIMUM) and tc is np.ndarray:
+        # no ties: the partial (x > y) + 0.5 (x == y) is the mask x > y
+        # (ct times a bool is ct times 1.0 / 0.0, bit for bit)
+        eq = pa == pb
+        if type(eq) is np.ndarray and not eq.any():
+            owned.pop(out, None)
+            del eq
+            if ta:
+                m = pa > pb if fn is MAXIMUM else pa < pb
+                if not tb and ct.shape == m.shape and ct.base is None \
+                        and _getrefcount(ct) <= 3:
+                    np.multiply(ct, m, out=ct)  # a private buffer: in place
+                    P.add(adj, owned, a, P._fit(ct, av), True)
+                else:
+                    P.add(adj, owned, a, P._fit(ct * m, av), True)
+            if tb:
+                m = pb > pa if fn is MAXIMUM else pb < pa
+                P.add(adj, owned, b, P._fit(ct * m, bv), True)
+            return
+    if ta and row[1] is not None:
+        P.accumulate(adj, owned, a, ct, row[1](ov, pa, pb), av)
+    if tb and row[2] is not None:
+        P.accumulate(adj, owned, b, ct, row[2](ov, pa, pb), bv)
 
 
 def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
@@ -245,5 +323,6 @@ def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict
     seeds = {by_id[k]: ct for k, ct in adj.items() if k in by_id}
     kept = sweep(entries, seeds, {by_id[k] for k in keep if k in by_id}, nested)
     adj.clear()
-    adj.update({id(t): ct for t, ct in seeds.items()})
+    adj.update({id(t): _full(t.value.shape, ct) if type(t.value) is np.ndarray and
+                type(ct) in (float, _f64) else ct for t, ct in seeds.items()})
     return {id(t): ct for t, ct in kept.items()}

@@ -19,6 +19,7 @@ from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _getitem = operator.getitem
+_f64 = np.float64
 
 
 def _as_value(x):
@@ -39,66 +40,81 @@ def _as_value(x):
     raise TypeError(f"a Tensor holds a float or a NumPy float array, not {type(x).__name__}")
 
 
-def _binary(fn, pyop, a, b):
-    """The operators' slow path: a Variable is read first (recording the read);
-    an operand that is neither a Tensor nor a number goes to ops.elementwise."""
+def _binary(fn, _, a, b):
+    """The operators' slow path: Variables are read first (recording the read); an
+    operand that is neither a Tensor nor a number goes to ops.elementwise."""
     if type(a) is Variable:
         a = read(a)
     if type(b) is Variable:
         b = read(b)
-    if (type(a) is Tensor or type(a) in _FAST) and (type(b) is Tensor or type(b) in _FAST):
+    ta, tb = type(a), type(b)
+    if ta is Tensor and (tb is Tensor or tb in _FAST):
         return _OPERATORS[fn](a, b)
+    if tb is Tensor and ta in _FAST:
+        return _REFLECTED[fn](b, a)
+    if ta in _FAST and tb in _FAST:     # unwatched Variables read as plain values
+        try:
+            return _new_tensor(_PYOPS[fn](a, b))
+        except ZeroDivisionError:
+            return _new_tensor(fn(a, b))
     return _ops.elementwise(fn, (a, b))
 
 
-def _operator(fn, pyop, reflected=False):
-    """The method for `self ∘ other` (reflected: `other ∘ self`): the hot path of
-    _binary inlined (both operands Tensors or plain numbers, at most one tape
-    recording); anything else goes through _binary."""
-    def method(self, other):
-        if reflected:
-            a, b = other, self
-        else:
-            a, b = self, other
-        ta = type(a)
-        tb = type(b)
-        if ta is Tensor:
-            av = a.value
-        elif ta in _FAST:
-            av = a
-        else:
-            return _binary(fn, pyop, a, b)
-        if tb is Tensor:
-            bv = b.value
-        elif tb in _FAST:
-            bv = b
-        else:
-            return _binary(fn, pyop, a, b)
-        try:
-            v = pyop(av, bv)
-        except ZeroDivisionError:
-            v = fn(av, bv)
-        out = _new(Tensor)
-        out.value = v
-        ao = a._on if ta is Tensor else NOT_ON
-        bo = b._on if tb is Tensor else NOT_ON
-        if not (ao or bo):
-            out._on = NOT_ON
-            return out
-        stack = state.stack
-        if len(stack) != 1:
-            out._on = record(fn, None, out, (a, b), [x for x in (a, b) if type(x) is Tensor]) \
-                if stack else NOT_ON
-            return out
-        tape = stack[0]
-        on1 = tape._on1
-        if ao is on1 or bo is on1 or tape._key in ao or tape._key in bo:
-            tape.entries.append((fn, None, out, a, b))
-            out._on = on1
-        else:
-            out._on = NOT_ON
+# The operator methods, generated from one template (no per-call closure state):
+# `self ∘ other` (reflected: `other ∘ self`) with the operator inlined, both
+# operands Tensors or plain numbers and at most one tape recording; anything else
+# goes through _binary.  Division by a Python 0.0 gives NumPy's inf/nan.
+_OPERATOR_SOURCE = """
+def {name}(self, other):
+    tb = type(other)
+    if tb is Tensor:
+        bv = other.value
+        bo = other._on
+    elif tb in _FAST:
+        bv = other
+        bo = NOT_ON
+    else:
+        return _binary(FN, None, {a}, {b})
+    if type(self) is not Tensor:
+        return _binary(FN, None, {a}, {b})
+    {compute}
+    out = _new(Tensor)
+    out.value = v
+    ao = self._on
+    if not (ao or bo):
+        out._on = NOT_ON
         return out
-    method.__name__ = f"__{'r' if reflected else ''}{pyop.__name__.strip('_')}__"
+    stack = state.stack
+    if len(stack) != 1:
+        out._on = record(FN, None, out, ({a}, {b}),
+                         [t for t in ({a}, {b}) if type(t) is Tensor]) if stack else NOT_ON
+        return out
+    tape = stack[0]
+    on1 = tape._on1
+    if ao is on1 or bo is on1 or tape._key in ao or tape._key in bo:
+        tape.entries.append((FN, None, out, {a}, {b}))
+        out._on = on1
+    else:
+        out._on = NOT_ON
+    return out
+"""
+
+
+def _operator(fn, symbol, name, reflected=False):
+    """The method `name` computing `self symbol other` (reflected: `other symbol self`)."""
+    a, b = ("other", "self") if reflected else ("self", "other")
+    av, bv = ("bv", "self.value") if reflected else ("self.value", "bv")
+    compute = f"v = {av} {symbol} {bv}"
+    if symbol == "/":
+        compute = (f"try:\n        {compute}\n    except ZeroDivisionError:\n"
+                   f"        v = FN({av}, {bv})")
+    key = f"_FN_{fn.__name__}"        # the ufunc, a module global the method reads
+    globals()[key] = fn
+    src = _OPERATOR_SOURCE.format(name=name, a=a, b=b, compute=compute).replace("FN", key)
+    namespace = {}
+    exec(compile(src, f"<reverse operator {name}>", "exec"), globals(), namespace)
+    method = namespace[name]
+    method.__module__ = __name__
     return method
 
 
@@ -191,17 +207,17 @@ class Tensor(ArrayMethods):
     dtype = property(lambda self: np.result_type(self.value))
 
     # -- operators: table primitives ------------------------------------------
-    __add__ = _operator(np.add, operator.add)
-    __radd__ = _operator(np.add, operator.add, reflected=True)
+    __add__ = _operator(np.add, "+", "__add__")
+    __radd__ = _operator(np.add, "+", "__radd__", reflected=True)
 
-    __sub__ = _operator(np.subtract, operator.sub)
-    __rsub__ = _operator(np.subtract, operator.sub, reflected=True)
+    __sub__ = _operator(np.subtract, "-", "__sub__")
+    __rsub__ = _operator(np.subtract, "-", "__rsub__", reflected=True)
 
-    __mul__ = _operator(np.multiply, operator.mul)
-    __rmul__ = _operator(np.multiply, operator.mul, reflected=True)
+    __mul__ = _operator(np.multiply, "*", "__mul__")
+    __rmul__ = _operator(np.multiply, "*", "__rmul__", reflected=True)
 
-    __truediv__ = _operator(np.divide, operator.truediv)
-    __rtruediv__ = _operator(np.divide, operator.truediv, reflected=True)
+    __truediv__ = _operator(np.divide, "/", "__truediv__")
+    __rtruediv__ = _operator(np.divide, "/", "__rtruediv__", reflected=True)
 
     def __pow__(self, o):
         return _ops.elementwise(np.power, (self, o))
@@ -262,7 +278,10 @@ class Tensor(ArrayMethods):
         if type(key) is not int or type(self) is not Tensor:
             return _ops.getitem(self, key)
         out = _new(Tensor)
-        out.value = self.value[key]
+        v = self.value
+        # an element of a 1-d array as a Python float (same value; its + - * / are
+        # several times cheaper than np.float64's, as in forward mode's Dual indexing)
+        out.value = v.item(key) if type(v) is np.ndarray and v.ndim == 1 else v[key]
         o = self._on
         if not o:
             out._on = NOT_ON
@@ -291,7 +310,10 @@ class Tensor(ArrayMethods):
             return _unary(ufunc, ufunc, self)
         # np.sin(x) etc.: _unary inlined (the hot path of scalar code)
         out = _new(Tensor)
-        out.value = ufunc(self.value)
+        v = ufunc(self.value)
+        # a scalar result as a Python float (same value): the + - * / it meets next
+        # run several times faster than on np.float64
+        out.value = float(v) if type(v) is _f64 else v
         ao = self._on
         if ao:
             stack = state.stack
@@ -314,6 +336,10 @@ class Tensor(ArrayMethods):
 
 _new = object.__new__
 # ufunc: its operator (a ∘ b, either side a Tensor or a number), for _binary
+_PYOPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+          np.divide: operator.truediv}
+_REFLECTED = {np.add: Tensor.__radd__, np.subtract: Tensor.__rsub__,
+              np.multiply: Tensor.__rmul__, np.divide: Tensor.__rtruediv__}
 _OPERATORS = {np.add: Tensor.__add__, np.subtract: Tensor.__sub__,
               np.multiply: Tensor.__mul__, np.divide: Tensor.__truediv__}
 

@@ -78,6 +78,8 @@ SCALAR_FUNCS = [
     lambda x, y: np.where(x > 0, np.log(x), y) * y,
     lambda x, y: x * x * x * y / (y - x),
     lambda x, y: np.abs(x) + np.reciprocal(y) + np.square(x - y),
+    # structural entries on scalars among the lanes (np.sum of a number, reshape)
+    lambda x, y: np.sum(x * y) + np.log(np.sum(np.sin(x))) - np.reshape(y / x, ()),
 ]
 
 
@@ -147,6 +149,11 @@ ARRAY_FUNCS = [
     lambda x, y: np.mean(np.exp(x - np.max(x))) / np.sum(y * y) + np.sum(x * 2) - 1.0,
     lambda x, y: np.sum(np.concatenate([x, y]) ** 2) + np.sum(x[::2] * y[1::2]),
     lambda x, y: x[0] * np.sum(y) + np.prod(x) * y[2] - np.sum(np.abs(x - y)),
+    # a sum's cotangent kept as one number, meeting scalar Tensors and broadcasting
+    lambda x, y: np.sum(x * 2.0 + x[0] - np.sum(y) * x / y[1]) * 3.0,
+    lambda x, y: np.sum(np.exp(x) - np.sum(y)) + np.sum(x[:, None] * y) - np.mean(x * y),
+    lambda x, y: np.sum(np.sqrt(x * x + 1.0) / (y * y + 2.0) - np.sin(x) * 0.5 + 4),
+    lambda x, y: np.sum(np.stack([x, y]) * 2.0) + np.sum(np.maximum(x, y) * -1.5),
 ]
 
 
@@ -161,6 +168,22 @@ def test_array_fast_paths_bit_identical(k):
         warnings.simplefilter("ignore", RuntimeWarning)
         x[0], y[1] = np.inf, np.nan
         assert_identical(ARRAY_FUNCS[k], x, y)
+
+
+def test_broadcast_cotangent_of_intermediates_and_trace():
+    x = reverse.constant(np.array([0.5, 1.5, 2.5]))
+    with reverse.Tape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = np.sum(np.sin(y) + y)
+    gy = tape.gradient(z, y).numpy()
+    assert type(gy) is np.ndarray and gy.shape == (3,)
+    assert np.array_equal(gy, np.cos(x.numpy() ** 2) + 1.0)
+    gx = tape.gradient(z, x).numpy()
+    assert gx.shape == (3,) and gx.flags.writeable
+    t = dualad.trace(lambda x: np.sum(np.log(x) + x), np.array([1.0, 2.0]))
+    assert np.array_equal(np.asarray(t.gradient), [2.0, 1.5])
+    assert all(np.shape(r.adjoint) == np.shape(r.primal) for r in t.rows)
 
 
 def test_mlp_bit_identical():
