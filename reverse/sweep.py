@@ -95,11 +95,11 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
             if fn is GETITEM:
                 x = e[3]
                 key = e[4]
+                lst = get(x)
+                if type(lst) is list and type(key) is int:
+                    lst[key] += ct
+                    continue
                 if type(key) is int and type(x) is tensor:
-                    lst = get(x)
-                    if type(lst) is list:
-                        lst[key] = lst[key] + ct
-                        continue
                     if lst is None:
                         v = x.value
                         if type(v) is np.ndarray and v.ndim == 1 and v.size <= _LIST_MAX:
@@ -170,7 +170,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                             adj[a] = g if old is None else old + g
                             continue
                         if fn is SIN:
-                            g = ct * COS(av)
+                            g = ct * float(COS(av))    # a float: cheaper sums after
                             old = get(a)
                             adj[a] = g if old is None else old + g
                             continue
