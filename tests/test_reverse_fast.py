@@ -154,6 +154,9 @@ ARRAY_FUNCS = [
     lambda x, y: np.sum(np.exp(x) - np.sum(y)) + np.sum(x[:, None] * y) - np.mean(x * y),
     lambda x, y: np.sum(np.sqrt(x * x + 1.0) / (y * y + 2.0) - np.sin(x) * 0.5 + 4),
     lambda x, y: np.sum(np.stack([x, y]) * 2.0) + np.sum(np.maximum(x, y) * -1.5),
+    # roll's transpose added into an adjoint the sweep owns, or not
+    lambda x, y: np.sum(np.roll(x, 2) * y + np.roll(x * y, -7)) + np.sum(x * x),
+    lambda x, y: np.sum(np.roll(np.roll(x, 1), 13) * np.roll(y, 0)) + np.sum(np.roll(x, 3)),
 ]
 
 
