@@ -281,6 +281,24 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
             tc = np.ndarray
         else:
             # partials are scalars or out-shaped: no unbroadcast, ct stays a number
+            if fn is ADD or fn is SUB:      # partials 1, ±1
+                if ta:
+                    P.add(adj, owned, a, ct, False)
+                if tb:
+                    P.add(adj, owned, b, ct if fn is ADD else ct * -1.0, False)
+                return
+            if fn is MUL:                   # partials y, x (1.0 · v is v, bit for bit)
+                if ta:
+                    if ct == 1.0 and type(bv) is np.ndarray:
+                        P.add(adj, owned, a, bv, False)
+                    else:
+                        P.add(adj, owned, a, ct * P.primal(bv), type(bv) is np.ndarray)
+                if tb:
+                    if ct == 1.0 and type(av) is np.ndarray:
+                        P.add(adj, owned, b, av, False)
+                    else:
+                        P.add(adj, owned, b, ct * P.primal(av), type(av) is np.ndarray)
+                return
             pa = P.primal(av)
             if b is None:
                 if ta and row[1] is not None:
