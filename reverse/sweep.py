@@ -42,7 +42,7 @@ rows = ELEMENTWISE
 ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
     operator.getitem
 entry, add = P.entry, P.add
-LOG, SIN, COS = np.log, np.sin, np.cos
+LOG, SIN, COS, ROLL = np.log, np.sin, np.cos, np.roll
 MAXIMUM, MINIMUM = np.maximum, np.minimum
 _OK = frozenset((float, _f64, int, np.ndarray, type(None)))   # values a scalar ct suits
 _getitem = operator.getitem
@@ -95,11 +95,11 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
             if fn is GETITEM:
                 x = e[3]
                 key = e[4]
+                lst = get(x)
+                if type(lst) is list and type(key) is int:
+                    lst[key] += ct
+                    continue
                 if type(key) is int and type(x) is tensor:
-                    lst = get(x)
-                    if type(lst) is list:
-                        lst[key] = lst[key] + ct
-                        continue
                     if lst is None:
                         v = x.value
                         if type(v) is np.ndarray and v.ndim == 1 and v.size <= _LIST_MAX:
@@ -170,7 +170,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                             adj[a] = g if old is None else old + g
                             continue
                         if fn is SIN:
-                            g = ct * COS(av)
+                            g = ct * float(COS(av))    # a float: cheaper sums after
                             old = get(a)
                             adj[a] = g if old is None else old + g
                             continue
@@ -195,6 +195,16 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
             if row is not None and len(e) < 6:
                 array_entry(e, fn, row, ct, tc, out, adj, owned)
                 continue
+            if fn is ROLL and len(e) == 5 and e[1] is None and type(e[4]) is int:
+                # roll(x, s) on a vector: its transpose added straight into x̄ (no copy)
+                x = e[3]
+                if type(x) is tensor and type(x.value) is np.ndarray and x.value.ndim == 1:
+                    if tc is float or tc is f64:
+                        add(adj, owned, x, ct, False)
+                        continue
+                    if tc is np.ndarray and ct.shape == x.value.shape and ct.size:
+                        _roll_into(adj, owned, x, ct, e[4])
+                        continue
             if fn is SUM and e[1] is None and (tc is float or tc is f64) and len(e) == 4:
                 # sum(x): x-bar += ct everywhere, kept as the one number ct (a broadcast)
                 a = e[3]
@@ -209,6 +219,19 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
         if type(v) is list:
             adj[x] = np.array(v)
     return kept
+
+
+def _roll_into(adj, owned, x, ct, shift):
+    """x̄ += roll(ct, -shift) for vectors, as the table's two slices (same sums)."""
+    s = shift % ct.shape[0]
+    old = P.adjoint(adj, x)
+    if old is not None and owned.get(x) is old and type(old) is np.ndarray \
+            and old.shape == ct.shape:
+        n = ct.shape[0] - s
+        old[:n] += ct[s:]
+        old[n:] += ct[:s]
+    else:
+        P.add(adj, owned, x, np.concatenate((ct[s:], ct[:s])), True)
 
 
 def _full(shape, c):
@@ -258,6 +281,24 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
             tc = np.ndarray
         else:
             # partials are scalars or out-shaped: no unbroadcast, ct stays a number
+            if fn is ADD or fn is SUB:      # partials 1, ±1
+                if ta:
+                    P.add(adj, owned, a, ct, False)
+                if tb:
+                    P.add(adj, owned, b, ct if fn is ADD else ct * -1.0, False)
+                return
+            if fn is MUL:                   # partials y, x (1.0 · v is v, bit for bit)
+                if ta:
+                    if ct == 1.0 and type(bv) is np.ndarray:
+                        P.add(adj, owned, a, bv, False)
+                    else:
+                        P.add(adj, owned, a, ct * P.primal(bv), type(bv) is np.ndarray)
+                if tb:
+                    if ct == 1.0 and type(av) is np.ndarray:
+                        P.add(adj, owned, b, av, False)
+                    else:
+                        P.add(adj, owned, b, ct * P.primal(av), type(av) is np.ndarray)
+                return
             pa = P.primal(av)
             if b is None:
                 if ta and row[1] is not None:

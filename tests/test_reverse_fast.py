@@ -154,6 +154,9 @@ ARRAY_FUNCS = [
     lambda x, y: np.sum(np.exp(x) - np.sum(y)) + np.sum(x[:, None] * y) - np.mean(x * y),
     lambda x, y: np.sum(np.sqrt(x * x + 1.0) / (y * y + 2.0) - np.sin(x) * 0.5 + 4),
     lambda x, y: np.sum(np.stack([x, y]) * 2.0) + np.sum(np.maximum(x, y) * -1.5),
+    # roll's transpose added into an adjoint the sweep owns, or not
+    lambda x, y: np.sum(np.roll(x, 2) * y + np.roll(x * y, -7)) + np.sum(x * x),
+    lambda x, y: np.sum(np.roll(np.roll(x, 1), 13) * np.roll(y, 0)) + np.sum(np.roll(x, 3)),
 ]
 
 
@@ -265,3 +268,18 @@ def test_nested_tapes_second_derivative_of_indexing():
         g = inner.gradient(y, x)
         z = g[0]                    # 2 x0 x1
     assert np.allclose(outer.gradient(z, x).numpy(), [2 * 1.5, 2 * 0.5, 0.0])
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("shift", [-13, -5, -1, 0, 1, 4, 12])
+def test_recorded_roll_and_sum_values_are_numpys(n, shift):
+    v = np.random.default_rng(n).standard_normal(n)
+    x = reverse.constant(v)
+    with reverse.Tape() as tape:
+        tape.watch(x)
+        r = np.roll(x, shift)
+        s = np.sum(r * r)
+    assert _bits(r.numpy()) == _bits(np.roll(v, shift))
+    assert _bits(s.numpy()) == _bits(np.sum(np.roll(v, shift) ** 2))
+    assert tape.entries[0][0] is np.roll and tape.entries[0][3:] == (x, shift)
+    assert np.allclose(tape.gradient(s, x).numpy(), 2 * v)
