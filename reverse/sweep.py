@@ -117,34 +117,20 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                 av = a.value if ta else a
                 bv = b.value if tb else b
                 t = type(av)
-                if t is float or t is f64:
-                    t = type(bv)
-                    if t is float or t is f64 or t is int:
-                        if ta:
-                            if fn is MUL:
-                                g = ct * bv
-                            elif fn is DIV:
-                                g = ct * (1.0 / bv) if bv else ct * (1.0 / f64(bv))
-                            else:
-                                g = ct
-                            old = get(a)
-                            adj[a] = g if old is None else old + g
-                        if tb:
-                            if fn is MUL:
-                                g = ct * av
-                            elif fn is ADD:
-                                g = ct
-                            elif fn is SUB:
-                                g = ct * -1.0
-                            else:
-                                g = ct * (-out.value / bv) if bv else \
-                                    ct * (-out.value / f64(bv))
-                            old = get(b)
-                            adj[b] = g if old is None else old + g
-                        continue
-                elif t is int:
-                    t = type(bv)
-                    if (t is float or t is f64) and tb and not ta:
+                u = type(bv)
+                # float ∘ float/int, or int constant ∘ float Tensor
+                if (t is float or t is f64) and (u is float or u is f64 or u is int) or \
+                        t is int and not ta and (u is float or u is f64):
+                    if ta:
+                        if fn is MUL:
+                            g = ct * bv
+                        elif fn is DIV:
+                            g = ct * (1.0 / bv) if bv else ct * (1.0 / f64(bv))
+                        else:
+                            g = ct
+                        old = get(a)
+                        adj[a] = g if old is None else old + g
+                    if tb:
                         if fn is MUL:
                             g = ct * av
                         elif fn is ADD:
@@ -156,7 +142,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                                 ct * (-out.value / f64(bv))
                         old = get(b)
                         adj[b] = g if old is None else old + g
-                        continue
+                    continue
             elif len(e) == 4:
                 a = e[3]
                 if type(a) is tensor:
