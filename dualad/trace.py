@@ -176,7 +176,7 @@ def trace(f: Callable, *args, wrt=0) -> Trace:
     """trace(f, *args, wrt=0) -> Trace: Baydin's evaluation trace of f at args, with
     tangents for the seed direction wrt (a position, a parameter name, or
     (position, index) for one element of an array) and adjoints for ȳ = 1."""
-    from reverse.sweep import backward
+    from reverse.sweep import dense
     rec = record(f, *args)
     seeds, seed_text = _seed(rec, wrt)
     tr = Trace(rec, wrt, seed_text)
@@ -186,9 +186,9 @@ def trace(f: Callable, *args, wrt=0) -> Trace:
     adj, kept = {}, {}
     if out_id is not None:
         ov = out.value
-        adj = {id(out): 1.0 if np.ndim(ov) == 0 else np.ones(np.shape(ov))}
-        kept = backward(rec.entries, adj, {id(e[2]) for e in rec.entries})
-    bars = {**kept, **{k: v for k, v in adj.items()}}
+        adj = {out: 1.0 if np.ndim(ov) == 0 else np.ones(np.shape(ov))}
+        kept = dense(rec.entries, adj, {e[2] for e in rec.entries})
+    bars = {**kept, **adj}      # Tensor -> its adjoint
 
     def name(a):
         i = rec.label(a)
@@ -204,14 +204,14 @@ def trace(f: Callable, *args, wrt=0) -> Trace:
         r.index, r.label, r.op, r.args = k - len(rec.inputs) + 1, None, rec.names[k], ()
         r.label = label(r.index)
         r.primal, r.tangent_op = x.value, _marked(rec.names[k], DOT)
-        r.tangent, r.adjoint = _zero(dots.get(id(x)), x.value), _zero(bars.get(id(x)), x.value)
+        r.tangent, r.adjoint = _zero(dots.get(id(x)), x.value), _zero(bars.get(x), x.value)
         rows.append(r)
     for j, e in enumerate(rec.entries, 1):
         fn, kw, o, *eargs = e
         r = Row()
         r.index, r.label, r.op = j, label(j), optext.op_text(fn, kw, eargs, name)
         r.primal = o.value
-        r.tangent, r.adjoint = _zero(dots.get(id(o)), o.value), _zero(bars.get(id(o)), o.value)
+        r.tangent, r.adjoint = _zero(dots.get(id(o)), o.value), _zero(bars.get(o), o.value)
         r.tangent_op = optext.tangent_text(e, name, dotname)
         r.args = tuple(i for i in (rec.label(a) for a in _flat(eargs)) if i is not None)
         rows.append(r)
@@ -220,7 +220,7 @@ def trace(f: Callable, *args, wrt=0) -> Trace:
     tr.tangent = dots.get(id(out)) if out_id is not None else None
     if tr.tangent is None:
         tr.tangent = 0.0 if np.ndim(tr.value) == 0 else np.zeros(np.shape(tr.value))
-    grads = [_fit(bars.get(id(x)), x.value) for x in rec.inputs]
+    grads = [_fit(bars.get(x), x.value) for x in rec.inputs]
     tr.gradient = grads[0] if len(grads) == 1 else tuple(grads)
     tr.adjoint_lines = _adjoint_lines(rec, bars, name, out_id)
     return tr
@@ -251,29 +251,29 @@ def _fit(ct, v):
 
 def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str, str]]:
     """Table 3: one update per (entry, input) in sweep order, with running sums."""
-    from reverse.sweep import backward
+    from reverse.sweep import dense
 
     from .rules import ELEMENTWISE
     from .wengert import _is_tensor
     lines = []
     if out_id is None:
         return lines
-    lines.append((label(out_id, BAR), _marked("y", BAR), number(bars.get(id(rec.out)))))
+    lines.append((label(out_id, BAR), _marked("y", BAR), number(bars.get(rec.out))))
     running = {}
     for e in reversed(rec.entries):
         fn, kw, o, *args = e
-        ct = bars.get(id(o))
+        ct = bars.get(o)
         if ct is None:
             continue
         i = rec.label(o)
-        part = {id(o): ct}
-        backward([e], part)
+        part = {o: ct}
+        dense([e], part)
         seen = []
         for a in _flat(args):
             if _is_tensor(a) and rec.label(a) is not None and all(a is not b for b in seen):
                 seen.append(a)
         for a in seen:
-            g = part.get(id(a))
+            g = part.get(a)
             if g is None:
                 continue
             j = rec.label(a)
@@ -294,5 +294,5 @@ def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str
             lines.append((lhs, term if old is None else f"{lhs} + {term}", number(total)))
     for k, x in enumerate(rec.inputs):
         lines.append((_marked(rec.names[k], BAR), label(k - len(rec.inputs) + 1, BAR),
-                      number(_fit(bars.get(id(x)), x.value))))
+                      number(_fit(bars.get(x), x.value))))
     return lines

@@ -337,19 +337,12 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
         P.accumulate(adj, owned, b, ct, row[2](ov, pa, pb), bv)
 
 
-def backward(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
-    """backward(entries, adj, keep, nested) -> {id: ct}: `sweep` with adjoints keyed by
-    id(Tensor) (the format dualad.trace reads); adj is updated in place likewise."""
-    by_id = {}
-    for e in entries:
-        by_id[id(e[2])] = e[2]
-        for a in e[3:]:
-            for b in (a if type(a) is list else (a,)):
-                if isinstance(b, Tensor):
-                    by_id[id(b)] = b
-    seeds = {by_id[k]: ct for k, ct in adj.items() if k in by_id}
-    kept = sweep(entries, seeds, {by_id[k] for k in keep if k in by_id}, nested)
-    adj.clear()
-    adj.update({id(t): _full(t.value.shape, ct) if type(t.value) is np.ndarray and
-                type(ct) in (float, _f64) else ct for t, ct in seeds.items()})
-    return {id(t): ct for t, ct in kept.items()}
+def dense(entries, adj: dict, keep=frozenset()) -> dict:
+    """`sweep`, then every adjoint in adj as a full array where its value is one (a
+    scalar cotangent of an array stands for a broadcast): what `dualad.trace` prints.
+    The kept adjoints `sweep` returns are full already."""
+    kept = sweep(entries, adj, keep)
+    for t, ct in adj.items():
+        if type(t.value) is np.ndarray and (type(ct) is float or type(ct) is _f64):
+            adj[t] = _full(t.value.shape, ct)
+    return kept
