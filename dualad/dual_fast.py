@@ -192,7 +192,36 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     """Dual.__array_ufunc__ with the scalar fast paths in front of the general one.
 
     One float operand: v = φ(x) by the ufunc itself (primals bit-identical to
-    plain NumPy), v̇ = φ'(x)·ẋ with the table's partial re-bound to math."""
+    plain NumPy), v̇ = φ'(x)·ẋ with the table's partial re-bound to math.  The
+    row is read from the table on every call (a replaced row takes effect at
+    once); a partial without its math version yet takes the slower path once,
+    which makes it."""
+    x = self.primal
+    if type(x) is float and method == "__call__":
+        try:
+            row = ELEMENTWISE[ufunc]
+            fast = FLOAT_VERSION[row[1]]
+        except KeyError:                # not a table row, or a partial seen the first time
+            return _array_ufunc(self, ufunc, method, inputs, kwargs)
+        if len(inputs) == 1 and not kwargs:
+            out = float(ufunc(x))
+            t = self.tangent
+            if t is not None:
+                try:
+                    t = fast(out, x) * t
+                except FLOAT_ERRORS:    # log'(0), 1/0: NumPy's inf/nan instead
+                    t = row[1](np.float64(out), np.float64(x)) * t
+            r = _new(Dual)
+            r.primal = out
+            r.tangent = t
+            r.tag = self.tag
+            r.ndir = self.ndir
+            return r
+    return _array_ufunc(self, ufunc, method, inputs, kwargs)
+
+
+def _array_ufunc(self, ufunc, method, inputs, kwargs):
+    """array_ufunc's other cases: a first use of a partial, binary ufuncs, the general rule."""
     if method == "__call__" and not kwargs:
         if len(inputs) == 1:
             x = self.primal
@@ -208,11 +237,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                         fast = FLOAT_VERSION.get(partial) or float_version(partial)
                         try:
                             t = fast(out, x) * t
-                        except FLOAT_ERRORS:    # log'(0), 1/0: NumPy's inf/nan instead
+                        except FLOAT_ERRORS:
                             t = partial(np.float64(out), np.float64(x)) * t
-                r = _new(Dual)
-                r.primal, r.tangent, r.tag, r.ndir = out, t, self.tag, self.ndir
-                return r
+                return _result(out, t, self)
         elif len(inputs) == 2:
             binary = BINARY.get(ufunc)
             if binary is not None:
