@@ -11,8 +11,8 @@ from .targets import evaluate
 
 RESULTS = Path(__file__).parent / "results"
 COLUMNS = ["workload", "size", "engine", "family", "status", "seconds", "plain_seconds",
-           "cost_per_eval",
-           "per_op_us", "vs_ours", "ours", "repeats", "number", "spread", "max_rel_err",
+           "cost_per_eval", "per_op_us", "vs_ours", "ours", "vs_backprop", "repeats", "number",
+           "spread", "max_rel_err",
            "checked_against", "verified_before_timing", "compile_seconds", "peak_bytes",
            "bytes_per_op", "note"]
 
@@ -53,6 +53,8 @@ def table(records) -> str:
                 else r["checked_against"]
             if r["note"]:
                 info = f"{r['note']}; {info}"
+            if r.get("vs_backprop"):
+                info = f"{r['vs_backprop']:.2f}x backprop timed alongside; {info}"
         else:
             cost, op, vs = r["status"], "", ""
             info = r["note"] + (f" [{r['checked_against']}]" if r["checked_against"] else "")
