@@ -140,29 +140,39 @@ def _level_order(entries: list, checks: list) -> list:
     """The entries numbered level by level, as Baydin's tables are: level 1 reads only
     inputs, level k reads level < k (a stable topological order of the tape).  An
     array a comparison produced counts as a value of its arguments' level."""
-    depth = {}
+    from reverse.tensor import Tensor
+    depth = {}          # Tensor -> its level (Tensors hash by identity)
+    masks = {}          # id(array) -> level, for the arrays comparisons produced
     get = depth.get
     levels = []         # levels[d - 1]: the entries of level d, in tape order
+
+    def level(a):       # a constant (not an entry's output) is level 0
+        t = type(a)
+        if t is Tensor:
+            return get(a, 0)
+        if t is list or t is tuple:
+            return max(map(level, a), default=0)
+        return masks.get(id(a), 0) if t is np.ndarray else 0
+
     ci, nc = 0, len(checks)
     for pos, e in enumerate(entries):
         while ci < nc and checks[ci][0] <= pos:
             _, _, result, cargs, _ = checks[ci]
             if isinstance(result, np.ndarray):
-                depth[id(result)] = max([get(id(a), 0) for a in _flat(cargs)] or [0])
+                masks[id(result)] = max(map(level, cargs), default=0)
             ci += 1
-        d = 0
-        for a in e[3:]:     # ids of live objects: a constant never matches a value
-            ta = type(a)
-            if ta is list or ta is tuple:
-                for b in a:
-                    x = get(id(b), 0)
-                    if x > d:
-                        d = x
-            else:
-                x = get(id(a), 0)
+        a = e[3]        # every entry has an argument; most are one or two Tensors
+        d = get(a, 0) if type(a) is Tensor else level(a)
+        if len(e) > 4:
+            a = e[4]
+            x = get(a, 0) if type(a) is Tensor else level(a)
+            if x > d:
+                d = x
+            if len(e) > 5:
+                x = level(e[5:])
                 if x > d:
                     d = x
-        depth[id(e[2])] = d + 1
+        depth[e[2]] = d + 1
         if d < len(levels):
             levels[d].append(e)
         else:
