@@ -129,7 +129,17 @@ class Dual(ArrayMethods):
 
     # -- indexing (a linear op) ----------------------------------------------
     def __getitem__(self, key):
-        p, t = self.primal[key], self.tangent
+        p, t = self.primal, self.tangent
+        if type(key) is int and type(p) is _ndarray and p.ndim == 1 and not self.ndir and \
+                (t is None or type(t) is _ndarray):
+            # x[i] of a vector (scalar loops): Python floats, which take the fast paths
+            d = _new(Dual)
+            d.primal = p.item(key)
+            d.tangent = None if t is None else t.item(key)
+            d.tag = self.tag
+            d.ndir = 0
+            return d
+        p = p[key]
         if t is not None:
             if self.ndir:
                 t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
@@ -157,6 +167,7 @@ class Dual(ArrayMethods):
 
 
 _new = object.__new__
+_ndarray = np.ndarray
 
 
 def _make(primal, tangent, tag, ndir):

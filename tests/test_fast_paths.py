@@ -167,3 +167,24 @@ def test_gradient_of_many_scalars_uses_pairs_and_matches_jacobian():
     want[0] += sum(xs)
     np.testing.assert_allclose(dualad.gradient(f, *xs), want, rtol=1e-15)
     np.testing.assert_allclose(dualad.gradient(f, *xs, chunk_size=1), want, rtol=1e-15)
+
+
+def test_element_read_of_a_vector_matches_general_indexing():
+    """x[i] of a one-direction Dual vector (Python floats) equals the general path's
+    numbers (x[np.int64(i)]: NumPy scalars), for every i, negative ones, no tangent,
+    k directions and an out-of-range index."""
+    p, t = np.array([0.5, -1.5, 2.0, -0.0]), np.array([1.0, 0.0, -2.5, 3.0])
+    for tangent in (t, None):
+        x = _make(p, tangent, 7, 0)
+        for i in range(-4, 4):
+            fast_read, general_read = x[i], x[np.int64(i)]
+            assert type(fast_read.primal) is float and fast_read.tag == 7
+            assert fast_read.primal == p[i] and fast_read.ndir == 0
+            assert same(fast_read.tangent, general_read.tangent)
+            assert same(fast_read.tangent, None if tangent is None else tangent[i])
+        with pytest.raises(IndexError):
+            x[4]
+    k = _make(p, np.stack([t, 2 * t]), 7, 2)        # k directions: the general path
+    assert k[1].ndir == 2 and same(k[1].tangent, [0.0, 0.0]) and same(k[2].tangent, [-2.5, -5])
+    assert dualad.jvp(lambda v: v[0] * v[-1] + np.sin(v[2]), (p,), (t,))[1] == \
+        -0.0 * 1.0 + 0.5 * 3.0 + math.cos(2.0) * -2.5
