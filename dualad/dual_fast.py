@@ -221,25 +221,15 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def _array_ufunc(self, ufunc, method, inputs, kwargs):
-    """array_ufunc's other cases: a first use of a partial, binary ufuncs, the general rule."""
+    """array_ufunc's other cases: a partial's first use, binary ufuncs, the general rule."""
     if method == "__call__" and not kwargs:
         if len(inputs) == 1:
-            x = self.primal
             row = ELEMENTWISE.get(ufunc)
-            if type(x) is float and row is not None:
-                out = float(ufunc(x))
-                t = self.tangent
-                if t is not None:
-                    partial = row[1]
-                    if partial is None:
-                        t = None
-                    else:
-                        fast = FLOAT_VERSION.get(partial) or float_version(partial)
-                        try:
-                            t = fast(out, x) * t
-                        except FLOAT_ERRORS:
-                            t = partial(np.float64(out), np.float64(x)) * t
-                return _result(out, t, self)
+            if row is not None and type(self.primal) is float:
+                if row[1] is None:      # piecewise constant: v̇ = 0
+                    return _result(float(ufunc(self.primal)), None, self)
+                float_version(row[1])   # made once; array_ufunc finds it from now on
+                return array_ufunc(self, ufunc, method, *inputs)
         elif len(inputs) == 2:
             binary = BINARY.get(ufunc)
             if binary is not None:
