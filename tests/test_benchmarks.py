@@ -103,3 +103,4 @@ def test_forward_scripts_check_before_timing():
     assert min(rows[0]["relative"].values()) == 1.0
     labels = [label for label, _, _ in forward_targets.figures(TINY)]
     assert "dualad.gradient(f, 2.0, 5.0)" in labels
+    assert "reverse through the loop, per op ÷ minimal" in labels
