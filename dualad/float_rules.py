@@ -63,6 +63,8 @@ FLOAT_VERSION: dict = {}
 def float_version(fn):
     """fn re-bound to math, cached; a partial that cannot be re-bound is wrapped so
     that it sees NumPy scalars (0.5/out gives inf at out = 0, as in NumPy)."""
+    if not callable(fn):    # a row's None (no derivative) must never become a version
+        raise TypeError(f"float_version needs a partial function, got {fn!r}")
     fast = _rebind(fn)
     if fast is None:
         def fast(out, *args):

@@ -188,3 +188,15 @@ def test_element_read_of_a_vector_matches_general_indexing():
     assert k[1].ndir == 2 and same(k[1].tangent, [0.0, 0.0]) and same(k[2].tangent, [-2.5, -5])
     assert dualad.jvp(lambda v: v[0] * v[-1] + np.sin(v[2]), (p,), (t,))[1] == \
         -0.0 * 1.0 + 0.5 * 3.0 + math.cos(2.0) * -2.5
+
+
+def test_piecewise_constant_rows_have_zero_tangent_on_the_fast_path():
+    """A row whose partial is None (sign, floor, ...) takes no math version: its
+    tangent is zero however often it is called, and float_version refuses None."""
+    a = Dual(2.5, 1.0)
+    for ufunc in (np.sign, np.floor, np.ceil, np.rint, np.trunc):
+        for _ in range(2):
+            d = ufunc(a)
+            assert d.primal == float(ufunc(2.5)) and d.tangent is None, ufunc
+    with pytest.raises(TypeError, match="partial function"):
+        float_version(None)
