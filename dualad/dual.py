@@ -130,9 +130,10 @@ class Dual(ArrayMethods):
     # -- indexing (a linear op) ----------------------------------------------
     def __getitem__(self, key):
         p, t = self.primal, self.tangent
-        if type(key) is int and type(p) is _ndarray and p.ndim == 1 and not self.ndir and \
-                (t is None or type(t) is _ndarray):
-            # x[i] of a vector (scalar loops): Python floats, which take the fast paths
+        if type(key) is int and type(p) is _ndarray and p.ndim == 1 and p.dtype is _F8 and \
+                not self.ndir and (t is None or type(t) is _ndarray and t.dtype is _F8):
+            # x[i] of a float64 vector (scalar loops): Python floats, the same numbers,
+            # which take the fast paths (float32 stays float32 below)
             d = _new(Dual)
             d.primal = p.item(key)
             d.tangent = None if t is None else t.item(key)
@@ -168,6 +169,7 @@ class Dual(ArrayMethods):
 
 _new = object.__new__
 _ndarray = np.ndarray
+_F8 = np.dtype(np.float64)
 
 
 def _make(primal, tangent, tag, ndir):

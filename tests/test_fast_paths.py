@@ -188,6 +188,8 @@ def test_element_read_of_a_vector_matches_general_indexing():
     assert k[1].ndir == 2 and same(k[1].tangent, [0.0, 0.0]) and same(k[2].tangent, [-2.5, -5])
     assert dualad.jvp(lambda v: v[0] * v[-1] + np.sin(v[2]), (p,), (t,))[1] == \
         -0.0 * 1.0 + 0.5 * 3.0 + math.cos(2.0) * -2.5
+    single = Dual(p.astype(np.float32), t.astype(np.float32))    # float32 stays float32
+    assert type(single[1].primal) is np.float32 and type(single[1].tangent) is np.float32
 
 
 def test_piecewise_constant_rows_have_zero_tangent_on_the_fast_path():
