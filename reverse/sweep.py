@@ -36,7 +36,7 @@ from dualad.rules import ELEMENTWISE
 from . import pullback as P
 from .tensor import Tensor
 
-_f64 = f64 = np.float64
+f64 = np.float64
 tensor = Tensor
 rows = ELEMENTWISE
 ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
@@ -44,8 +44,7 @@ ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, 
 entry, add = P.entry, P.add
 LOG, SIN, COS, ROLL = np.log, np.sin, np.cos, np.roll
 MAXIMUM, MINIMUM = np.maximum, np.minimum
-_OK = frozenset((float, _f64, int, np.ndarray, type(None)))   # values a scalar ct suits
-_getitem = operator.getitem
+_OK = frozenset((float, f64, int, np.ndarray, type(None)))   # values a scalar ct suits
 _LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a Python list
 
 
@@ -256,7 +255,7 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
     else:
         b = bv = None
         tb = False
-    if (tc is float or tc is _f64) and type(ov) is np.ndarray:
+    if (tc is float or tc is f64) and type(ov) is np.ndarray:
         shape = ov.shape
         # Tensor arguments shaped like the output; constants numbers or so shaped
         if (type(av) is not np.ndarray if ta else type(av) not in _OK) or \
@@ -343,6 +342,6 @@ def dense(entries, adj: dict, keep=frozenset()) -> dict:
     The kept adjoints `sweep` returns are full already."""
     kept = sweep(entries, adj, keep)
     for t, ct in adj.items():
-        if type(t.value) is np.ndarray and (type(ct) is float or type(ct) is _f64):
+        if type(t.value) is np.ndarray and (type(ct) is float or type(ct) is f64):
             adj[t] = _full(t.value.shape, ct)
     return kept

@@ -40,7 +40,7 @@ def _as_value(x):
     raise TypeError(f"a Tensor holds a float or a NumPy float array, not {type(x).__name__}")
 
 
-def _binary(fn, _, a, b):
+def _binary(fn, a, b):
     """The operators' slow path: Variables are read first (recording the read); an
     operand that is neither a Tensor nor a number goes to ops.elementwise."""
     if type(a) is Variable:
@@ -74,9 +74,9 @@ def {name}(self, other):
         bv = other
         bo = NOT_ON
     else:
-        return _binary(FN, None, {a}, {b})
+        return _binary(FN, {a}, {b})
     if type(self) is not Tensor:
-        return _binary(FN, None, {a}, {b})
+        return _binary(FN, {a}, {b})
     {compute}
     out = _new(Tensor)
     out.value = v
