@@ -8,8 +8,10 @@ operations and the sweep.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
+from gc import disable as _gc_disable
+from gc import enable as _gc_enable
+from gc import isenabled as _gc_isenabled
 
 import numpy as np
 
@@ -124,39 +126,44 @@ def gradient(f: Callable, *args):
     else:
         if not args:
             _args(args, "gradient")
-    paused = gc.isenabled()
+    paused = _gc_isenabled()
     if paused:
         # The tape keeps ~8 GC-tracked objects per operation alive until the sweep
         # and makes no cycles: collections meanwhile only rescan it (W2 at n = 1024
         # cost 39x plain evaluation with them, 26x without). Postponed, not lost.
-        gc.disable()
+        _gc_disable()
     try:
-        return _gradient(f, args)
+        entries, xs, out = _record(f, args)
+        if type(out) is Tensor and type(out.value) is float:
+            adj = {out: 1.0}
+        else:
+            adj = _scalar_seed(out)
+        # array code: drop each entry once swept, so intermediates are freed as the sweep
+        # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
+        if entries and type(entries[0][2].value) is np.ndarray:
+            sweep(entries, adj, None, False, True)
+        else:
+            sweep(entries, adj)
+        del entries, out    # freed before the collector is back on (it would rescan them)
     finally:
         if paused:
-            gc.enable()
-
-
-def _gradient(f, args):
-    entries, xs, out = _record(f, args)
-    if type(out) is Tensor:
-        value = out.value
-        adj = {out: 1.0}
-    else:
-        value = out
-        adj = {out: 1.0} if isinstance(out, Tensor) else {}
-    if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
-        raise ValueError(f"gradient needs f to return a scalar, got shape "
-                         f"{np.shape(_out_value(out))}; use jacobian")
-    # array code: drop each entry once swept, so intermediates are freed as the sweep
-    # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
-    sweep(entries, adj, release=bool(entries) and type(entries[0][2].value) is np.ndarray)
+            _gc_enable()
     get = adj.get
     grads = []
     for x in xs:
         ct = get(x)
         grads.append(ct if type(ct) is float and type(x.value) is float else _plain(ct, x))
     return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def _scalar_seed(out):
+    """{out: 1.0} for a scalar output of f (an empty dict for a constant); a
+    ValueError naming the shape for anything else."""
+    value = out.value if isinstance(out, Tensor) else out
+    if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
+        raise ValueError(f"gradient needs f to return a scalar, got shape "
+                         f"{np.shape(_out_value(out))}; use jacobian")
+    return {out: 1.0} if isinstance(out, Tensor) else {}
 
 
 def vjp(f: Callable, *args):
