@@ -70,17 +70,18 @@ def crossover(records, workload, a="forward", b="reverse"):
         if r["workload"] == workload and r["engine"] in (a, b) and r["status"] == "ok":
             pts.setdefault(r["size"], {})[r["engine"]] = r["seconds"]
     xs = sorted(n for n, v in pts.items() if len(v) == 2)
+    pair = f"{workload} ({a} vs {b})"
     if len(xs) < 2:
-        return None, f"{workload}: crossover not measured (needs {a} and {b} at 2+ sizes)"
+        return None, f"{pair}: crossover not measured (needs both at 2+ sizes)"
     d = [math.log(pts[n][a] / pts[n][b]) for n in xs]
     for (n0, d0), (n1, d1) in zip(zip(xs, d), zip(xs[1:], d[1:])):
         if d0 <= 0 < d1:
             t = d0 / (d0 - d1)
             n_star = math.exp(math.log(n0) + t * (math.log(n1) - math.log(n0)))
-            return n_star, f"{workload}: {a} cheaper below n* ≈ {n_star:.1f}, {b} above"
+            return n_star, f"{pair}: {a} cheaper below n* ≈ {n_star:.1f}, {b} above"
     if d[0] > 0:
-        return None, f"{workload}: {b} cheaper at every measured size ({xs[0]}..{xs[-1]})"
-    return None, f"{workload}: {a} cheaper at every measured size ({xs[0]}..{xs[-1]})"
+        return None, f"{pair}: {b} cheaper at every measured size ({xs[0]}..{xs[-1]})"
+    return None, f"{pair}: {a} cheaper at every measured size ({xs[0]}..{xs[-1]})"
 
 
 def crossovers(records) -> str:
