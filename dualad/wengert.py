@@ -92,6 +92,7 @@ def _is_tensor(x) -> bool:
 def record(f, *args) -> Record:
     """record(f, *args) -> Record: f evaluated once on Tensors a private tape records."""
     import reverse
+    from reverse.functional import check_output
     from reverse.tensor import Tensor
     if not callable(f):
         raise TypeError(f"expected a function, got {type(f).__name__}")
@@ -118,9 +119,10 @@ def record(f, *args) -> Record:
     with _observing(observe), tape:
         tape.watch(xs)
         out = f(*xs)
-    if isinstance(out, (list, tuple)):
+    if isinstance(out, (list, tuple, dict)):
         raise TypeError("f must return one value (a number or an array), not a "
                         f"{type(out).__name__}; stack several outputs with np.stack")
+    check_output(out)
     rec = Record()
     rec.f, rec.args = f, tuple(vals)
     rec.names = parameter_names(f, len(xs))

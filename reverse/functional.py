@@ -93,11 +93,34 @@ def _plain(ct, x):
 
 
 def _out_value(out):
+    """f's output with each Tensor replaced by its value, in the same structure."""
     if isinstance(out, Tensor):
         return out.value
-    if isinstance(out, (list, tuple)):
-        return type(out)(_out_value(o) for o in out)
+    if isinstance(out, (list, tuple, dict)):
+        return _rebuild(out, iter([_out_value(o) for o in _leaves(out, [])]))
     return out
+
+
+_NUMBERS = (bool, int, float, np.number, np.bool_)
+
+
+def check_output(out, none_ok: bool = False) -> None:
+    """TypeError unless every leaf of f's output is a number, a numeric array or a
+    Tensor (or None where it may be an empty output, as in JAX's vjp): anything
+    else would be differentiated as a constant, a gradient of silent zeros."""
+    if type(out) is Tensor:
+        return
+    for leaf in _leaves(out, []):
+        if isinstance(leaf, Tensor) or isinstance(leaf, _NUMBERS) or leaf is None and none_ok:
+            continue
+        if isinstance(leaf, np.ndarray):
+            if leaf.dtype.kind in "biuf":
+                continue
+        elif hasattr(type(leaf), "__array_ufunc__"):
+            continue    # a traced value (a dualad.Dual in forward-over-reverse)
+        held = type(leaf).__name__ if leaf is not None else "None"
+        what = held if leaf is out else f"a {type(out).__name__} holding {held}"
+        raise TypeError(f"f returned {what}; expected a number, an array or Tensors")
 
 
 def _pull(entries, xs, outs, cts):
@@ -159,10 +182,14 @@ def gradient(f: Callable, *args):
 def _scalar_seed(out):
     """{out: 1.0} for a scalar output of f (an empty dict for a constant); a
     ValueError naming the shape for anything else."""
+    check_output(out)
+    if isinstance(out, (list, tuple, dict)):
+        raise ValueError(f"gradient needs f to return a scalar, got a {type(out).__name__}; "
+                         "use vjp for several outputs")
     value = out.value if isinstance(out, Tensor) else out
-    if not isinstance(value, float) and (np.ndim(value) != 0 or isinstance(out, (list, tuple))):
-        raise ValueError(f"gradient needs f to return a scalar, got shape "
-                         f"{np.shape(_out_value(out))}; use jacobian")
+    if not isinstance(value, float) and np.ndim(value) != 0:
+        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(value)}; "
+                         "use jacobian")
     return {out: 1.0} if isinstance(out, Tensor) else {}
 
 
@@ -171,6 +198,7 @@ def vjp(f: Callable, *args):
     each shaped like argᵢ (a 1-tuple for one argument); ct is shaped like out."""
     args = _args(args, "vjp")
     entries, xs, out = _record(f, args)
+    check_output(out, none_ok=True)
     outs = _leaves(out, [])
     value = _out_value(out)
 
@@ -188,8 +216,9 @@ def vjp(f: Callable, *args):
             given.append(c)
         return tuple(_pull(entries, xs, outs, given))
 
-    return _rebuild(out, iter(_leaves(value, []))) if isinstance(out, (list, tuple)) \
-        else _plain_out(value), pullback
+    if isinstance(out, (list, tuple, dict)):
+        return _rebuild(out, iter([_plain_out(v) for v in _leaves(value, [])])), pullback
+    return _plain_out(value), pullback
 
 
 def _plain_out(v):
@@ -203,8 +232,9 @@ def jacobian(f: Callable, *args):
     per output element); a tuple with one entry per argument for several args."""
     args = _args(args, "jacobian")
     entries, xs, out = _record(f, args)
+    check_output(out)
     value = _out_value(out)
-    if isinstance(out, (list, tuple)):
+    if isinstance(out, (list, tuple, dict)):
         raise ValueError("jacobian needs f to return one array; stack the outputs")
     shape = np.shape(value)
     n = int(np.prod(shape))

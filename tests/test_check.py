@@ -82,6 +82,9 @@ def test_bad_calls():
         dualad.check(lambda x: x * 2, np.ones(2))
     with pytest.raises(TypeError, match="at least one"):
         dualad.check(seed)
+    for bad in (lambda x: None, lambda x: "1.0"):
+        with pytest.raises(TypeError, match="expected a number"):
+            dualad.check(bad, 1.0)
 
 
 # random expressions written as text, parsed by dualad.expr, checked by all engines

@@ -340,6 +340,11 @@ def test_errors():
         dualad.compile(3.0, 1.0)
     with pytest.raises(TypeError):
         dualad.compile(f, "2", 5.0)
+    # a forgotten return would otherwise compile to a gradient of 0.0
+    with pytest.raises(TypeError, match="f returned None"):
+        dualad.compile(lambda x: None, 1.0)
+    with pytest.raises(TypeError, match="not a dict"):
+        dualad.compile(lambda x: {"y": x}, 1.0)
     g = dualad.compile(lambda x: np.sin(x) * 2.0, np.ones(3))
     with pytest.raises(ValueError, match="scalar"):
         g.gradient(np.ones(3))

@@ -5,6 +5,7 @@ networks, hand derivatives); agreement with forward mode is in
 test_reverse_agreement.py.
 """
 
+import collections
 import gc
 import math
 import operator
@@ -373,6 +374,35 @@ def test_missing_numpy_function_is_named():
         reverse.gradient(lambda x: x * 2.0, np.ones(2))
     with pytest.raises(TypeError, match="argument 0"):
         reverse.gradient(lambda x: x, "2.0")
+
+
+def test_an_output_that_is_not_a_number_is_an_error_not_a_zero_gradient():
+    # a None (a forgotten return) or a string would otherwise be a constant: gradient 0.0
+    for bad, name in ((lambda x: None, "None"), (lambda x: "s", "str"),
+                      (lambda x: np.array(["a"]), "ndarray")):
+        for api in (reverse.gradient, reverse.jacobian, reverse.hessian):
+            with pytest.raises(TypeError, match=f"f returned {name}; expected a number"):
+                api(bad, 1.0)
+    with pytest.raises(TypeError, match="a list holding object"):
+        reverse.vjp(lambda x: [x, object()], 1.0)
+    with pytest.raises(ValueError, match="scalar, got a tuple"):
+        reverse.gradient(lambda x: (x, x), 1.0)
+    with pytest.raises(ValueError, match="scalar, got a dict"):
+        reverse.gradient(lambda x: {"a": x}, 1.0)
+    # a constant number is a constant function: gradient 0.0, as in JAX
+    assert reverse.gradient(lambda x: 3, 1.0) == 0.0
+
+
+def test_vjp_of_nested_outputs_gives_plain_values_in_the_same_structure():
+    point = collections.namedtuple("point", "a b")
+    out, pullback = reverse.vjp(lambda x: {"y": x * 2.0, "z": point(x * x, np.sin(x))}, 3.0)
+    assert out == {"y": 6.0, "z": point(9.0, np.sin(3.0))}
+    assert type(out["y"]) is float and type(out["z"]) is point
+    # d/dx [2x + 10·x² + 100·sin x] = 2 + 20x + 100·cos x
+    (g,) = pullback({"y": 1.0, "z": point(10.0, 100.0)})
+    assert g == pytest.approx(2.0 + 60.0 + 100.0 * np.cos(3.0), rel=1e-15)
+    out, pullback = reverse.vjp(lambda x: (x * 2.0, None), 3.0)   # None: an empty output
+    assert out == (6.0, None)
 
 
 def test_primal_only_functions_and_ufuncs_give_plain_values():
