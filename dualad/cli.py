@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_)
         s.add_argument("expression", nargs="?", default=None,
                        help=f"math expression (default: {SEED_EXPRESSION!r})")
-        s.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=None,
+        s.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE", default=None,
                        help="the point, e.g. --at x1=2 x2=5 (default for the seed function)")
         if name == "trace":
             s.add_argument("--wrt", default=None, help="seed direction: variable name")

@@ -1,6 +1,7 @@
 """The dualad command line and its safe expression parser."""
 
 import importlib.util
+import re
 import subprocess
 import sys
 
@@ -122,6 +123,15 @@ def test_hostile_expressions_are_refused(capsys, tmp_path):
 def test_bad_points_are_refused(capsys, at):
     code, out, err = run(capsys, "check", "x1", "--at", *at)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_at_may_be_repeated_but_not_a_name_twice(capsys):
+    # --at x=1 --at y=2 is one point; a name given again in a later --at is refused,
+    # not silently replaced by it
+    code, out, _ = run(capsys, "check", "x*y**2", "--at", "x=1.5", "--at", "y=-2")
+    assert code == 0 and re.search(r"forward\s+4\s+-6\s", out)     # (y², 2xy) = (4, -6)
+    code, out, err = run(capsys, "check", "x", "--at", "x=1", "--at", "x=2")
+    assert code == 2 and out == "" and "given twice" in err
 
 
 def test_expression_without_point_is_refused(capsys):
