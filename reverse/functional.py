@@ -125,17 +125,12 @@ def check_output(out, none_ok: bool = False) -> None:
 
 def _pull(entries, xs, outs, cts):
     """Cotangents of the inputs xs for cotangents cts of the output Tensors outs."""
-    if len(outs) == 1:
-        o = outs[0]
-        adj = {o: cts[0]} if isinstance(o, Tensor) else {}
-        sweep(entries, adj)
-        return [_plain(adj.get(x), x) for x in xs]
     adj = {}
     for o, c in zip(outs, cts):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    sweep(entries, adj)
+    sweep(entries, adj, None, bool(state.stack))    # nested under a recording tape
     return [_plain(adj.get(x), x) for x in xs]
 
 
@@ -161,9 +156,13 @@ def gradient(f: Callable, *args):
             adj = {out: 1.0}
         else:
             adj = _scalar_seed(out)
+        if state.stack:
+            # an outer tape records (gradient of a gradient): the sweep runs on Tensors,
+            # so it is recorded too, and the gradient is a Tensor the outer tape knows
+            sweep(entries, adj, None, True)
         # array code: drop each entry once swept, so intermediates are freed as the sweep
         # goes and its own arrays reuse their memory (W3 n=1e5: 1921 -> 1530 page faults)
-        if entries and type(entries[0][2].value) is np.ndarray:
+        elif entries and type(entries[0][2].value) is np.ndarray:
             sweep(entries, adj, None, False, True)
         else:
             sweep(entries, adj)

@@ -15,6 +15,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import dualad
 import reverse
 from reverse import Tape, Variable, constant
 
@@ -374,6 +375,27 @@ def test_missing_numpy_function_is_named():
         reverse.gradient(lambda x: x * 2.0, np.ones(2))
     with pytest.raises(TypeError, match="argument 0"):
         reverse.gradient(lambda x: x, "2.0")
+
+
+def test_functional_calls_nest_under_a_recording_tape():
+    # d/dx [x · ∂/∂y (x·y²)|y=1] = d/dx 2x² = 4x: the inner sweep must be recorded, not
+    # taken as the constant 2x (it used to give 6 at x = 3, not 12)
+    def outer(x):
+        return x * reverse.gradient(lambda y: x * y * y, 1.0)
+    assert reverse.gradient(outer, 3.0) == 12.0
+    assert reverse.gradient(outer, 3.0) == dualad.gradient(outer, 3.0)
+    assert reverse.hessian(outer, 3.0) == 4.0
+    x = constant(3.0)
+    with Tape() as t:
+        t.watch(x)
+        z = outer(x)
+    assert t.gradient(z, x).numpy() == 12.0
+    # vjp's pullback and jacobian nest the same way
+    assert reverse.gradient(lambda x: x * reverse.vjp(lambda y: x * y * y, 1.0)[1](1.0)[0],
+                            3.0) == 12.0
+    jac = reverse.jacobian(lambda x: reverse.gradient(lambda y: np.sum(x * y * y), np.ones(2)),
+                           np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(jac, 2.0 * np.eye(2))     # ∂(2x·y)/∂x at y = 1
 
 
 def test_an_output_that_is_not_a_number_is_an_error_not_a_zero_gradient():
