@@ -72,9 +72,23 @@ def _output(out, tag, ndir=0):
     if isinstance(out, (tuple, list)):
         pairs = [_output(o, tag, ndir) for o in out]
         return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+    if _is_traced(out) and _holds_tag(getattr(out, "value", None), tag):
+        raise TypeError(f"f returned a {type(out).__name__} that depends on the Dual input; "
+                        "forward mode cannot read a tangent through it (reverse over forward "
+                        "is not supported): use plain values inside f (t.numpy()), or "
+                        "differentiate the outer function with dualad too")
     if isinstance(out, (bool, int, float, np.ndarray, np.generic, Dual)) or _is_traced(out):
         return out, np.zeros(((ndir,) if ndir else ()) + np.shape(out))
     raise TypeError(f"f returned {type(out).__name__}; expected a number, an array or Duals")
+
+
+def _holds_tag(v, tag) -> bool:
+    """Whether v is a Dual of this tag, or one nested in the primals of a Dual."""
+    while type(v) is Dual:
+        if v.tag == tag:
+            return True
+        v = v.primal
+    return False
 
 
 def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
@@ -193,6 +207,10 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
+        if isinstance(out, (list, tuple)):
+            raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
+                             if need_scalar else f"jacobian needs f to return one array, not a "
+                             f"{type(out).__name__}; stack the outputs")
         if need_scalar and np.ndim(out) != 0:
             raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
                              " use jacobian")
@@ -300,7 +318,10 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
     if len(args) == 1 and type(args[0]) is float and chunk_size is None:
         # R -> R^m: one single-direction pass is the whole Jacobian
         tag = next(_tags)
-        _, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
+        out, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
+        if isinstance(out, (list, tuple)):
+            raise ValueError(f"jacobian needs f to return one array, not a "
+                             f"{type(out).__name__}; stack the outputs")
         if isinstance(t, np.ndarray) and not t.flags.writeable:
             t = t.copy()     # a broadcast view of a constant tangent
         return _tree(_plain, t)

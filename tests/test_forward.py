@@ -200,6 +200,25 @@ class TestBadInput:
         with pytest.raises(ValueError, match="jacobian"):
             dualad.gradient(lambda x: x * 2.0, np.ones(3))
 
+    def test_tuple_outputs_are_refused_not_scrambled(self):
+        # jacobian once read (x, x²) as one array with the outputs on the direction
+        # axis: [[[1, 2], [0, 0]], ...] instead of (I, 2·diag(x)); reverse refuses too
+        for args in ((np.ones(2),), (2.0, 3.0), (2.0,)):
+            with pytest.raises(ValueError, match="one array, not a tuple"):
+                dualad.jacobian(lambda *a: (a[0], a[0] * a[-1]), *args)
+        with pytest.raises(ValueError, match="scalar, not a tuple"):
+            dualad.gradient(lambda x: (x, x), np.ones(2))
+
+    def test_a_reverse_tensor_around_the_dual_is_refused_not_a_zero(self):
+        import reverse
+        # Tensor * Dual is a Tensor holding the Dual: its tangent (3) was read as 0.0
+        with pytest.raises(TypeError, match="depends on the Dual input"):
+            dualad.derivative(lambda y: reverse.constant(3.0) * y, 1.0)
+        with pytest.raises(TypeError, match="reverse over forward"):
+            reverse.gradient(lambda x: dualad.derivative(lambda y: x * y * y, 1.0), 3.0)
+        # a Tensor that does not depend on the input is a constant: derivative 0
+        assert dualad.derivative(lambda y: reverse.constant(3.0), 1.0) == 0.0
+
     def test_bad_orders_and_chunks(self):
         with pytest.raises(ValueError, match="order"):
             dualad.derivative(np.sin, 1.0, order=-1)
