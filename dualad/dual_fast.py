@@ -281,14 +281,17 @@ def binary_rule(ufunc, swap=False):
                 out = ufunc(x, y)
         except (ZeroDivisionError, OverflowError):
             out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
-        if dx is not None and dfdx is not None:
-            t = dfdx(out, x, y) * dx
-            if dy is not None and dfdy is not None:
-                t = t + dfdy(out, x, y) * dy
-        elif dy is not None and dfdy is not None:
-            t = dfdy(out, x, y) * dy
-        else:
-            t = None
+        try:
+            if dx is not None and dfdx is not None:
+                t = dfdx(out, x, y) * dx
+                if dy is not None and dfdy is not None:
+                    t = t + dfdy(out, x, y) * dy
+            elif dy is not None and dfdy is not None:
+                t = dfdy(out, x, y) * dy
+            else:
+                t = None
+        except ZeroDivisionError:   # arctan2'(0, 0): NumPy's nan, as the general rule gives
+            return general(ufunc, (a, b))
         return _result(out, t, d)
     return apply
 

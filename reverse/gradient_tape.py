@@ -244,8 +244,11 @@ class Tape:
                 r.append(kept.get(s, adj.get(s)))
         results = []
         for r, s in zip(rows, flat):
-            if all(c is None for c in r) and mode == "none":
+            if n and all(c is None for c in r) and mode == "none":
                 results.append(None)
+                continue
+            if not n:       # an empty target: an empty Jacobian (TensorFlow's zeros)
+                results.append(_new_tensor(np.zeros(tshape + np.shape(s.value))))
                 continue
             zero = np.zeros(np.shape(s.value))
             cols = [zero if c is None else _finish(c, s) for c in r]

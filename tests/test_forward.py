@@ -200,6 +200,17 @@ class TestBadInput:
         with pytest.raises(ValueError, match="jacobian"):
             dualad.gradient(lambda x: x * 2.0, np.ones(3))
 
+    def test_binary_partials_at_a_pole_give_numpys_values_like_reverse(self):
+        import reverse
+        # the scalar fast path met Python's ZeroDivisionError in arctan2'(0, 0), fmod'(1, 0)
+        with np.errstate(all="ignore"):
+            for f, args in ((np.arctan2, (0.0, 0.0)), (np.fmod, (1.0, 0.0)),
+                            (np.remainder, (1.0, 0.0))):
+                np.testing.assert_array_equal(dualad.gradient(f, *args),
+                                              reverse.gradient(f, *args))
+            assert np.isnan(dualad.gradient(np.arctan2, 0.0, 0.0)).all()
+            assert dualad.gradient(np.fmod, 1.0, 0.0) == (1.0, -np.inf)
+
     def test_tuple_outputs_are_refused_not_scrambled(self):
         # jacobian once read (x, x²) as one array with the outputs on the direction
         # axis: [[[1, 2], [0, 0]], ...] instead of (I, 2·diag(x)); reverse refuses too

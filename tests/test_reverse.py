@@ -377,6 +377,14 @@ def test_missing_numpy_function_is_named():
         reverse.gradient(lambda x: x, "2.0")
 
 
+def test_tape_jacobian_of_an_empty_target_is_empty_not_none():
+    x = constant(np.ones(3))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x[:0] * 2.0
+    assert t.jacobian(y, x).numpy().shape == (0, 3)    # TensorFlow: zeros of that shape
+
+
 def test_functional_calls_nest_under_a_recording_tape():
     # d/dx [x · ∂/∂y (x·y²)|y=1] = d/dx 2x² = 4x: the inner sweep must be recorded, not
     # taken as the constant 2x (it used to give 6 at x = 3, not 12)
