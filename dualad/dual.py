@@ -54,7 +54,11 @@ class Dual(ArrayMethods):
         raise TypeError("float() would drop the tangent of a Dual; use d.primal "
                         "(or np.sin etc. instead of math.sin)")
 
-    __int__ = __complex__ = __index__ = __float__
+    __int__ = __complex__ = __float__
+
+    def __index__(self):
+        raise TypeError("a Dual is not an integer: it cannot index, slice or repeat "
+                        "(use int(d.primal) for its value)")
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a Dual cannot become a plain NumPy array (the tangent would be "
@@ -64,10 +68,12 @@ class Dual(ArrayMethods):
         return bool(self.primal)
 
     def __len__(self) -> int:
+        if not np.ndim(self.primal):
+            raise TypeError("len() of a 0-d Dual")
         return len(self.primal)
 
     def __iter__(self):
-        for i in range(len(self.primal)):
+        for i in range(len(self)):
             yield self[i]
 
     __hash__ = None

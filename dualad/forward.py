@@ -166,7 +166,7 @@ def default_chunk(n: int) -> int:
 def _chunks(n: int, chunk_size: int | None):
     """Balanced chunks [start, stop) of at most chunk_size directions."""
     k = default_chunk(n) if chunk_size is None else chunk_size
-    if not isinstance(k, (int, np.integer)) or k < 1:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     passes = max(1, -(-n // k))
     k = -(-n // passes) if n else 1

@@ -195,10 +195,12 @@ class Tensor(ArrayMethods):
         return observed(bool, bool(self.value), (self,))
 
     def __len__(self) -> int:
+        if not np.ndim(self.value):
+            raise TypeError(f"len() of a 0-d {type(self).__name__}")
         return len(self.value)
 
     def __iter__(self):
-        for i in range(len(self.value)):
+        for i in range(len(self)):
             yield self[i]
 
     shape = property(lambda self: np.shape(self.value))

@@ -38,12 +38,19 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta) -> Variable:
-        """v.assign_add(d) -> v, now holding v + d."""
-        return self.assign(self.value + _as_value(_value(delta)))
+        """v.assign_add(d) -> v, now holding v + d (d of v's shape, or a number)."""
+        return self.assign(self.value + self._delta(delta, "assign_add"))
 
     def assign_sub(self, delta) -> Variable:
-        """v.assign_sub(d) -> v, now holding v - d."""
-        return self.assign(self.value - _as_value(_value(delta)))
+        """v.assign_sub(d) -> v, now holding v - d (d of v's shape, or a number)."""
+        return self.assign(self.value - self._delta(delta, "assign_sub"))
+
+    def _delta(self, delta, what):
+        d = _as_value(_value(delta))
+        if np.ndim(d) and np.shape(d) != np.shape(self.value):
+            raise ValueError(f"{what}: delta of shape {np.shape(d)} does not match the "
+                             f"Variable's shape {np.shape(self.value)}")
+        return d
 
 
 def constant(value) -> Tensor:

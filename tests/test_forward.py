@@ -200,6 +200,16 @@ class TestBadInput:
         with pytest.raises(ValueError, match="jacobian"):
             dualad.gradient(lambda x: x * 2.0, np.ones(3))
 
+    def test_misuse_as_int_or_sequence_names_the_problem(self):
+        d = Dual(2.0, 1.0)
+        with pytest.raises(TypeError, match="len\\(\\) of a 0-d Dual"):
+            len(d)
+        with pytest.raises(TypeError, match="not an integer"):
+            [1, 2][d]           # it said "float() would drop the tangent"
+        with pytest.raises(ValueError, match="chunk_size"):
+            dualad.gradient(np.sum, np.ones(3), chunk_size=True)
+        assert len(Dual(np.ones(3), np.ones(3))) == 3
+
     def test_binary_partials_at_a_pole_give_numpys_values_like_reverse(self):
         import reverse
         # the scalar fast path met Python's ZeroDivisionError in arctan2'(0, 0), fmod'(1, 0)

@@ -377,6 +377,17 @@ def test_missing_numpy_function_is_named():
         reverse.gradient(lambda x: x, "2.0")
 
 
+def test_variable_deltas_of_another_shape_and_len_of_a_scalar_are_refused():
+    v = Variable(np.ones(2))
+    with pytest.raises(ValueError, match="assign_add: delta of shape \\(3,\\)"):
+        v.assign_add(np.ones(3))
+    with pytest.raises(ValueError, match="assign_sub"):
+        v.assign_sub(np.ones((2, 2)))
+    np.testing.assert_array_equal(v.assign_add(0.5).numpy(), [1.5, 1.5])
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d Tensor"):
+        len(constant(1.0))
+
+
 def test_tape_jacobian_of_an_empty_target_is_empty_not_none():
     x = constant(np.ones(3))
     with Tape(persistent=True) as t:
