@@ -14,26 +14,26 @@ class ArrayMethods:
 
     T = property(lambda self: np.transpose(self))
 
-    def sum(self, axis=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims=False, **kw):
+        return np.sum(self, axis=axis, keepdims=keepdims, **kw)
 
-    def mean(self, axis=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False, **kw):
+        return np.mean(self, axis=axis, keepdims=keepdims, **kw)
 
-    def prod(self, axis=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False, **kw):
+        return np.prod(self, axis=axis, keepdims=keepdims, **kw)
 
-    def max(self, axis=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False, **kw):
+        return np.max(self, axis=axis, keepdims=keepdims, **kw)
 
-    def min(self, axis=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False, **kw):
+        return np.min(self, axis=axis, keepdims=keepdims, **kw)
 
-    def std(self, axis=None, keepdims=False):
-        return np.std(self, axis=axis, keepdims=keepdims)
+    def std(self, axis=None, keepdims=False, **kw):
+        return np.std(self, axis=axis, keepdims=keepdims, **kw)
 
-    def var(self, axis=None, keepdims=False):
-        return np.var(self, axis=axis, keepdims=keepdims)
+    def var(self, axis=None, keepdims=False, **kw):
+        return np.var(self, axis=axis, keepdims=keepdims, **kw)
 
     def cumsum(self, axis=None):
         return np.cumsum(self, axis=axis)
@@ -44,14 +44,14 @@ class ArrayMethods:
     def clip(self, a_min=None, a_max=None):
         return np.clip(self, a_min, a_max)
 
-    def reshape(self, *shape):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape)
+    def reshape(self, *shape, order="C"):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def transpose(self, *axes):
         return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
-    def ravel(self):
-        return np.ravel(self)
+    def ravel(self, order="C"):
+        return np.ravel(self, order=order)
 
     flatten = ravel
 

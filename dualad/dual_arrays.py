@@ -12,17 +12,18 @@ import numpy as np
 
 from .dual import Dual, _elementwise, _make, _outer_tag, _primal, _split
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
 
 
 def _ufunc_general(ufunc, method, inputs, kwargs):
     """Everything but the plain call of a table ufunc: kwargs, ufunc methods, errors."""
     if kwargs.get("out") is not None:
         raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
-    for key in ("where", "dtype", "casting", "order", "subok", "signature"):
-        if key in kwargs:
-            raise TypeError(f"np.{ufunc.__name__}(..., {key}=) is not supported on Dual values")
     if method == "__call__":
+        for key in ("where", "dtype", "casting", "order", "subok", "signature"):
+            if key in kwargs:
+                raise TypeError(f"np.{ufunc.__name__}(..., {key}=) is not supported on Dual "
+                                "values")
         if ufunc in ELEMENTWISE:
             return _elementwise(ufunc, inputs)
         if ufunc in PRIMAL_ONLY:
@@ -79,6 +80,9 @@ def _array_function(func, args, kwargs):
             return func(*[_deep_primal(a) for a in args], **kwargs)
         raise TypeError(f"np.{func.__name__} has no derivative rule in dualad; it is not "
                         "supported on Dual values")
+    rewrite = check_keywords(func, args, kwargs, "dualad")
+    if rewrite is not None:
+        return rewrite(*args, **kwargs)
     kind = rule[0]
     if kind == "composite":
         return rule[1](*args, **kwargs)

@@ -19,12 +19,20 @@ STRUCTURAL[func] = (kind, ...):
     f is re-expressed with other operations (mean = sum / n): impl(*args,
     **kw) runs on traced values and is differentiated through.
 
+KEYWORDS[func] names the parameters a row handles (arrays included); every
+engine calls `check_keywords` first, which refuses any other parameter given
+(by keyword or position) away from NumPy's default with a TypeError naming
+it, and re-expresses the affine or masking ones in REWRITES (sum(x,
+initial=c) = sum(x) + c) so that no engine ever sees them.
+
 Rule bodies use operators and np.* only, so Dual and Tensor values flow
 through them; `unindex` (the transpose of indexing) is our own linear
 primitive and dispatches like a NumPy function.
 """
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 
@@ -84,20 +92,28 @@ def _reduced_back(ct, x, axis, keepdims):
     return np.broadcast_to(ct, shape)
 
 
-def _sum_T(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
-    return (_reduced_back(ct, x, axis, keepdims),)
+def _sum_T(ct, out, x, axis=None, dtype=None, _out=None, keepdims=False, where=True):
+    back = _reduced_back(ct, x, axis, keepdims)
+    return (back if where is True else np.where(where, back, 0.0),)
+
+
+def _reshape_T(ct, out, x, shape=None, order="C", **_):
+    return (np.reshape(ct, np.shape(x), order=order),)
+
+
+def _ravel_T(ct, out, x, order="C"):
+    return (np.reshape(ct, np.shape(x), order=order),)
 
 
 def _concatenate_T(ct, out, arrays, axis=0, **_):
-    if axis is None:
-        ct = np.reshape(ct, (-1,))
-        axis = 0
+    flat = axis is None         # the arrays were raveled first
+    if flat:
+        ct, axis = np.reshape(ct, (-1,)), 0
     cts, start = [], 0
     for a in arrays:
-        n = np.shape(a)[axis] if axis is not None else np.size(a)
+        n = np.size(a) if flat else np.shape(a)[axis]
         key = (slice(None),) * (axis % np.ndim(ct)) + (slice(start, start + n),)
-        piece = ct[key]
-        cts.append(np.reshape(piece, np.shape(a)))
+        cts.append(np.reshape(ct[key], np.shape(a)))
         start += n
     return (cts,)
 
@@ -140,6 +156,13 @@ def _prod_partials(x, axis):
     if axis is None:
         flat = np.reshape(x, (-1,))
         return np.reshape(_prod_partials(flat, 0), np.shape(x))
+    if isinstance(axis, (tuple, list)):     # the reduced axes moved last, as one
+        axes = _axes(axis, np.ndim(x))
+        order = [i for i in range(np.ndim(x)) if i not in axes] + list(axes)
+        moved = np.transpose(x, order)
+        lead = np.shape(moved)[:np.ndim(x) - len(axes)]
+        p = _prod_partials(np.reshape(moved, lead + (-1,)), -1)
+        return np.transpose(np.reshape(p, np.shape(moved)), np.argsort(order))
     shape = list(np.shape(x))
     shape[axis] = 1
     ones = np.ones(shape)
@@ -168,8 +191,10 @@ def _matmul_T0(ct, out, a, b, **_):
 
 
 def _matmul_T1(ct, out, a, b, **_):
-    if np.ndim(a) == 1:
-        return unbroadcast(np.multiply.outer(a, ct) if np.ndim(b) > 1 else ct * a, np.shape(b))
+    if np.ndim(a) == 1:     # b̄[..., i, j] = a[i] · ct[..., j]
+        if np.ndim(b) == 1:
+            return ct * a
+        return unbroadcast(np.reshape(a, (-1, 1)) * np.expand_dims(ct, -2), np.shape(b))
     if np.ndim(b) == 1:
         return unbroadcast(np.sum(np.matmul(np.swapaxes(a, -1, -2),
                                             np.expand_dims(ct, -1))[..., 0],
@@ -193,19 +218,52 @@ def _dot_T1(ct, out, a, b):
     raise TypeError("np.dot with a >2-d second argument is not supported; use np.matmul")
 
 
-def _mean(x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    total = np.sum(x, axis=axis, keepdims=keepdims)
-    count = np.size(x) // max(np.size(total), 1) if np.size(x) else 0
-    return total / count
+def _count(x, total, axis, keepdims, where):
+    """How many elements of x went into each entry of the reduction `total`."""
+    if where is not True:
+        return np.sum(np.broadcast_to(where, np.shape(x)), axis=axis, keepdims=keepdims)
+    return np.size(x) // max(np.size(total), 1) if np.size(x) else 0
 
 
-def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
-    dev = x - np.mean(x, axis=axis, keepdims=True)
-    sq = np.sum(dev * dev, axis=axis, keepdims=keepdims)
-    return sq / (np.size(x) // max(np.size(sq), 1) - ddof)
+def _mean(x, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    # Σ_where x / #where
+    kw = {} if where is True else {"where": where}
+    total = np.sum(x, axis=axis, keepdims=keepdims, **kw)
+    return total / _count(x, total, axis, keepdims, where)
+
+
+def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+         correction=None):
+    # Σ_where (x - mean)² / (#where - ddof); correction is ddof's other name
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    kw = {} if where is True else {"where": where}
+    dev = x - np.mean(x, axis=axis, keepdims=True, **kw)
+    sq = np.sum(dev * dev, axis=axis, keepdims=keepdims, **kw)
+    return sq / (_count(x, sq, axis, keepdims, where) - ddof)
+
+
+def _matrix_norm(x, ord, axis, keepdims):
+    # ‖X‖_1 = max_j Σ_i |x_ij|, ‖X‖_∞ = max_i Σ_j |x_ij| (min for -1, -∞)
+    rows, cols = (a % np.ndim(x) for a in (axis or (0, 1)))
+    if ord is None or ord == "fro":
+        total = np.sum(x * x, axis=(rows, cols), keepdims=keepdims)
+        return np.sqrt(total)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise TypeError(f"np.linalg.norm with ord={ord!r} (a matrix norm) is not supported "
+                        "on traced values")
+    summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
+    extreme = np.max if ord > 0 else np.min
+    n = extreme(np.sum(np.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
+    return n if keepdims else np.squeeze(n, axis=(rows, cols))
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
+    if isinstance(axis, (tuple, list)) and len(axis) == 2 or \
+            axis is None and ord is not None and np.ndim(x) == 2:
+        return _matrix_norm(x, ord, axis, keepdims)
     if ord is None or ord == 2 and (axis is not None or np.ndim(x) == 1):
         if axis is None and not keepdims:
             flat = np.reshape(x, (-1,))
@@ -232,6 +290,8 @@ def _cumprod(x, axis=None, dtype=None, out=None):
     # running products, multiplied in NumPy's order (so primals match)
     if axis is None:
         x, axis = np.reshape(x, (-1,)), 0
+    if not np.shape(x)[axis]:
+        return x * 1.0
     xs = np.moveaxis(x, axis, 0)
     acc = xs[0]
     running = [acc]
@@ -276,7 +336,13 @@ def _vstack(arrays, **kw):
     return np.concatenate([np.atleast_2d(a) for a in arrays], axis=0)
 
 
-def _diff(x, n=1, axis=-1, **_):
+def _diff(x, n=1, axis=-1, prepend=None, append=None):
+    if prepend is not None or append is not None:   # joined to x along axis first
+        edge = list(np.shape(x))
+        edge[axis] = 1
+        parts = [p if np.ndim(p) else np.broadcast_to(p, tuple(edge))
+                 for p in (prepend, x, append) if p is not None]
+        x = np.concatenate(parts, axis=axis)
     for _i in range(n):
         nd = np.ndim(x)
         lo = [slice(None)] * nd
@@ -346,17 +412,23 @@ def _tril_T(ct, out, x, k=0):
 
 
 def _trace_T(ct, out, x, offset=0, axis1=0, axis2=1, **_):
-    eye = np.eye(np.shape(x)[axis1], np.shape(x)[axis2], k=offset)
-    if np.ndim(x) != 2:
-        raise TypeError("np.trace of a >2-d traced array is not supported")
-    return (eye * ct,)
+    # x̄[.., i, .., j, ..] = ct[..] where j - i = offset (i along axis1, j along axis2)
+    shape = np.shape(x)
+    a1, a2 = axis1 % len(shape), axis2 % len(shape)
+    eye = np.eye(shape[a1], shape[a2], k=offset)
+    if a1 > a2:
+        eye = eye.T
+    if len(shape) == 2:
+        return (eye * ct,)
+    eye = np.reshape(eye, [n if i in (a1, a2) else 1 for i, n in enumerate(shape)])
+    return (eye * np.expand_dims(ct, (a1, a2)),)
 
 
 STRUCTURAL = {
     # linear: forward applies f to the tangent; reverse needs only the transpose
     np.sum: ("linear", (0,), _sum_T),
-    np.reshape: ("linear", (0,), _shape_back),
-    np.ravel: ("linear", (0,), _shape_back),
+    np.reshape: ("linear", (0,), _reshape_T),
+    np.ravel: ("linear", (0,), _ravel_T),
     np.squeeze: ("linear", (0,), _shape_back),
     np.expand_dims: ("linear", (0,), _shape_back),
     np.transpose: ("linear", (0,), _transpose_T),
@@ -400,6 +472,126 @@ STRUCTURAL = {
 STRUCTURAL[np.amax] = STRUCTURAL[np.max]
 STRUCTURAL[np.amin] = STRUCTURAL[np.min]
 
+
+def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
+    # sum(x, initial=c) = sum(x) + c: affine, not linear
+    return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where) + initial
+
+
+def _prod_masked(a, axis=None, dtype=None, out=None, keepdims=False, initial=1.0, where=True):
+    # prod(x, initial=c, where=w) = c · prod(where(w, x, 1))
+    if where is not True:
+        a = np.where(where, a, 1.0)
+    return np.prod(a, axis=axis, dtype=dtype, keepdims=keepdims) * initial
+
+
+def _extreme_masked(extreme, pairwise):
+    # max(x, initial=c, where=w) = maximum(max(where(w, x, c)), c)
+    def impl(a, axis=None, out=None, keepdims=False, initial=None, where=True):
+        if initial is None:
+            raise ValueError(f"reduction operation '{pairwise.__name__}' does not have an "
+                             "identity, so to use a where mask one has to specify 'initial'")
+        if where is not True:
+            a = np.where(where, a, initial)
+        return pairwise(extreme(a, axis=axis, keepdims=keepdims), initial)
+    return impl
+
+
+# The parameters each row handles (see check_keywords); REWRITES[func][name] is the
+# call re-expressed when parameter `name` is given.
+_REDUCE = "a axis dtype keepdims"
+KEYWORDS = {func: frozenset(names.split()) for func, names in {
+    np.sum: _REDUCE + " where", np.prod: _REDUCE, np.max: "a axis keepdims",
+    np.min: "a axis keepdims", np.mean: _REDUCE + " where",
+    np.var: _REDUCE + " ddof where correction", np.std: _REDUCE + " ddof where correction",
+    np.reshape: "a shape order copy", np.ravel: "a order", np.squeeze: "a axis",
+    np.expand_dims: "a axis", np.transpose: "a axes", np.swapaxes: "a axis1 axis2",
+    np.moveaxis: "a source destination", np.broadcast_to: "array shape subok",
+    np.concatenate: "arrays axis dtype", np.stack: "arrays axis dtype",
+    np.roll: "a shift axis", np.flip: "m axis", np.cumsum: "a axis dtype",
+    np.copy: "a subok", np.triu: "m k", np.tril: "m k",
+    np.trace: "a offset axis1 axis2 dtype", np.where: "condition x y",
+    unindex: "ct shape key", np.matmul: "x1 x2", np.dot: "a b",
+    np.linalg.norm: "x ord axis keepdims", np.clip: "a a_min a_max min max",
+    np.cumprod: "a axis dtype", np.round: "a decimals", np.around: "a decimals",
+    np.outer: "a b", np.hstack: "tup", np.vstack: "tup", np.atleast_1d: "",
+    np.atleast_2d: "", np.diff: "a n axis prepend append",
+}.items()}
+KEYWORDS[np.amax] = KEYWORDS[np.max]
+KEYWORDS[np.amin] = KEYWORDS[np.min]
+REWRITES = {
+    np.sum: {"initial": _sum_initial},
+    np.prod: dict.fromkeys(("initial", "where"), _prod_masked),
+    np.max: dict.fromkeys(("initial", "where"), _extreme_masked(np.max, np.maximum)),
+    np.min: dict.fromkeys(("initial", "where"), _extreme_masked(np.min, np.minimum)),
+}
+REWRITES[np.amax] = REWRITES[np.max]
+REWRITES[np.amin] = REWRITES[np.min]
+_ONLY = {"order": ("C", "F")}   # order='A'/'K' follow memory layout, which tangents lack
+_SIGNATURES = {}
+
+
+def _signature(func):
+    """(positional parameter names, {name: default}, how many leading ones need no
+    check, the names that need no check) of a NumPy function, cached."""
+    sig = _SIGNATURES.get(func)
+    if sig is None:
+        try:
+            params = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):     # no signature: keywords only
+            params = ()
+        positional = tuple(p.name for p in params
+                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        easy = KEYWORDS[func] - {"dtype", *_ONLY}
+        free = 0
+        while free < len(positional) and positional[free] in easy:
+            free += 1
+        sig = _SIGNATURES[func] = (positional, {p.name: p.default for p in params}, free, easy)
+    return sig
+
+
+_UNSET = {"where": True, "keepdims": False}   # what NumPy's <no value> defaults mean
+
+
+def _is_default(name, value, default):
+    if default is np._NoValue:
+        default = _UNSET.get(name)
+    return value is default or \
+        type(value) is type(default) and type(value) in (bool, int, str) and value == default
+
+
+def check_keywords(func, args, kwargs, engine):
+    """check_keywords(func, args, kwargs, engine) -> None, or the rewrite to call instead.
+
+    Raises TypeError naming func and the first parameter given away from NumPy's
+    default that func's row neither handles nor rewrites."""
+    positional, defaults, free, easy = _signature(func)
+    if len(args) <= free and (not kwargs or easy.issuperset(kwargs)):
+        return None
+    handled, rewrites, rewrite = KEYWORDS[func], REWRITES.get(func, ()), None
+    for name, value in (*zip(positional, args), *kwargs.items()):
+        if name in handled:
+            if name == "dtype" and value is not None and np.dtype(value).kind != "f":
+                raise TypeError(f"{_name(func)}(..., dtype={np.dtype(value).name}) is not "
+                                f"supported by {engine}: derivatives need a float dtype")
+            if name in _ONLY and value not in _ONLY[name]:
+                raise TypeError(f"{_name(func)}(..., {name}={value!r}) is not supported by "
+                                f"{engine}: only {name}={_ONLY[name]}")
+        elif _is_default(name, value, defaults.get(name)):
+            continue
+        elif name in rewrites:
+            rewrite = rewrites[name]
+        else:
+            raise TypeError(f"{_name(func)}(..., {name}=...) is not supported by {engine}")
+    return rewrite
+
+
+def _name(func):
+    module = getattr(func, "__module__", None) or "numpy"
+    sub = module[6:].split("._")[0] + "." if module.startswith("numpy.") else ""
+    return f"np.{sub}{func.__name__}" if module.startswith("numpy") else func.__name__
+
+
 # Functions that only read shape or value: evaluated on primals.
 PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
@@ -410,8 +602,10 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
 
 
 def _reduce_with(reduction):
-    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **_):
-        return reduction(x, axis=axis, keepdims=keepdims)
+    def reduce(x, axis=0, dtype=None, out=None, keepdims=False, **kw):   # initial=, where=
+        if dtype is not None:
+            kw["dtype"] = dtype
+        return reduction(x, axis=axis, keepdims=keepdims, **kw)
     return reduce
 
 
@@ -425,7 +619,8 @@ def _outer_with(ufunc):
 # re-expressed with table operations; every engine dispatches them here.
 UFUNC_METHODS = {
     np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
-             "accumulate": lambda x, axis=0, **_: np.cumsum(x, axis=axis)},
+             "accumulate": lambda x, axis=0, dtype=None, out=None:
+                 np.cumsum(x, axis=axis, dtype=dtype)},
     np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply)},
     np.maximum: {"reduce": _reduce_with(np.max)},
     np.minimum: {"reduce": _reduce_with(np.min)},

@@ -38,7 +38,7 @@ from . import forward as _forward
 from .array_methods import ArrayMethods
 from .dual import Dual
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
 _CONSTANTS = (float, int, np.ndarray, np.generic)
@@ -301,6 +301,9 @@ def _array_function(func, args, kwargs):
             return func(*[_deep_primal(a, _newest(args)) for a in args], **kwargs)
         raise TypeError(f"np.{func.__name__} has no Taylor rule in dualad (no row in the "
                         "tables); nested dual numbers may support it")
+    rewrite = check_keywords(func, args, kwargs, "dualad's Taylor mode")
+    if rewrite is not None:
+        return rewrite(*args, **kwargs)
     if rule[0] == "composite":
         return rule[1](*args, **kwargs)
     sess = _newest(args)

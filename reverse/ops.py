@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
 
 from .tape import observed, record, state
 from .tensor import Tensor, _new_tensor, _unary
@@ -143,6 +143,9 @@ def array_function(func, args, kwargs):
             return observed(func, out, tuple(args), kwargs or None)
         raise TypeError(f"{np_name(func)} has no derivative rule in reverse; it is not "
                         "supported on Tensor values")
+    rewrite = check_keywords(func, args, kwargs, "reverse")
+    if rewrite is not None:
+        return rewrite(*args, **kwargs)
     kind = rule[0]
     if kind == "composite":
         return rule[1](*args, **kwargs)

@@ -18,7 +18,7 @@ import sympy
 
 from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, check_keywords
 
 
 class rint(sympy.Function):
@@ -314,6 +314,12 @@ class Sym(ArrayMethods):
 
     def __array_function__(self, func, types, args, kwargs):
         name = getattr(func, "__name__", str(func))
+        if func in STRUCTURAL:      # the keywords every engine handles alike (or refuses)
+            rewrite = check_keywords(func, args, kwargs, "symbolic")
+            if rewrite is not None:
+                return rewrite(*args, **kwargs)
+            if func is np.sum and kwargs.get("where", True) is not True:
+                kwargs = dict(kwargs, initial=0)    # object arrays: where= needs a start
         if func in _EXTREMES:
             x, *rest = args
             axis = kwargs.get("axis", rest[0] if rest else None)
