@@ -56,6 +56,11 @@ def _take(a, tensors):
     if type(a) is Tensor:
         tensors.append(a)
         return a, a.value
+    if isinstance(a, (complex, np.complexfloating, str, bytes)) or \
+            type(a) is np.ndarray and a.dtype.kind not in "biuf":
+        raise TypeError(f"a Tensor meets a constant of type {type(a).__name__}"
+                        + (f" (dtype {a.dtype})" if type(a) is np.ndarray else "")
+                        + ": reverse differentiates real-valued code on floats")
     return a, a
 
 

@@ -388,6 +388,15 @@ def test_variable_deltas_of_another_shape_and_len_of_a_scalar_are_refused():
         len(constant(1.0))
 
 
+def test_complex_and_string_constants_are_refused():
+    # Tensor + 1j silently made a complex Tensor; Tensor + "a" gave NumPy's UFuncTypeError
+    for bad in (1j, np.complex128(1j), "a", np.array(["a"])):
+        with pytest.raises(TypeError, match="real-valued code"):
+            np.add(constant(1.0), bad)
+    with pytest.raises(TypeError, match="type complex"):
+        constant(1.0) + 1j
+
+
 def test_tape_jacobian_of_an_empty_target_is_empty_not_none():
     x = constant(np.ones(3))
     with Tape(persistent=True) as t:
