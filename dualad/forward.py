@@ -29,6 +29,7 @@ MIN_CHUNK = 8
 TAYLOR_FROM_ORDER = 3
 # Up to this many scalar float arguments, gradient takes one cheap pass per argument
 SCALAR_PASSES = 8
+_SCALARS = (float, int, np.floating, np.integer)     # bool is an int: check_arg refuses none
 
 
 def new_tag() -> int:
@@ -246,9 +247,11 @@ def _scalar_tangent(out, tag) -> complex:
 
 
 def _scalar_pass(f, args, seeds):
-    """The tangent of f's scalar output with args[i] seeded by seeds[i]."""
+    """The tangent of f's scalar output with args[i] seeded by seeds[i]; the other
+    args are Duals with a zero tangent, so f meets NumPy's semantics (1/0 = inf) in
+    every argument, as in the paired pass, not Python's ZeroDivisionError."""
     tag = next(_tags)
-    call = list(args)
+    call = [_make(a, None, tag, 0) for a in args]
     for i, t in seeds:
         call[i] = _make(args[i], t, tag, 0)
     return _scalar_tangent(f(*call), tag)
@@ -305,7 +308,15 @@ def gradient(f: Callable, *args, chunk_size: int | None = None):
             if type(a) is not float:
                 break
         else:
-            return _scalar_gradient(f, args)
+            try:
+                return _scalar_gradient(f, args)
+            except TypeError:
+                pass    # an outer Dual inside f (a gradient of a gradient): the general path nests
+        if all(isinstance(a, _SCALARS) for a in args):    # np.float64 (an element x[i]), ints
+            try:
+                return _scalar_gradient(f, tuple(check_arg(a, i) for i, a in enumerate(args)))
+            except TypeError:
+                pass
     args, _, jac = _forward_columns(f, args, chunk_size, need_scalar=True)
     blocks = _split_columns(args, jac)
     return blocks[0] if len(blocks) == 1 else tuple(blocks)

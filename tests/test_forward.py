@@ -221,6 +221,25 @@ class TestBadInput:
             assert np.isnan(dualad.gradient(np.arctan2, 0.0, 0.0)).all()
             assert dualad.gradient(np.fmod, 1.0, 0.0) == (1.0, -np.inf)
 
+    def test_scalar_gradients_nest_and_meet_poles_as_numpy_does(self):
+        import reverse
+        # grad of grad with float arguments: the paired complex pass cannot carry an
+        # outer Dual (it raised TypeError); d/dt ∂(t·y²)/∂y|y=1 = 2
+        assert dualad.gradient(lambda t: dualad.gradient(lambda y: t * y * y, 1.0), 3.0) == 2.0
+        assert dualad.gradient(
+            lambda t: dualad.gradient(lambda y, z: t * y * z, 1.0, 2.0)[0], 3.0) == 2.0
+        assert dualad.hessian(lambda t: t * dualad.gradient(lambda y: t * y * y, 1.0),
+                              3.0) == 4.0
+        with np.errstate(all="ignore"):
+            for f in (lambda x, y: 1 / x + y, lambda x, y: x ** -2 + y,
+                      lambda x, y: 2.0 / x * y):
+                # the one-direction retries met 1/0.0 in Python (ZeroDivisionError)
+                want = reverse.gradient(f, 0.0, 1.0)
+                assert dualad.gradient(f, 0.0, 1.0) == want
+                # np.float64 arguments (x[i] of an array) took the batched path: (-inf, nan)
+                assert dualad.gradient(f, np.float64(0.0), 1.0) == want
+        assert dualad.gradient(lambda x, y: x * y, 2, np.float32(3.0)) == (3.0, 2.0)
+
     def test_tuple_outputs_are_refused_not_scrambled(self):
         # jacobian once read (x, x²) as one array with the outputs on the direction
         # axis: [[[1, 2], [0, 0]], ...] instead of (I, 2·diag(x)); reverse refuses too
