@@ -4,7 +4,11 @@ Along one coordinate, with g(t) = f(x + t·e):
 - "forward":    D(h) = (g(h) − g(0)) / h,          error O(h) + O(ε/h)
 - "central":    D(h) = (g(h) − g(−h)) / 2h,        error O(h²) + O(ε/h)
 - "richardson": central differences at h, h/2, h/4, ... extrapolated to h → 0
-  (Neville tableau, Ridders' method), error estimated from the tableau.
+  (Neville tableau, Ridders' method), error estimated from the tableau. The
+  halving goes on until rounding shows (the tableau's change is within 10x the
+  rounding error ε·|f|/h), not merely until the change grows: a first step
+  wider than f's scale (sin at x = 1000, a pole at x − 0.001) makes early
+  levels jump about before they settle.
 Error estimates (return_error=True) are conservative: for forward and central
 differences twice and three times the truncation error seen between steps h
 and 2h, plus the rounding error ε·|f|/h.
@@ -22,7 +26,7 @@ import numpy as np
 EPS = np.finfo(np.float64).eps
 SCHEMES = ("forward", "central", "richardson")
 _FIRST_STEP = {"forward": np.sqrt(EPS), "central": np.cbrt(EPS), "richardson": 0.01}
-_LEVELS = 10      # Richardson: at most this many step halvings
+_LEVELS = 40      # Richardson: at most this many step halvings (until rounding shows)
 
 
 def _value(f, args):
@@ -92,8 +96,9 @@ def _richardson(g, x, h):
             e = np.maximum(np.abs(row[j] - row[j - 1]), np.abs(row[j] - prev[j - 1]))
             if np.max(e) <= np.max(err):
                 best, err, rounding = row[j], e, r
-        if prev and np.max(np.abs(row[-1] - prev[-1])) >= 2.0 * np.max(err):
-            break                                # rounding has taken over
+        change = np.max(np.abs(row[-1] - prev[-1])) if prev else 0.0
+        if prev and change >= 2.0 * np.max(err) and change <= 10.0 * np.max(r):
+            break           # rounding has taken over (not a wide step still settling)
         prev, h = row, _exact(x, h / 2.0)
         if h == 0:
             break
