@@ -36,6 +36,11 @@ import inspect
 
 import numpy as np
 
+try:
+    from numpy.lib.array_utils import normalize_axis_tuple
+except ImportError:     # NumPy < 2
+    from numpy.core.numeric import normalize_axis_tuple
+
 
 def _dispatch(func, relevant, args, kwargs):
     """Hand a call of one of our own linear primitives to a traced value."""
@@ -56,11 +61,13 @@ def unindex(ct, shape, key):
 
 
 def _axes(axis, ndim):
+    """The axes a reduction runs over, in range (NumPy's AxisError if not); a 0-d value
+    has none (NumPy reduces a scalar over axis 0 or -1 to itself)."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, (tuple, list)):
-        return tuple(sorted(a % ndim for a in axis))
-    return (axis % ndim,)
+    if ndim == 0 and axis in (0, -1, (0,), (-1,)):
+        return ()
+    return tuple(sorted(normalize_axis_tuple(axis, ndim)))
 
 
 def unbroadcast(ct, shape):
@@ -130,7 +137,7 @@ def _transpose_T(ct, out, x, axes=None):
 
 
 def _cumsum_T(ct, out, x, axis=None, **_):
-    if axis is None:
+    if axis is None or np.ndim(x) == 0:     # (a scalar's cumsum is its 1-vector)
         flipped = np.flip(np.reshape(ct, (-1,)))
         return (np.reshape(np.flip(np.cumsum(flipped)), np.shape(x)),)
     return (np.flip(np.cumsum(np.flip(ct, axis), axis=axis), axis),)
@@ -337,6 +344,7 @@ def _vstack(arrays, **kw):
 
 
 def _diff(x, n=1, axis=-1, prepend=None, append=None):
+    (axis,) = normalize_axis_tuple(axis, np.ndim(x))   # NumPy's AxisError if out of range
     if prepend is not None or append is not None:   # joined to x along axis first
         edge = list(np.shape(x))
         edge[axis] = 1

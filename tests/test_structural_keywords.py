@@ -273,3 +273,24 @@ def test_second_order_through_keywords():
     np.testing.assert_allclose(reverse.hessian(f, x), dualad.hessian(f, x), rtol=1e-13)
     # row 0 of the F-order reshape is v[0], v[2]
     np.testing.assert_allclose(np.diag(dualad.hessian(f, x)), 6 * x * (m + [1, 0, 1, 0]))
+
+
+# 5. axes at the edges: a scalar reduced over axis 0 / -1 (NumPy allows it), axes
+# out of range (NumPy's AxisError, not ZeroDivisionError / IndexError)
+
+@pytest.mark.parametrize("f", [
+    lambda p: np.sum(p * 2.0, axis=-1),
+    lambda p: np.max(p, axis=0) * 3.0,
+    lambda p: np.cumsum(p, axis=0)[0] * 4.0,
+], ids=lambda f: None)
+def test_scalar_reduced_over_axis_0(f):
+    want = f(2.0) / 2.0         # each is linear in p
+    g_f, g_r = both(f, 0.5)
+    assert g_f == want and g_r == want
+
+
+def test_axis_out_of_range_is_numpys_axis_error():
+    for f in (lambda p: np.sum(np.diff(p, axis=3)), lambda p: np.sum(p, axis=5)):
+        for engine in (dualad, reverse):
+            with pytest.raises(np.exceptions.AxisError):
+                engine.gradient(f, np.ones(3))
