@@ -124,14 +124,14 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
                 if k is None or row[i + 1] is None:
                     continue
                 g = times(ct, partial(e, i, cse, lines, fill, vnames[j + n1], scalar))
+                if mask:    # masked at the output's shape, then summed to the argument's
+                    g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
+                        f"np.where({ct} == 0, 0.0, {g})"
+                    masked.add(k)
                 if not scalar:
                     shape = np.shape(a.value)
                     if shape != np.shape(out.value):
                         g = f"_unb({g}, {shape!r})"
-                if mask:
-                    g = f"({g} if {ct} != 0 else 0.0)" if scalar else \
-                        f"np.where({ct} == 0, 0.0, {g})"
-                    masked.add(k)
                 add(k, g, scalar, why and why + _label(k))
             continue
         traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in gen.label]

@@ -18,6 +18,12 @@ falls back: the same code with NumPy semantics, then any other cached variant,
 then a new trace for the branch this call takes, and if even that disagrees,
 the uncompiled engines.  A call is never answered by a trace whose decisions
 differ from its own.
+
+Constants are captured by value at the trace (`dualad.wengert` copies the arrays
+f closes over), so the code never reads a user's array after it.  The generated
+functions' parameters carry f's names (a wrong argument count reads "compiled
+f.gradient() missing 1 required positional argument: 'x2'"; g(...) and g.jvp say
+"compiled f takes 2 arguments (x1, x2), got 1").
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import functools
 import gc
 import itertools
 import linecache
+import types
 from collections.abc import Callable
 
 import numpy as np
@@ -150,26 +157,45 @@ class Variant:
                 obj = getattr(np, key)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
-        exec(_code(src), ns)
-        return ns[kind]
+        exec(_code(src, () if kind == "jvp" else self.gen.rec.names), ns)
+        fn = ns[kind]
+        fn.__qualname__ = f"{self.owner.name}.{kind}"
+        return fn
 
 
-_CODE: dict = {}     # source text -> code object, the most recently used last
+def _named(code, names: tuple):
+    """code with the parameters of its function named as f's (x1, x2): Python's own
+    errors for a wrong argument count then read in the user's terms, at no cost per
+    call (the code refers to its locals by position)."""
+    consts = list(code.co_consts)
+    for i, c in enumerate(consts):
+        if isinstance(c, types.CodeType):
+            n = c.co_argcount
+            if len(names) == n and not set(names) & set(c.co_varnames[n:]):
+                consts[i] = c.replace(co_varnames=tuple(names) + c.co_varnames[n:])
+    return code.replace(co_consts=tuple(consts))
+
+
+_CODE: dict = {}     # (source text, names) -> code object, the most recently used last
 CODE_CACHE = 16
 
 
-def _code(src: str):
-    """The code object of src, compiled once: the same trace compiled again (the same
-    f at other example points, another Compiled of it) reuses it.  The text alone
-    decides: everything else a function sees comes from its own namespace."""
-    code = _CODE.pop(src, None)
+def _code(src: str, names: tuple = ()):
+    """The code object of src (its parameters named `names`, if any), compiled once:
+    the same trace compiled again (the same f at other example points, another
+    Compiled of it) reuses it.  The text and names alone decide: everything else a
+    function sees comes from its own namespace."""
+    key = (src, names)
+    code = _CODE.pop(key, None)
     if code is None:
         filename = f"<dualad.compile-{next(_counter)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
         code = builtins.compile(src, filename, "exec")
+        if names:
+            code = _named(code, names)
         if len(_CODE) >= CODE_CACHE:
             del _CODE[next(iter(_CODE))]
-    _CODE[src] = code
+    _CODE[key] = code
     return code
 
 
@@ -179,14 +205,27 @@ class Compiled:
 
     def __init__(self, f: Callable, args: tuple):
         self.f = f
+        self.name = f"compiled {getattr(f, '__name__', type(f).__name__)}"
         self._variants: list[Variant] = []
-        self._current = self._trace(self._convert(args))
+        self._current = self._trace(args)   # as given: record explains an int used as one
         self._use(self._current)
 
     # -- the public calls ----------------------------------------------------------
     def __call__(self, *args):
         """g(*args) -> f(*args), a float for a scalar output."""
-        return self.value(*args)
+        try:
+            return self.value(*args)
+        except TypeError:
+            self._count(args)
+            raise
+
+    def _count(self, args) -> None:
+        """A TypeError naming f's parameters if args are not one per parameter."""
+        names = self._current.gen.rec.names
+        if len(args) != len(names):
+            raise TypeError(f"{self.name} takes {len(names)} argument"
+                            f"{'' if len(names) == 1 else 's'} ({', '.join(names)}), "
+                            f"got {len(args)}") from None
 
     def value(self, *args):   # replaced per instance by the generated function
         """g.value(*args) -> f(*args) (as g(*args))."""
@@ -200,6 +239,7 @@ class Compiled:
         """g.jvp(primals, tangents) -> (f(*primals), J·tangents), as dualad.jvp."""
         if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
             raise TypeError("jvp takes primals and tangents as tuples, e.g. g.jvp((x,), (v,))")
+        self._count(primals)
         if len(primals) != len(tangents):
             raise ValueError(f"{len(primals)} primals but {len(tangents)} tangents")
         ts = []
@@ -298,7 +338,14 @@ def compile(f: Callable, *example_args) -> Compiled:
     """compile(f, *example_args) -> Compiled g: g(*args) == f(*args); g.gradient(*args)
     shaped as dualad.gradient; g.jvp(primals, tangents) as dualad.jvp; g.source the
     generated code.  f is traced at example_args; calls whose branch decisions differ
-    are traced again (never answered with another branch's code)."""
+    are traced again (never answered with another branch's code).
+
+    Everything f reads besides its arguments is captured by value when f is traced
+    (arrays copied): g computes f as it was at its trace, closed-over arrays, the
+    values computed from them and Python branches on them alike, whatever later
+    happens to those arrays (as jax.jit; a re-trace for another branch or shape
+    captures them anew; reverse.Variable reads stay live).  Int arguments are traced
+    as floats: close over one used as a Python int (range(n), x[n])."""
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__}")
     return Compiled(f, example_args)

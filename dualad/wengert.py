@@ -14,6 +14,10 @@ Comparisons made on traced values while f runs (``x > 0``, ``bool(x)``,
 ``(after, fn, result, args, kwargs)`` (after: the index of the last value they read):
 `dualad.compile` turns them into guards.
 
+Constant arrays f reads (closed-over arrays, index arrays, masks) are copied
+when the call ends: the record is f as it was at this call, whatever later
+happens to those arrays.
+
 `tangent(entry, dots)` is forward mode on one entry, from the table partials:
 v̇ = Σ_j ∂φ/∂v_j · v̇_j (elementwise rows), φ(v̇) for linear structural rows.
 """
@@ -116,9 +120,13 @@ def record(f, *args) -> Record:
         if any(_is_tensor(a) for a in _flat(fargs)):
             checks.append((len(entries), fn, result, fargs, kwargs))
 
-    with _observing(observe), tape:
-        tape.watch(xs)
-        out = f(*xs)
+    try:
+        with _observing(observe), tape:
+            tape.watch(xs)
+            out = f(*xs)
+    except (TypeError, IndexError) as e:
+        _explain_int(e, f, args, vals)
+        raise
     if isinstance(out, (list, tuple, dict)):
         raise TypeError("f must return one value (a number or an array), not a "
                         f"{type(out).__name__}; stack several outputs with np.stack")
@@ -129,19 +137,78 @@ def record(f, *args) -> Record:
     rec.inputs, rec.entries, rec.out, rec.checks = xs, tape.entries, out, checks
     n = len(xs)
     index = {id(x): i - n + 1 for i, x in enumerate(xs)}
-    rec.entries = ordered = _level_order(tape.entries, checks)
+    held = []           # the constant arrays and keywords entries hold
+    rec.entries = ordered = _level_order(tape.entries, checks, held)
     index.update(zip(map(id, map(_OUT, ordered)), itertools.count(1)))
     rec.index = index
     # a check is placed after the last value it reads
     rec.checks = [(max([0] + [index.get(id(a), 0) for a in _flat(c[3])]),) + c[1:]
                   for c in checks]
+    _freeze(rec, held)
     return rec
 
 
-def _level_order(entries: list, checks: list) -> list:
+def _explain_int(e: Exception, f, args, vals) -> None:
+    """f failed on the trace's inputs; if it runs on the plain values with its int
+    arguments kept ints, it used one as a Python int (range(n), x[n], int(n)), which a
+    trace cannot follow: say so, and what to do instead."""
+    ints = [i for i, a in enumerate(args) if isinstance(a, (int, np.integer))
+            and not isinstance(a, (bool, np.bool_))]
+    if not ints:
+        return
+    try:
+        f(*[args[i] if i in ints else v for i, v in enumerate(vals)])
+    except Exception:
+        return
+    names = parameter_names(f, len(args))
+    i = ints[0]
+    rest = [x for k, x in enumerate(names) if k not in ints]
+    call = [repr(args[k]) if k in ints else x for k, x in enumerate(names)]
+    raise TypeError(
+        f"argument {i} ({names[i]}={args[i]!r}) is an int that f uses as a Python int "
+        "(range, an index, a shape), but compile traces every argument as a float; "
+        f"close over it instead: compile(lambda {', '.join(rest)}: f({', '.join(call)}), "
+        "...)") from e
+
+
+def _freeze(rec: Record, held: list) -> None:
+    """Copy the constant arrays the record holds (entry arguments and keywords, the
+    arguments and results of checks, a constant output): f's closed-over arrays as
+    they were at this call.  One copy per array, so identities stay shared.  The
+    entries are walked only if `_level_order` met an array or keywords in them."""
+    from reverse.tensor import Tensor
+    memo: dict = {}
+
+    def frozen(a):
+        t = type(a)
+        if t is Tensor or t is float:
+            return a
+        if isinstance(a, np.ndarray):
+            c = memo.get(id(a))
+            if c is None:
+                c = memo[id(a)] = (a, a.copy())     # a kept: its id stays unique
+            return c[1]
+        if t is list or t is tuple:
+            b = [frozen(x) for x in a]
+            return a if all(x is y for x, y in zip(a, b)) else t(b)
+        if t is dict:
+            b = {k: frozen(x) for k, x in a.items()}
+            return a if all(b[k] is x for k, x in a.items()) else b
+        return a
+
+    entries = rec.entries
+    for j, e in enumerate(entries if held else ()):
+        entries[j] = (e[0], frozen(e[1]), e[2]) + tuple(map(frozen, e[3:]))
+    rec.checks = [(c[0], c[1], frozen(c[2]), frozen(c[3]), frozen(c[4]))
+                  for c in rec.checks]
+    rec.out = frozen(rec.out)
+
+
+def _level_order(entries: list, checks: list, held: list) -> list:
     """The entries numbered level by level, as Baydin's tables are: level 1 reads only
     inputs, level k reads level < k (a stable topological order of the tape).  An
-    array a comparison produced counts as a value of its arguments' level."""
+    array a comparison produced counts as a value of its arguments' level.  The
+    constant arrays and keywords met go to `held` (so `_freeze` skips scalar traces)."""
     from reverse.tensor import Tensor
     depth = {}          # Tensor -> its level (Tensors hash by identity)
     masks = {}          # id(array) -> level, for the arrays comparisons produced
@@ -154,7 +221,10 @@ def _level_order(entries: list, checks: list) -> list:
             return get(a, 0)
         if t is list or t is tuple:
             return max(map(level, a), default=0)
-        return masks.get(id(a), 0) if t is np.ndarray else 0
+        if isinstance(a, np.ndarray):
+            held.append(a)
+            return masks.get(id(a), 0)
+        return 0
 
     ci, nc = 0, len(checks)
     for pos, e in enumerate(entries):
@@ -174,6 +244,8 @@ def _level_order(entries: list, checks: list) -> list:
                 x = level(e[5:])
                 if x > d:
                     d = x
+        if e[1]:
+            held.append(e[1])
         depth[e[2]] = d + 1
         if d < len(levels):
             levels[d].append(e)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import re
 import warnings
 
@@ -261,6 +262,93 @@ def test_new_shapes_retrace():
     assert "(4,)" in g.source
 
 
+def test_where_with_a_broadcast_branch_sums_the_adjoint_back():
+    a = np.array([0.1, 0.2, -0.4])
+    def h(y):
+        return np.sum(np.where(a > 0, y * a, 0.5))
+    g = dualad.compile(h, 0.7)
+    assert g.gradient(0.7) == reverse.gradient(h, 0.7) == dualad.gradient(h, 0.7) \
+        == pytest.approx(0.3, rel=1e-15)
+    assert type(g.gradient(0.7)) is float and g(0.7) == pytest.approx(h(0.7), rel=1e-15)
+
+
+SHAPES = [(), (1,), (3,), (2, 1), (1, 3), (2, 3)]
+
+
+def _at(shape, rng):
+    return float(rng.uniform(0.5, 2.0)) if shape == () else rng.uniform(0.5, 2.0, shape)
+
+
+@pytest.mark.parametrize("h", [
+    lambda c, a, b: np.sum(np.where(c > 1.2, a * c, np.sin(b) * a)),
+    lambda c, a, b: np.sum(np.where(c > 1.2, a, b))], ids=["masked", "plain"])
+def test_where_broadcasts_its_condition_and_branches(h):
+    """Every pair of the shapes for condition and branches: the adjoint of a broadcast
+    operand is summed back to its shape (after the NaN-safe mask, at the output's)."""
+    rng = np.random.default_rng(7)
+    for shapes in itertools.product(SHAPES, repeat=3):
+        args = tuple(_at(s, rng) for s in shapes)
+        agree(dualad.compile(h, *args), h, args, rng)
+
+
+@pytest.mark.parametrize("op", [np.add, np.subtract, np.multiply, np.divide, np.maximum])
+def test_binary_operations_between_broadcast_operands(op):
+    rng = np.random.default_rng(8)
+    fns = (lambda x, y: np.sum(op(x, y) * np.cos(x)),
+           lambda x, y: np.sum(np.where(x > y, op(x, y), x * y)))
+    for shapes in itertools.product(SHAPES, repeat=2):
+        for h in fns:
+            args = tuple(_at(s, rng) for s in shapes)
+            g = dualad.compile(h, *args)
+            agree(g, h, args, rng)
+            other = tuple(_at(s, rng) for s in shapes)     # the same code, or a re-trace
+            agree(g, h, other, rng)
+
+
+# -- constants: captured by value when f is traced ------------------------------------------
+def test_closed_over_arrays_are_captured_when_traced():
+    w = np.array([1.0, 2.0, 3.0])
+    def h(x):
+        return np.sum(np.sin(w) * x) + np.sum(w * x)
+    x = np.array([1.0, 0.5, -2.0])
+    traced = (h(x), reverse.gradient(h, x), dualad.jvp(h, (x,), (np.ones(3),)))
+    g = dualad.compile(h, x)
+    assert g(x) == pytest.approx(traced[0], rel=1e-15)
+    w[:] = [10.0, 20.0, 30.0]       # after the first call: neither term sees it
+    assert g(x) == pytest.approx(traced[0], rel=1e-15) and g(x) != pytest.approx(h(x))
+    np.testing.assert_allclose(g.gradient(x), traced[1], rtol=1e-15)
+    value, slope = g.jvp((x,), (np.ones(3),))
+    assert value == pytest.approx(traced[2][0]) and slope == pytest.approx(traced[2][1])
+    g2 = dualad.compile(h, x)
+    w[:] = [1.0, 2.0, 3.0]          # before the first call of a sweep: as traced too
+    np.testing.assert_allclose(g2.gradient(x), [10.0 + np.sin(10.0), 20.0 + np.sin(20.0),
+                                                30.0 + np.sin(30.0)], rtol=1e-15)
+
+
+def test_closed_over_masks_indices_and_branches_are_captured():
+    def make(w, idx, mask):
+        def h(x):
+            y = np.sum(np.where(mask, x * w, 0.0)) + np.sum(x[idx] ** 2)
+            return y + x[0] if w[0] > 0 else y - x[0]      # a branch on a constant
+        return h
+    consts = np.array([1.0, -2.0, 3.0]), np.array([2, 0]), np.array([True, False, True])
+    h, as_traced = make(*consts), make(*(c.copy() for c in consts))
+    x = np.array([0.5, 1.5, 2.5])
+    g = dualad.compile(h, x)
+    consts[0][:], consts[1][:], consts[2][:] = -5.0, 1, False
+    assert h(x) != pytest.approx(as_traced(x))
+    for y in (x, x + 1.0):
+        assert g(y) == pytest.approx(as_traced(y), rel=1e-15)
+        np.testing.assert_allclose(g.gradient(y), reverse.gradient(as_traced, y), rtol=1e-15)
+
+
+def test_variables_are_read_when_called():
+    v = reverse.Variable(np.array([1.0, 2.0]))
+    g = dualad.compile(lambda x: np.sum(v * x), np.ones(2))
+    v.assign(np.array([5.0, 7.0]))
+    assert g(np.ones(2)) == 12.0
+
+
 # -- safety: generated code comes from the trace and whitelisted names only ----------------
 ALLOWED = re.compile(r"(v|vd|vb|L|Ld|B)_m?\d+|[dct]_\d+|[TJVF]\d*_[a-z0-9_]+|P\d_[a-z0-9_]+"
                      r"|_[a-z0-9]+|_C|_FAIL|np|type|float|bool|value|gradient|jvp")
@@ -352,6 +440,40 @@ def test_errors():
         g.jvp((np.ones(3),), (np.ones(2),))
     with pytest.raises(TypeError, match="tuples"):
         g.jvp(np.ones(3), np.ones(3))
+
+
+def test_wrong_argument_counts_name_the_parameters():
+    g = dualad.compile(f, 2.0, 5.0)
+    for call in (lambda: g(2.0), lambda: g(2.0, 5.0, 1.0), lambda: g.jvp((2.0,), (1.0,))):
+        with pytest.raises(TypeError, match=re.escape(
+                "compiled f takes 2 arguments (x1, x2), got")):
+            call()
+    g(2.0, 5.0)
+    g.gradient(2.0, 5.0)
+    for call in (g.value, g.gradient):     # the generated functions themselves
+        with pytest.raises(TypeError, match=r"compiled f\.\w+\(\) missing 1 required "
+                                            r"positional argument: 'x2'"):
+            call(2.0)
+        with pytest.raises(TypeError, match="takes 2 positional arguments but 3"):
+            call(2.0, 5.0, 1.0)
+    assert g.gradient(x2=5.0, x1=2.0) == g.gradient(2.0, 5.0)
+    with pytest.raises(TypeError, match=re.escape("compiled <lambda> takes 1 argument (x)")):
+        dualad.compile(lambda x: x * x, 1.0)(1.0, 2.0)
+
+
+def test_an_int_used_as_a_python_int_says_to_close_over_it():
+    def h(x, n):
+        return sum(x * k for k in range(n))
+    with pytest.raises(TypeError, match=re.escape(
+            "argument 1 (n=3) is an int that f uses as a Python int")) as info:
+        dualad.compile(h, 2.0, 3)
+    assert "compile(lambda x: f(x, 3), ...)" in str(info.value)
+    with pytest.raises(TypeError, match="close over it"):
+        dualad.compile(lambda x, k: x[k], np.ones(3), 1)
+    g = dualad.compile(lambda x: h(x, 3), 2.0)
+    assert g.gradient(2.0) == reverse.gradient(lambda x: h(x, 3), 2.0) == 3.0
+    # an int used as a number is traced as a float
+    assert dualad.compile(lambda x, n: x * n, 2.0, 3).gradient(2.0, 3.0) == (3.0, 2.0)
 
 
 def test_constant_and_identity_functions():
