@@ -138,7 +138,7 @@ def derivative(f: Callable, x, order: int = 1):
     Orders 1-2 nest tagged Duals (each level differentiates the one inside);
     orders >= 3 propagate Taylor coefficients (dualad.taylor), O(k²) per
     operation instead of the nested Duals' ~3ᵏ: 40x faster at k = 6.  A
-    function Taylor mode cannot run (np.max, np.prod, a Dual inside) falls
+    function Taylor mode cannot run (np.max, np.min, a Dual inside) falls
     back to nested Duals."""
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be an integer >= 0, got {order!r}")

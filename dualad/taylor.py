@@ -38,7 +38,7 @@ from . import forward as _forward
 from .array_methods import ArrayMethods
 from .dual import Dual
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, _axes, check_keywords
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
 _CONSTANTS = (float, int, np.ndarray, np.generic)
@@ -313,8 +313,26 @@ def _array_function(func, args, kwargs):
         return _linear(sess, func, args, kwargs, rule[1])
     if rule[0] == "multilinear" and len(args) == 2:
         return _linear(sess, func, args, kwargs, None, _BILINEAR)
+    if func is np.prod:
+        return _prod_of_products(*args, **kwargs)
     raise TypeError(f"np.{func.__name__} is not supported in Taylor mode (nonlinear "
                     "structural op); use nested dual numbers")
+
+
+def _prod_of_products(a, axis=None, dtype=None, out=None, keepdims=False):
+    """prod(x) = x₀·x₁·…·xₙ₋₁ along the axes, as n − 1 Taylor products: O(n·k²) where
+    the nested Duals' fallback costs ~3ᵏ (order 15 took 10 s)."""
+    shape = np.shape(a)
+    axes = _axes(axis, len(shape))
+    rest = tuple(i for i in range(len(shape)) if i not in axes)
+    kept = tuple(shape[i] for i in rest)
+    rows = np.reshape(np.transpose(a, axes + rest), (-1,) + kept)
+    acc = np.ones(kept) if not len(rows) else rows[0]
+    for i in range(1, len(rows)):
+        acc = acc * rows[i]
+    if keepdims:
+        acc = np.reshape(acc, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return acc
 
 
 def _make_parts(node, sess):
