@@ -178,6 +178,13 @@ class Tensor(ArrayMethods):
         return np.float64(v) if type(v) is float else v
 
     def __array__(self, dtype=None, copy=None):
+        if self._on and state.stack:
+            # np.asarray(x), np.array(x), np.float64(x) inside f: the result would be a
+            # constant to the tape, a gradient silently missing its terms
+            raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "
+                            "a tape is recording would drop it from the tape (its gradient "
+                            "terms lost); keep it a Tensor (np.* functions work on it), or "
+                            "take x.numpy() if the value is meant as a constant")
         return np.asarray(self.value, dtype=dtype)
 
     def __repr__(self) -> str:

@@ -388,6 +388,26 @@ def test_variable_deltas_of_another_shape_and_len_of_a_scalar_are_refused():
         len(constant(1.0))
 
 
+def test_converting_a_recorded_tensor_to_an_array_is_refused():
+    # np.asarray(x) * x gave the gradient [1, 2] (half of it), np.array(x)**2 and
+    # np.float64(x)**2 gave 0: the converted value was a constant to the tape
+    for f, x in ((lambda x: np.sum(np.asarray(x) * x), np.array([1.0, 2.0])),
+                 (lambda x: np.sum(np.array(x) ** 2), np.array([1.0, 2.0])),
+                 (lambda x: np.float64(x) ** 2, 3.0)):
+        with pytest.raises(TypeError, match="drop it from the tape"):
+            reverse.gradient(f, x)
+    # x.numpy() is the explicit way to take a value as a constant
+    np.testing.assert_array_equal(
+        reverse.gradient(lambda x: np.sum(x.numpy() * x), np.array([1.0, 2.0])), [1.0, 2.0])
+    # outside recording, Tensors convert as the API says
+    x = constant(np.ones(2))
+    with Tape() as t:
+        t.watch(x)
+        y = x * 2.0
+    np.testing.assert_array_equal(np.asarray(y), [2.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(t.gradient(y, x)), [2.0, 2.0])
+
+
 def test_complex_and_string_constants_are_refused():
     # Tensor + 1j silently made a complex Tensor; Tensor + "a" gave NumPy's UFuncTypeError
     for bad in (1j, np.complex128(1j), "a", np.array(["a"])):
