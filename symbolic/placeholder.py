@@ -120,14 +120,17 @@ def _read_values(what: str, values):
 
 
 def to_sympy(c):
-    """A plain number as an exact sympy number where it is integral."""
+    """A plain number as an exact sympy number where it is integral; a float as a Float
+    of its shortest round-trip digits, which lambdify prints back to the same double
+    (sympy's default 15 digits turned 1/3 into 0.333333333333333; 0.1 stays 0.1)."""
     if isinstance(c, (bool, np.bool_)):
         return sympy.Integer(int(c))
     if isinstance(c, (int, np.integer)):
         return sympy.Integer(int(c))
     if isinstance(c, (float, np.floating)):
         c = float(c)
-        return sympy.Integer(int(c)) if c.is_integer() and abs(c) < 2 ** 53 else sympy.Float(c)
+        return sympy.Integer(int(c)) if c.is_integer() and abs(c) < 2 ** 53 else \
+            sympy.Float(repr(c))
     if isinstance(c, sympy.Basic):
         return c
     raise TypeError(f"symbolic cannot use a value of type {type(c).__name__}")

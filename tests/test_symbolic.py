@@ -183,3 +183,13 @@ def test_cache_notices_changed_globals():
         assert symbolic.gradient(f, 3.0) == 30.0
     finally:
         W[0] = 2.0
+
+
+def test_float_constants_keep_every_bit():
+    # sympy printed Floats with 15 digits into lambdify's code: (1/3)·x had gradient
+    # 0.333333333333333, and sin(x·(1/3)) at 1e6 was 5e-10 off the other engines
+    assert symbolic.gradient(lambda x: (1 / 3) * x, 1.0) == 1 / 3
+    f = lambda x: np.sin(x * (1 / 3))     # noqa: E731
+    assert symbolic.gradient(f, 1e6 + 0.1) == pytest.approx(dualad.gradient(f, 1e6 + 0.1),
+                                                            rel=1e-14)
+    assert symbolic.latex(lambda x: 0.1 * x) == "0.1 x"     # and still reads as written
