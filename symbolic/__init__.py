@@ -97,6 +97,12 @@ class _Traced:
         shapes = [v.shape for v in values] if values else [()] * n
         self.shapes = tuple(shapes)
         self.symbols = [_symbols(nm, sh) for nm, sh in zip(names, shapes)]
+        flat = [str(s) for a in self.symbols for s in a.ravel()]
+        if len(set(flat)) < len(flat):
+            # a parameter named like an element of an array parameter (x and x_1): one
+            # sympy symbol for two inputs would merge them; use x1, x2, ... instead
+            names = [f"x{i + 1}" for i in range(n)]
+            self.symbols = [_symbols(nm, sh) for nm, sh in zip(names, shapes)]
         inputs = [Sym(s, v if values else None)
                   for s, v in zip(self.symbols, values or [None] * n)]
         state = TraceState()

@@ -193,3 +193,14 @@ def test_float_constants_keep_every_bit():
     assert symbolic.gradient(f, 1e6 + 0.1) == pytest.approx(dualad.gradient(f, 1e6 + 0.1),
                                                             rel=1e-14)
     assert symbolic.latex(lambda x: 0.1 * x) == "0.1 x"     # and still reads as written
+
+
+def test_a_parameter_named_like_an_array_element_is_not_merged_with_it():
+    # f(x, x_1) with x an array: x's element x_1 and the parameter x_1 were one sympy
+    # symbol, so ∂/∂x[1] came out 2·x_0·x_1 instead of 0 (and gradient failed in lambdify)
+    g = lambda x, x_1: x[0] * x_1 ** 2      # noqa: E731
+    grads = symbolic.gradient_expressions(g, np.ones(2), 3.0)
+    assert grads[1] == 0 and str(grads[0]) == "x2**2"
+    got = symbolic.gradient(g, np.array([1.0, 2.0]), 3.0)
+    np.testing.assert_array_equal(got[0], [9.0, 0.0])
+    assert got[1] == 6.0
