@@ -11,6 +11,7 @@ a tracer would) and mark the trace as value-dependent.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -67,9 +68,42 @@ class step(sympy.Function):
         return sympy.S.Zero
 
 
+def _nary(name, share):
+    """An n-ary max/min whose k tied extremes share the derivative 1/k each, as in the
+    other engines: ∂M/∂xᵢ = share(i, x₀, …) = [xᵢ = M] / #{j: xⱼ = M}, a
+    piecewise-constant function of its own (sympy's Max gives each of three ties
+    step(0)² = 1/4, and a tree of pairwise maxima 1/2 or 1/4 by position)."""
+    def fdiff(self, argindex=1):
+        return share(sympy.Integer(argindex - 1), *self.args)
+    return type(name, (sympy.Function,), {"fdiff": fdiff})
+
+
+def _share(name):
+    return type(name, (sympy.Function,), {"fdiff": lambda self, argindex=1: sympy.S.Zero})
+
+
+maxn_share, minn_share = _share("maxn_share"), _share("minn_share")
+maxn, minn = _nary("maxn", maxn_share), _nary("minn", minn_share)
+
+
+def _numeric_share(extreme):
+    def share(i, *xs):
+        xs = np.broadcast_arrays(*xs)
+        ties = np.stack(xs) == extreme.reduce(xs)
+        return ties[int(i)] / np.sum(ties, axis=0)
+    return share
+
+
+def _reduce_with(pairwise):
+    return lambda *xs: functools.reduce(pairwise, xs)
+
+
 # functions of our own that lambdify must find by name
-LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "max2": np.maximum,
-                      "min2": np.minimum, "step": lambda x: np.heaviside(x, 0.5)}
+LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc,
+                      "step": lambda x: np.heaviside(x, 0.5),
+                      "maxn": _reduce_with(np.maximum), "minn": _reduce_with(np.minimum),
+                      "maxn_share": _numeric_share(np.maximum),
+                      "minn_share": _numeric_share(np.minimum)}
 
 # piecewise-constant functions: derivative 0 wherever it exists
 STEP_FUNCTIONS = (sympy.floor, sympy.ceiling, sympy.sign, rint, trunc)
@@ -197,30 +231,13 @@ def _apply(fn, exprs):
     return out
 
 
-def _pairwise(name, sign):
-    """A two-argument max/min whose derivative is step(±(a − b)): no assumptions queries."""
-    def fdiff(self, argindex=1):
-        a, b = self.args if argindex == 1 else self.args[::-1]
-        return step(sign * (a - b))
-    return type(name, (sympy.Function,), {"nargs": 2, "fdiff": fdiff})
-
-
-max2 = _pairwise("max2", 1)
-min2 = _pairwise("min2", -1)
-_PAIRWISE = {sympy.Max: max2, sympy.Min: min2}
-SMALL_REDUCTION = 4   # up to this many elements np.max is sympy's Max(x_0, ..)
-
-
-def _balanced(fn, items):
-    """np.max / np.min of items: sympy's Max/Min for a few, else a balanced tree of
-    max2/min2 (sympy's n-ary Max costs O(n²) to build and far more to differentiate)."""
-    if len(items) <= SMALL_REDUCTION:
+def _extreme_of(fn, items):
+    """np.max / np.min of items: sympy's Max/Min of one or two (a tie splits 1/2 each),
+    else maxn/minn, whose ties split evenly (sympy's n-ary Max splits them wrongly and
+    costs O(n²) to build)."""
+    if len(items) <= 2:
         return fn(*items)
-    pair = _PAIRWISE[fn]
-    while len(items) > 1:
-        pairs = [pair(a, b) for a, b in zip(items[::2], items[1::2])]
-        items = pairs + ([items[-1]] if len(items) % 2 else [])
-    return items[0]
+    return (maxn if fn is sympy.Max else minn)(*items)
 
 
 def _extreme(fn, x, axis, keepdims):
@@ -234,7 +251,7 @@ def _extreme(fn, x, axis, keepdims):
     moved = moved.reshape(rest_shape + (-1,))
     out = np.empty(rest_shape, dtype=object)
     for idx in np.ndindex(rest_shape):
-        out[idx] = _balanced(fn, list(moved[idx]))
+        out[idx] = _extreme_of(fn, list(moved[idx]))
     if keepdims:
         out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
     return out

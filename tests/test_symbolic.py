@@ -164,12 +164,26 @@ def test_import_dualad_does_not_import_sympy():
 
 
 def test_max_over_many_elements_stays_a_small_expression():
-    # np.max builds a balanced tree of max2 pairs (sympy's n-ary Max is far slower to diff)
+    # np.max is one n-ary maxn whose partials are share(i, x...) nodes, O(n) each
+    # (sympy's n-ary Max is far slower to diff)
     x = np.cos(np.arange(24.0))
     f = lambda x: np.max(x) * np.min(x)
     g = symbolic.gradient(f, x)
     np.testing.assert_allclose(g, dualad.gradient(f, x), rtol=1e-15)
     assert np.count_nonzero(g) == 2
+
+
+@pytest.mark.parametrize("x", [np.full(3, 2.0), np.full(5, 2.0), np.array([1.0, 3.0, 3.0, 0.0]),
+                               np.array([5.0, 1.0, 2.0, 3.0, 4.0, 5.0])])
+def test_max_and_min_ties_share_evenly_like_the_other_engines(x):
+    # three tied maxima got 1/2 each (sympy's Max: step(0) per pair), five got
+    # (1/8, 1/8, 1/8, 1/8, 1/2) by position in the tree; forward and reverse give 1/k
+    for fn in (np.max, np.min):
+        np.testing.assert_array_equal(symbolic.gradient(fn, x), dualad.gradient(fn, x))
+    X = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    for axis in (0, 1, None):
+        f = lambda v: np.sum(np.max(v, axis=axis) ** 2)     # noqa: E731
+        np.testing.assert_array_equal(symbolic.gradient(f, X), dualad.gradient(f, X))
 
 
 W = [2.0]
