@@ -31,9 +31,11 @@ def _args(args, what):
     for i, a in enumerate(args):
         if type(a) is float or type(a) is np.ndarray and a.dtype == np.float64:
             out.append(a)  # never written to: no copy
+        elif type(a) is Tensor:
+            out.append(a)   # an outer tape's value: _record links it (gradient of a gradient)
         elif isinstance(a, Tensor):
-            raise TypeError(f"argument {i} is a reverse.Tensor; pass its value (x.numpy()), or "
-                            "use nested reverse.Tape blocks to differentiate through gradients")
+            raise TypeError(f"argument {i} is a reverse.Variable; pass its value (v.numpy()), "
+                            "or read it inside f")
         else:
             out.append(check_arg(a, i))
     return out
@@ -56,9 +58,15 @@ def _record(f, args):
     tape._on1 = on = (key,)
     xs = []
     for a in args:
-        x = _new(Tensor)
-        x.value = a
-        x._on = on
+        if type(a) is Tensor:
+            # the value of an outer tape (grad of grad): an identity the outer tapes
+            # record, watched by this tape too, so the sweep's result reaches them
+            x = np.positive(a)
+            x._on = x._on + on
+        else:
+            x = _new(Tensor)
+            x.value = a
+            x._on = on
         xs.append(x)
     stack = state.stack
     stack.append(tape)

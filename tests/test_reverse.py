@@ -446,6 +446,23 @@ def test_functional_calls_nest_under_a_recording_tape():
     np.testing.assert_array_equal(jac, 2.0 * np.eye(2))     # ∂(2x·y)/∂x at y = 1
 
 
+def test_functional_calls_take_an_outer_tensor_as_their_argument():
+    # grad(grad(f)) as JAX writes it: the outer value passed, not closed over (it was a
+    # TypeError telling to use nested tapes)
+    assert reverse.gradient(lambda x: reverse.gradient(np.sin, x), 1.0) == -np.sin(1.0)
+    f = lambda v: np.sum(np.sin(v) * v)     # noqa: E731
+    x = np.array([0.3, 1.2])
+    np.testing.assert_allclose(reverse.jacobian(lambda z: reverse.gradient(f, z), x),
+                               dualad.hessian(f, x), rtol=1e-15)
+    assert reverse.gradient(lambda x: reverse.vjp(np.sin, x)[1](1.0)[0], 1.0) == -np.sin(1.0)
+    c = constant(2.0)
+    with Tape() as t:
+        t.watch(c)
+        g = reverse.gradient(lambda y: y ** 3, c)           # 3c² = 12
+    assert g.numpy() == 12.0 and t.gradient(g, c).numpy() == 12.0   # 6c = 12
+    assert reverse.gradient(np.sin, constant(1.0)) == np.cos(1.0)   # no tape: its value
+
+
 def test_an_output_that_is_not_a_number_is_an_error_not_a_zero_gradient():
     # a None (a forgotten return) or a string would otherwise be a constant: gradient 0.0
     for bad, name in ((lambda x: None, "None"), (lambda x: "s", "str"),
