@@ -36,8 +36,34 @@ class trunc(sympy.Function):
         return sympy.S.Zero
 
 
+class power(sympy.Function):
+    """x**y with a variable exponent, differentiated as the table's row is:
+    ∂/∂x = y·x**(y−1) (0 for y = 0), ∂/∂y = x**y·log x taken as 0 at x = 0, where
+    sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:
+            return sympy.Piecewise((0, sympy.Eq(y, 0)), (y * x ** (y - 1), True))
+        return sympy.Piecewise((0, sympy.Eq(x, 0)), (self * sympy.log(x), True))
+
+    def _sympystr(self, printer):
+        return printer._print(sympy.Pow(*self.args, evaluate=False))
+
+    def _latex(self, printer):
+        return printer._print(sympy.Pow(*self.args, evaluate=False))
+
+
+def _pow(x, y):
+    """x**y: sympy's own for a constant exponent (x**2 differentiates to 2·x)."""
+    return x ** y if getattr(y, "is_number", True) else power(x, y)
+
+
 # sympy names of the table that are neither in `operator` nor in sympy
 COMPOSITES = {
+    "pow": _pow,
     "log1p": lambda x: sympy.log(1 + x),
     "expm1": lambda x: sympy.exp(x) - 1,
     "exp2": lambda x: 2 ** x,
@@ -99,7 +125,7 @@ def _reduce_with(pairwise):
 
 
 # functions of our own that lambdify must find by name
-LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc,
+LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "step": lambda x: np.heaviside(x, 0.5),
                       "maxn": _reduce_with(np.maximum), "minn": _reduce_with(np.minimum),
                       "maxn_share": _numeric_share(np.maximum),

@@ -218,3 +218,16 @@ def test_a_parameter_named_like_an_array_element_is_not_merged_with_it():
     got = symbolic.gradient(g, np.array([1.0, 2.0]), 3.0)
     np.testing.assert_array_equal(got[0], [9.0, 0.0])
     assert got[1] == 6.0
+
+
+@pytest.mark.parametrize("args", [(0.0, 2.0), (0.0, 0.5), (0.0, 0.0), (2.0, 3.0), (1.5, -0.5)])
+def test_a_variable_exponent_follows_the_tables_conventions_at_zero(args):
+    # sympy's y·x**y/x and x**y·log x are nan at x = 0; the table (and forward and
+    # reverse) take d(0**y)/dx = 0 for y > 1, inf for 0 < y < 1, and ∂/∂y = 0 at x = 0
+    f = lambda x, y: x ** y     # noqa: E731
+    with np.errstate(all="ignore"):
+        assert symbolic.gradient(f, *args) == pytest.approx(dualad.gradient(f, *args),
+                                                            rel=1e-15)
+    assert symbolic.gradient(lambda x: np.sum(0.0 ** (x + 2)), np.array([0.5, 1.5])).tolist() \
+        == [0.0, 0.0]
+    assert str(symbolic.expression(f)) == "x**y" and symbolic.latex(f) == "x^{y}"
