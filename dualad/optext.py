@@ -155,10 +155,13 @@ def tangent_text(entry, name, dotname) -> str:
     if kind == "linear":
         return op_text(fn, kw, args, lambda a: dotname(a) if _is_tensor(a) else name(a))
     if kind == "multilinear":
+        # one term per traced position: A @ A is v̇_0 @ v_0 + v_0 @ v̇_0 (op_text names
+        # the arguments once each, in order, so the position picks the dotted one)
         terms = []
-        for a in args:
+        for i, a in enumerate(args):
             if _is_tensor(a):
-                terms.append(op_text(fn, kw, args, lambda b, a=a: dotname(b) if b is a
-                                     else name(b)))
+                position = iter(range(len(args)))
+                terms.append(op_text(fn, kw, args, lambda b, i=i, position=position:
+                                     dotname(b) if next(position) == i else name(b)))
         return " + ".join(terms)
     return f"{fn_name(fn)}'({name(args[0])}) · {dotname(args[0])}"

@@ -161,3 +161,12 @@ def test_command_line_trace(capsys):
     assert main(["trace", "--wrt", "x2"]) == 0
     out = nfc(capsys.readouterr().out)
     assert nfc("Forward tangent trace (ẋ2 = 1)") in out and "11.652" in out and "1.716" in out
+
+
+def test_a_bilinear_operation_of_one_value_with_itself_dots_one_factor_per_term():
+    # A @ A printed v̇_0 @ v̇_0 + v̇_0 @ v̇_0 (the numbers were right)
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    text = str(dualad.trace(lambda A: np.sum(A @ A), A))
+    assert "v̇_1 = v̇_0 @ v_0 + v_0 @ v̇_0" in text
+    text = str(dualad.trace(lambda x: np.linalg.norm(x), np.array([3.0, 4.0])))
+    assert re.search(r"dot\(v̇_1, v_1\) \+ dot\(v_1, v̇_1\) =\s+14\.000", text)
