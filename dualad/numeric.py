@@ -15,6 +15,8 @@ and 2h, plus the rounding error ε·|f|/h.
 Default steps balance truncation against rounding in float64 (ε = 2.2e-16):
 h = √ε·max(|x|, 1) for forward, h = ∛ε·max(|x|, 1) for central, and a first
 step of 0.01·max(|x|, 1) for Richardson.  Steps are adjusted so x + h is exact.
+Near 0, where such a step would leave f's domain (log at x = 1e-8), forward and
+central differences step |x|·√ε or |x|·∛ε instead.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ def _one(g, x, step, scheme):
     h = _exact(x, _steps(x, step, scheme))
     if h == 0:
         raise ValueError(f"step {step!r} vanishes next to x = {x!r}")
+    if scheme != "richardson" and step is None and 0.0 < abs(x) < 1.0:
+        # the default step max(|x|, 1)·c may leave f's domain near 0 (log at x = 1e-8
+        # with h = 6e-6): then the step relative to x, |x|·c, which stays inside it
+        with np.errstate(all="ignore"):
+            if not all(np.all(np.isfinite(g(t))) for t in (h, -h, 2 * h, -2 * h)):
+                h = _exact(x, _FIRST_STEP[scheme] * abs(x)) or h
     if scheme == "forward":
         g0 = g(0.0)
         d1, d2 = (g(h) - g0) / h, (g(2 * h) - g0) / (2 * h)

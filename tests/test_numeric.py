@@ -65,6 +65,13 @@ def test_richardson_settles_when_the_first_step_is_too_wide(f, x, exact):
     assert abs(d - exact) <= err and err < 1e-6 * abs(exact)
 
 
+@pytest.mark.parametrize("scheme", ["forward", "central"])
+def test_default_step_near_zero_stays_in_the_domain(scheme):
+    # h = ∛ε·max(|x|, 1) = 6e-6 > x = 1e-8 took log to a negative argument: nan
+    d, err = numeric.derivative(np.log, 1e-8, scheme=scheme, return_error=True)
+    assert abs(d - 1e8) <= err < 1e-6 * 1e8
+
+
 def test_richardson_is_close_to_exact():
     d, err = numeric.derivative(np.sin, 1.0, scheme="richardson", return_error=True)
     assert abs(d - np.cos(1.0)) < 1e-13 and err < 1e-12
