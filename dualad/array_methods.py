@@ -55,6 +55,22 @@ class ArrayMethods:
 
     flatten = ravel
 
+    def argmax(self, axis=None):
+        return np.argmax(self, axis=axis)
+
+    def argmin(self, axis=None):
+        return np.argmin(self, axis=axis)
+
+    def round(self, decimals=0):
+        return np.round(self, decimals)
+
+    def astype(self, dtype):
+        """x.astype(float): x itself (traced values are float64); other dtypes refused."""
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"a traced value cannot become {np.dtype(dtype).name}: "
+                            "derivatives need floats")
+        return self
+
     def squeeze(self, axis=None):
         return np.squeeze(self, axis)
 

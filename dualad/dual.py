@@ -241,8 +241,8 @@ def _elementwise(ufunc, args):
             primals.append(a.primal)
             tangents.append(a.tangent)
             if a.ndir != ndir:
-                raise ValueError(f"cannot combine Duals with {a.ndir or 1} and {ndir or 1} "
-                                 "tangent directions")
+                raise ValueError(f"cannot combine Duals with {_directions(a.ndir)} and "
+                                 f"{_directions(ndir)}")
         else:
             primals.append(a)
             tangents.append(None)
@@ -266,6 +266,13 @@ def _elementwise(ufunc, args):
         if np.shape(t) != want:
             t = np.broadcast_to(t, want)
     return _make(out, t, tag, ndir)
+
+
+def _directions(ndir):
+    """How many tangent directions a Dual carries, in words (for error messages)."""
+    if not ndir:
+        return "one tangent direction (no direction axis)"
+    return f"{ndir} tangent directions" if ndir > 1 else "a direction axis of length 1"
 
 
 def _align(t, primal, out):

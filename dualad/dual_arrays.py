@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dual import Dual, _elementwise, _make, _outer_tag, _primal, _split
+from .dual import Dual, _directions, _elementwise, _make, _outer_tag, _primal, _split
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
+from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, _name, check_keywords
 
 
 def _ufunc_general(ufunc, method, inputs, kwargs):
@@ -36,15 +36,23 @@ def _ufunc_general(ufunc, method, inputs, kwargs):
                     + " has no derivative rule in dualad; it is not supported on Dual values")
 
 
-def _unwrap(args, tag):
-    """Primal args and matching tangents (sequences stay sequences) at this tag."""
+def _unwrap(args, tag, ndir=0):
+    """Primal args and matching tangents (sequences stay sequences) at this tag; every
+    Dual of the tag must carry ndir directions."""
     primals, tangents = [], []
     for a in args:
         if type(a) in (list, tuple) and any(type(b) is Dual for b in a):
+            for b in a:
+                if type(b) is Dual and b.tag == tag and b.ndir != ndir:
+                    raise ValueError(f"cannot combine Duals with {_directions(b.ndir)} and "
+                                     f"{_directions(ndir)}")
             pairs = [_split(b, tag) for b in a]
             primals.append([p for p, _ in pairs])
             tangents.append([t for _, t in pairs])
         else:
+            if type(a) is Dual and a.tag == tag and a.ndir != ndir:
+                raise ValueError(f"cannot combine Duals with {_directions(a.ndir)} and "
+                                 f"{_directions(ndir)}")
             p, t = _split(a, tag)
             primals.append(p)
             tangents.append(t)
@@ -78,7 +86,7 @@ def _array_function(func, args, kwargs):
     if rule is None:
         if func in PRIMAL_ONLY_FUNCTIONS:
             return func(*[_deep_primal(a) for a in args], **kwargs)
-        raise TypeError(f"np.{func.__name__} has no derivative rule in dualad; it is not "
+        raise TypeError(f"{_name(func)} has no derivative rule in dualad; it is not "
                         "supported on Dual values")
     rewrite = check_keywords(func, args, kwargs, "dualad")
     if rewrite is not None:
@@ -89,7 +97,7 @@ def _array_function(func, args, kwargs):
     tag, ndir = _outer_tag(args)
     if tag is None:
         return NotImplemented
-    primals, tangents = _unwrap(args, tag)
+    primals, tangents = _unwrap(args, tag, ndir)
     out = func(*primals, **kwargs)
     live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
     if not live:

@@ -170,6 +170,11 @@ def array_function(func, args, kwargs):
             v = deep_value(a)
             entry_args.append(v)
             vals.append(v)
+        elif type(a) in (list, tuple) and kind == "multilinear" and \
+                not any(isinstance(b, Tensor) for b in a):
+            v = np.asarray(a, dtype=np.float64)    # np.dot([1., 2.], x): a constant vector
+            entry_args.append(v)
+            vals.append(v)
         elif type(a) in (list, tuple):
             pairs = [_take(b, tensors) for b in a]
             entry_args.append([p for p, _ in pairs])

@@ -294,3 +294,40 @@ def test_axis_out_of_range_is_numpys_axis_error():
         for engine in (dualad, reverse):
             with pytest.raises(np.exceptions.AxisError):
                 engine.gradient(f, np.ones(3))
+
+
+# 6. small gaps the third probe found
+
+def test_list_constants_in_bilinear_functions():
+    # reverse: np.dot([1., 2.], x) multiplied the cotangent by a Python list (TypeError)
+    x = np.array([1.0, 3.0, 2.0])
+    for f in (lambda v: np.dot([1.0, 2.0], v[:2]), lambda v: np.sum(np.outer([1.0, 2.0], v)),
+              lambda v: np.sum(np.matmul([[1.0, 2.0, 3.0]], v))):
+        g_f, g_r = both(f, x)
+        np.testing.assert_array_equal(g_r, g_f)
+    np.testing.assert_array_equal(both(lambda v: np.dot([1.0, 2.0], v[:2]), x)[1], [1, 2, 0])
+
+
+@pytest.mark.parametrize("engine", [dualad, reverse, symbolic])
+def test_argmax_round_astype_methods(engine):
+    x = np.array([1.0, 3.0, 2.0])
+    np.testing.assert_array_equal(engine.gradient(lambda v: v[v.argmax()] * v[v.argmin()], x),
+                                  [3.0, 1.0, 0.0])
+    np.testing.assert_array_equal(engine.gradient(lambda v: np.sum(v.round() + v), x), 1.0)
+    np.testing.assert_array_equal(engine.gradient(lambda v: np.sum(v.astype(float) ** 2), x),
+                                  2 * x)
+    with pytest.raises(TypeError, match="int64"):
+        engine.gradient(lambda v: np.sum(v.astype(int)), x)
+
+
+def test_mixed_direction_counts_and_function_names_in_errors():
+    from dualad import Dual
+    # np.stack of a 3-direction and a one-direction Dual: "'float' object is not
+    # subscriptable"; Dual + Dual said "1 and 1 tangent directions"
+    with pytest.raises(ValueError, match="one tangent direction .* and 3 tangent directions"):
+        np.stack([Dual(2.0, np.array([1.0, 0.0, 0.0])), Dual(3.0, 1.0)])
+    x = np.ones(3)
+    with pytest.raises(ValueError, match="direction axis of length 1"):
+        Dual(x, np.ones((1, 3))) + Dual(x, np.ones(3))
+    with pytest.raises(TypeError, match=r"np\.linalg\.inv has no derivative rule in dualad"):
+        dualad.gradient(lambda A: np.sum(np.linalg.inv(A)), np.eye(2))
