@@ -38,15 +38,15 @@ class trunc(sympy.Function):
 
 class power(sympy.Function):
     """x**y with a variable exponent, differentiated as the table's row is:
-    ∂/∂x = y·x**(y−1) (0 for y = 0), ∂/∂y = x**y·log x taken as 0 at x = 0, where
-    sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
+    ∂/∂x = y·x**(y−1), ∂/∂y = x**y·log x taken as 0 at x = 0, where sympy's own
+    y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
 
     nargs = 2
 
     def fdiff(self, argindex=1):
         x, y = self.args
         if argindex == 1:
-            return sympy.Piecewise((0, sympy.Eq(y, 0)), (y * x ** (y - 1), True))
+            return y * x ** (y - 1)
         return sympy.Piecewise((0, sympy.Eq(x, 0)), (self * sympy.log(x), True))
 
     def _sympystr(self, printer):
