@@ -35,6 +35,9 @@ def _value(f, args):
     out = f(*args)
     if isinstance(out, (tuple, list)):
         raise TypeError("numeric differentiation needs f to return a number or an array")
+    if np.iscomplexobj(out):
+        raise ValueError("f is complex at a shifted point (Python's ** of a negative base "
+                         "to a non-integer power?); finite differences need real values")
     return np.asarray(out, dtype=float)
 
 

@@ -122,3 +122,9 @@ def test_bad_input():
         numeric.gradient(np.sin, "1.0")
     with pytest.raises(TypeError, match="at least one"):
         numeric.gradient(np.sin)
+
+
+def test_a_complex_value_is_named():
+    # Python's (-2.0) ** 2.000001 is complex: "float() argument must be ... not 'complex'"
+    with pytest.raises(ValueError, match="complex at a shifted point"):
+        numeric.gradient(lambda x, y: x ** y, -2.0, 2.0)
