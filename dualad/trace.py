@@ -61,6 +61,11 @@ def _side_by_side(left_title, left, right_title, right, gap=4) -> str:
     return "\n".join((_pad(a, w) + b).rstrip() for a, b in zip(left, right))
 
 
+def output_name(names) -> str:
+    """The output's label: y, as in the paper, unless a parameter is named y."""
+    return next(n for n in ("y", "f", "out", "result") if n not in names)
+
+
 class Trace:
     """The evaluation trace of f at a point: `rows` (inputs v_{1-n}..v_0, then
     v_1..v_m), `value`, `tangent` (ẏ along the seed), `gradient` (x̄, shapes as
@@ -69,6 +74,7 @@ class Trace:
     def __init__(self, rec: Record, wrt, seed_text: str):
         self.record = rec
         self.names = rec.names
+        self.out_name = output_name(rec.names)
         self.wrt = wrt
         self.seed_text = seed_text
         self.rows: tuple[Row, ...] = ()
@@ -78,11 +84,11 @@ class Trace:
     # -- text ------------------------------------------------------------------
     def primal_lines(self):
         lines = [(r.label, r.op, number(r.primal)) for r in self.rows]
-        return lines + [("y", self._y(""), number(self.value))]
+        return lines + [(self.out_name, self._y(""), number(self.value))]
 
     def tangent_lines(self):
         lines = [(label(r.index, DOT), r.tangent_op, number(r.tangent)) for r in self.rows]
-        return lines + [(_marked("y", DOT), self._y(DOT), number(self.tangent))]
+        return lines + [(_marked(self.out_name, DOT), self._y(DOT), number(self.tangent))]
 
     def _y(self, mark):
         i = self.record.label(self.record.out)
@@ -94,7 +100,7 @@ class Trace:
                                f"Forward tangent trace ({self.seed_text})",
                                _column(self.tangent_lines()))
         table3 = _side_by_side("Forward primal trace", primal,
-                               f"Reverse adjoint trace ({_marked('y', BAR)} = 1)",
+                               f"Reverse adjoint trace ({_marked(self.out_name, BAR)} = 1)",
                                _column(self.adjoint_lines))
         return f"{table2}\n\n{table3}"
 
@@ -135,8 +141,8 @@ class Trace:
                 out.append(f"  {node(a)} -> {node(r.index)};")
         i = self.record.label(self.record.out)
         if i is not None:
-            out.append('  y [label="y", shape=plaintext];')
-            out.append(f"  {node(i)} -> y;")
+            out.append(f'  {self.out_name} [label="{self.out_name}", shape=plaintext];')
+            out.append(f"  {node(i)} -> {self.out_name};")
         out.append("}")
         return "\n".join(out) + "\n"
 
@@ -258,7 +264,8 @@ def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str
     lines = []
     if out_id is None:
         return lines
-    lines.append((label(out_id, BAR), _marked("y", BAR), number(bars.get(rec.out))))
+    lines.append((label(out_id, BAR), _marked(output_name(rec.names), BAR),
+                  number(bars.get(rec.out))))
     running = {}
     for e in reversed(rec.entries):
         fn, kw, o, *args = e

@@ -170,3 +170,15 @@ def test_a_bilinear_operation_of_one_value_with_itself_dots_one_factor_per_term(
     assert "v̇_1 = v̇_0 @ v_0 + v_0 @ v̇_0" in text
     text = str(dualad.trace(lambda x: np.linalg.norm(x), np.array([3.0, 4.0])))
     assert re.search(r"dot\(v̇_1, v_1\) \+ dot\(v_1, v̇_1\) =\s+14\.000", text)
+
+
+def test_a_parameter_named_y_does_not_share_the_outputs_label():
+    # dualad trace "2*y + y" showed ẏ = 1 (the seed) and ẏ = 3 (the output) alike
+    t = dualad.trace(lambda y: 2.0 * y + y, 3.0)
+    text = unicodedata.normalize("NFC", str(t))
+    nfc = lambda s: unicodedata.normalize("NFC", s)     # noqa: E731
+    assert re.search(r"f\s+= v_2\s+=\s+9\.000", text) and nfc("f̄ = 1") in text
+    assert nfc("(ẏ = 1)") in text and not re.search(nfc(r"ẏ\s+= v̇_2"), text)
+    assert "f -> " not in t.to_dot() and "-> f;" in t.to_dot()
+    assert re.search(r"\ny\s+= v_5", str(dualad.trace(
+        lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), 2.0, 5.0)))   # the paper's y otherwise
