@@ -46,6 +46,12 @@ def _steps(x, step, scheme):
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     if step is None:
         return _FIRST_STEP[scheme] * max(abs(x), 1.0)
+    if isinstance(step, (bool, np.bool_)) or \
+            not isinstance(step, (int, float, np.integer, np.floating, np.ndarray)):
+        raise TypeError(f"step must be a number, got {type(step).__name__}")
+    if np.ndim(step) != 0:
+        raise ValueError(f"step must be one number (the same for every coordinate), got "
+                         f"shape {np.shape(step)}")
     step = float(step)
     if not step > 0 or not np.isfinite(step):
         raise ValueError(f"step must be a positive finite number, got {step!r}")

@@ -128,3 +128,14 @@ def test_a_complex_value_is_named():
     # Python's (-2.0) ** 2.000001 is complex: "float() argument must be ... not 'complex'"
     with pytest.raises(ValueError, match="complex at a shifted point"):
         numeric.gradient(lambda x, y: x ** y, -2.0, 2.0)
+
+
+def test_step_must_be_one_number():
+    # an array step gave NumPy's "only 0-dimensional arrays can be converted"
+    with pytest.raises(ValueError, match="one number"):
+        numeric.derivative(np.sin, 1.0, step=np.array([1e-3, 1e-4]))
+    for bad in ("1e-3", True, [1e-3]):
+        with pytest.raises(TypeError, match="step must be a number"):
+            numeric.derivative(np.sin, 1.0, step=bad)
+    assert numeric.derivative(np.sin, 1.0, step=np.array(1e-4)) == \
+        numeric.derivative(np.sin, 1.0, step=1e-4)
