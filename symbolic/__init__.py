@@ -75,8 +75,8 @@ def _symbols(name, shape):
 
 
 def _check_example(a, i):
-    if isinstance(a, (bool, np.bool_)) or not isinstance(
-            a, (int, float, np.integer, np.floating, np.ndarray)):
+    # bools are numbers here, as in the other engines (check_arg: True -> 1.0)
+    if not isinstance(a, (bool, np.bool_, int, float, np.integer, np.floating, np.ndarray)):
         raise TypeError(f"argument {i} has type {type(a).__name__}; symbolic takes floats, "
                         "ints and NumPy float arrays")
     a = np.asarray(a, dtype=float) if np.asarray(a).dtype.kind in "biuf" else None

@@ -241,3 +241,10 @@ def test_mixed_second_derivative_of_a_variable_power_matches_forward():
     f = lambda x, y: x ** y + x * 0.5      # noqa: E731
     np.testing.assert_allclose(np.array(symbolic.hessian(f, 1.0, 0.0), dtype=float),
                                np.array(dualad.hessian(f, 1.0, 0.0), dtype=float), atol=1e-15)
+
+
+def test_bool_arguments_are_numbers_as_in_the_other_engines():
+    f = lambda x, y: x * y + x      # noqa: E731
+    assert symbolic.gradient(f, True, 2.0) == dualad.gradient(f, True, 2.0) == (3.0, 1.0)
+    with pytest.raises(TypeError, match="str"):
+        symbolic.gradient(f, "a", 2.0)
