@@ -179,9 +179,7 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
         raise TypeError("check(f, *args) needs at least one argument")
     args = tuple(forward.check_arg(a, i) for i, a in enumerate(args))
     value = f(*args)
-    if not isinstance(value, (bool, int, float, np.number, np.ndarray)) or \
-            isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
-        raise TypeError(f"f returned {type(value).__name__}; expected a number")
+    _reverse().functional.check_output(value)     # None, a str: a TypeError naming it
     if np.ndim(value) != 0:
         raise ValueError(f"check needs f to return a scalar, got shape {np.shape(value)}")
     import symbolic

@@ -304,19 +304,17 @@ def gradient(f: Callable, *args, chunk_size: int | None = None):
     if not args:
         raise TypeError("gradient(f, *args) needs at least one argument")
     if chunk_size is None and len(args) <= SCALAR_PASSES:
+        scalars = args
         for a in args:
-            if type(a) is not float:
+            if type(a) is not float:    # np.float64 (an element x[i]) and ints as floats
+                scalars = tuple(check_arg(b, i) for i, b in enumerate(args)) \
+                    if all(isinstance(b, _SCALARS) for b in args) else None
                 break
-        else:
+        if scalars is not None:
             try:
-                return _scalar_gradient(f, args)
+                return _scalar_gradient(f, scalars)
             except TypeError:
                 pass    # an outer Dual inside f (a gradient of a gradient): the general path nests
-        if all(isinstance(a, _SCALARS) for a in args):    # np.float64 (an element x[i]), ints
-            try:
-                return _scalar_gradient(f, tuple(check_arg(a, i) for i, a in enumerate(args)))
-            except TypeError:
-                pass
     args, _, jac = _forward_columns(f, args, chunk_size, need_scalar=True)
     blocks = _split_columns(args, jac)
     return blocks[0] if len(blocks) == 1 else tuple(blocks)

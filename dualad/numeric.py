@@ -78,9 +78,9 @@ def _one(g, x, step, scheme):
     h = _exact(x, _steps(x, step, scheme))
     if h == 0:
         raise ValueError(f"step {step!r} vanishes next to x = {x!r}")
-    if scheme != "richardson" and step is None and 0.0 < abs(x) < 1.0:
-        # the default step max(|x|, 1)·c may leave f's domain near 0 (log at x = 1e-8
-        # with h = 6e-6): then the step relative to x, |x|·c, which stays inside it
+    if scheme != "richardson" and step is None and 0.0 < abs(x) <= 2.0 * h:
+        # the default step max(|x|, 1)·c reaches across 0 and may leave f's domain (log
+        # at x = 1e-8 with h = 6e-6): then the step relative to x, |x|·c, stays inside it
         with np.errstate(all="ignore"):
             if not all(np.all(np.isfinite(g(t))) for t in (h, -h, 2 * h, -2 * h)):
                 h = _exact(x, _FIRST_STEP[scheme] * abs(x)) or h

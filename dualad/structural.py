@@ -109,7 +109,7 @@ def _reshape_T(ct, out, x, shape=None, order="C", **_):
 
 
 def _ravel_T(ct, out, x, order="C"):
-    return (np.reshape(ct, np.shape(x), order=order),)
+    return _reshape_T(ct, out, x, None, order)
 
 
 def _concatenate_T(ct, out, arrays, axis=0, **_):
