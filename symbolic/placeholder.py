@@ -11,7 +11,6 @@ a tracer would) and mark the trace as value-dependent.
 
 from __future__ import annotations
 
-import functools
 import operator
 
 import numpy as np
@@ -112,6 +111,10 @@ maxn_share, minn_share = _share("maxn_share"), _share("minn_share")
 maxn, minn = _nary("maxn", maxn_share), _nary("minn", minn_share)
 
 
+def _numeric_extreme(extreme):
+    return lambda *xs: extreme.reduce(np.broadcast_arrays(*xs))
+
+
 def _numeric_share(extreme):
     def share(i, *xs):
         xs = np.broadcast_arrays(*xs)
@@ -120,14 +123,10 @@ def _numeric_share(extreme):
     return share
 
 
-def _reduce_with(pairwise):
-    return lambda *xs: functools.reduce(pairwise, xs)
-
-
 # functions of our own that lambdify must find by name
 LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "step": lambda x: np.heaviside(x, 0.5),
-                      "maxn": _reduce_with(np.maximum), "minn": _reduce_with(np.minimum),
+                      "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),
                       "maxn_share": _numeric_share(np.maximum),
                       "minn_share": _numeric_share(np.minimum)}
 
