@@ -187,12 +187,45 @@ def _simplify(e):
     return sympy.simplify(e) if sympy.count_ops(e) <= SIMPLIFY_LIMIT else e
 
 
+def _derivatives(expr, symbols) -> list:
+    """[sympy.diff(expr, s) for s in symbols], the same expressions without sympy's
+    pass over all of expr for every s (see `_partials`); 0 for a symbol expr lacks."""
+    partials = _partials(expr)
+    zero = sympy.S.Zero
+    return [partials.get(s, zero) for s in symbols]
+
+
+def _partials(expr) -> dict:
+    """{s: sympy.diff(expr, s)} for the symbols s of expr.  A sum differentiates only
+    its terms that hold s, a product only its factors that hold s: the others give 0
+    in sympy's Add rule and in the Leibniz rule of its Mul, which differentiates every
+    factor for every s.  The gradient of a sum of n terms costs O(n), not O(n²)."""
+    if isinstance(expr, sympy.Add):     # terms are not sums: one level of recursion
+        holding = {}
+        for term in expr.args:
+            for s, d in _partials(term).items():
+                holding.setdefault(s, []).append(d)
+        return {s: sympy.Add(*ds) for s, ds in holding.items()}
+    if isinstance(expr, sympy.Mul):
+        factors = expr.args
+        holding = {}
+        for i, factor in enumerate(factors):
+            for s in factor.free_symbols:
+                holding.setdefault(s, []).append(i)
+        return {s: sympy.Add(*[sympy.Mul(*factors[:i], sympy.diff(factors[i], s),
+                                         *factors[i + 1:]) for i in held])
+                for s, held in holding.items()}
+    if isinstance(expr, sympy.Basic):
+        return {s: sympy.diff(expr, s) for s in expr.free_symbols}
+    return {}
+
+
 def gradient_expressions(f: Callable, *example_args) -> tuple:
     """gradient_expressions(f, *example_args) -> tuple of simplified sympy expressions
     ∂f/∂s, one per scalar input s (array inputs flattened in order)."""
     t = _Traced(f, example_args)
     out = _scalar_out(t)
-    return tuple(_simplify(zero_kinks(sympy.diff(out, s))) for s in t.flat)
+    return tuple(_simplify(zero_kinks(d)) for d in _derivatives(out, t.flat))
 
 
 def _split(flat_matrix, lead, shapes):
@@ -217,7 +250,7 @@ def jacobian(f: Callable, *args):
     t = _trace(f, args)
     n = len(t.flat)
     outs = list(t.out.ravel())
-    vals = t.evaluate("jacobian", lambda: [sympy.diff(o, s) for o in outs for s in t.flat],
+    vals = t.evaluate("jacobian", lambda: [d for o in outs for d in _derivatives(o, t.flat)],
                       args)
     return _split(vals.reshape(len(outs), n).reshape(t.out.shape + (n,)), t.out.shape,
                   t.shapes)
@@ -229,7 +262,7 @@ def gradient(f: Callable, *args):
     _need_args(args, "gradient")
     t = _trace(f, args)
     out = _scalar_out(t)
-    vals = t.evaluate("gradient", lambda: [sympy.diff(out, s) for s in t.flat], args)
+    vals = t.evaluate("gradient", lambda: _derivatives(out, t.flat), args)
     return _split(vals, (), t.shapes)
 
 
@@ -242,8 +275,7 @@ def hessian(f: Callable, *args):
     n = len(t.flat)
 
     def build():
-        firsts = [sympy.diff(out, s) for s in t.flat]
-        return [sympy.diff(d, s) for d in firsts for s in t.flat]
+        return [h for d in _derivatives(out, t.flat) for h in _derivatives(d, t.flat)]
 
     h = t.evaluate("hessian", build, args).reshape(n, n)
     if len(args) == 1:

@@ -18,7 +18,7 @@ import sympy
 
 from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, check_keywords
+from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, _axes, check_keywords
 
 
 class rint(sympy.Function):
@@ -265,24 +265,31 @@ def _extreme_of(fn, items):
     return (maxn if fn is sympy.Max else minn)(*items)
 
 
-def _extreme(fn, x, axis, keepdims):
-    """Max/Min of object array x over axis (None: all), as np.max does."""
+def _reduce(combine, x, axis, keepdims):
+    """combine(items) for each run of object array x along axis (None: all), shaped
+    as np.sum / np.max give it.  One sympy call per output element: NumPy's own
+    reduce adds pairwise, and sympy flattens the growing Add at every step (O(n²))."""
     nd = x.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        a % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    axes = _axes(axis, nd)
     rest = [i for i in range(nd) if i not in axes]
     moved = np.transpose(x, rest + list(axes))
     rest_shape = tuple(x.shape[i] for i in rest)
     moved = moved.reshape(rest_shape + (-1,))
     out = np.empty(rest_shape, dtype=object)
     for idx in np.ndindex(rest_shape):
-        out[idx] = _extreme_of(fn, list(moved[idx]))
+        out[idx] = combine(list(moved[idx]))
     if keepdims:
         out = out.reshape(tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
     return out
 
 
-_EXTREMES = {np.max: sympy.Max, np.amax: sympy.Max, np.min: sympy.Min, np.amin: sympy.Min}
+# reductions built in one call per output element: items -> expression
+_REDUCTIONS = {np.max: lambda items: _extreme_of(sympy.Max, items),
+               np.min: lambda items: _extreme_of(sympy.Min, items),
+               np.sum: lambda items: sympy.Add(*items),
+               np.prod: lambda items: sympy.Mul(*items)}
+_REDUCTIONS[np.amax] = _REDUCTIONS[np.max]
+_REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
@@ -365,13 +372,14 @@ class Sym(ArrayMethods):
                 return rewrite(*args, **kwargs)
             if func is np.sum and kwargs.get("where", True) is not True:
                 kwargs = dict(kwargs, initial=0)    # object arrays: where= needs a start
-        if func in _EXTREMES:
+        if func in _REDUCTIONS and (func not in (np.sum, np.prod) or len(args) <= 2
+                                    and set(kwargs) <= {"axis", "keepdims"}):
             x, *rest = args
             axis = kwargs.get("axis", rest[0] if rest else None)
             keepdims = kwargs.get("keepdims", False)
             e, v = parts(x)
             value = None if v is None else func(v, axis=axis, keepdims=keepdims)
-            return wrap(_extreme(_EXTREMES[func], e, axis, keepdims), value)
+            return wrap(_reduce(_REDUCTIONS[func], e, axis, keepdims), value)
         kind = STRUCTURAL.get(func, (None,))[0]
         if kind == "composite":
             return STRUCTURAL[func][1](*args, **kwargs)
