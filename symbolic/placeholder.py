@@ -283,6 +283,26 @@ def _reduce(combine, x, axis, keepdims):
     return out
 
 
+def _matmul(a, b):
+    """a @ b of object arrays (NumPy's shapes: 1-d operands promoted, batch axes
+    broadcast), each entry one flat Add of its k products: NumPy's object loop adds
+    them one by one and sympy re-flattens the growing sum each time, O(k²)."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: a 0-d operand has no matrix axes; use * for scalars")
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match in their "
+                         f"core dimension ({a2.shape[-1]} != {b2.shape[-2]})")
+    products = a2[..., :, :, None] * b2[..., None, :, :]
+    out = _reduce(lambda items: sympy.Add(*items), products, -2, False)
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out
+
+
 # reductions built in one call per output element: items -> expression
 _REDUCTIONS = {np.max: lambda items: _extreme_of(sympy.Max, items),
                np.min: lambda items: _extreme_of(sympy.Min, items),
@@ -359,9 +379,9 @@ class Sym(ArrayMethods):
         if ufunc in PRIMAL_ONLY:
             _read_values(f"np.{ufunc.__name__}", values)
             return ufunc(*values)
-        if ufunc in STRUCTURAL:   # np.matmul: works on object arrays
+        if ufunc in STRUCTURAL:   # np.matmul
             value = None if any(v is None for v in values) else ufunc(*values)
-            return wrap(ufunc(*[e for e, _ in ps]), value)
+            return wrap(_matmul(*[e for e, _ in ps]), value)
         raise TypeError(f"symbolic does not support np.{ufunc.__name__}")
 
     def __array_function__(self, func, types, args, kwargs):
@@ -391,8 +411,13 @@ class Sym(ArrayMethods):
             return func(*[v for _, v in ps], **kwargs)
         if kind is None:
             raise TypeError(f"symbolic does not support np.{name}")
-        expr = func(*[e for e, _ in ps], **kwargs)
         values = [v for _, v in ps]
+        if func is np.dot and not kwargs and 1 <= np.ndim(ps[0][0]) and \
+                1 <= np.ndim(ps[1][0]) <= 2:      # then np.dot is np.matmul
+            value = None if any(v is None for v in values) else func(*values)
+            return wrap(_matmul(*[_objects(e) if e.dtype != object else e
+                                  for e in (np.asarray(p[0]) for p in ps)]), value)
+        expr = func(*[e for e, _ in ps], **kwargs)
         value = None if any(v is None for v in values) else func(*values, **kwargs)
         return wrap(expr, value)
 
