@@ -195,7 +195,8 @@ def _derivatives(expr, symbols, memo=None) -> list:
     return [partials.get(s, zero) for s in symbols]
 
 
-_ONE_RULE = sympy.Function._eval_derivative
+_CHAIN_RULE = sympy.Function._eval_derivative        # Σᵢ fdiff(i)·aᵢ.diff(s)
+_REPEAT = sympy.Basic._eval_derivative_n_times         # calls _eval_derivative once
 
 
 def _partials(expr, memo: dict) -> dict:
@@ -278,13 +279,14 @@ def _kind(node):
     if not isinstance(node, sympy.Basic):
         return None
     t = type(node)
-    if t is sympy.Add and t._eval_derivative is sympy.Add._eval_derivative:
+    if t is sympy.Add:
         return "add"
     if t is sympy.Mul:
         return "mul"
     if t is sympy.Pow:
         return "pow"
-    if isinstance(node, sympy.Function) and t._eval_derivative is _ONE_RULE:
+    if isinstance(node, sympy.Function) and t._eval_derivative is _CHAIN_RULE \
+            and t._eval_derivative_n_times is _REPEAT:
         return "function"
     return None
 
