@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -460,13 +461,18 @@ def _coefficient(out, j, sess):
 def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
     """taylor_coefficients(f, x, order) -> list of order+1 coefficients, each shaped
     like f(x): f(x + t) = Σⱼ cⱼ·tʲ + O(tᵏ⁺¹), cⱼ = f⁽ʲ⁾(x)/j!."""
+    return _coefficients(f, x, order, 1.0)
+
+
+def _coefficients(f, x, order, h):
+    """The Taylor coefficients of t ↦ f(x + h·t): cⱼ·hʲ."""
     k = _check_order(order)
     x = _check_x(x)
     if k == 0:
         return [_coefficient(f(x), 0, None)]
     sess = _Session(k)
     leaf = _node(sess, _LEAF, None, (), None, x, min(1, k))
-    leaf.coefs += [1.0] + [0.0] * (k - 1)
+    leaf.coefs += [h] + [0.0] * (k - 1)
     out = f(leaf)
     for o in _flat((out,)):
         if type(o) is Taylor and o.sess is sess:
@@ -487,9 +493,19 @@ def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
 
 
 def derivatives(f: Callable, x, order: int) -> list[Any]:
-    """derivatives(f, x, order) -> [f(x), f'(x), ..., f⁽ᵏ⁾(x)], each shaped like f(x)."""
-    coefs = taylor_coefficients(f, x, order)
-    return [_scale(c, float(math.factorial(j))) for j, c in enumerate(coefs)]
+    """derivatives(f, x, order) -> [f(x), f'(x), ..., f⁽ᵏ⁾(x)], each shaped like f(x).
+
+    f⁽ʲ⁾ = j!·cⱼ, but cⱼ = f⁽ʲ⁾/j! leaves float range long before f⁽ʲ⁾ does
+    (exp(x/2): c₁₅₈ = 2.7e-48/158! underflows to 0; 171! overflows).  So the
+    coefficients are taken of t ↦ f(x + h·t), cⱼ·hʲ, with h = 2ᵉ ≈ k/e (hᵏ ≈ k!
+    by Stirling), and f⁽ʲ⁾ = (cⱼ·hʲ)·(j!/hʲ), the factor an exact rational rounded
+    once.  Scaling by a power of two is exact: inside float range the results
+    are bit for bit those of the unscaled coefficients."""
+    k = _check_order(order)
+    e = max(0, math.floor(math.log2(k / math.e))) if k else 0
+    coefs = _coefficients(f, x, k, float(2 ** e))
+    return [_scale(c, float(Fraction(math.factorial(j), 2 ** (e * j))))
+            for j, c in enumerate(coefs)]
 
 
 def _scale(c, s):

@@ -276,3 +276,19 @@ def test_kink_conventions_hold_at_every_order():
     assert derivatives(lambda x: np.maximum(x, 1.0), 1.0, 3) == [1.0, 0.5, 0.0, 0.0]
     assert derivatives(lambda x: np.floor(x) + np.round(x) * x, 1.2, 2) == [2.2, 1.0, 0.0]
     assert derivatives(lambda x: x ** 3.0 + x ** 2, 0.0, 4) == [0.0, 0.0, 2.0, 6.0, 0.0]
+
+
+@pytest.mark.parametrize("a,k", [(0.5, 154), (0.5, 158), (0.1, 140), (0.001, 80), (1.0, 171),
+                                 (1.0, 300), (0.5, 400)])
+def test_high_orders_stay_in_float_range(a, k):
+    # cₖ = f⁽ᵏ⁾/k! underflows long before f⁽ᵏ⁾ does (exp(x/2) at order 158 was 0.0,
+    # order 171 an OverflowError from float(171!)); the scaled coefficients do not
+    d = dualad.derivative(lambda x: np.exp(a * x), 0.0, order=k)
+    assert d == pytest.approx(a ** k, rel=1e-14)
+
+
+def test_high_orders_of_a_pole_are_factorials_until_they_overflow():
+    for k in (20, 100, 170):
+        assert dualad.derivative(lambda x: 1 / (1 - x), 0.0, order=k) == \
+            pytest.approx(math.factorial(k), rel=1e-14)
+    assert dualad.derivative(lambda x: 1 / (1 - x), 0.0, order=171) == np.inf
