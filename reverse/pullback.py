@@ -34,6 +34,30 @@ _getitem = operator.getitem
 _array = np.array
 
 
+class Elements(list):
+    """x̄ of a 1-d array x while its x[i] cotangents arrive one at a time as traced
+    scalars (Tensors an outer tape records, or Duals in forward-over-reverse):
+    element i's sum so far (None: nothing yet).  `dense` makes it one traced
+    np.stack, where an unindex per element would build n zeros each time (O(n²)
+    time and memory for a loop over x)."""
+
+    __slots__ = ()
+
+    def dense(self):
+        return np.stack([0.0 if c is None else c for c in self])
+
+
+PENDING = object()      # owned[PENDING]: the Tensors whose adjoint is an Elements
+
+
+def dense_all(adj, owned) -> None:
+    """Each pending Elements adjoint made its stacked array (end of a sweep)."""
+    for x in owned.pop(PENDING, ()):
+        v = adj.get(x)
+        if type(v) is Elements:
+            adj[x] = v.dense()
+
+
 def _value(x):
     if type(x) is Tensor:
         return x.value
@@ -54,6 +78,8 @@ def adjoint(adj, k):
     old = adj.get(k)
     if type(old) is list:
         old = adj[k] = _array(old)
+    elif type(old) is Elements:
+        old = adj[k] = old.dense()
     return old
 
 
@@ -111,6 +137,8 @@ def add(adj, owned, k, g, fresh):
     if type(old) is list:
         old = adj[k] = _array(old)
         owned[k] = old
+    elif type(old) is Elements:
+        old = adj[k] = old.dense()
     if type(g) is np.ndarray and type(old) is np.ndarray and g.shape == old.shape:
         if owned.get(k) is old:
             old += g
@@ -196,16 +224,38 @@ def structural(e, ct, adj, owned, nested, masked, out):
                 adj[a] = old + g
 
 
+def _element(x, i, ct, adj, owned) -> bool:
+    """x̄[i] += ct into x's pending Elements (started if x has no adjoint yet), for a
+    scalar ct that is not a plain number; False if it does not apply."""
+    pending = adj.get(x)
+    if pending is None:
+        if type(ct) in _SCALARS or np.ndim(ct) != 0:
+            return False
+        pending = adj[x] = Elements([None] * np.shape(x.value)[0])
+        owned.setdefault(PENDING, []).append(x)
+    elif type(pending) is not Elements or np.ndim(ct) != 0:
+        return False
+    old = pending[i]
+    pending[i] = ct if old is None else old + ct
+    return True
+
+
 def entry(e, ct, adj, owned, nested, masked):
     """Sweep one entry by its table row: cotangent ct of its output, into adj."""
     out = e[2]
     fn = e[0]
     row = ELEMENTWISE.get(fn)
     if row is None:
-        if fn is _getitem and not nested and type(ct) in (float, np.float64, np.ndarray):
+        if fn is _getitem and type(e[3]) is Tensor:
             x = e[3]
-            if type(x) is Tensor and type(x.value) is np.ndarray:
+            if type(x.value) is np.ndarray and not nested and \
+                    type(ct) in (float, np.float64, np.ndarray):
                 scatter(x, e[4], ct, adj, owned)
+                if masked and out in masked:
+                    masked.add(x)
+                return
+            if type(e[4]) is int and np.ndim(x.value) == 1 and _element(x, e[4], ct, adj,
+                                                                         owned):
                 if masked and out in masked:
                     masked.add(x)
                 return
@@ -230,7 +280,10 @@ def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False) -
             continue
         if type(ct) is list:
             ct = _array(ct)
+        elif type(ct) is Elements:
+            ct = ct.dense()
         if out in keep:
             kept[out] = ct
         entry(e, ct, adj, owned, nested, masked)
+    dense_all(adj, owned)
     return kept

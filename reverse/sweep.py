@@ -85,6 +85,9 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
             if tc is list:
                 ct = np.array(ct)
                 tc = np.ndarray
+            elif tc is P.Elements:
+                ct = ct.dense()
+                tc = type(ct)
             if (tc is float or tc is f64) and type(out.value) is np.ndarray:
                 kept[out] = _full(out.value.shape, ct)
             else:
@@ -174,6 +177,9 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
         elif tc is list:
             ct = np.array(ct)
             tc = np.ndarray
+        elif tc is P.Elements:      # traced x[i] cotangents (Duals), stacked
+            ct = ct.dense()
+            tc = type(ct)
         if not masked:
             fn = e[0]
             row = rows.get(fn)
@@ -203,6 +209,8 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
         v = get(x)
         if type(v) is list:
             adj[x] = np.array(v)
+    if owned:
+        P.dense_all(adj, owned)
     return kept
 
 
