@@ -106,10 +106,14 @@ class CheckReport:
         if self.directional is not None:
             lines.append("random direction: " + ", ".join(
                 f"{k} = {v:.16g}" for k, v in self.directional.items()))
-        verdict = "OK" if self.ok else "DISAGREE"
+        verdict = "OK" if self.ok else "DISAGREE" if not self.errors else "INCOMPLETE"
+        if self.gradients.get("symbolic") is None or self.gradients.get("numeric") is None:
+            numeric = "numeric not compared (an engine failed)"
+        else:
+            numeric = f"numeric {'within' if self.numeric_ok else 'OUTSIDE'} its error bound"
         lines.append(f"max disagreement (forward, reverse vs symbolic): "
-                     f"{self.max_disagreement:.1e} (tolerance {self.rtol:.0e}), numeric "
-                     f"{'within' if self.numeric_ok else 'OUTSIDE'} its error bound: {verdict}")
+                     f"{self.max_disagreement:.1e} (tolerance {self.rtol:.0e}), {numeric}: "
+                     f"{verdict}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -11,7 +11,9 @@ the argument values.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -65,6 +67,19 @@ def _required(f) -> int:
                and p.default is p.empty)
 
 
+@contextlib.contextmanager
+def _depth_guard():
+    """sympy's constructors, simplifier and printer recurse once per nesting level of
+    an expression: a deep loop ends in a bare RecursionError from inside sympy."""
+    try:
+        yield
+    except RecursionError:
+        raise RecursionError(
+            "f's expression is nested too deeply for sympy, whose simplifier and printer "
+            f"recurse once per level (Python's recursion limit is {sys.getrecursionlimit()});"
+            " differentiate deep loops with dualad or reverse") from None
+
+
 def _symbols(name, shape):
     if shape == ():
         return np.asarray(sympy.Symbol(name, real=True), dtype=object).reshape(())
@@ -108,7 +123,8 @@ class _Traced:
         state = TraceState()
         _states.append(state)
         try:
-            out = f(*inputs)
+            with _depth_guard():
+                out = f(*inputs)
         finally:
             _states.pop()
         self.value_dependent = state.value_dependent
@@ -124,11 +140,14 @@ class _Traced:
     def compiled(self, key, build):
         """The lambdified function for `key`, built once by build() -> flat expressions."""
         if key not in self._cache:
-            exprs = [for_lambdify(zero_kinks(e)) for e in build()]
-            fn = sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
-                                 cse=len(exprs) > 1)
-            self._cache[key] = fn
+            with _depth_guard():
+                self._cache[key] = self._lambdify(build)
         return self._cache[key]
+
+    def _lambdify(self, build):
+        exprs = [for_lambdify(zero_kinks(e)) for e in build()]
+        return sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
+                              cse=True)
 
     def evaluate(self, key, build, args):
         # 1-element arrays, not scalars: np.select (from Piecewise) needs array conditions
@@ -296,7 +315,8 @@ def gradient_expressions(f: Callable, *example_args) -> tuple:
     ∂f/∂s, one per scalar input s (array inputs flattened in order)."""
     t = _Traced(f, example_args)
     out = _scalar_out(t)
-    return tuple(_simplify(zero_kinks(d)) for d in _derivatives(out, t.flat))
+    with _depth_guard():
+        return tuple(_simplify(zero_kinks(d)) for d in _derivatives(out, t.flat))
 
 
 def _split(flat_matrix, lead, shapes):

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualad
+import symbolic
 from dualad.expr import parse
 from dualad.rules import ELEMENTWISE
 
@@ -113,3 +114,17 @@ def test_engines_agree_on_random_expressions(text, x, y, z):
     f = parse(f"{text} + 0.5*x", ("x", "y", "z"))
     r = dualad.check(f, x, y, z)
     assert r.ok, f"{text}\n{r}"
+
+
+def test_an_expression_too_deep_for_sympy_is_reported_as_such():
+    def deep(x):
+        for _ in range(300):
+            x = np.sin(x) * 1.0001 + 0.1
+        return x
+    with pytest.raises(RecursionError, match="nested too deeply for sympy.*dualad or reverse"):
+        symbolic.gradient(deep, 0.5)
+    r = dualad.check(deep, 0.5)
+    assert not r.ok and "nested too deeply" in r.errors["symbolic"]
+    assert r.gradients["forward"] == pytest.approx(r.gradients["reverse"], rel=1e-13)
+    text = str(r)
+    assert "numeric not compared (an engine failed): INCOMPLETE" in text
