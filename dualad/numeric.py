@@ -73,8 +73,10 @@ def _central_rounding(g, h):
     return (gp - gm) / (2.0 * h), EPS * (np.abs(gp) + np.abs(gm)) / (2.0 * h)
 
 
-def _one(g, x, step, scheme):
-    """(D, error) for g(t) = f(x + t·e) at t = 0."""
+def _one(g, x, step, scheme, g0=None, need_error=True):
+    """(D, error) for g(t) = f(x + t·e) at t = 0 (g0: g(0) if known).  Without
+    need_error the error is None and its extra evaluations are skipped: the
+    forward scheme then costs one evaluation, the central two."""
     h = _exact(x, _steps(x, step, scheme))
     if h == 0:
         raise ValueError(f"step {step!r} vanishes next to x = {x!r}")
@@ -85,12 +87,18 @@ def _one(g, x, step, scheme):
             if not all(np.all(np.isfinite(g(t))) for t in (h, -h, 2 * h, -2 * h)):
                 h = _exact(x, _FIRST_STEP[scheme] * abs(x)) or h
     if scheme == "forward":
-        g0 = g(0.0)
-        d1, d2 = (g(h) - g0) / h, (g(2 * h) - g0) / (2 * h)
+        if g0 is None:
+            g0 = g(0.0)
+        d1 = (g(h) - g0) / h
+        if not need_error:
+            return d1, None
+        d2 = (g(2 * h) - g0) / (2 * h)
         return d1, 2.0 * np.abs(d2 - d1) + EPS * np.abs(g0) / h
     if scheme == "central":
         gp, gm = g(h), g(-h)
         d1 = (gp - gm) / (2 * h)
+        if not need_error:
+            return d1, None
         d2 = _central(g, _exact(x, 2 * h))
         return d1, np.abs(d2 - d1) + EPS * (np.abs(gp) + np.abs(gm)) / (2 * h)
     return _richardson(g, x, h)
@@ -148,7 +156,8 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
     if not args:
         raise TypeError("gradient(f, *args) needs at least one argument")
     xs = [_arg(a, i) for i, a in enumerate(args)]
-    if np.ndim(_value(f, [x if x.ndim else float(x) for x in xs])) != 0:
+    f0 = _value(f, [x if x.ndim else float(x) for x in xs])
+    if np.ndim(f0) != 0:
         raise ValueError("gradient needs f to return a scalar; use jacobian")
     grads, errs = [], []
     for i, x in enumerate(xs):
@@ -158,7 +167,10 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
                 moved = [y if k != i else y.copy() for k, y in enumerate(xs)]
                 moved[i][idx] += t
                 return _value(f, [y if y.ndim else float(y) for y in moved])
-            g_i[idx], e_i[idx] = _one(g, float(x[idx]), step, scheme)
+            d, e = _one(g, float(x[idx]), step, scheme, f0, return_error)
+            g_i[idx] = d
+            if return_error:
+                e_i[idx] = e
         grads.append(_plain(g_i))
         errs.append(_plain(e_i))
     grad = grads[0] if len(grads) == 1 else tuple(grads)
@@ -174,5 +186,5 @@ def derivative(f: Callable, x, step: float | None = None, scheme: str = "central
     if x.ndim != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {x.shape} (use gradient)")
     x = float(x)
-    d, e = _one(lambda t: _value(f, [x + t]), x, step, scheme)
+    d, e = _one(lambda t: _value(f, [x + t]), x, step, scheme, None, return_error)
     return (_plain(d), _plain(e)) if return_error else _plain(d)

@@ -139,3 +139,25 @@ def test_step_must_be_one_number():
             numeric.derivative(np.sin, 1.0, step=bad)
     assert numeric.derivative(np.sin, 1.0, step=np.array(1e-4)) == \
         numeric.derivative(np.sin, 1.0, step=1e-4)
+
+
+@pytest.mark.parametrize("scheme,plain,with_error", [("forward", 11, 21), ("central", 21, 41)])
+def test_gradient_evaluates_f_only_as_often_as_the_scheme_needs(scheme, plain, with_error):
+    # f(x) once (the scalar check, reused by forward differences), and the error
+    # estimate's extra evaluations only when return_error=True (before: 3n+1 and
+    # 4n+1 always)
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.sum(np.sin(x) * x)
+
+    x = np.linspace(0.5, 1.5, 10)
+    g = numeric.gradient(f, x, scheme=scheme)
+    assert len(calls) == plain
+    calls.clear()
+    g2, err = numeric.gradient(f, x, scheme=scheme, return_error=True)
+    assert len(calls) == with_error
+    np.testing.assert_array_equal(g, g2)
+    exact = np.sin(x) + x * np.cos(x)
+    assert np.all(np.abs(g - exact) <= err)
