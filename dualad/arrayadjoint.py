@@ -41,6 +41,7 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
     from .codegen import name
     rec = gen.rec
     done, lists, masked, impure = set(), {}, set(), set()
+    slices = {}     # v̄ of an array read by basic slices: a buffer they add into
     pending = {}    # dense code: label -> adjoint terms not yet written
     adj = {}    # label -> the name holding its adjoint so far (copies are not made)
 
@@ -94,6 +95,8 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
         if j in lists:
             shape = np.shape(gen._value(j))
             add(j, f"_fromlist({lists.pop(j)}, {shape!r})", False)
+        if j in slices:
+            add(j, slices.pop(j), False)
         if j in pending:
             flush(j)
 
@@ -105,7 +108,7 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
     adj[o] = name(o, "vb")
     entries, scal, vnames, n1 = rec.entries, gen.scalar, gen.vnames, gen.n - 1
     for j in range(len(entries), 0, -1):
-        if j in pending or j in lists:
+        if j in pending or j in lists or j in slices:
             finish(j)
         if j not in done:
             continue
@@ -145,6 +148,14 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
                     lines.append((f"{lists[s]} = [0.0] * {size}",
                                   f"{_label(s, BAR)} by element"))
                 lines.append((f"{lists[s]}[{el[0]}] += {ct}", ""))
+            elif _basic(args[1]):
+                # x[a:b] += ct in place: O(size of the slice), where an _unindex term
+                # builds a zeros(x.shape) for every slice (O(n²) for a loop of slices)
+                if s not in slices:
+                    slices[s] = name(s, "S")
+                    lines.append((f"{slices[s]} = np.zeros({np.shape(args[0].value)!r})",
+                                  f"{_label(s, BAR)} by slices"))
+                lines.append((f"{slices[s]}[{gen.ref(args[1])}] += {ct}", ""))
             else:
                 shape = np.shape(args[0].value)
                 add(s, f"_unindex({ct}, {shape!r}, {gen.ref(args[1])})", False)
@@ -193,3 +204,13 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
         else:
             results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
     return results
+
+
+_BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
+def _basic(key) -> bool:
+    """Does key index by ints and slices only (a view: x[key] += c adds once per element)?"""
+    if type(key) is tuple:
+        return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
+    return isinstance(key, _BASIC) and not isinstance(key, bool)

@@ -350,7 +350,7 @@ def test_variables_are_read_when_called():
 
 
 # -- safety: generated code comes from the trace and whitelisted names only ----------------
-ALLOWED = re.compile(r"(v|vd|vb|L|Ld|B)_m?\d+|[dct]_\d+|[TJVF]\d*_[a-z0-9_]+|P\d_[a-z0-9_]+"
+ALLOWED = re.compile(r"(v|vd|vb|L|Ld|B|S)_m?\d+|[dct]_\d+|[TJVF]\d*_[a-z0-9_]+|P\d_[a-z0-9_]+"
                      r"|_[a-z0-9]+|_C|_FAIL|np|type|float|bool|value|gradient|jvp")
 UFUNCS = {fn.__name__ for fn in codegen.ELEMENTWISE}
 
@@ -649,3 +649,24 @@ def test_a_value_written_twice_is_named_once():
     for kind in ("value", "gradient", "jvp"):
         assert v.gen.source(kind, notes=False).count("sin(") == 1, kind
     same_bits(g, (0.3, 0.5))
+
+
+SLICED = {
+    "windows": lambda x: sum(np.sum(x[i:i + 3] ** 2) for i in range(len(x) - 2)),
+    "pairs": lambda x: np.sum(np.concatenate([x[i:i + 2] for i in range(0, len(x), 2)]) ** 3),
+    "steps": lambda x: np.sum(np.sin(x[::2])) * np.sum(x[-3::-1]) + x[1:4].prod(),
+    "matrix": lambda x: np.sum(x.reshape(2, 4)[:, 1:3] ** 2) + np.sum(x.reshape(2, 4)[1, ::3]),
+    "fancy": lambda x: np.sum(x[[0, 0, 2]] * x[1:4]),   # repeated fancy index: _unindex
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLICED))
+def test_slices_add_into_one_buffer_and_match_reverse(name):
+    # a slice's adjoint is added in place into a buffer (O(slice)); an _unindex
+    # term per slice built zeros(n) each time: O(n²) for a loop of slices
+    f = SLICED[name]
+    x = np.linspace(0.2, 1.6, 8)
+    g = dualad.compile(f, x)
+    for y in (x, x[::-1].copy()):
+        np.testing.assert_allclose(g.gradient(y), reverse.gradient(f, y), rtol=1e-14)
+    assert ("_unindex" in g.source) == (name == "fancy")
