@@ -275,3 +275,26 @@ class TestBadInput:
             np.array([Dual(1.0, 1.0), Dual(2.0, 0.0)])
         with pytest.raises(TypeError, match="out="):
             np.sin(d, out=np.zeros(3))
+
+
+JOINS = {
+    "stack_scalars": lambda x: np.sum(np.stack([x[i] * x[i - 1] for i in range(6)] + [2.0]) ** 2),
+    "stack_axis1": lambda x: np.sum(np.sin(np.stack([x.reshape(2, 3), np.ones((2, 3)),
+                                                     x.reshape(2, 3) ** 2], axis=1)) * 3.0),
+    "stack_axis_neg": lambda x: np.sum(np.stack([x[:3], x[3:] * x[:3]], axis=-1) ** 3),
+    "concat_axis1": lambda x: np.sum(np.concatenate([x.reshape(2, 3), np.eye(2),
+                                                     x.reshape(2, 3) ** 2], axis=1) ** 2),
+    "concat_none": lambda x: np.sum(np.concatenate([x.reshape(2, 3), x[:2]], axis=None) ** 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JOINS))
+@pytest.mark.parametrize("chunk", [1, 4, 6])
+def test_stack_and_concatenate_carry_all_directions_at_once(name, chunk):
+    # several directions join in one np.stack / np.concatenate of the tangents; one
+    # direction at a time (jvp) joins the tangents of that direction only
+    f = JOINS[name]
+    x = np.linspace(0.3, 1.8, 6)
+    one_by_one = [dualad.jvp(f, (x,), (e,))[1] for e in np.eye(6)]
+    np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=chunk), one_by_one, rtol=1e-14)
+    np.testing.assert_allclose(one_by_one, central_gradient(f, [x]), rtol=1e-7)
