@@ -19,7 +19,7 @@ import numpy as np
 from .optext import BAR, fn_name
 from .optext import label as _label
 from .rules import ELEMENTWISE
-from .structural import STRUCTURAL
+from .structural import STRUCTURAL, basic_key
 from .wengert import _is_tensor
 
 SUM_TERMS = 16      # dense code: at most this many adjoint terms in one sum
@@ -148,7 +148,7 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
                     lines.append((f"{lists[s]} = [0.0] * {size}",
                                   f"{_label(s, BAR)} by element"))
                 lines.append((f"{lists[s]}[{el[0]}] += {ct}", ""))
-            elif _basic(args[1]):
+            elif basic_key(args[1]):
                 # x[a:b] += ct in place: O(size of the slice), where an _unindex term
                 # builds a zeros(x.shape) for every slice (O(n²) for a loop of slices)
                 if s not in slices:
@@ -205,12 +205,3 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
             results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
     return results
 
-
-_BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
-
-
-def _basic(key) -> bool:
-    """Does key index by ints and slices only (a view: x[key] += c adds once per element)?"""
-    if type(key) is tuple:
-        return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
-    return isinstance(key, _BASIC) and not isinstance(key, bool)

@@ -50,6 +50,17 @@ def _dispatch(func, relevant, args, kwargs):
     return False, None
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
+def basic_key(key) -> bool:
+    """Does key index by ints and slices only?  Then x[key] is a view whose elements
+    are distinct, and x̄[key] += ct adds once per element (np.add.at not needed)."""
+    if type(key) is tuple:
+        return all(isinstance(k, _BASIC) and not isinstance(k, bool) for k in key)
+    return isinstance(key, _BASIC) and not isinstance(key, bool)
+
+
 def unindex(ct, shape, key):
     """unindex(ct, shape, key) -> array of `shape`: zeros with ct added at x[key]."""
     traced, result = _dispatch(unindex, (ct,), (ct, shape, key), {})

@@ -461,12 +461,11 @@ def _coefficient(out, j, sess):
 def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:
     """taylor_coefficients(f, x, order) -> list of order+1 coefficients, each shaped
     like f(x): f(x + t) = Σⱼ cⱼ·tʲ + O(tᵏ⁺¹), cⱼ = f⁽ʲ⁾(x)/j!."""
-    return _coefficients(f, x, order, 1.0)
+    return _coefficients(f, x, _check_order(order), 1.0)
 
 
-def _coefficients(f, x, order, h):
-    """The Taylor coefficients of t ↦ f(x + h·t): cⱼ·hʲ."""
-    k = _check_order(order)
+def _coefficients(f, x, k, h):
+    """The Taylor coefficients of t ↦ f(x + h·t) up to order k (checked): cⱼ·hʲ."""
     x = _check_x(x)
     if k == 0:
         return [_coefficient(f(x), 0, None)]

@@ -23,13 +23,12 @@ from sys import getrefcount as _getrefcount
 import numpy as np
 
 from dualad.rules import ELEMENTWISE
-from dualad.structural import STRUCTURAL, unbroadcast, unindex
+from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
 
 from .tape import read_variable
 from .tensor import Tensor
 
 _SCALARS = (float, np.float64)
-_BASIC = (int, slice, type(None), type(Ellipsis), np.int64)
 _getitem = operator.getitem
 _array = np.array
 
@@ -104,7 +103,7 @@ def scatter(x, key, ct, adj, owned):
         buf = np.zeros(shape) if old is None else np.array(np.broadcast_to(old, shape),
                                                             dtype=np.float64)
         owned[x] = adj[x] = buf
-    if type(key) in _BASIC or type(key) is tuple and all(type(i) in _BASIC for i in key):
+    if basic_key(key):
         buf[key] += ct
     else:
         np.add.at(buf, key, ct)

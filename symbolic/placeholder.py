@@ -283,6 +283,10 @@ def _reduce(combine, x, axis, keepdims):
     return out
 
 
+def _sum_of(items):
+    return sympy.Add(*items)
+
+
 def _matmul(a, b):
     """a @ b of object arrays (NumPy's shapes: 1-d operands promoted, batch axes
     broadcast), each entry one flat Add of its k products: NumPy's object loop adds
@@ -295,7 +299,7 @@ def _matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match in their "
                          f"core dimension ({a2.shape[-1]} != {b2.shape[-2]})")
     products = a2[..., :, :, None] * b2[..., None, :, :]
-    out = _reduce(lambda items: sympy.Add(*items), products, -2, False)
+    out = _reduce(_sum_of, products, -2, False)
     if a.ndim == 1:
         out = out[..., 0, :]
     if b.ndim == 1:
@@ -306,7 +310,7 @@ def _matmul(a, b):
 # reductions built in one call per output element: items -> expression
 _REDUCTIONS = {np.max: lambda items: _extreme_of(sympy.Max, items),
                np.min: lambda items: _extreme_of(sympy.Min, items),
-               np.sum: lambda items: sympy.Add(*items),
+               np.sum: _sum_of,
                np.prod: lambda items: sympy.Mul(*items)}
 _REDUCTIONS[np.amax] = _REDUCTIONS[np.max]
 _REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
