@@ -13,7 +13,8 @@ identity), owned by the sweep, never stored on the nodes.  `sweep` is
 row) plus fast paths, each bit for bit what the table gives:
 
 - scalar + - * / with the rows' partials inlined (1, 1; 1, -1; y, x; 1/y, -out/y);
-- scalar unary ufuncs call their row's partial directly;
+- scalar unary ufuncs call their row's partial directly, in its math version
+  (forward mode's numbers, `pullback.scalar_partial`);
 - ``x[i]`` of a small 1-d array with a scalar cotangent accumulates into a
   Python list (one float add, no NumPy scalar indexing), made an array when
   anything else meets it.
@@ -27,10 +28,12 @@ tapes give higher derivatives).
 from __future__ import annotations
 
 import operator
+from math import cos as _cos
 from sys import getrefcount as _getrefcount
 
 import numpy as np
 
+from dualad.float_rules import FLOAT_ERRORS, FLOAT_VERSION
 from dualad.rules import ELEMENTWISE
 
 from . import pullback as P
@@ -39,6 +42,7 @@ from .tensor import Tensor
 f64 = np.float64
 tensor = Tensor
 rows = ELEMENTWISE
+versions = FLOAT_VERSION
 ADD, SUB, MUL, DIV, SUM, GETITEM = np.add, np.subtract, np.multiply, np.divide, np.sum, \
     operator.getitem
 entry, add = P.entry, P.add
@@ -151,28 +155,39 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                     av = a.value
                     t = type(av)
                     if t is float or t is f64:
-                        # log and sin: their rows' partials inlined (1/x, np.cos(x))
+                        # log and sin: their rows' partials inlined (1/x, math.cos(x))
                         if fn is LOG and av:
                             g = ct * (1.0 / av)
                             old = get(a)
                             adj[a] = g if old is None else old + g
                             continue
                         if fn is SIN:
-                            g = ct * float(COS(av))    # a float: cheaper sums after
+                            try:
+                                g = ct * _cos(av)
+                            except ValueError:      # cos(±inf): NumPy's nan
+                                g = ct * COS(f64(av))
                             old = get(a)
                             adj[a] = g if old is None else old + g
                             continue
                         row = rows.get(fn)
                         if row is not None:
                             p = row[1]
-                            if p is not None:
+                            if p is None:
+                                continue
+                            # the partial's math version, as forward mode (and
+                            # pullback.scalar_partial) computes it; where math raises
+                            # (log'(0)) or on first use, the table's general case
+                            fast = versions.get(p)
+                            if fast is not None:
                                 try:
-                                    g = ct * p(out.value, av)
-                                except ZeroDivisionError:
+                                    g = ct * fast(out.value, av)
+                                except FLOAT_ERRORS:
                                     entry(e, ct, adj, owned, False, masked)
                                     continue
                                 old = get(a)
                                 adj[a] = g if old is None else old + g
+                                continue
+                            entry(e, ct, adj, owned, False, masked)   # makes the version
                             continue
         elif tc is list:
             ct = np.array(ct)
