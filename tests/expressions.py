@@ -31,7 +31,7 @@ BINARY = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / (b * b + 1.0),
-    "hypot": lambda a, b: np.hypot(a, b + 2.0),
+    "hypot": lambda a, b: np.hypot(a, b * b + 1.0),   # never hypot(0, 0), a kink
     "pow": lambda a, b: (a * a + 1.0) ** np.sin(b),
     "logaddexp": np.logaddexp,
     "arctan2": lambda a, b: np.arctan2(a, b * b + 1.0),
