@@ -31,8 +31,8 @@ from .placeholder import (
     zero_kinks,
 )
 
-__all__ = ["expression", "gradient_expressions", "gradient", "jacobian", "hessian",
-           "derivative", "latex", "parameter_names", "resolve", "Sym"]
+__all__ = ["expression", "gradient_expressions", "gradient", "gradient_scale", "jacobian",
+           "hessian", "derivative", "latex", "parameter_names", "resolve", "Sym"]
 
 # expressions with more operations than this are returned unsimplified (simplify is slow)
 SIMPLIFY_LIMIT = 400
@@ -355,6 +355,51 @@ def gradient(f: Callable, *args):
     out = _scalar_out(t)
     vals = t.evaluate("gradient", lambda: _derivatives(out, t.flat), args)
     return _split(vals, (), t.shapes)
+
+
+def _magnitude(expr, memo: dict):
+    """The size of expr's terms: every sum taken as the sum of its terms' absolute
+    values (Σ|tᵢ| ≥ |Σtᵢ|), products and positive integer powers of those, any other
+    node its absolute value.  Evaluating expr in floating point errs by about
+    eps × this, which stays the size of the terms where expr cancels to ~0.
+    A walk with an explicit stack, memoized per subexpression (as `_partials`)."""
+    todo = [expr]
+    while todo:
+        node = todo[-1]
+        if node in memo:
+            todo.pop()
+            continue
+        t = type(node)
+        if t is sympy.Add or t is sympy.Mul or \
+                t is sympy.Pow and node.exp.is_Integer and node.exp > 0:
+            parts = (node.base,) if t is sympy.Pow else node.args
+            pending = [a for a in parts if a not in memo]
+            if pending:
+                todo += pending
+                continue
+            sizes = [memo[a] for a in parts]
+            memo[node] = sympy.Add(*sizes) if t is sympy.Add else \
+                sympy.Mul(*sizes) if t is sympy.Mul else sizes[0] ** node.exp
+        else:
+            memo[node] = sympy.Abs(node)
+        todo.pop()
+    return memo[expr]
+
+
+def gradient_scale(f: Callable, *args):
+    """gradient_scale(f, *args) -> the size of the terms each ∂f/∂xᵢ sums, shaped like
+    the gradient: ∂f/∂xᵢ with every sum taken as Σ|term| (`_magnitude`).  Where the
+    gradient cancels to ~0 (tanh(x) − sinh(x)/cosh(x)) this, not the gradient, is the
+    scale of the rounding error of any engine's value; `dualad.check` compares there."""
+    _need_args(args, "gradient_scale")
+    t = _trace(f, args)
+    out = _scalar_out(t)
+
+    def build():
+        memo = {}
+        return [_magnitude(zero_kinks(d), memo) for d in _derivatives(out, t.flat)]
+
+    return _split(t.evaluate("gradient scale", build, args), (), t.shapes)
 
 
 def hessian(f: Callable, *args):

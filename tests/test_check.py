@@ -128,3 +128,52 @@ def test_an_expression_too_deep_for_sympy_is_reported_as_such():
     assert r.gradients["forward"] == pytest.approx(r.gradients["reverse"], rel=1e-13)
     text = str(r)
     assert "numeric not compared (an engine failed): INCOMPLETE" in text
+
+
+def identity(x):
+    """tanh(x) − sinh(x)/cosh(x): 0, its derivative 0, both by cancellation."""
+    return np.tanh(x) - np.sinh(x) / np.cosh(x)
+
+
+def test_gradient_scale_is_the_size_of_the_terms():
+    # ∂f/∂x1 = 1/x1 + x2, ∂f/∂x2 = x1 − cos(x2): Σ|term| = (5.5, 2 + |cos 5|)
+    assert symbolic.gradient_scale(seed, 2.0, 5.0) == pytest.approx(
+        (5.5, 2.0 + abs(np.cos(5.0))), rel=1e-15)
+    # f' = −tanh² + sinh²/cosh² (sympy cancels the 1 − 1): the terms' size is 2·tanh²
+    for x in (0.7, 1.3, -2.9):
+        assert symbolic.gradient_scale(identity, x) == pytest.approx(2 * np.tanh(x) ** 2,
+                                                                     rel=1e-14)
+    x = np.array([0.7, -1.3, 2.9])
+    np.testing.assert_allclose(symbolic.gradient_scale(lambda x: np.sum(identity(x)), x),
+                               2 * np.tanh(x) ** 2, rtol=1e-14)
+
+
+@pytest.mark.parametrize("x", [0.7, 1.3, 2.9])
+def test_gradient_that_cancels_to_zero_is_checked_against_its_terms(x):
+    # the engines differ in the last bits of ~1e-16 (2.2e-16 vs 1.1e-16 at 1.3): a
+    # relative difference of 1 against the gradient, ~1e-16 against its terms
+    r = dualad.check(identity, x)
+    assert r.ok, str(r)
+    assert r.scale == pytest.approx(2 * np.tanh(x) ** 2, rel=1e-14)
+    assert r.max_disagreement < 1e-15
+    assert "cancels to ~0" in str(r) and str(r).endswith("OK")
+    r = dualad.check(lambda x: np.logaddexp(0.5, 0.5 - x) + 0.5 * x, 0.0)
+    assert r.ok and r.scale == pytest.approx(1.0, rel=1e-15), str(r)
+
+
+def test_ordinary_gradient_takes_no_scale():
+    r = dualad.check(seed, 2.0, 5.0)
+    assert r.scale is None and "cancels" not in str(r)
+
+
+def test_broken_rule_is_caught_where_the_gradient_cancels(monkeypatch):
+    # f = sin(x)·cos(x) − sin(2x)/2 has f' = cos² − sin² − cos(2x) = 0, terms of size
+    # 1 + |cos 2x|; with sin' = −cos forward and reverse give −1 + cos(2x) instead
+    broken_sin(monkeypatch)
+    r = dualad.check(lambda x: np.sin(x) * np.cos(x) - np.sin(2 * x) / 2, 0.7)
+    assert abs(r.gradients["symbolic"]) < 1e-15
+    assert r.gradients["forward"] == pytest.approx(-1 + np.cos(1.4), rel=1e-14)
+    assert not r.ok and r.scale == pytest.approx(1 + np.cos(1.4), rel=1e-14)
+    assert r.max_disagreement == pytest.approx((1 - np.cos(1.4)) / (1 + np.cos(1.4)),
+                                               rel=1e-12)
+    assert "DISAGREE" in str(r)
