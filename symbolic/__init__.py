@@ -229,66 +229,80 @@ def _partials(expr, memo: dict) -> dict:
     of Add, Mul (Leibniz), Pow and Function, restated) to their arguments' memoized
     partials, skipping the arguments that do not hold s (whose derivative, 0, the
     rules drop); any other node (Abs, Max, Piecewise, ...) is left to sympy.diff."""
+    return _bottom_up(expr, memo, _partial_inputs, _node_partials)
+
+
+def _bottom_up(expr, memo: dict, inputs, combine):
+    """memo[expr] = combine(node, memo) for expr and every node inputs(node) reaches,
+    each after its inputs: a walk with an explicit stack (no recursion over the
+    expression's depth), each subexpression visited once."""
     todo = [expr]
     while todo:
         node = todo[-1]
         if node in memo:
             todo.pop()
             continue
-        args = node.args
-        kind = _kind(node)
-        if kind is not None:
-            pending = [a for a in args if a not in memo]
-            if pending:
-                todo += pending
-                continue
+        pending = [a for a in inputs(node) if a not in memo]
+        if pending:
+            todo += pending
+            continue
         todo.pop()
-        if kind is None:
-            memo[node] = {s: sympy.diff(node, s) for s in node.free_symbols} \
-                if isinstance(node, sympy.Basic) else {}
-        elif kind == "symbol":
-            memo[node] = {node: sympy.S.One}
-        elif kind == "add":         # Add(*[a.diff(s) for a in args])
-            holding = {}
-            for a in args:
-                for s, d in memo[a].items():
-                    holding.setdefault(s, []).append(d)
-            memo[node] = {s: sympy.Add(*ds) for s, ds in holding.items()}
-        elif kind == "mul":         # Add(*[Mul(*args[:i], aᵢ.diff(s), *args[i+1:])])
-            holding = {}
-            for i, a in enumerate(args):
-                for s, d in memo[a].items():
-                    holding.setdefault(s, []).append((i, d))
-            memo[node] = {s: sympy.Add(*[sympy.Mul(*args[:i], d, *args[i + 1:])
-                                         for i, d in held]) for s, held in holding.items()}
-        elif kind == "pow":         # self·(exp.diff(s)·log(base) + base.diff(s)·exp/base)
-            base, exp = args
-            db, de = memo[base], memo[exp]
-            zero = sympy.S.Zero
-            memo[node] = {s: node * (de.get(s, zero) * sympy.log(base)
-                                     + db.get(s, zero) * exp / base)
-                          for s in {**db, **de}}
-        else:                       # Add(*[fdiff(i)·aᵢ.diff(s) for nonzero aᵢ.diff(s)])
-            held = {}
-            for a in args:
-                held.update(memo[a])
-            fdiffs = {}
-            partials = {}
-            for s in held:
-                terms = []
-                for i, a in enumerate(args, 1):
-                    d = memo[a].get(s)
-                    if d is None or d.is_zero:
-                        continue
-                    if i not in fdiffs:
-                        try:
-                            fdiffs[i] = node.fdiff(i)
-                        except sympy.ArgumentIndexError:
-                            fdiffs[i] = sympy.Function.fdiff(node, i)
-                    terms.append(fdiffs[i] * d)
-                partials[s] = sympy.Add(*terms)
-            memo[node] = partials
+        memo[node] = combine(node, memo)
     return memo[expr]
+
+
+def _partial_inputs(node):
+    """The arguments whose partials `_node_partials` combines (none: sympy.diff's node)."""
+    return node.args if _kind(node) is not None else ()
+
+
+def _node_partials(node, memo):
+    """{s: ∂node/∂s} from the memoized partials of node's arguments (sympy's rules)."""
+    kind = _kind(node)
+    args = node.args if kind is not None else ()
+    if kind is None:
+        return {s: sympy.diff(node, s) for s in node.free_symbols} \
+            if isinstance(node, sympy.Basic) else {}
+    if kind == "symbol":
+        return {node: sympy.S.One}
+    if kind == "add":           # Add(*[a.diff(s) for a in args])
+        holding = {}
+        for a in args:
+            for s, d in memo[a].items():
+                holding.setdefault(s, []).append(d)
+        return {s: sympy.Add(*ds) for s, ds in holding.items()}
+    if kind == "mul":           # Add(*[Mul(*args[:i], aᵢ.diff(s), *args[i+1:])])
+        holding = {}
+        for i, a in enumerate(args):
+            for s, d in memo[a].items():
+                holding.setdefault(s, []).append((i, d))
+        return {s: sympy.Add(*[sympy.Mul(*args[:i], d, *args[i + 1:]) for i, d in held])
+                for s, held in holding.items()}
+    if kind == "pow":           # self·(exp.diff(s)·log(base) + base.diff(s)·exp/base)
+        base, exp = args
+        db, de = memo[base], memo[exp]
+        zero = sympy.S.Zero
+        return {s: node * (de.get(s, zero) * sympy.log(base) + db.get(s, zero) * exp / base)
+                for s in {**db, **de}}
+    held = {}                   # Add(*[fdiff(i)·aᵢ.diff(s) for nonzero aᵢ.diff(s)])
+    for a in args:
+        held.update(memo[a])
+    fdiffs = {}
+    partials = {}
+    for s in held:
+        terms = []
+        for i, a in enumerate(args, 1):
+            d = memo[a].get(s)
+            if d is None or d.is_zero:
+                continue
+            if i not in fdiffs:
+                try:
+                    fdiffs[i] = node.fdiff(i)
+                except sympy.ArgumentIndexError:
+                    fdiffs[i] = sympy.Function.fdiff(node, i)
+            terms.append(fdiffs[i] * d)
+        partials[s] = sympy.Add(*terms)
+    return partials
 
 
 def _kind(node):
@@ -361,29 +375,28 @@ def _magnitude(expr, memo: dict):
     """The size of expr's terms: every sum taken as the sum of its terms' absolute
     values (Σ|tᵢ| ≥ |Σtᵢ|), products and positive integer powers of those, any other
     node its absolute value.  Evaluating expr in floating point errs by about
-    eps × this, which stays the size of the terms where expr cancels to ~0.
-    A walk with an explicit stack, memoized per subexpression (as `_partials`)."""
-    todo = [expr]
-    while todo:
-        node = todo[-1]
-        if node in memo:
-            todo.pop()
-            continue
-        t = type(node)
-        if t is sympy.Add or t is sympy.Mul or \
-                t is sympy.Pow and node.exp.is_Integer and node.exp > 0:
-            parts = (node.base,) if t is sympy.Pow else node.args
-            pending = [a for a in parts if a not in memo]
-            if pending:
-                todo += pending
-                continue
-            sizes = [memo[a] for a in parts]
-            memo[node] = sympy.Add(*sizes) if t is sympy.Add else \
-                sympy.Mul(*sizes) if t is sympy.Mul else sizes[0] ** node.exp
-        else:
-            memo[node] = sympy.Abs(node)
-        todo.pop()
-    return memo[expr]
+    eps × this, which stays the size of the terms where expr cancels to ~0."""
+    return _bottom_up(expr, memo, _magnitude_inputs, _node_magnitude)
+
+
+def _magnitude_inputs(node):
+    t = type(node)
+    if t is sympy.Add or t is sympy.Mul:
+        return node.args
+    if t is sympy.Pow and node.exp.is_Integer and node.exp > 0:
+        return (node.base,)
+    return ()
+
+
+def _node_magnitude(node, memo):
+    t = type(node)
+    if t is sympy.Add:
+        return sympy.Add(*[memo[a] for a in node.args])
+    if t is sympy.Mul:
+        return sympy.Mul(*[memo[a] for a in node.args])
+    if t is sympy.Pow and node.exp.is_Integer and node.exp > 0:
+        return memo[node.base] ** node.exp
+    return sympy.Abs(node)
 
 
 def gradient_scale(f: Callable, *args):
