@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import dualad
 import symbolic
+from dualad.check import _direction
 from dualad.expr import parse
 from dualad.rules import ELEMENTWISE
 
@@ -177,3 +178,16 @@ def test_broken_rule_is_caught_where_the_gradient_cancels(monkeypatch):
     assert r.max_disagreement == pytest.approx((1 - np.cos(1.4)) / (1 + np.cos(1.4)),
                                                rel=1e-12)
     assert "DISAGREE" in str(r)
+
+
+def test_random_direction_of_a_cancelling_gradient_is_checked_against_its_terms():
+    # ⟨u, J v⟩ is ~1e-17 by forward and reverse alike, 4 % apart: within 1e-12 of
+    # |u|·Σ scaleᵢ·|vᵢ|, the size of the terms that cancel
+    x = np.array([0.7, 1.3, 2.9])
+    r = dualad.check(lambda x: np.sum(identity(x)), x)
+    assert r.ok, str(r)
+    fwd, rev = r.directional["forward ⟨u, J v⟩"], r.directional["reverse ⟨Jᵀu, v⟩"]
+    assert abs(fwd) < 1e-15 and abs(rev) < 1e-15
+    u, v = _direction((x,), 0)
+    size = abs(u) * np.sum(2 * np.tanh(x) ** 2 * np.abs(v[0]))
+    assert r.directional_scale == pytest.approx(size, rel=1e-14)
