@@ -159,7 +159,10 @@ def _value(x):
 
 def _no_float(self, *_):
     raise TypeError(f"float()/int() and math.* would drop a {type(self).__name__} from the "
-                    "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin")
+                    "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin. "
+                    "Storing it into a float array (out[i] = x; NumPy then says 'setting an "
+                    "array element with a sequence') drops it too: build arrays with "
+                    "np.stack / np.where")
 
 
 class Tensor(ArrayMethods):
