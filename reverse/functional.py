@@ -50,8 +50,9 @@ class _Recorder:
     _auto = False
 
 
-def _record(f, args):
-    """(entries, input Tensors, f's output) with f run on Tensors a private tape watches."""
+def _record(f, args, stack=None):
+    """(entries, input Tensors, f's output) with f run on Tensors a private tape watches
+    (stack: this thread's `state.stack`, if the caller has it already)."""
     tape = _new(_Recorder)  # fields set here: no __init__ frame on the hot path
     tape.entries = entries = []
     tape._key = key = next(_keys)
@@ -68,7 +69,8 @@ def _record(f, args):
             x.value = a
             x._on = on
         xs.append(x)
-    stack = state.stack
+    if stack is None:
+        stack = state.stack
     stack.append(tape)
     try:
         out = f(*xs)
@@ -158,13 +160,14 @@ def gradient(f: Callable, *args):
         # and makes no cycles: collections meanwhile only rescan it (W2 at n = 1024
         # cost 39x plain evaluation with them, 26x without). Postponed, not lost.
         _gc_disable()
+    stack = state.stack
     try:
-        entries, xs, out = _record(f, args)
+        entries, xs, out = _record(f, args, stack)
         if type(out) is Tensor and type(out.value) is float:
             adj = {out: 1.0}
         else:
             adj = _scalar_seed(out)
-        if state.stack:
+        if stack:
             # an outer tape records (gradient of a gradient): the sweep runs on Tensors,
             # so it is recorded too, and the gradient is a Tensor the outer tape knows
             sweep(entries, adj, None, True)

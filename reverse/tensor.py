@@ -18,6 +18,7 @@ from dualad.rules import ELEMENTWISE
 from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
+_UNARY = frozenset(u for u in ELEMENTWISE if u.nin == 1)    # the table's unary rows
 _getitem = operator.getitem
 _f64 = np.float64
 
@@ -316,7 +317,8 @@ class Tensor(ArrayMethods):
 
     # -- NumPy protocols ------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if len(inputs) != 1 or kwargs or method != "__call__" or ufunc not in ELEMENTWISE:
+        # (NumPy passes out= in kwargs: a unary ufunc's call has exactly one input)
+        if ufunc not in _UNARY or method != "__call__" or kwargs:
             return _ops.array_ufunc(ufunc, method, inputs, kwargs)
         if type(self) is not Tensor:
             return _unary(ufunc, ufunc, self)
