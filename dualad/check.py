@@ -176,8 +176,9 @@ def _direction(args, seed):
     return float(rng.standard_normal()), vs
 
 
-def _directional(f, args, errors, seed):
-    """⟨u, J v⟩ by forward jvp, ⟨Jᵀu, v⟩ by reverse vjp, and numerically, for random u, v."""
+def _directional(f, args, errors, seed, value_scale=0.0):
+    """⟨u, J v⟩ by forward jvp, ⟨Jᵀu, v⟩ by reverse vjp, and numerically, for random u, v
+    (value_scale: the size of f's terms, for numeric; see numeric.gradient)."""
     u, vs = _direction(args, seed)
     out = {}
     _, jv = forward.jvp(f, args, vs)
@@ -188,7 +189,8 @@ def _directional(f, args, errors, seed):
         out["reverse ⟨Jᵀu, v⟩"] = float(sum(np.sum(np.asarray(c, dtype=float) * v)
                                             for c, v in zip(cts, vs)))
     along = lambda t: f(*[np.asarray(a, dtype=float) + t * v for a, v in zip(args, vs)])
-    out["numeric"] = u * numeric.derivative(along, 0.0, scheme="richardson")
+    out["numeric"] = u * numeric.derivative(along, 0.0, scheme="richardson",
+                                            value_scale=value_scale)
     return out
 
 
@@ -229,8 +231,16 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     # the gradient's terms instead, in case it cancels to ~0 (tanh(x) − sinh(x)/cosh(x))
     try:
         scale = symbolic.gradient_scale(f, *args)
+        # f's values may cancel too: numeric's rounding is then relative to the size of
+        # f's terms, not to |f| (itself rounding noise), so numeric runs again with it
+        size = symbolic.value_scale(f, *args)
     except Exception:               # sympy could build the gradient but not its scale
         return report
+    if size > abs(report.value):
+        grads["numeric"], num_err = numeric.gradient(
+            f, *args, scheme="richardson", return_error=True, value_scale=size)
+        if directional is not None:
+            directional = _directional(f, args, {}, seed, size)
     u, vs = _direction(args, seed)
     along = abs(u) * float(sum(np.sum(np.abs(s) * np.abs(v)) for s, v in
                                zip(scale if isinstance(scale, tuple) else (scale,), vs)))

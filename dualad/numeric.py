@@ -67,16 +67,23 @@ def _central(g, h):
     return (g(h) - g(-h)) / (2.0 * h)
 
 
-def _central_rounding(g, h):
+def _size(v, floor):
+    """|v| as the scale of v's rounding error: at least floor, the size of the terms f
+    sums (value_scale), where f cancels to ~0 and |f| is itself rounding noise."""
+    return np.maximum(np.abs(v), floor)
+
+
+def _central_rounding(g, h, floor=0.0):
     """(D(h), its rounding error ε·(|g(h)| + |g(−h)|)/2h)."""
     gp, gm = g(h), g(-h)
-    return (gp - gm) / (2.0 * h), EPS * (np.abs(gp) + np.abs(gm)) / (2.0 * h)
+    return (gp - gm) / (2.0 * h), EPS * (_size(gp, floor) + _size(gm, floor)) / (2.0 * h)
 
 
-def _one(g, x, step, scheme, g0=None, need_error=True):
+def _one(g, x, step, scheme, g0=None, need_error=True, floor=0.0):
     """(D, error) for g(t) = f(x + t·e) at t = 0 (g0: g(0) if known).  Without
     need_error the error is None and its extra evaluations are skipped: the
-    forward scheme then costs one evaluation, the central two."""
+    forward scheme then costs one evaluation, the central two.  floor: the
+    smallest |g| to take rounding errors relative to (value_scale)."""
     h = _exact(x, _steps(x, step, scheme))
     if h == 0:
         raise ValueError(f"step {step!r} vanishes next to x = {x!r}")
@@ -93,24 +100,24 @@ def _one(g, x, step, scheme, g0=None, need_error=True):
         if not need_error:
             return d1, None
         d2 = (g(2 * h) - g0) / (2 * h)
-        return d1, 2.0 * np.abs(d2 - d1) + EPS * np.abs(g0) / h
+        return d1, 2.0 * np.abs(d2 - d1) + EPS * _size(g0, floor) / h
     if scheme == "central":
         gp, gm = g(h), g(-h)
         d1 = (gp - gm) / (2 * h)
         if not need_error:
             return d1, None
         d2 = _central(g, _exact(x, 2 * h))
-        return d1, np.abs(d2 - d1) + EPS * (np.abs(gp) + np.abs(gm)) / (2 * h)
-    return _richardson(g, x, h)
+        return d1, np.abs(d2 - d1) + EPS * (_size(gp, floor) + _size(gm, floor)) / (2 * h)
+    return _richardson(g, x, h, floor)
 
 
-def _richardson(g, x, h):
+def _richardson(g, x, h, floor=0.0):
     """Ridders: tableau A[i][j] of central differences extrapolated in h²."""
     best, err, rounding = None, np.inf, 0.0
     prev: list = []
     for _ in range(_LEVELS):
         with np.errstate(all="ignore"):
-            d, r = _central_rounding(g, h)
+            d, r = _central_rounding(g, h, floor)
         row = [d]
         if not np.all(np.isfinite(row[0])):     # step left f's domain: shrink and restart
             h, prev = _exact(x, h / 2.0), []
@@ -132,6 +139,15 @@ def _richardson(g, x, h):
     return best, err + rounding
 
 
+def _value_scale(v) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                             np.floating)):
+        raise TypeError(f"value_scale must be a number, got {type(v).__name__}")
+    if not v >= 0 or not np.isfinite(v):
+        raise ValueError(f"value_scale must be a finite number >= 0, got {v!r}")
+    return float(v)
+
+
 def _plain(a):
     a = np.asarray(a, dtype=float)
     return float(a) if a.ndim == 0 else a
@@ -149,13 +165,17 @@ def _arg(a, i):
 
 
 def gradient(f: Callable, *args, step: float | None = None, scheme: str = "central",
-             return_error: bool = False):
+             return_error: bool = False, value_scale: float = 0.0):
     """gradient(f, *args, step=None, scheme="central") -> ∂f/∂arg shaped like arg
     (a float for a scalar; a tuple for several args); with return_error=True,
-    (gradient, error estimate of the same shape)."""
+    (gradient, error estimate of the same shape).  value_scale: the size of the
+    terms f sums near args (symbolic.value_scale), if f cancels to ~0 there: f's
+    rounding error is then ε·value_scale, not ε·|f| (the estimate and, for
+    "richardson", where the halving stops)."""
     if not args:
         raise TypeError("gradient(f, *args) needs at least one argument")
     xs = [_arg(a, i) for i, a in enumerate(args)]
+    floor = _value_scale(value_scale)
     f0 = _value(f, [x if x.ndim else float(x) for x in xs])
     if np.ndim(f0) != 0:
         raise ValueError("gradient needs f to return a scalar; use jacobian")
@@ -167,7 +187,7 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
                 moved = [y if k != i else y.copy() for k, y in enumerate(xs)]
                 moved[i][idx] += t
                 return _value(f, [y if y.ndim else float(y) for y in moved])
-            d, e = _one(g, float(x[idx]), step, scheme, f0, return_error)
+            d, e = _one(g, float(x[idx]), step, scheme, f0, return_error, floor)
             g_i[idx] = d
             if return_error:
                 e_i[idx] = e
@@ -179,12 +199,14 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
 
 
 def derivative(f: Callable, x, step: float | None = None, scheme: str = "central",
-               return_error: bool = False):
+               return_error: bool = False, value_scale: float = 0.0):
     """derivative(f, x, step=None, scheme="central") -> df/dx at scalar x, shaped like f(x);
-    with return_error=True, (derivative, error estimate of the same shape)."""
+    with return_error=True, (derivative, error estimate of the same shape); value_scale
+    as for `gradient`."""
+    floor = _value_scale(value_scale)
     x = _arg(x, 0)
     if x.ndim != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {x.shape} (use gradient)")
     x = float(x)
-    d, e = _one(lambda t: _value(f, [x + t]), x, step, scheme, None, return_error)
+    d, e = _one(lambda t: _value(f, [x + t]), x, step, scheme, None, return_error, floor)
     return (_plain(d), _plain(e)) if return_error else _plain(d)

@@ -31,8 +31,8 @@ from .placeholder import (
     zero_kinks,
 )
 
-__all__ = ["expression", "gradient_expressions", "gradient", "gradient_scale", "jacobian",
-           "hessian", "derivative", "latex", "parameter_names", "resolve", "Sym"]
+__all__ = ["expression", "gradient_expressions", "gradient", "gradient_scale", "value_scale",
+           "jacobian", "hessian", "derivative", "latex", "parameter_names", "resolve", "Sym"]
 
 # expressions with more operations than this are returned unsimplified (simplify is slow)
 SIMPLIFY_LIMIT = 400
@@ -413,6 +413,16 @@ def gradient_scale(f: Callable, *args):
         return [_magnitude(zero_kinks(d), memo) for d in _derivatives(out, t.flat)]
 
     return _split(t.evaluate("gradient scale", build, args), (), t.shapes)
+
+
+def value_scale(f: Callable, *args) -> float:
+    """value_scale(f, *args) -> the size of the terms scalar f sums at args: f with every
+    sum taken as Σ|term| (`_magnitude`).  f's own rounding error is about eps × this,
+    which `dualad.numeric` needs where f cancels to ~0 (an identity)."""
+    _need_args(args, "value_scale")
+    t = _trace(f, args)
+    out = _scalar_out(t)
+    return float(t.evaluate("value scale", lambda: [_magnitude(zero_kinks(out), {})], args)[0])
 
 
 def hessian(f: Callable, *args):

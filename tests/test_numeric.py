@@ -161,3 +161,37 @@ def test_gradient_evaluates_f_only_as_often_as_the_scheme_needs(scheme, plain, w
     np.testing.assert_array_equal(g, g2)
     exact = np.sin(x) + x * np.cos(x)
     assert np.all(np.abs(g - exact) <= err)
+
+
+def cancelling(x):
+    """tanh(x) − sinh(x)/cosh(x): 0 up to rounding (terms of size 2|tanh x|), f' = 0."""
+    return np.tanh(x) - np.sinh(x) / np.cosh(x)
+
+
+@pytest.mark.parametrize("x", [-3.0, -2.0, 0.7, 1.3, 2.9])
+def test_value_scale_keeps_the_error_estimate_honest_where_f_cancels(x):
+    # |f| is rounding noise here; taken as the scale of f's rounding it let Richardson
+    # halve down to h ~ 1e-14 and report -4e-6 ± 9e-22 at x = -3 (f' is 0)
+    size = 2 * abs(np.tanh(x))
+    d, e = numeric.derivative(cancelling, x, scheme="richardson", return_error=True,
+                              value_scale=size)
+    assert abs(d) <= e < 1e-12
+    g, e = numeric.gradient(lambda v: np.sum(cancelling(v)), np.array([x, x / 2]),
+                            scheme="richardson", return_error=True, value_scale=2 * size)
+    assert np.all(np.abs(g) <= e) and np.all(e < 1e-12)
+
+
+def test_value_scale_widens_the_rounding_term_of_every_scheme():
+    for scheme in ("forward", "central", "richardson"):
+        d0, e0 = numeric.derivative(np.sin, 1.0, scheme=scheme, return_error=True)
+        d1, e1 = numeric.derivative(np.sin, 1.0, scheme=scheme, return_error=True,
+                                    value_scale=0.5)    # < |f| near 1: no change
+        assert (d1, e1) == (d0, e0)
+        _, e2 = numeric.derivative(np.sin, 1.0, scheme=scheme, return_error=True,
+                                   value_scale=1e6)
+        assert e2 > 1e6 * np.finfo(float).eps and e2 > e0, scheme
+    with pytest.raises(TypeError, match="value_scale must be a number"):
+        numeric.derivative(np.sin, 1.0, value_scale="1")
+    for bad in (-1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="value_scale"):
+            numeric.gradient(np.sin, 1.0, value_scale=bad)
