@@ -18,7 +18,7 @@ import numpy as np
 import dualad
 from dualad.forward import check_arg
 
-from .gradient_tape import _leaves, _rebuild
+from .gradient_tape import _leaves, _leaves_like, _rebuild
 from .sweep import sweep
 from .tape import _keys, state
 from .tensor import Tensor, _new
@@ -214,9 +214,7 @@ def vjp(f: Callable, *args):
 
     def pullback(ct):
         """pullback(ct) -> tuple of cotangents, one per argument of f."""
-        cts = _leaves(ct, [])
-        if len(cts) != len(outs):
-            raise ValueError(f"pullback got {len(cts)} cotangents for {len(outs)} outputs")
+        cts = _leaves_like(ct, out, "the cotangent", [])
         given = []
         for o, c in zip(outs, cts):
             c = np.array(c, dtype=np.float64) if not isinstance(c, float) else c

@@ -26,6 +26,29 @@ def _leaves(x, out: list):
     return out
 
 
+def _leaves_like(x, like, what: str, out: list):
+    """The leaves of x, which must have like's structure, in like's leaf order (dicts
+    matched by key, as in JAX and TensorFlow; a leaf of like may match anything, such
+    as a nested list for an array); ValueError naming the first mismatch."""
+    if type(like) is dict:
+        if not isinstance(x, dict) or x.keys() != like.keys():
+            got = sorted(map(str, x)) if isinstance(x, dict) else type(x).__name__
+            raise ValueError(f"{what} must be a dict with the keys {sorted(map(str, like))} "
+                             f"of the output it goes with, got {got}")
+        for k, v in like.items():
+            _leaves_like(x[k], v, what, out)
+    elif isinstance(like, (list, tuple)):
+        if not isinstance(x, (list, tuple)) or len(x) != len(like):
+            got = f"{len(x)} items" if isinstance(x, (list, tuple)) else type(x).__name__
+            raise ValueError(f"{what} must be a list or tuple of {len(like)} items, like the "
+                             f"output it goes with, got {got}")
+        for a, b in zip(x, like):
+            _leaves_like(a, b, what, out)
+    else:
+        out.append(x)
+    return out
+
+
 def _rebuild(x, it):
     """The structure of x with its leaves taken in order from iterator it."""
     if type(x) is dict:
@@ -194,9 +217,7 @@ class Tape:
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
-            seeds = _leaves(output_gradients, [])
-            if len(seeds) != len(targets):
-                raise ValueError(f"{len(seeds)} output_gradients for {len(targets)} targets")
+            seeds = _leaves_like(output_gradients, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
             k = self._slot(t, "target")

@@ -500,6 +500,31 @@ def test_vjp_of_nested_outputs_gives_plain_values_in_the_same_structure():
     assert out == (6.0, None)
 
 
+def test_dict_cotangents_are_matched_by_key_not_by_order():
+    # {"a": 2x, "b": x} with cotangents a = 10, b = 1: 21, however the dict is ordered
+    # (it was matched by insertion order: 12 for {"b": 1, "a": 10})
+    _, pullback = reverse.vjp(lambda x: {"a": 2.0 * x, "b": x}, 2.0)
+    assert pullback({"a": 10.0, "b": 1.0}) == pullback({"b": 1.0, "a": 10.0}) == (21.0,)
+    for wrong in ({"a": 10.0, "zzz": 1.0}, {"a": 10.0}, [10.0, 1.0]):
+        with pytest.raises(ValueError, match="keys|dict"):
+            pullback(wrong)
+    x = constant(2.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        ys = {"a": 2.0 * x, "b": x * x}
+    # 10·2 + 1·2x = 24
+    assert t.gradient(ys, x, output_gradients={"b": 1.0, "a": 10.0}).numpy() == 24.0
+    with pytest.raises(ValueError, match="list or tuple of 2"):
+        t.gradient([ys["a"], ys["b"]], x, output_gradients=[1.0])
+    # a leaf may be any array-like: a list for a vector target
+    v = constant(np.array([1.0, 2.0]))
+    with Tape() as t:
+        t.watch(v)
+        y = v * v
+    np.testing.assert_array_equal(t.gradient(y, v, output_gradients=[10.0, 1.0]).numpy(),
+                                  [20.0, 4.0])
+
+
 def test_primal_only_functions_and_ufuncs_give_plain_values():
     x = constant(np.array([1.0, -2.0, 3.0]))
     assert np.argmax(x) == 2 and np.shape(x) == (3,)
