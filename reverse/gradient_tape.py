@@ -179,13 +179,30 @@ class Tape:
         else:
             raise TypeError(f"{what} must be a reverse.Tensor recorded on this tape, "
                             f"not {type(t).__name__}")
-        raise ValueError(f"{what} was not recorded on this tape: compute it inside the "
-                         "tape's `with` block from watched Tensors or Variables "
-                         "(tape.watch(x))")
+        raise ValueError(f"{what} was not recorded on this tape: it was computed outside "
+                         "the tape's `with` block (or under stop_recording), or from nothing "
+                         "the tape watched (tape.watch(x)); unconnected_gradients='zero' "
+                         "takes it as a constant (zero gradients)")
+
+    def _connected(self, t, mode):
+        """`_slot` of target t; with unconnected_gradients='zero' a target this tape did not
+        record is a constant (None: it seeds nothing), as in TensorFlow, where the
+        default mode still raises (a clear error, not a silent None)."""
+        if mode == "zero" and isinstance(t, Tensor):
+            try:
+                return self._slot(t, "target")
+            except ValueError:
+                return None
+        return self._slot(t, "target")
 
     def _sweep(self, adj, keep):
-        """Run backward over this tape, not recording on itself; nested if others record."""
+        """Run backward over this tape, not recording on itself; nested if others record.
+        As in TensorFlow, a persistent tape asked inside its own `with` block records the
+        sweep on itself (higher derivatives from one tape): the reverse iteration does
+        not reach the entries the sweep appends."""
         stack = state.stack
+        if self.persistent and any(t is self for t in stack):
+            return sweep(self.entries, adj, keep, nested=True)
         idx = [i for i, t in enumerate(stack) if t is self]
         for i in reversed(idx):
             del stack[i]
@@ -220,7 +237,9 @@ class Tape:
             seeds = _leaves_like(output_gradients, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
-            k = self._slot(t, "target")
+            k = self._connected(t, mode)
+            if k is None:
+                continue        # a constant to this tape: no gradient flows from it
             v = t.value
             if s is None:
                 s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))
@@ -251,7 +270,7 @@ class Tape:
         self._check_usable()
         mode = _mode(unconnected_gradients)
         flat = self._sources(sources)
-        k = self._slot(target, "target")
+        k = self._connected(target, mode)
         tshape = np.shape(target.value)
         n = int(np.prod(tshape))
         keep = set(flat)
@@ -260,7 +279,7 @@ class Tape:
             seed = np.zeros(n)
             seed[j] = 1.0
             adj = {k: seed.reshape(tshape) if tshape else 1.0}
-            kept = self._sweep(adj, keep)
+            kept = self._sweep(adj, keep) if k is not None else {}
             for r, s in zip(rows, flat):
                 r.append(kept.get(s, adj.get(s)))
         results = []

@@ -354,6 +354,60 @@ def test_gradient_inside_the_context_stops_a_non_persistent_tape():
         t.gradient(z, x)
 
 
+def test_unconnected_target_with_zero_mode_gives_zeros():
+    # the default mode raises for a target the tape did not record (a clear error);
+    # "zero" takes it as a constant, as TensorFlow does: e.g. the gradient of a linear
+    # function, itself constant, under an outer tape
+    x = constant(np.array([1.0, 2.0, 3.0]))
+    with Tape() as outer:
+        outer.watch(x)
+        with Tape() as inner:
+            inner.watch(x)
+            y = np.sum(3.0 * x)
+        g = inner.gradient(y, x)
+    np.testing.assert_array_equal(g.numpy(), [3.0, 3.0, 3.0])
+    h = outer.gradient(g, x, unconnected_gradients="zero")
+    np.testing.assert_array_equal(h.numpy(), np.zeros(3))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        with t.stop_recording():
+            z = np.sum(y) * 2.0
+    with pytest.raises(ValueError, match="not recorded on this tape.*'zero'"):
+        t.gradient(z, x)
+    assert t.gradient(z, x, unconnected_gradients="zero").numpy().tolist() == [0.0] * 3
+    # a list of targets: the recorded one counts, the constant adds nothing
+    np.testing.assert_array_equal(
+        t.gradient([y, z], x, unconnected_gradients="zero").numpy(), [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(
+        t.jacobian(z, x, unconnected_gradients="zero").numpy(), np.zeros(3))
+    np.testing.assert_array_equal(
+        t.jacobian(y, x, unconnected_gradients="zero").numpy(),
+        np.diag([2.0, 4.0, 6.0]))
+
+
+def test_persistent_tape_records_a_gradient_taken_inside_its_block():
+    # TensorFlow: gradient() inside a persistent tape's with block is recorded on that
+    # tape, so it can be differentiated again (here it was a constant to the tape)
+    x = constant(3.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x * x
+        g = t.gradient(y, x)            # 3x² = 27, recorded
+        z = y * g                       # 3x⁵
+    assert g.numpy() == 27.0
+    assert t.gradient(z, x).numpy() == 15.0 * 3.0 ** 4     # 1215
+    assert t.gradient(g, x).numpy() == 6.0 * 3.0           # 18
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x * x
+        with t.stop_recording():        # TensorFlow's way not to record it
+            g = t.gradient(y, x)
+    assert g.numpy() == 27.0
+    with pytest.raises(ValueError, match="not recorded"):
+        t.gradient(g, x)
+
+
 def test_target_from_another_tape_and_bad_sources():
     x = constant(1.0)
     with Tape() as t1:
