@@ -80,6 +80,12 @@ class CheckReport:
         scale = max(max(abs(v) for v in vals), self.directional_scale)
         return all(abs(v - vals[0]) <= self.rtol * max(scale, 1e-300) for v in vals)
 
+    def _cancels(self) -> bool:
+        """Whether the gradient's terms (scale) outsize the gradient: it cancels."""
+        sym = self.gradients.get("symbolic")
+        return self.scale is not None and sym is not None and \
+            np.max(_flat(self.scale), initial=0.0) > np.max(np.abs(_flat(sym)), initial=0.0)
+
     # -- display ---------------------------------------------------------------
     def _rows(self):
         """(engine, [formatted gradient per argument], note) for each engine."""
@@ -111,7 +117,7 @@ class CheckReport:
         widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
         for r in [header] + rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if self.scale is not None:
+        if self._cancels():
             lines.append("the gradient cancels to ~0 here: differences are relative to the "
                          f"size of its terms, {np.max(_flat(self.scale), initial=0.0):.1e} "
                          "(symbolic.gradient_scale)")

@@ -93,13 +93,13 @@ ELEMENTWISE = {
     np.arccosh: ("acosh", lambda out, x: np.reciprocal(np.sqrt(x * x - 1.0))),
     np.arctanh: ("atanh", lambda out, x: np.reciprocal(1.0 - x * x)),
     # kinks: a tie splits the derivative 0.5/0.5
-    np.maximum: ("Max", lambda out, x, y: (x > y) + 0.5 * (x == y),
+    np.maximum: ("maximum", lambda out, x, y: (x > y) + 0.5 * (x == y),
                  lambda out, x, y: (y > x) + 0.5 * (x == y)),
-    np.minimum: ("Min", lambda out, x, y: (x < y) + 0.5 * (x == y),
+    np.minimum: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y),
                  lambda out, x, y: (y < x) + 0.5 * (x == y)),
-    np.fmax: ("Max", lambda out, x, y: (x > y) + 0.5 * (x == y),
+    np.fmax: ("maximum", lambda out, x, y: (x > y) + 0.5 * (x == y),
               lambda out, x, y: (y > x) + 0.5 * (x == y)),
-    np.fmin: ("Min", lambda out, x, y: (x < y) + 0.5 * (x == y),
+    np.fmin: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y),
               lambda out, x, y: (y < x) + 0.5 * (x == y)),
     # piecewise constant: derivative zero everywhere it exists
     np.sign: ("sign", None),

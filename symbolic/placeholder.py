@@ -83,6 +83,8 @@ COMPOSITES = {
     "fmod": lambda x, y: x - y * trunc(x / y),
     "pos": lambda x: x,
     "neg": lambda x: -x,
+    "maximum": lambda x, y: maximum(x, y),
+    "minimum": lambda x, y: minimum(x, y),
 }
 
 class step(sympy.Function):
@@ -91,6 +93,28 @@ class step(sympy.Function):
 
     def fdiff(self, argindex=1):
         return sympy.S.Zero
+
+
+def _pairwise(name, sympy_extreme, sign):
+    """np.maximum / np.minimum of two values as the table differentiates them, tie or
+    not: ∂/∂x = step(±(x − y)), step(0) = 1/2.  sympy's Max and Min flatten nested calls
+    (Max(Max(a, b), a) is Max(a, b)), which splits a tie 1/2 to a where the other
+    engines, differentiating each call, give a 3/4; this class keeps every call."""
+    def eval(cls, x, y):
+        if x.is_number and y.is_number:
+            return sympy_extreme(x, y)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return step(sign * (x - y)) if argindex == 1 else step(sign * (y - x))
+
+    return type(name, (sympy.Function,), {"nargs": 2, "eval": classmethod(eval),
+                                          "fdiff": fdiff})
+
+
+maximum = _pairwise("maximum", sympy.Max, 1)
+minimum = _pairwise("minimum", sympy.Min, -1)
 
 
 def _nary(name, share):
@@ -125,6 +149,7 @@ def _numeric_share(extreme):
 
 # functions of our own that lambdify must find by name
 LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
+                      "maximum": np.maximum, "minimum": np.minimum,
                       "step": lambda x: np.heaviside(x, 0.5),
                       "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),
                       "maxn_share": _numeric_share(np.maximum),
@@ -257,11 +282,13 @@ def _apply(fn, exprs):
 
 
 def _extreme_of(fn, items):
-    """np.max / np.min of items: sympy's Max/Min of one or two (a tie splits 1/2 each),
-    else maxn/minn, whose ties split evenly (sympy's n-ary Max splits them wrongly and
-    costs O(n²) to build)."""
-    if len(items) <= 2:
+    """np.max / np.min of items: the item itself, maximum/minimum of two (a tie splits
+    1/2 each), else maxn/minn, whose ties split evenly (sympy's n-ary Max splits them
+    wrongly and costs O(n²) to build)."""
+    if len(items) <= 1:
         return fn(*items)
+    if len(items) == 2:     # as np.maximum: a nested call is not flattened into this one
+        return (maximum if fn is sympy.Max else minimum)(*items)
     return (maxn if fn is sympy.Max else minn)(*items)
 
 

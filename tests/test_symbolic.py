@@ -10,6 +10,7 @@ import sympy
 from hypothesis import given, settings
 
 import dualad
+import reverse
 import symbolic
 from tests.expressions import as_function, as_text, expressions
 
@@ -125,6 +126,22 @@ def test_conventions_at_kinks():
     assert symbolic.gradient(lambda x: np.where(x > 0, np.sqrt(x), 0.0), -1.0) == 0.0
     assert symbolic.gradient(np.sqrt, 0.0) == np.inf
     assert symbolic.gradient(lambda x: np.floor(x) + np.sign(x) * x, 2.5) == 1.0
+
+
+@pytest.mark.parametrize("f,point,want", [
+    # each call splits its own tie: a gets 1/2 + 1/2·1/2 (sympy's Max flattened the
+    # nested call to Max(a, b): 1/2 each, unlike forward and reverse)
+    (lambda a, b: np.maximum(np.maximum(a, b), a), (2.0, 2.0), (0.75, 0.25)),
+    (lambda a, b, c: np.maximum(np.maximum(a, b), c), (2.0, 2.0, 2.0), (0.25, 0.25, 0.5)),
+    (lambda a, b: np.minimum(a, np.minimum(b, a)), (-1.0, -1.0), (0.75, 0.25)),
+    (lambda a, b: np.fmax(np.fmax(a, b), b) * a, (3.0, 1.0), (6.0, 0.0)),   # no tie: 2a
+    (lambda a, b: np.max(np.stack([np.max(np.stack([a, b])), a])), (2.0, 2.0), (0.75, 0.25)),
+])
+def test_nested_maximum_ties_split_per_call_as_in_the_other_engines(f, point, want):
+    assert symbolic.gradient(f, *point) == want
+    assert dualad.gradient(f, *point) == want and reverse.gradient(f, *point) == want
+    x = np.array(point[:2])
+    np.testing.assert_array_equal(symbolic.gradient(lambda v: f(*v, *point[2:]), x), want[:2])
 
 
 def test_control_flow_uses_the_branch_taken_at_each_point():
