@@ -421,6 +421,8 @@ class Sym(ArrayMethods):
             rewrite = check_keywords(func, args, kwargs, "symbolic")
             if rewrite is not None:
                 return rewrite(*args, **kwargs)
+            if "dtype" in kwargs:   # a float dtype (check_keywords refused the others):
+                kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}   # exact here
             if func is np.sum and kwargs.get("where", True) is not True:
                 kwargs = dict(kwargs, initial=0)    # object arrays: where= needs a start
         if func in _REDUCTIONS and (func not in (np.sum, np.prod) or len(args) <= 2
