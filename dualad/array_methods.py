@@ -41,14 +41,17 @@ class ArrayMethods:
     def dot(self, other):
         return np.dot(self, other)
 
-    def clip(self, a_min=None, a_max=None):
-        return np.clip(self, a_min, a_max)
+    def clip(self, min=None, max=None, **kw):     # NumPy 2's names; a_min=/a_max= too
+        return np.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
 
     def reshape(self, *shape, order="C"):
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def transpose(self, *axes):
         return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, axis1, axis2):
+        return np.swapaxes(self, axis1, axis2)
 
     def ravel(self, order="C"):
         return np.ravel(self, order=order)

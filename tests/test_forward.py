@@ -157,6 +157,21 @@ def test_hypothesis_free_central_difference_sanity():
                                rtol=1e-8)
 
 
+def test_array_methods_take_numpys_keywords():
+    # x.clip(min=...) (NumPy 2's names) raised "unexpected keyword 'min'", x.swapaxes an
+    # AttributeError; values as NumPy's own methods give, derivatives as central differences
+    x = np.array([[0.5, -2.0, 0.2], [3.0, 0.1, -0.4]])
+
+    def f(v):
+        return np.sum(v.clip(min=-1.0) ** 2 + v.clip(max=0.3, min=-0.5) * v) + \
+            np.sum(v.swapaxes(0, 1) * np.arange(6.0).reshape(3, 2))
+
+    value, _ = dualad.jvp(f, (x,), (np.ones_like(x),))
+    assert value == f(x)
+    np.testing.assert_allclose(dualad.gradient(f, x).ravel(), central_gradient(f, (x,)),
+                               rtol=1e-8)
+
+
 class TestBadInput:
     def test_math_and_float_refuse_duals(self):
         d = Dual(2.0, 1.0)

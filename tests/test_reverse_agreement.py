@@ -78,6 +78,9 @@ ARRAY_CASES = {
     "methods_and_round": lambda a, b, c: a.sum(axis=0) @ b + a.max() * c.min() + a.prod() +
     np.sum(np.round(a * 3) * a) + a.mean() + a.ravel()[1] + a.cumsum()[-1] + a.clip(0.4).sum()
     + np.sum(np.cumprod(a, axis=1)) + np.cumprod(b)[-1],
+    # NumPy 2's clip(min=, max=) keywords and swapaxes, as methods
+    "clip_keywords_swapaxes": lambda a, b, c: np.sum(a.clip(min=0.3) * a.clip(max=0.6, min=0.1))
+    + np.sum(a.clip(a_max=0.5) * b) + np.sum(a.swapaxes(0, 1) * c.T),
 }
 
 
