@@ -70,9 +70,9 @@ def _output(out, tag, ndir=0):
         if t is None:
             t = np.zeros(((ndir,) if ndir else ()) + np.shape(out.primal))
         return out.primal, t
-    if isinstance(out, (tuple, list)):
-        pairs = [_output(o, tag, ndir) for o in out]
-        return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+    if isinstance(out, (tuple, list, dict)):    # JAX's pytrees: the same structure back
+        pairs = [_output(o, tag, ndir) for o in _items(out)]
+        return _like(out, [p for p, _ in pairs]), _like(out, [t for _, t in pairs])
     if _is_traced(out) and _holds_tag(getattr(out, "value", None), tag):
         raise TypeError(f"f returned a {type(out).__name__} that depends on the Dual input; "
                         "forward mode cannot read a tangent through it (reverse over forward "
@@ -115,14 +115,29 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
 
 
 def _tree(fn, x):
-    return type(x)(_tree(fn, y) for y in x) if isinstance(x, (tuple, list)) else fn(x)
+    if isinstance(x, (tuple, list, dict)):
+        return _like(x, [_tree(fn, y) for y in _items(x)])
+    return fn(x)
+
+
+def _items(x):
+    """The items of a list, tuple or dict (its values)."""
+    return x.values() if isinstance(x, dict) else x
+
+
+def _like(x, items):
+    """items in x's structure: a dict with x's keys, a (named) tuple or list."""
+    if isinstance(x, dict):
+        return dict(zip(x, items))
+    return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
 
 
 def directional_derivative(f: Callable, x, v) -> float:
     """directional_derivative(f, x, v) -> float: ∇f(x)·v for one argument x."""
     out, t = jvp(f, (x,), (v,))
-    if np.ndim(out) != 0:
-        raise ValueError(f"directional_derivative needs a scalar f; got shape {np.shape(out)}")
+    if isinstance(out, dict) or np.ndim(out) != 0:
+        got = "a dict" if isinstance(out, dict) else f"shape {np.shape(out)}"
+        raise ValueError(f"directional_derivative needs a scalar f; got {got}")
     return t
 
 
@@ -208,7 +223,7 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
-        if isinstance(out, (list, tuple)):
+        if isinstance(out, (list, tuple, dict)):
             raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
                              if need_scalar else f"jacobian needs f to return one array, not a "
                              f"{type(out).__name__}; stack the outputs")
@@ -328,7 +343,7 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
         # R -> R^m: one single-direction pass is the whole Jacobian
         tag = next(_tags)
         out, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
-        if isinstance(out, (list, tuple)):
+        if isinstance(out, (list, tuple, dict)):
             raise ValueError(f"jacobian needs f to return one array, not a "
                              f"{type(out).__name__}; stack the outputs")
         if isinstance(t, np.ndarray) and not t.flags.writeable:

@@ -33,7 +33,7 @@ _LEVELS = 40      # Richardson: at most this many step halvings (until rounding 
 
 def _value(f, args):
     out = f(*args)
-    if isinstance(out, (tuple, list)):
+    if isinstance(out, (tuple, list, dict)):
         raise TypeError("numeric differentiation needs f to return a number or an array")
     if np.iscomplexobj(out):
         raise ValueError("f is complex at a shifted point (Python's ** of a negative base "
