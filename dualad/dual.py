@@ -15,12 +15,45 @@ in `dualad.rules` (structural array operations from `dualad.structural`).
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from .array_methods import ArrayMethods
 from .rules import ELEMENTWISE
 
 _CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
+
+
+class _ZeroRule(threading.local):
+    strong = False      # within strong_zeros(): a zero tangent times ∞ or NaN gives 0
+
+
+ZERO_RULE = _ZeroRule()
+
+
+@contextlib.contextmanager
+def strong_zeros():
+    """Within: v̇ = Σ ∂ᵢ·ȧᵢ takes a term whose tangent entry is exactly 0 as 0, even where
+    the partial is ∞ or NaN (sqrt'(0)·0 = 0), as reverse mode's single sweep does, where
+    IEEE gives 0·∞ = nan.  `forward` redoes a pass with it when the pass came out
+    non-finite, so a direction that does not move x[0] is not poisoned by sqrt'(x[0]) = ∞
+    (gradient of sum(sqrt(x)) at (0, 1): (inf, 0.5), not (inf, nan))."""
+    old = ZERO_RULE.strong
+    ZERO_RULE.strong = True
+    try:
+        yield
+    finally:
+        ZERO_RULE.strong = old
+
+
+def _strong_product(p, t):
+    """p·t with 0 wherever t is exactly 0 (strong_zeros)."""
+    if isinstance(t, (float, int, complex)):
+        return t * 0.0 if t == 0 else p * t
+    with np.errstate(invalid="ignore"):
+        return np.where(t == 0, 0.0, p * t)
 
 
 class Dual(ArrayMethods):
@@ -261,7 +294,10 @@ def _elementwise(ufunc, args):
             continue
         if ndir and not isinstance(out, float):
             ti = _align(ti, primals[i], out)
-        term = partial(out, *primals) * ti
+        if ZERO_RULE.strong:
+            term = _strong_product(partial(out, *primals), ti)
+        else:
+            term = partial(out, *primals) * ti
         t = term if t is None else t + term
     if t is not None and not isinstance(out, float):
         want = ((ndir,) if ndir else ()) + np.shape(out)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .dual import Dual, _make, _new
+from .dual import ZERO_RULE, Dual, _make, _new, strong_zeros
 
 _tags = itertools.count(1)
 
@@ -109,9 +109,26 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         args.append(_make(p, t, tag, 0))
     out = f(*args)
     if type(out) is Dual and out.tag == tag and out.tangent is not None:
-        return _plain(out.primal), _plain(out.tangent)
+        if _finite(out.tangent) or ZERO_RULE.strong:
+            return _plain(out.primal), _plain(out.tangent)
     out, out_t = _output(out, tag)
+    if not ZERO_RULE.strong and not all(_finite(t) for t in _leaves(out_t)):
+        with strong_zeros():        # as in _forward_columns: 0·∞ from a zero tangent is 0
+            return jvp(f, primals, tangents)
     return _tree(_plain, out), _tree(_plain, out_t)
+
+
+def _finite(t) -> bool:
+    """Whether every entry of a tangent is finite (a traced one: its primal values)."""
+    if isinstance(t, (float, complex)):     # np.float64 too: inf − inf and nan are nan
+        return bool(t - t == 0)
+    return bool(np.all(np.isfinite(t)))
+
+
+def _leaves(x):
+    if isinstance(x, (tuple, list, dict)):
+        return [leaf for y in _items(x) for leaf in _leaves(y)]
+    return [x]
 
 
 def _tree(fn, x):
@@ -230,6 +247,12 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         if need_scalar and np.ndim(out) != 0:
             raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
                              " use jacobian")
+        if not _finite(t) and not ZERO_RULE.strong:
+            # 0·∞ = nan from directions that do not move an x[i] with an infinite
+            # partial: the pass again, a zero tangent entry contributing 0
+            with strong_zeros():
+                tag = new_tag()
+                out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
         columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
     if not columns:
         out = f(*args)

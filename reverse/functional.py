@@ -19,6 +19,7 @@ import dualad
 from dualad.forward import check_arg
 
 from .gradient_tape import _leaves, _leaves_like, _rebuild
+from .pullback import finite
 from .sweep import sweep
 from .tape import _keys, state
 from .tensor import Tensor, _new
@@ -133,15 +134,17 @@ def check_output(out, none_ok: bool = False) -> None:
         raise TypeError(f"f returned {what}; expected a number, an array or Tensors")
 
 
-def _pull(entries, xs, outs, cts):
-    """Cotangents of the inputs xs for cotangents cts of the output Tensors outs."""
+def _pull(entries, xs, outs, cts, strong=False):
+    """Cotangents of the inputs xs for cotangents cts of the output Tensors outs
+    (strong: a zero cotangent entry contributes 0 through an infinite partial)."""
     adj = {}
     for o, c in zip(outs, cts):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    sweep(entries, adj, None, bool(state.stack))    # nested under a recording tape
+    sweep(entries, adj, None, bool(state.stack), strong=strong)   # nested under a tape
     return [_plain(adj.get(x), x) for x in xs]
+
 
 
 def gradient(f: Callable, *args):
@@ -250,7 +253,13 @@ def jacobian(f: Callable, *args):
     for j in range(n):
         seed = np.zeros(n)
         seed[j] = 1.0
-        rows.append(_pull(entries, xs, (out,), (seed.reshape(shape) if shape else 1.0,)))
+        seed = seed.reshape(shape) if shape else 1.0
+        row = _pull(entries, xs, (out,), (seed,))
+        if not finite(row):
+            # 0·∞ = nan where this row's zero seed meets an infinite partial (sqrt at 0
+            # in another row): the sweep again with zeros that stay zero, as dualad's
+            row = _pull(entries, xs, (out,), (seed,), strong=True)
+        rows.append(row)
     blocks = []
     for i, x in enumerate(xs):
         xshape = np.shape(x.value)

@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 
+from .pullback import finite
 from .sweep import sweep
 from .tape import new_key, state
 from .tensor import Tensor, Variable, _new_tensor
@@ -195,19 +196,19 @@ class Tape:
                 return None
         return self._slot(t, "target")
 
-    def _sweep(self, adj, keep):
+    def _sweep(self, adj, keep, strong=False):
         """Run backward over this tape, not recording on itself; nested if others record.
         As in TensorFlow, a persistent tape asked inside its own `with` block records the
         sweep on itself (higher derivatives from one tape): the reverse iteration does
         not reach the entries the sweep appends."""
         stack = state.stack
         if self.persistent and any(t is self for t in stack):
-            return sweep(self.entries, adj, keep, nested=True)
+            return sweep(self.entries, adj, keep, nested=True, strong=strong)
         idx = [i for i, t in enumerate(stack) if t is self]
         for i in reversed(idx):
             del stack[i]
         try:
-            kept = sweep(self.entries, adj, keep, nested=bool(stack))
+            kept = sweep(self.entries, adj, keep, nested=bool(stack), strong=strong)
         finally:
             for i in idx:
                 stack.insert(i, self)
@@ -278,8 +279,12 @@ class Tape:
         for j in range(n):
             seed = np.zeros(n)
             seed[j] = 1.0
-            adj = {k: seed.reshape(tshape) if tshape else 1.0}
+            seed = seed.reshape(tshape) if tshape else 1.0
+            adj = {k: seed}
             kept = self._sweep(adj, keep) if k is not None else {}
+            if k is not None and not finite([kept.get(s, adj.get(s)) for s in flat]):
+                adj = {k: seed}     # 0·∞ from the zero seed entries: see functional.jacobian
+                kept = self._sweep(adj, keep, strong=True)
             for r, s in zip(rows, flat):
                 r.append(kept.get(s, adj.get(s)))
         results = []

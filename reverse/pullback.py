@@ -283,14 +283,38 @@ def entry(e, ct, adj, owned, nested, masked):
         general(e, row, ct, adj, owned, nested, masked, out)
 
 
-def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False) -> dict:
+def finite(values) -> bool:
+    """Whether every entry of these cotangents is finite (a traced one: its primals)."""
+    return all(v is None or bool(np.all(np.isfinite(v))) for v in values)
+
+
+class _Everything:
+    """The `masked` set of a strong-zero sweep: every entry is below an np.where, so a
+    zero cotangent times an infinite or NaN partial gives 0 everywhere (as forward
+    mode's `dualad.dual.strong_zeros`)."""
+
+    __slots__ = ()
+
+    def __contains__(self, _):
+        return True
+
+    def add(self, _):
+        pass
+
+
+EVERYTHING = _Everything()
+
+
+def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False,
+                   strong: bool = False) -> dict:
     """The reference sweep: every entry by its table row (no fast paths).
 
     adj maps Tensor -> cotangent, seeded at the targets; returns {Tensor: ct} for
     the produced Tensors in keep; on return adj holds the adjoints of the Tensors
-    no entry produced (watched sources, Variables)."""
+    no entry produced (watched sources, Variables).  strong: a zero cotangent
+    entry contributes 0 through any partial (`EVERYTHING`)."""
     kept = {}
-    masked = set()
+    masked = EVERYTHING if strong else set()
     owned = {}
     for e in reversed(entries):
         out = e[2]

@@ -55,7 +55,8 @@ _LIST_MAX = 1 << 16     # x[i] adjoints of arrays up to this size go through a P
 _END = object()
 
 
-def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = False) -> dict:
+def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = False,
+          strong: bool = False) -> dict:
     """sweep(entries, adj, keep, nested, release) -> {Tensor: ct} for the produced
     Tensors in keep.
 
@@ -63,9 +64,11 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     adjoints of the Tensors no entry produced (watched sources, Variables).
     release=True empties `entries` as it goes (a private, one-use tape): each
     entry is dropped once swept, so an intermediate nobody else holds is freed
-    then, and the sweep's own arrays reuse its memory (fewer page faults)."""
-    if nested:
-        return P.sweep_by_table(entries, adj, keep or frozenset(), True)
+    then, and the sweep's own arrays reuse its memory (fewer page faults).
+    strong=True: the table's sweep with a zero cotangent entry contributing 0 through
+    any partial (`pullback.EVERYTHING`), for a Jacobian row that came out non-finite."""
+    if nested or strong:
+        return P.sweep_by_table(entries, adj, keep or frozenset(), nested, strong)
     if release:
         entries.insert(0, _END)
         order = iter(entries.pop, _END)

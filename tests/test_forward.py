@@ -8,6 +8,7 @@ import pytest
 import sympy
 
 import dualad
+import reverse
 from dualad import Dual
 from tests.helpers import central_gradient, check_grads
 
@@ -156,6 +157,36 @@ def test_control_flow_and_loops():
 def test_hypothesis_free_central_difference_sanity():
     np.testing.assert_allclose(central_gradient(f, (2.0, 5.0)), [5.5, 1.7163378145367738],
                                rtol=1e-8)
+
+
+def test_zero_tangents_stay_zero_through_infinite_partials():
+    # sqrt'(0) = inf met the other directions' zero tangents: 0·inf = nan poisoned every
+    # other entry of the gradient (inf, nan, nan); the pass is redone with zero tangent
+    # entries contributing 0, as reverse mode's single sweep gives
+    x = np.array([0.0, 1.0, 4.0])
+    f = lambda v: np.sum(np.sqrt(v))
+    for g in (dualad.gradient(f, x), dualad.gradient(f, x, chunk_size=1),
+              reverse.gradient(f, x)):
+        np.testing.assert_array_equal(g, [np.inf, 0.5, 0.25])
+    _, t = dualad.jvp(f, (x,), (np.array([0.0, 1.0, 0.0]),))       # along e1: 0.5
+    assert t == 0.5
+    want = np.diag([np.inf, 0.5, 0.25])
+    for J in (dualad.jacobian(np.sqrt, x), reverse.jacobian(np.sqrt, x)):
+        np.testing.assert_array_equal(J, want)
+    xt = reverse.constant(x)
+    with reverse.Tape() as tape:
+        tape.watch(xt)
+        y = np.sqrt(xt)
+    np.testing.assert_array_equal(tape.jacobian(y, xt).numpy(), want)
+    np.testing.assert_array_equal(dualad.hessian(f, x), np.diag([-np.inf, -0.25, -1 / 32]))
+    # a constant column of std: the other column's gradient is untouched (it was all nan)
+    X = np.array([[2.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    col = dualad.gradient(lambda v: np.sum(np.std(v, axis=0)), X)[:, 0]
+    np.testing.assert_allclose(col, reverse.gradient(lambda v: np.sum(np.std(v, axis=0)),
+                                                     X)[:, 0], rtol=1e-15)
+    np.testing.assert_allclose(col, [1 / np.sqrt(6), 0.0, -1 / np.sqrt(6)], rtol=1e-15)
+    # where the pass was finite nothing is redone: NaN from a NaN input stays NaN
+    assert np.isnan(dualad.gradient(lambda v: np.sum(v * v), np.array([np.nan, 1.0]))[0])
 
 
 def test_jvp_keeps_the_structure_of_dict_and_named_tuple_outputs():
