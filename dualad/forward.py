@@ -8,7 +8,9 @@ ForwardDiff.jl.
 
 from __future__ import annotations
 
+import cmath
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -120,8 +122,10 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
 
 def _finite(t) -> bool:
     """Whether every entry of a tangent is finite (a traced one: its primal values)."""
-    if isinstance(t, (float, complex)):     # np.float64 too: inf − inf and nan are nan
-        return bool(t - t == 0)
+    if isinstance(t, float):                # np.float64 too
+        return math.isfinite(t)
+    if isinstance(t, complex):
+        return cmath.isfinite(t)
     return bool(np.all(np.isfinite(t)))
 
 
