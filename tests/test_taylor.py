@@ -68,6 +68,24 @@ def test_integer_powers_at_zero_are_exact_polynomials():
     assert derivatives(lambda x: x ** 3 - 2 * x ** 2, 0.0, 6) == [0, 0, -4, 6, 0, 0, 0]
 
 
+@pytest.mark.parametrize("x", [1e-3, 0.01, -0.1])
+def test_integer_powers_near_zero_stay_polynomials_at_high_order(x):
+    # x**e / x for the partial e·x**(e−1) lost everything to cancellation where |x| is
+    # small: d⁸/dx⁸ x³ at 1e-3 was -8640, d¹² of exp(x)·x³ at 0.01 -4.5e10 (1337.27)
+    for k in (4, 6, 8, 12):
+        assert dualad.derivative(lambda t: t ** 3, x, order=k) == 0.0
+        assert dualad.derivative(lambda t: np.power(t, 4.0), x, order=k) == \
+            (24.0 if k == 4 else 0.0)
+    # d^k/dx^k x⁷ = 7!/(7−k)!·x^(7−k)
+    for k in range(8):
+        assert dualad.derivative(lambda t: t ** 7, x, order=k) == pytest.approx(
+            math.factorial(7) / math.factorial(7 - k) * x ** (7 - k), rel=1e-13)
+    # Leibniz: (eˣ·x³)⁽¹²⁾ = eˣ·Σ C(12, j)·(x³)⁽ʲ⁾
+    want = math.exp(x) * (x ** 3 + 12 * 3 * x ** 2 + 66 * 6 * x + 220 * 6)
+    assert dualad.derivative(lambda t: np.exp(t) * t ** 3, x, order=12) == \
+        pytest.approx(want, rel=1e-12)
+
+
 def test_high_order_stays_exact_and_polynomial_in_k():
     # d^k/dx^k exp(x) = exp(x); (1+x)^-1 has coefficients (-1)^j (1+x)^-(j+1)
     got = derivatives(np.exp, 0.3, 30)
