@@ -71,3 +71,18 @@ def float_version(fn):
             return fn(np.float64(out), *args)
     FLOAT_VERSION[fn] = fast
     return fast
+
+
+def float_partial(p, out, x):
+    """A unary row's partial p at scalar primals (Python float / np.float64) as forward
+    mode computes it: its math version, or NumPy's value where math raises (log'(0) is
+    inf, with NumPy's warning).  Reverse mode and the trace take it so, and all
+    engines give the same bits on scalar code (np.cosh and math.cosh differ in the
+    last bit)."""
+    fast = FLOAT_VERSION.get(p)
+    if fast is None:
+        fast = float_version(p)
+    try:
+        return fast(float(out), float(x))
+    except FLOAT_ERRORS:
+        return p(np.float64(out), np.float64(x))

@@ -40,14 +40,19 @@ def label(i: int, mark: str = "") -> str:
 
 
 def number(x) -> str:
-    """A primal/tangent/adjoint value to 3 decimals; arrays compactly, on one line."""
+    """A primal/tangent/adjoint value to 3 decimals, as the paper's tables print them
+    (4 significant digits in e-notation below 1e-3 and from 1e6 on, where 3 decimals
+    would read 0.000 for 9.4e-14); arrays compactly, on one line."""
     if x is None:
         return "0"
     if np.ndim(x) == 0:
         try:
-            return f"{float(x):.3f}"
+            v = float(x)
         except (TypeError, ValueError):
             return "?"
+        tiny = v != 0 and abs(v) < 1e-3
+        huge = 1e6 <= abs(v) < np.inf
+        return f"{v:.3e}" if tiny or huge else f"{v:.3f}"
     a = np.asarray(x, dtype=np.float64)
     text = np.array2string(a, precision=3, threshold=6, edgeitems=2, separator=" ",
                            floatmode="fixed", max_line_width=10 ** 6)

@@ -22,7 +22,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
-from dualad.float_rules import FLOAT_ERRORS, FLOAT_VERSION, float_version
+from dualad.float_rules import float_partial
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
 
@@ -64,20 +64,6 @@ def _value(x):
     if type(x) is list:
         return [_value(y) for y in x]
     return x
-
-
-def scalar_partial(p, ov, x):
-    """A unary row's partial p at scalar primals (Python float / np.float64) as forward
-    mode computes it: its math version (`dualad.float_rules`), or NumPy's value where
-    math raises (log'(0) is inf, with NumPy's warning).  Both engines then give the
-    same bits on scalar code (np.cosh and math.cosh differ in the last bit)."""
-    fast = FLOAT_VERSION.get(p)
-    if fast is None:
-        fast = float_version(p)
-    try:
-        return fast(float(ov), float(x))
-    except FLOAT_ERRORS:
-        return p(np.float64(ov), np.float64(x))
 
 
 def primal(v):
@@ -176,7 +162,7 @@ def general(e, row, ct, adj, owned, nested, masked, out):
     vals = args if nested else [primal(a.value) if type(a) is Tensor else primal(a)
                                 for a in args]
     mask = masked and out in masked
-    # one scalar argument: the partial as forward mode takes it (scalar_partial)
+    # one scalar argument: the partial as forward mode takes it (float_partial)
     scalar = not nested and len(args) == 1 and type(ov) is np.float64 and \
         type(vals[0]) is np.float64
     for i, a in enumerate(args):
@@ -188,13 +174,13 @@ def general(e, row, ct, adj, owned, nested, masked, out):
         v = a.value if nested else vals[i]
         if mask:  # below np.where: 0·∞ → 0 here, silently
             with np.errstate(all="ignore"):
-                g = _mask(ct * (scalar_partial(p, ov, vals[0]) if scalar else p(ov, *vals)),
+                g = _mask(ct * (float_partial(p, ov, vals[0]) if scalar else p(ov, *vals)),
                           ct)
             masked.add(a)
             accumulate(adj, owned, a, g, 1.0, v)
         else:
             accumulate(adj, owned, a, ct,
-                       scalar_partial(p, ov, vals[0]) if scalar else p(ov, *vals), v)
+                       float_partial(p, ov, vals[0]) if scalar else p(ov, *vals), v)
 
 
 def structural(e, ct, adj, owned, nested, masked, out):

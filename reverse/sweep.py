@@ -14,7 +14,7 @@ row) plus fast paths, each bit for bit what the table gives:
 
 - scalar + - * / with the rows' partials inlined (1, 1; 1, -1; y, x; 1/y, -out/y);
 - scalar unary ufuncs call their row's partial directly, in its math version
-  (forward mode's numbers, `pullback.scalar_partial`);
+  (forward mode's numbers, `dualad.float_rules.float_partial`);
 - ``x[i]`` of a small 1-d array with a scalar cotangent accumulates into a
   Python list (one float add, no NumPy scalar indexing), made an array when
   anything else meets it.
@@ -178,7 +178,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
                             if p is None:
                                 continue
                             # the partial's math version, as forward mode (and
-                            # pullback.scalar_partial) computes it; where math raises
+                            # float_rules.float_partial) computes it; where math raises
                             # (log'(0)) or on first use, the table's general case
                             fast = versions.get(p)
                             if fast is not None:

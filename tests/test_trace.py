@@ -182,3 +182,24 @@ def test_a_parameter_named_y_does_not_share_the_outputs_label():
     assert "f -> " not in t.to_dot() and "-> f;" in t.to_dot()
     assert re.search(r"\ny\s+= v_5", str(dualad.trace(
         lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), 2.0, 5.0)))   # the paper's y otherwise
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")      # sqrt'(0) = 0.5/0: NumPy's inf
+def test_partials_at_a_singularity_are_numpys_inf_as_in_the_engines(capsys):
+    # the trace called the rule 0.5/out on Python floats: ZeroDivisionError at sqrt(0)
+    # (and cbrt, arctan2(x, 0), x/x at 0) where every engine gives inf or nan
+    f = lambda a, b: np.sqrt(a) * b
+    t = dualad.trace(f, 0.0, 1.0)
+    assert t.gradient == dualad.gradient(f, 0.0, 1.0) == (np.inf, 0.0)
+    assert main(["trace", "sqrt(x)*y", "--at", "x=0", "y=1"]) == 0
+    assert "inf" in capsys.readouterr().out
+    # on scalars the trace takes partials as forward mode does (math.cosh, not np.cosh)
+    for x in np.linspace(0.05, 0.95, 40):
+        assert dualad.trace(np.sinh, x).gradient == dualad.gradient(np.sinh, x)
+
+
+def test_small_and_large_numbers_keep_their_digits():
+    # three decimals printed 9.4e-14 as 0.000 (the command line shows only the text)
+    text = str(dualad.trace(np.exp, -30.0))
+    assert "9.358e-14" in text and re.search(r"= +0\.000(\s|$)", text) is None
+    assert "1.069e+13" in str(dualad.trace(np.exp, 30.0))
