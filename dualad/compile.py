@@ -83,10 +83,13 @@ _COMMON = {"np": np, "_ndarray": np.ndarray, "_f8": np.dtype(np.float64), "_miss
 
 
 def _tidy(result):
-    """np.float64 results of the NumPy-semantics code as floats (as the fast code gives)."""
+    """np.float64 and 0-d array results of the NumPy-semantics code as floats (as the
+    fast code and dualad's engines give)."""
     if isinstance(result, tuple):
         return tuple(_tidy(r) for r in result)
-    return float(result) if isinstance(result, np.floating) else result
+    if isinstance(result, np.floating) or isinstance(result, np.ndarray) and not result.ndim:
+        return float(result)
+    return result
 
 
 def _gc_paused(fn, *args):
@@ -250,7 +253,7 @@ class Compiled:
                     raise ValueError(f"tangent {i} has shape {np.shape(t)}, its primal "
                                      f"{np.shape(p)}")
             ts.append(t)
-        return self._jvp(*primals, *ts)
+        return _tidy(self._jvp(*primals, *ts))
 
     @property
     def source(self) -> str:

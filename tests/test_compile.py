@@ -109,6 +109,19 @@ def test_ints_and_numpy_scalars_are_accepted():
     assert type(g.gradient(2, 5)[0]) is float
 
 
+def test_scalar_results_are_floats_on_every_path():
+    # the NumPy-semantics fallback gave a 0-d array (x**y at a negative base: nan), the
+    # jvp code an np.float64, where dualad's engines give floats
+    g = dualad.compile(lambda x, y: x ** y, 2.0, 3.0)
+    with np.errstate(invalid="ignore"):
+        grad = g.gradient(-2.0, 0.5)
+    assert all(type(v) is float and np.isnan(v) for v in grad)
+    out, t = g.jvp((2.0, 3.0), (1.0, 0.0))
+    assert (out, t) == (8.0, 12.0) and type(out) is float and type(t) is float
+    out, t = g.jvp((2.0, 3.0), (0.0, 1.0))       # ∂/∂y x**y = x**y·log x
+    assert t == pytest.approx(8.0 * np.log(2.0), rel=1e-15) and type(t) is float
+
+
 # -- random expressions --------------------------------------------------------------------
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 3).flatmap(lambda n: st.tuples(
