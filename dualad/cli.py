@@ -131,6 +131,25 @@ def _run(args) -> int:
     return _trace(f, values, wrt)
 
 
+_OPTIONS = ("--help", "--at", "--wrt", "--code")
+
+
+def _expression_not_option(argv: list[str]) -> list[str]:
+    """argv with an expression that starts with '-' (`dualad check "-x**2"`) led by a
+    space: argparse takes any word led by '-' for an option it does not know, and the
+    expression parser strips the space.  Options, their abbreviations and what follows
+    `--` are left as they are."""
+    out = list(argv)
+    for i, a in enumerate(out[1:], 1):
+        if a == "--":
+            break
+        if a.startswith("-") and a != "-h" and not (
+                a.startswith("--") and any(o.startswith(a.split("=")[0]) for o in _OPTIONS)):
+            out[i] = " " + a
+            break
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """main(argv) -> exit status: 0 fine, 1 the engines disagree, 2 refused input."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -140,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             code = _run(ns(["check"]))
             print()
             return max(code, _run(ns(["trace"])))
-        return _run(_parser().parse_args(argv))
+        return _run(_parser().parse_args(_expression_not_option(argv)))
     except _Refused as exc:
         print(f"dualad: error: {exc}", file=sys.stderr)
         return 2

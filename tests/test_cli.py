@@ -56,6 +56,16 @@ def test_check_other_expression(capsys):
     assert "4.2" in out        # ∂/∂x = y² + (1 − tanh²(0.5))/3 = 4.262...
 
 
+def test_expression_led_by_a_minus_is_not_an_option(capsys):
+    # argparse took "-x**2" for an unknown option ("unrecognized arguments", exit 2)
+    code, out, _ = run(capsys, "check", "-x**2", "--at", "x=3")
+    assert code == 0 and "-6" in out            # d/dx −x² = −2x
+    code, out, _ = run(capsys, "trace", "-x*y", "--at", "x=2", "y=1", "--wrt", "y")
+    assert code == 0 and "= -2.000" in out
+    code, out, _ = run(capsys, "check", "--at", "x=3", "--", "-x**2")     # as before
+    assert code == 0 and "-6" in out
+
+
 def test_trace_command(capsys):
     code, out, err = run(capsys, "trace", SEED, "--at", "x1=2", "x2=5", "--wrt", "x1")
     if HAS_TRACE:
