@@ -233,13 +233,15 @@ class TestBadInput:
         with pytest.raises(TypeError, match="primal"):
             dualad.gradient(lambda x: math.exp(x), 1.0)
 
-    def test_storing_a_dual_into_a_numpy_array_says_what_to_do(self):
+    @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+    def test_storing_a_traced_value_into_a_numpy_array_says_what_to_do(self, engine):
+        # a Dual or a Tensor: NumPy raises its own message from our TypeError
         def f(x):
             out = np.zeros(2)
             out[0] = x * 2.0        # NumPy: "setting an array element with a sequence"
             return np.sum(out)
         with pytest.raises(ValueError, match="sequence") as info:
-            dualad.gradient(f, 1.5)
+            engine(f, 1.5)
         assert "np.stack" in str(info.value.__cause__)     # shown just above it
 
     def test_unsupported_numpy_function_is_named(self):
