@@ -136,16 +136,18 @@ _OPTIONS = ("--help", "--at", "--wrt", "--code")
 
 def _expression_not_option(argv: list[str]) -> list[str]:
     """argv with an expression that starts with '-' (`dualad check "-x**2"`) led by a
-    space: argparse takes any word led by '-' for an option it does not know, and the
-    expression parser strips the space.  Options, their abbreviations and what follows
-    `--` are left as they are."""
+    space and moved right after the command: argparse takes any word led by '-' for an
+    option it does not know (and after `--at` for one more point), and the expression
+    parser strips the space.  Options, their abbreviations and what follows `--` are
+    left as they are."""
     out = list(argv)
     for i, a in enumerate(out[1:], 1):
         if a == "--":
             break
         if a.startswith("-") and a != "-h" and not (
                 a.startswith("--") and any(o.startswith(a.split("=")[0]) for o in _OPTIONS)):
-            out[i] = " " + a
+            del out[i]
+            out.insert(1, " " + a)
             break
     return out
 

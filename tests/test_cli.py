@@ -64,6 +64,8 @@ def test_expression_led_by_a_minus_is_not_an_option(capsys):
     assert code == 0 and "= -2.000" in out
     code, out, _ = run(capsys, "check", "--at", "x=3", "--", "-x**2")     # as before
     assert code == 0 and "-6" in out
+    code, out, _ = run(capsys, "check", "--at", "x=3", "-x**2")     # after the point
+    assert code == 0 and "-6" in out
 
 
 def test_trace_command(capsys):
