@@ -325,6 +325,8 @@ def _scalar_gradient(f, args):
             out = f(*call)
         if type(out) is Dual and out.tag == tag and type(out.primal) is float:
             g = out.tangent
+            if type(g) is not complex and g is not None:
+                g = complex(g)      # np.complex128 (np.power's partial): float parts
             re, im = (0.0, 0.0) if g is None else (g.real, g.imag)
         else:
             g = _scalar_tangent(out, tag)
