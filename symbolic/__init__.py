@@ -25,9 +25,9 @@ from .placeholder import (
     Sym,
     TraceState,
     _objects,
-    _states,
     for_lambdify,
     resolve,
+    trace_states,
     zero_kinks,
 )
 
@@ -121,12 +121,13 @@ class _Traced:
         inputs = [Sym(s, v if values else None)
                   for s, v in zip(self.symbols, values or [None] * n)]
         state = TraceState()
-        _states.append(state)
+        states = trace_states()
+        states.append(state)
         try:
             with _depth_guard():
                 out = f(*inputs)
         finally:
-            _states.pop()
+            states.pop()
         self.value_dependent = state.value_dependent
         if isinstance(out, Sym):
             self.out = out.expr
@@ -146,8 +147,10 @@ class _Traced:
 
     def _lambdify(self, build):
         exprs = [for_lambdify(zero_kinks(e)) for e in build()]
+        # dummify: the generated code's parameters get names of their own, so a
+        # parameter called step, exp or maximum cannot shadow the function of that name
         return sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
-                              cse=True)
+                              cse=True, dummify=True)
 
     def evaluate(self, key, build, args):
         # 1-element arrays, not scalars: np.select (from Piecewise) needs array conditions
@@ -158,29 +161,78 @@ class _Traced:
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SNAPSHOT_ITEMS = 10_000     # containers larger than this are compared by identity
+
+
+def _snapshot(v, budget: list):
+    """A comparable copy of a value f may read: numbers and strings as themselves,
+    arrays as (shape, dtype, bytes), lists / tuples / dicts item by item; anything
+    else (modules, functions, objects) by identity, whose insides it cannot see."""
+    if v is None or isinstance(v, (bool, int, float, complex, str, np.generic)):
+        return (type(v), v)
+    if isinstance(v, np.ndarray) and v.dtype != object:
+        budget[0] -= v.size
+        if budget[0] >= 0:
+            return ("array", v.shape, v.dtype.str, v.tobytes())
+    elif isinstance(v, (list, tuple)) and len(v) <= budget[0]:
+        budget[0] -= len(v)
+        return (type(v), tuple(_snapshot(x, budget) for x in v))
+    elif isinstance(v, dict) and len(v) <= budget[0]:
+        budget[0] -= len(v)
+        return (dict, tuple((k, _snapshot(x, budget)) for k, x in v.items()))
+    return ("id", id(v))
+
+
+def _free_state(f):
+    """What f reads besides its arguments: its defaults, closure cells and the globals
+    its code (and the code nested in it) names, as snapshots (`_snapshot`)."""
+    budget = [_SNAPSHOT_ITEMS]
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return ("id", id(f))
+    names, todo = set(), [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if hasattr(k, "co_names")]
+    glob = getattr(f, "__globals__", {})
+    cells = []
+    for cell in getattr(f, "__closure__", None) or ():
+        try:
+            cells.append(_snapshot(cell.cell_contents, budget))
+        except ValueError:          # a cell not filled yet
+            cells.append(None)
+    return (_snapshot(f.__defaults__, budget), _snapshot(f.__kwdefaults__, budget),
+            tuple(cells), tuple((n, _snapshot(glob[n], budget)) for n in sorted(names)
+                                if n in glob))
 
 
 def _trace(f, args) -> _Traced:
     """f traced at args' shapes; cached per (f, shapes) unless f read the values.
 
-    A cached trace is used only if it reproduces f's value at args (f may close
-    over globals that changed since it was traced); otherwise f is traced again."""
+    A cached trace is used only if what f reads besides its arguments (defaults,
+    closure cells, the globals it names: `_free_state`) is unchanged and the trace
+    reproduces f's value at args (a change the snapshot cannot see, inside an
+    object); otherwise f is traced again."""
     xs = [_check_example(a, i) for i, a in enumerate(args)]
     shapes = tuple(x.shape for x in xs)
     try:
         per_f = _cache.setdefault(f, {})
     except TypeError:
         per_f = None
+    state = _free_state(f) if per_f is not None else None
     if per_f is not None and shapes in per_f:
-        t = per_f[shapes]
-        with np.errstate(all="ignore"):
-            now = np.asarray(f(*[x if x.ndim else float(x) for x in xs]), dtype=float)
-            then = t.evaluate("value", lambda: list(t.out.ravel()), args).reshape(now.shape)
-        if np.allclose(then, now, rtol=1e-12, atol=0.0, equal_nan=True):
-            return t
+        t, then_state = per_f[shapes]
+        if then_state == state:
+            with np.errstate(all="ignore"):
+                now = np.asarray(f(*args), dtype=float)     # as the caller passed them
+                then = t.evaluate("value", lambda: list(t.out.ravel()), args)
+            if then.size == now.size and np.allclose(then.reshape(now.shape), now,
+                                                     rtol=1e-12, atol=0.0, equal_nan=True):
+                return t
     t = _Traced(f, args)
     if per_f is not None and not t.value_dependent:
-        per_f[shapes] = t
+        per_f[shapes] = (t, state)
     return t
 
 

@@ -12,6 +12,7 @@ a tracer would) and mark the trace as value-dependent.
 from __future__ import annotations
 
 import operator
+import threading
 
 import numpy as np
 import sympy
@@ -37,15 +38,19 @@ class trunc(sympy.Function):
 
 class power(sympy.Function):
     """x**y with a variable exponent, differentiated as the table's row is:
-    ∂/∂x = y·x**(y−1), ∂/∂y = x**y·log x taken as 0 at x = 0, where sympy's own
-    y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
+    ∂/∂x = y·x**(y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at x = 0,
+    where sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
 
     nargs = 2
 
     def fdiff(self, argindex=1):
         x, y = self.args
         if argindex == 1:
-            return y * x ** (y - 1)
+            # 0 at x = y = 0 (not 0·x**-1 = nan), as the other engines give; only there,
+            # so ∂/∂y of this partial stays x**(y-1) + ... at y = 0 elsewhere (H[0, 1] of
+            # x**y at (1, 0) is 1)
+            return sympy.Piecewise((0, sympy.And(sympy.Eq(x, 0), sympy.Eq(y, 0))),
+                                   (y * x ** (y - 1), True))
         return sympy.Piecewise((0, sympy.Eq(x, 0)), (self * sympy.log(x), True))
 
     def _sympystr(self, printer):
@@ -192,15 +197,29 @@ class TraceState:
         self.value_dependent = False
 
 
-_states: list[TraceState] = []
+class _Traces(threading.local):
+    """The traces running in this thread, innermost last (each thread its own: a
+    comparison in one thread's f must not mark another thread's trace)."""
+
+    def __init__(self):
+        self.states: list[TraceState] = []
+
+
+_TRACES = _Traces()
+
+
+def trace_states() -> list:
+    """This thread's stack of running traces' TraceState."""
+    return _TRACES.states
 
 
 def _read_values(what: str, values):
     if any(v is None for v in values):
         raise TypeError(f"{what} on a symbolic value needs the values of the arguments; "
                         "pass example arguments, e.g. symbolic.expression(f, 2.0, 5.0)")
-    if _states:
-        _states[-1].value_dependent = True
+    states = _TRACES.states
+    if states:
+        states[-1].value_dependent = True
 
 
 def to_sympy(c):

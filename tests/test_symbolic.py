@@ -218,6 +218,95 @@ def test_cache_notices_changed_globals():
         W[0] = 2.0
 
 
+C = 2.0
+
+
+def test_cache_notices_changes_that_keep_the_value():
+    # the cache was checked only by f's value at the new point: sin(c·x) at 0 is 0 for
+    # any c, so after c = 3 the derivative stayed 2 (as did a mutable default's)
+    global C
+    f = lambda x: np.sin(C * x)             # noqa: E731
+    assert symbolic.gradient(f, 0.0) == 2.0
+    C = 3.0
+    try:
+        assert symbolic.gradient(f, 0.0) == 3.0 == dualad.gradient(f, 0.0)
+    finally:
+        C = 2.0
+
+    def g(x, w=[1.0]):                      # noqa: B006 (the mutable default is the point)
+        return w[0] * (x - 1.0) + x
+    assert symbolic.gradient(g, 1.0) == 2.0
+    g.__defaults__[0][0] = 5.0
+    assert symbolic.gradient(g, 1.0) == 6.0
+    k = [1.0]
+    h = lambda x, y: k[0] * x * y + x * x   # noqa: E731
+    assert symbolic.hessian(h, 0.0, 0.0)[0][1] == 1.0
+    k[0] = 7.0
+    assert symbolic.hessian(h, 0.0, 0.0) == ((2.0, 7.0), (7.0, 0.0))
+    # an output whose shape changed: traced again (the check crashed reshaping)
+    n = [2]
+    s = lambda x: x[:n[0]] * 2.0            # noqa: E731
+    assert symbolic.jacobian(s, np.arange(1.0, 5.0)).shape == (2, 4)
+    n[0] = 3
+    np.testing.assert_array_equal(symbolic.jacobian(s, np.arange(1.0, 5.0)),
+                                  dualad.jacobian(s, np.arange(1.0, 5.0)))
+
+
+def test_cache_check_calls_f_with_the_arguments_as_given():
+    # it called f with float(x) for a scalar: (x**2).sum() failed on a Python float the
+    # second time, and 1/x at np.float64(0) raised ZeroDivisionError
+    f = lambda x: (x ** 2).sum() + x.T * x  # noqa: E731
+    x0 = np.float64(2.0)
+    assert symbolic.gradient(f, x0) == symbolic.gradient(f, x0) == 8.0
+    g = lambda x: 1.0 / x + x               # noqa: E731
+    with np.errstate(divide="ignore"):
+        assert symbolic.gradient(g, np.float64(0.0)) == -np.inf
+        assert symbolic.gradient(g, np.float64(0.0)) == -np.inf
+
+
+def test_traces_in_two_threads_do_not_mark_each_other():
+    # one global stack of traces: thread A's `if x > 0` marked thread B's trace, so A's
+    # value-dependent trace was cached and the other branch's derivative came back
+    import threading
+    a_started, b_started = threading.Event(), threading.Event()
+
+    def f(x):
+        a_started.set()
+        b_started.wait(5)
+        return x if x > 0 else x ** 3
+
+    def h(y):
+        b_started.set()
+        return np.sin(y)
+
+    other = threading.Thread(target=lambda: (a_started.wait(5), symbolic.gradient(h, 0.3)))
+    other.start()
+    assert symbolic.gradient(f, 1.0) == 1.0
+    other.join()
+    assert symbolic.gradient(f, -1.0) == 3.0
+
+
+def test_parameters_named_like_generated_functions():
+    # lambdify's code called step(...), exp(...), maximum(...): a parameter of that
+    # name shadowed the function ('numpy.ndarray' object is not callable)
+    def f(x, step):
+        return step * np.maximum(x, 0.0) + np.exp(step)
+    assert symbolic.gradient(f, 0.5, 0.1) == pytest.approx(dualad.gradient(f, 0.5, 0.1),
+                                                          rel=1e-15)
+
+    def g(sin, sqrt):
+        return np.sin(sin) * np.sqrt(sqrt)
+    assert symbolic.gradient(g, 0.5, 4.0) == pytest.approx(dualad.gradient(g, 0.5, 4.0),
+                                                          rel=1e-15)
+
+
+def test_power_at_zero_exponent_has_the_tables_partial():
+    # d(x**y)/dx = y·x**(y−1) is 0 at y = 0 (the table's _pow_dx); symbolic gave nan
+    assert symbolic.gradient(lambda x, y: x ** y, 0.0, 0.0) == (0.0, 0.0)
+    assert symbolic.gradient(lambda x: np.abs(x) ** x, 0.0) == 0.0 == \
+        dualad.gradient(lambda x: np.abs(x) ** x, 0.0)
+
+
 def test_float_constants_keep_every_bit():
     # sympy printed Floats with 15 digits into lambdify's code: (1/3)·x had gradient
     # 0.333333333333333, and sin(x·(1/3)) at 1e6 was 5e-10 off the other engines
