@@ -177,9 +177,14 @@ class Tensor(ArrayMethods):
         self._on = NOT_ON
 
     def numpy(self):
-        """t.numpy() -> the value: a float64 ndarray, or np.float64 for a scalar."""
+        """t.numpy() -> a copy of the value, as TensorFlow's: a float64 ndarray, or
+        np.float64 for a scalar.  (The value itself is what tapes recorded: editing it
+        in place changed recorded values, a Variable's gradient computed at values it
+        never had.)"""
         v = self.value
-        return np.float64(v) if type(v) is float else v
+        if type(v) is float:
+            return np.float64(v)
+        return v.copy() if type(v) is np.ndarray else v
 
     def __array__(self, dtype=None, copy=None):
         if self._on and state.stack:

@@ -546,6 +546,19 @@ def test_vjp_of_nested_outputs_gives_plain_values_in_the_same_structure():
     assert out == (6.0, None)
 
 
+def test_numpy_gives_a_copy_so_recorded_values_cannot_change():
+    # v.numpy() was the Variable's own buffer, the one its recorded read holds: an
+    # in-place SGD step through it turned 3w² = [3, 12] into [20001, 20004]
+    w = Variable(np.array([1.0, 2.0]))
+    with Tape() as t:
+        y = np.sum(w * w * w)
+    w.numpy()[:] = 100.0
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(t.gradient(y, w).numpy(), [3.0, 12.0])
+    c = constant(np.array([1.0, 2.0]))
+    assert c.numpy() is not c.numpy() and type(constant(2.0).numpy()) is np.float64
+
+
 def test_dict_cotangents_are_matched_by_key_not_by_order():
     # {"a": 2x, "b": x} with cotangents a = 10, b = 1: 21, however the dict is ordered
     # (it was matched by insertion order: 12 for {"b": 1, "a": 10})
