@@ -246,7 +246,10 @@ def _zero_d(e):
 
 
 def _objects(a):
-    """An object array of sympy numbers from a number or numeric array."""
+    """An object array of sympy numbers from a number or numeric array (a Python int
+    beyond int64, 10**30, as the float NumPy makes of it next to floats)."""
+    if type(a) is int and not -2 ** 63 <= a < 2 ** 63:
+        a = float(a)
     a = np.asarray(a)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"symbolic cannot use an array of dtype {a.dtype}")
