@@ -36,6 +36,42 @@ class trunc(sympy.Function):
         return sympy.S.Zero
 
 
+class _QuotientStep(sympy.Function):
+    """A step function of the true quotient x/y, computed as NumPy does: sympy would
+    fold x/0.1 into 10.0·x, one ulp from NumPy's quotient, and under a step that ulp
+    is a whole step (0.7 // 0.1 is 6 in NumPy, floor(10.0·0.7) is 7).  Derivative 0
+    wherever it exists."""
+
+    nargs = 2
+    _of_quotient = None     # the sympy step of the quotient, for numbers
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_number and y.is_number:
+            return cls._of_quotient(x / y)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    def _latex(self, printer):
+        x, y = (printer._print(a) for a in self.args)
+        return rf"\operatorname{{{type(self).__name__}}}\left({x}, {y}\right)"
+
+
+class floordiv(_QuotientStep):
+    """x // y = floor(x / y), as np.floor_divide."""
+
+    _of_quotient = sympy.floor
+
+
+class truncdiv(_QuotientStep):
+    """The n of np.fmod(x, y) = x − n·y (trunc(x / y) as fmod's exact remainder has
+    it; computed as rint((x − fmod(x, y)) / y))."""
+
+    _of_quotient = trunc
+
+
 class power(sympy.Function):
     """x**y with a variable exponent, differentiated as the table's row is:
     ∂/∂x = y·x**(y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at x = 0,
@@ -83,9 +119,9 @@ COMPOSITES = {
     "deg": lambda x: x * 180 / sympy.pi,
     "rint": rint,
     "trunc": trunc,
-    "floordiv": lambda x, y: sympy.floor(x / y),
-    "mod": lambda x, y: x - y * sympy.floor(x / y),
-    "fmod": lambda x, y: x - y * trunc(x / y),
+    "floordiv": floordiv,
+    "mod": lambda x, y: x - y * floordiv(x, y),
+    "fmod": lambda x, y: x - y * truncdiv(x, y),
     "pos": lambda x: x,
     "neg": lambda x: -x,
     "maximum": lambda x, y: maximum(x, y),
@@ -154,6 +190,8 @@ def _numeric_share(extreme):
 
 # functions of our own that lambdify must find by name
 LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
+                      "floordiv": np.floor_divide,
+                      "truncdiv": lambda x, y: np.rint((x - np.fmod(x, y)) / y),
                       "maximum": np.maximum, "minimum": np.minimum,
                       "step": lambda x: np.heaviside(x, 0.5),
                       "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),

@@ -306,6 +306,21 @@ def test_integer_constants_beyond_int64_are_floats_as_in_numpy():
         assert symbolic.gradient(f, 1.5) == dualad.gradient(f, 1.5) == reverse.gradient(f, 1.5)
 
 
+@pytest.mark.parametrize("f,x", [
+    (lambda x: (x // 0.1) * x ** 2, 0.7),       # 0.7 // 0.1 is 6: floor(10.0·0.7) was 7
+    (lambda x: (x % 0.1) * x, 0.7),
+    (lambda x: np.fmod(x, 0.1) * x, 1.3),       # fmod(1.3, 0.1) takes 12 steps of 0.1
+    (lambda y: np.fmod(1.3, y), 0.1),
+    (lambda x: np.floor_divide(x, 0.3) * x + np.remainder(x, 0.3), 0.9),
+])
+def test_quotient_steps_by_a_float_constant_are_numpys(f, x):
+    # sympy folded x / 0.1 into 10.0·x, one ulp from NumPy's quotient: a whole step
+    # under floor, so symbolic's value and derivative left forward's and reverse's
+    assert symbolic.derivative(f, x, order=0) == pytest.approx(f(x), rel=1e-12, abs=1e-15)
+    assert symbolic.gradient(f, x) == pytest.approx(dualad.gradient(f, x), rel=1e-13)
+    assert dualad.gradient(f, x) == reverse.gradient(f, x)
+
+
 def test_power_at_zero_exponent_has_the_tables_partial():
     # d(x**y)/dx = y·x**(y−1) is 0 at y = 0 (the table's _pow_dx); symbolic gave nan
     assert symbolic.gradient(lambda x, y: x ** y, 0.0, 0.0) == (0.0, 0.0)
