@@ -184,7 +184,13 @@ class Dual(ArrayMethods):
         p = p[key]
         if t is not None:
             if self.ndir:
-                t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
+                if type(key) is tuple and any(type(k) in (_ndarray, list) for k in key):
+                    # advanced indices apart from each other send their axes to the
+                    # front, before a leading slice too: index with the direction axis
+                    # last (a slice after the key), then move it back first
+                    t = np.moveaxis(np.moveaxis(t, 0, -1)[key + (slice(None),)], -1, 0)
+                else:
+                    t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
             else:
                 t = t[key]
         if type(p) is np.float64:       # one element: a Python float takes the fast paths

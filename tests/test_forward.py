@@ -217,6 +217,26 @@ def test_jvp_keeps_the_structure_of_dict_and_named_tuple_outputs():
         dualad.directional_derivative(lambda x: {"a": x}, 1.0, 1.0)
 
 
+@pytest.mark.parametrize("key", [
+    (np.array([0, 2]), slice(None), np.array([1, 3])),   # advanced indices apart
+    (0, slice(None), np.array([1, 3])),                  # an int and an array apart
+    (0, slice(1, 3), [1, 3, 4]),
+    (np.array([0, 2]), slice(0, 2), np.array([1, 3])),   # as many picks as directions
+    (Ellipsis, np.array([1, 3])),
+    (np.array([1, 0]), np.array([3, 2])),                # side by side (was right)
+])
+def test_indexing_with_several_directions_matches_each_direction(key):
+    # a leading slice for the direction axis moved NumPy's broadcast axes of advanced
+    # indices apart from each other: tangents transposed (silently when n == k)
+    rng = np.random.default_rng(0)
+    A, T = rng.normal(size=(3, 4, 5)), rng.normal(size=(2, 3, 4, 5))
+    d = Dual(A, T)[key]
+    np.testing.assert_array_equal(d.primal, A[key])
+    np.testing.assert_array_equal(d.tangent, np.stack([T[i][key] for i in range(2)]))
+    f = lambda x: np.sum(x[key] ** 2 * np.arange(1.0, 1.0 + A[key].size).reshape(A[key].shape))
+    np.testing.assert_allclose(dualad.gradient(f, A), reverse.gradient(f, A), rtol=1e-14)
+
+
 def test_array_methods_take_numpys_keywords():
     # x.clip(min=...) (NumPy 2's names) raised "unexpected keyword 'min'", x.swapaxes an
     # AttributeError; values as NumPy's own methods give, derivatives as central differences
