@@ -299,13 +299,15 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
                     P.add(adj, owned, b, ct if fn is ADD else ct * -1.0, False)
                 return
             if fn is MUL:                   # partials y, x (1.0 · v is v, bit for bit)
+                # (only a float64 v: an int or bool constant, x * (x > 0), would make the
+                # adjoint int or bool, where True + True is True)
                 if ta:
-                    if ct == 1.0 and type(bv) is np.ndarray:
+                    if ct == 1.0 and type(bv) is np.ndarray and bv.dtype == f64:
                         P.add(adj, owned, a, bv, False)
                     else:
                         P.add(adj, owned, a, ct * P.primal(bv), type(bv) is np.ndarray)
                 if tb:
-                    if ct == 1.0 and type(av) is np.ndarray:
+                    if ct == 1.0 and type(av) is np.ndarray and av.dtype == f64:
                         P.add(adj, owned, b, av, False)
                     else:
                         P.add(adj, owned, b, ct * P.primal(av), type(av) is np.ndarray)

@@ -303,3 +303,25 @@ def test_unary_rows_give_forward_modes_bits_on_floats(ufunc):
             assert_identical(f, float(x))
             assert _bits(reverse.gradient(f, float(x))) == \
                 _bits(dualad.derivative(f, float(x))), (ufunc, x)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(x * np.arange(1, 4)),                          # int constant
+    lambda x: np.sum((x * np.full(3, 2 ** 40)) * np.full(3, 2 ** 40)),   # int64 overflowed
+    lambda x: np.sum(x * np.arange(1, 4) * np.arange(1, 4)) + np.sum(np.sin(x)),
+    lambda x: np.sum(x * (x > 0)) + np.sum(x * (x > 0)),            # ReLU by a bool mask
+    lambda x: np.sum((x > 0) * x),
+])
+def test_integer_and_bool_constants_never_become_the_adjoint(f):
+    # x * w with ct = 1 stored w itself as x̄: an int or bool array, so the gradient came
+    # back int64 (overflowing), bool (True + True is True), or failed casting float in
+    x = np.array([0.1, -0.5, 2.0])
+    g = reverse.gradient(f, x)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, dualad.gradient(f, x), rtol=1e-15)
+    xt = reverse.constant(x)
+    with reverse.Tape() as tape:
+        tape.watch(xt)
+        y = f(xt)
+    np.testing.assert_allclose(tape.gradient(y, xt).numpy(), g, rtol=1e-15)
+    assert_identical(f, x)
