@@ -38,6 +38,9 @@ class ArrayMethods:
     def cumsum(self, axis=None):
         return np.cumsum(self, axis=axis)
 
+    def cumprod(self, axis=None):
+        return np.cumprod(self, axis=axis)
+
     def dot(self, other):
         return np.dot(self, other)
 

@@ -171,6 +171,8 @@ class Dual(ArrayMethods):
     # -- indexing (a linear op) ----------------------------------------------
     def __getitem__(self, key):
         p, t = self.primal, self.tangent
+        if type(key) is tuple and not key and type(p) is float:
+            return self         # d[()] of a scalar is the scalar, as np.float64(v)[()]
         if type(key) is int and type(p) is _ndarray and p.ndim == 1 and p.dtype is _F8 and \
                 not self.ndir and (t is None or type(t) is _ndarray and t.dtype is _F8):
             # x[i] of a float64 vector (scalar loops): Python floats, the same numbers,
@@ -254,8 +256,11 @@ def _outer_tag(args):
                 tag, ndir = a.tag, a.ndir
         elif type(a) in (list, tuple):
             for b in a:
-                if type(b) is Dual and b.tag > tag:
-                    tag, ndir = b.tag, b.ndir
+                if type(b) is Dual:
+                    if b.tag > tag:
+                        tag, ndir = b.tag, b.ndir
+                elif not isinstance(b, _CONSTANT_TYPES) and hasattr(type(b), "__array_ufunc__"):
+                    return None, 0      # as below, inside np.stack([dual, tensor]) too
         elif not isinstance(a, _CONSTANT_TYPES) and hasattr(type(a), "__array_ufunc__"):
             return None, 0      # another traced type (a reverse.Tensor): let it handle us
     return tag, ndir

@@ -121,6 +121,8 @@ class Taylor(ArrayMethods):
     def __ne__(self, o): return self.coefs[0] != _primal(o)  # type: ignore[override]
 
     def __getitem__(self, key):
+        if type(key) is tuple and not key and self.scalar:
+            return self         # t[()] of a scalar is the scalar, as np.float64(v)[()]
         return _linear(self.sess, operator.getitem, (self, key), {}, (0,))
 
     def __setitem__(self, key, value):

@@ -196,6 +196,8 @@ def getitem(x, key):
         if type(x) is not Tensor:
             return _new_tensor(x[deep_value(key)])
     key = deep_value(key)
+    if type(key) is tuple and not key and type(x.value) is float:
+        return x                # x[()] of a scalar is the scalar, as np.float64(v)[()]
     out = _new_tensor(x.value[key])
     if state.stack:
         out._on = record(operator.getitem, None, out, (x, key), (x,))

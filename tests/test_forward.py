@@ -9,6 +9,7 @@ import sympy
 
 import dualad
 import reverse
+import symbolic
 from dualad import Dual
 from tests.helpers import central_gradient, check_grads
 
@@ -235,6 +236,36 @@ def test_indexing_with_several_directions_matches_each_direction(key):
     np.testing.assert_array_equal(d.tangent, np.stack([T[i][key] for i in range(2)]))
     f = lambda x: np.sum(x[key] ** 2 * np.arange(1.0, 1.0 + A[key].size).reshape(A[key].shape))
     np.testing.assert_allclose(dualad.gradient(f, A), reverse.gradient(f, A), rtol=1e-14)
+
+
+def test_a_list_holding_a_dual_and_a_newer_traced_value_goes_to_the_newer_one():
+    # np.stack([dual, newer]) reached the Dual first, which took the newer Taylor value
+    # or reverse.Tensor for a constant: 0.0 for 33.35, [0, 0] for [0.72, 0.96]
+    inner = lambda x: dualad.derivative(
+        lambda y: np.exp(np.sum(np.stack([x, y]) ** 2)), 0.8, order=3)
+    swapped = lambda x: dualad.derivative(
+        lambda y: np.exp(np.sum(np.stack([y, x]) ** 2)), 0.8, order=3)
+    assert dualad.derivative(inner, 0.5) == pytest.approx(dualad.derivative(swapped, 0.5),
+                                                          rel=1e-13)
+    assert dualad.derivative(inner, 0.5) == pytest.approx(33.3515357040661, rel=1e-12)
+    v0 = np.array([0.3, 0.4])
+    g = lambda x: reverse.gradient(
+        lambda v: np.sum(np.concatenate([x * np.ones(1), x * v]) ** 2), v0)
+    np.testing.assert_allclose(dualad.derivative(g, 0.6), 4 * 0.6 * v0, rtol=1e-14)
+    np.testing.assert_allclose(dualad.derivative(g, 0.6, order=2), 4 * v0, rtol=1e-14)
+
+
+def test_scalar_empty_index_and_cumprod_method():
+    # x[()] of a scalar is the scalar (np.float64(v)[()]); it raised "'float' object is
+    # not subscriptable" in forward, Taylor and reverse mode; x.cumprod() was missing
+    f = lambda x: np.exp(x)[()] * x ** 3
+    want = symbolic.derivative(f, 0.7, order=3)
+    assert dualad.derivative(f, 0.7, order=3) == pytest.approx(want, rel=1e-13)
+    assert dualad.derivative(f, 0.7) == pytest.approx(reverse.gradient(f, 0.7), rel=1e-15)
+    h = lambda v: np.sum(v.cumprod())
+    v = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(dualad.gradient(h, v), reverse.gradient(h, v), rtol=1e-15)
+    np.testing.assert_allclose(dualad.gradient(h, v), [9.0, 4.0, 2.0], rtol=1e-15)
 
 
 def test_array_methods_take_numpys_keywords():
