@@ -54,7 +54,8 @@ def check_arg(x, i: int = 0):
         return float(x)
     if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
         return x.astype(np.float64)
-    raise TypeError(f"argument {i} has type {type(x).__name__}; dualad differentiates "
+    what = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else f"type {type(x).__name__}"
+    raise TypeError(f"argument {i} has {what}; dualad differentiates "
                     "functions of floats, ints and NumPy float arrays")
 
 

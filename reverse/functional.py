@@ -209,7 +209,9 @@ def _scalar_seed(out):
 def vjp(f: Callable, *args):
     """vjp(f, *args) -> (out, pullback): pullback(ct) is the tuple (ctᵀ·∂out/∂argᵢ)ᵢ,
     each shaped like argᵢ (a 1-tuple for one argument); ct is shaped like out."""
-    args = _args(args, "vjp")
+    # the pullback sweeps later: it must see the arguments as they are now, not as
+    # the caller may change them in place meanwhile (JAX's arrays are immutable)
+    args = [a.copy() if type(a) is np.ndarray else a for a in _args(args, "vjp")]
     entries, xs, out = _record(f, args)
     check_output(out, none_ok=True)
     outs = _leaves(out, [])
@@ -220,6 +222,9 @@ def vjp(f: Callable, *args):
         cts = _leaves_like(ct, out, "the cotangent", [])
         given = []
         for o, c in zip(outs, cts):
+            if o is not None and (c is None or isinstance(c, (str, bytes))):
+                raise TypeError(f"a cotangent must be a number or an array, got "
+                                f"{type(c).__name__}")
             c = np.array(c, dtype=np.float64) if not isinstance(c, float) else c
             if np.shape(c) != np.shape(_out_value(o)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
@@ -233,9 +238,11 @@ def vjp(f: Callable, *args):
 
 
 def _plain_out(v):
+    """A result as a plain value: a float for 0-d, a copy of an array (the value a tape
+    recorded, which a partial may read again: exp's is its output)."""
     if isinstance(v, np.floating) or isinstance(v, np.ndarray) and v.ndim == 0:
         return float(v)
-    return v
+    return v.copy() if type(v) is np.ndarray else v
 
 
 def jacobian(f: Callable, *args):

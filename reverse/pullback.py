@@ -48,14 +48,21 @@ class Elements(list):
 
 
 PENDING = object()      # owned[PENDING]: the Tensors whose adjoint is an Elements
+BORROWED = object()     # owned[BORROWED]: (Tensor, array) whose adjoint is that very array,
+                        # an operand's value taken as is (x · y with a unit cotangent)
 
 
 def dense_all(adj, owned) -> None:
-    """Each pending Elements adjoint made its stacked array (end of a sweep)."""
+    """End of a sweep: each pending Elements adjoint made its stacked array, and each
+    adjoint still borrowed from an operand's value a copy of it (returned to the
+    caller, it would share memory with a constant or an argument of f)."""
     for x in owned.pop(PENDING, ()):
         v = adj.get(x)
         if type(v) is Elements:
             adj[x] = v.dense()
+    for x, v in owned.pop(BORROWED, ()):
+        if adj.get(x) is v:
+            adj[x] = v.copy()
 
 
 def _value(x):

@@ -232,6 +232,14 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     return kept
 
 
+def _borrow(adj, owned, x, v):
+    """x̄ += v for an operand's value v (no copy); if v itself became x̄, the sweep's
+    end (`pullback.dense_all`) copies it unless it was added to meanwhile."""
+    P.add(adj, owned, x, v, False)
+    if adj.get(x) is v:
+        owned.setdefault(P.BORROWED, []).append((x, v))
+
+
 def _roll_into(adj, owned, x, ct, shift):
     """x̄ += roll(ct, -shift) for vectors, as the table's two slices (same sums)."""
     s = shift % ct.shape[0]
@@ -303,12 +311,12 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
                 # adjoint int or bool, where True + True is True)
                 if ta:
                     if ct == 1.0 and type(bv) is np.ndarray and bv.dtype == f64:
-                        P.add(adj, owned, a, bv, False)
+                        _borrow(adj, owned, a, bv)
                     else:
                         P.add(adj, owned, a, ct * P.primal(bv), type(bv) is np.ndarray)
                 if tb:
                     if ct == 1.0 and type(av) is np.ndarray and av.dtype == f64:
-                        P.add(adj, owned, b, av, False)
+                        _borrow(adj, owned, b, av)
                     else:
                         P.add(adj, owned, b, ct * P.primal(av), type(av) is np.ndarray)
                 return

@@ -304,6 +304,13 @@ class TestBadInput:
             engine(f, 1.5)
         assert "np.stack" in str(info.value.__cause__)     # shown just above it
 
+    def test_arrays_of_other_dtypes_are_named(self):
+        # "argument 0 has type ndarray" for a complex or string array, which NumPy
+        # arrays in general are not
+        for bad, name in ((np.ones(2, dtype=complex), "complex128"), (np.array(["a"]), "<U1")):
+            with pytest.raises(TypeError, match=f"argument 0 has dtype {name}"):
+                dualad.gradient(lambda x: np.sum(x), bad)
+
     def test_unsupported_numpy_function_is_named(self):
         with pytest.raises(TypeError, match="fft"):
             dualad.gradient(lambda x: np.sum(np.abs(np.fft.fft(x))), np.ones(4))

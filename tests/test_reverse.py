@@ -559,6 +559,31 @@ def test_numpy_gives_a_copy_so_recorded_values_cannot_change():
     assert c.numpy() is not c.numpy() and type(constant(2.0).numpy()) is np.float64
 
 
+def test_results_never_share_memory_with_arguments_or_constants():
+    # x·w with a unit cotangent took w itself as x̄: reverse.gradient returned the
+    # caller's w (g *= 0 zeroed w), and x, y traded places in the gradient of x·y
+    w = np.array([1.0, 2.0, 3.0])
+    g = reverse.gradient(lambda x: np.sum(w * x), np.ones(3))
+    g *= 0.0
+    np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    gx, gy = reverse.gradient(lambda a, b: np.sum(a * b), x, y)
+    assert not np.shares_memory(gx, y) and not np.shares_memory(gy, x)
+    np.testing.assert_array_equal(gx, y)
+    # vjp's pullback sweeps later: it reads the arguments as they were at the call, and
+    # the output it returns is the caller's to change (exp's partial is its output)
+    x = np.array([0.0, 1.0])
+    out, pullback = reverse.vjp(np.exp, x)
+    out *= 100.0
+    x[:] = 5.0
+    np.testing.assert_allclose(pullback(np.ones(2))[0], np.exp([0.0, 1.0]), rtol=1e-15)
+    np.testing.assert_array_equal(reverse.vjp(lambda v: v * v, np.ones(3))[1](np.ones(3))[0],
+                                  [2.0, 2.0, 2.0])
+    for bad in (None, "2"):
+        with pytest.raises(TypeError, match="cotangent must be a number"):
+            reverse.vjp(lambda v: np.sum(v), np.ones(2))[1](bad)
+
+
 def test_dict_cotangents_are_matched_by_key_not_by_order():
     # {"a": 2x, "b": x} with cotangents a = 10, b = 1: 21, however the dict is ordered
     # (it was matched by insertion order: 12 for {"b": 1, "a": 10})
