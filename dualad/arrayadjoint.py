@@ -204,4 +204,3 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
         else:
             results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
     return results
-

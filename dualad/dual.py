@@ -296,6 +296,7 @@ def _elementwise(ufunc, args):
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
     primals = [np.float64(p) if type(p) is float or type(p) is int else p for p in primals]
     row = ELEMENTWISE[ufunc]
+    strong = ZERO_RULE.strong
     t = None
     for i, ti in enumerate(tangents):
         if ti is None:
@@ -305,7 +306,7 @@ def _elementwise(ufunc, args):
             continue
         if ndir and not isinstance(out, float):
             ti = _align(ti, primals[i], out)
-        if ZERO_RULE.strong:
+        if strong:
             term = _strong_product(partial(out, *primals), ti)
         else:
             term = partial(out, *primals) * ti

@@ -73,6 +73,22 @@ def float_version(fn):
     return fast
 
 
+def numpy_scalar(v):
+    """A primal as the partials see it: Python floats and ints become np.float64, so
+    that 1.0 / y is NumPy's inf (with NumPy's warning) at y = 0, never ZeroDivisionError."""
+    t = type(v)
+    return np.float64(v) if t is float or t is int else v
+
+
+def partial_at(p, out, args):
+    """A row's partial p at primal values (out, *args) as forward mode evaluates it: a
+    unary one on a scalar in its math version (`float_partial`), any other on NumPy
+    scalars (`numpy_scalar`).  Reverse mode's table sweep and the trace use it."""
+    if len(args) == 1 and isinstance(out, float) and isinstance(args[0], float):
+        return float_partial(p, out, args[0])
+    return p(numpy_scalar(out), *[numpy_scalar(a) for a in args])
+
+
 def float_partial(p, out, x):
     """A unary row's partial p at scalar primals (Python float / np.float64) as forward
     mode computes it: its math version, or NumPy's value where math raises (log'(0) is

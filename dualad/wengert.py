@@ -31,7 +31,7 @@ import operator
 
 import numpy as np
 
-from .float_rules import float_partial
+from .float_rules import partial_at
 from .forward import check_arg
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
@@ -286,19 +286,14 @@ def tangent(entry, dots: dict):
 
     row = ELEMENTWISE.get(fn)
     if row is not None:
-        # partials as forward mode takes them: a unary one on a float in its math
-        # version, the others on np.float64 (sqrt'(0) = 0.5/0 is NumPy's inf, never a
+        # partials as forward mode takes them (sqrt'(0) = 0.5/0 is NumPy's inf, never a
         # ZeroDivisionError)
-        scalar = len(vals) == 1 and isinstance(ov, float) and isinstance(vals[0], float)
-        po = np.float64(ov) if type(ov) is float else ov
-        pv = [np.float64(v) if type(v) is float or type(v) is int else v for v in vals]
         t = None
         for i, a in enumerate(args):
             d = dot(a)
             if d is None or row[i + 1] is None:
                 continue
-            p = float_partial(row[1], ov, vals[0]) if scalar else row[i + 1](po, *pv)
-            term = p * d
+            term = partial_at(row[i + 1], ov, vals) * d
             t = term if t is None else t + term
         if t is not None and np.shape(t) != np.shape(ov):
             t = np.broadcast_to(t, np.shape(ov)).copy()

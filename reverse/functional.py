@@ -146,7 +146,6 @@ def _pull(entries, xs, outs, cts, strong=False):
     return [_plain(adj.get(x), x) for x in xs]
 
 
-
 def gradient(f: Callable, *args):
     """gradient(f, *args) -> ∂f/∂arg shaped like arg (a float for a scalar);
     a tuple with one entry per argument when there are several."""

@@ -22,7 +22,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
-from dualad.float_rules import float_partial
+from dualad.float_rules import numpy_scalar, partial_at
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
 
@@ -73,11 +73,7 @@ def _value(x):
     return x
 
 
-def primal(v):
-    """A primal as the partials see it: Python floats and ints become np.float64, so
-    that 1.0 / y is NumPy's inf (with NumPy's warning) at y = 0, never ZeroDivisionError."""
-    t = type(v)
-    return np.float64(v) if t is float or t is int else v
+primal = numpy_scalar     # a primal as the partials see it (np.float64 for a float)
 
 
 def adjoint(adj, k):
@@ -169,9 +165,6 @@ def general(e, row, ct, adj, owned, nested, masked, out):
     vals = args if nested else [primal(a.value) if type(a) is Tensor else primal(a)
                                 for a in args]
     mask = masked and out in masked
-    # one scalar argument: the partial as forward mode takes it (float_partial)
-    scalar = not nested and len(args) == 1 and type(ov) is np.float64 and \
-        type(vals[0]) is np.float64
     for i, a in enumerate(args):
         if type(a) is not Tensor:
             continue
@@ -181,13 +174,17 @@ def general(e, row, ct, adj, owned, nested, masked, out):
         v = a.value if nested else vals[i]
         if mask:  # below np.where: 0·∞ → 0 here, silently
             with np.errstate(all="ignore"):
-                g = _mask(ct * (float_partial(p, ov, vals[0]) if scalar else p(ov, *vals)),
-                          ct)
+                g = _mask(ct * _partial(p, ov, vals, nested), ct)
             masked.add(a)
             accumulate(adj, owned, a, g, 1.0, v)
         else:
-            accumulate(adj, owned, a, ct,
-                       float_partial(p, ov, vals[0]) if scalar else p(ov, *vals), v)
+            accumulate(adj, owned, a, ct, _partial(p, ov, vals, nested), v)
+
+
+def _partial(p, ov, vals, nested):
+    """p at the entry's values: on Tensors when nested, else as forward mode takes it
+    (`dualad.float_rules.partial_at`: the same bits on scalar code)."""
+    return p(ov, *vals) if nested else partial_at(p, ov, vals)
 
 
 def structural(e, ct, adj, owned, nested, masked, out):
