@@ -77,6 +77,25 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
         "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
+_FLOATED: dict = {}     # NumPy function -> its `floated` wrapper
+
+
+def floated(fn):
+    """fn with a Python float result: a scalar line's ufunc or partial without a math
+    version (np.maximum on floats gives np.float64); the safe code takes fn itself."""
+    w = _FLOATED.get(fn)
+    if w is None:
+        def w(*args):
+            return float(fn(*args))
+        w.numpy_fn = fn
+        _FLOATED[fn] = w
+    return w
+
+
+def scalar_fn(fn):
+    """What a scalar line's bare name fn.__name__ is bound to: math's version or fn
+    `floated`."""
+    return MATH.get(fn.__name__) or floated(fn)
 ALIAS_ABOVE = 400
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
@@ -325,7 +344,7 @@ class Generator:
         if fn in ELEMENTWISE:
             if self.scalar_line(e):
                 n = fn.__name__
-                self.names.setdefault(n, MATH.get(n, fn))
+                self.names.setdefault(n, scalar_fn(fn))
                 return f"{n}({', '.join(a)})"
             return f"{self.func(fn, 'np')}({', '.join(a)})"
         return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
@@ -348,7 +367,8 @@ class Generator:
             o = self.arg(e[2])
         names = self.names
         if kind is None:
-            f = self.func(fn, f"P{i}", ELEMENTWISE[fn][i + 1])
+            p = ELEMENTWISE[fn][i + 1]
+            f = self.func(fn, f"P{i}", floated(p) if scalar else p)
             text = f"{f}({o}, {', '.join(fill)})"
         else:
             for n in text[1]:
@@ -471,7 +491,7 @@ class Generator:
                     else:
                         f = fn.__name__
                         if f not in names:
-                            names[f] = MATH.get(f, fn)
+                            names[f] = scalar_fn(fn)
                         rhs = f"{f}({', '.join(a)})"
                 else:
                     rhs = self.value_expr(e)

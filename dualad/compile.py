@@ -156,8 +156,8 @@ class Variant:
         ns["_tolist"] = list if safe else np.ndarray.tolist
         from .codegen import MATH
         for key, obj in self.gen.names.items():
-            if key in MATH and safe:
-                obj = getattr(np, key)
+            if safe:    # NumPy itself: its semantics where math raises
+                obj = getattr(np, key) if key in MATH else getattr(obj, "numpy_fn", obj)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
         exec(_code(src, () if kind == "jvp" else self.gen.rec.names), ns)

@@ -102,7 +102,7 @@ def _templates(gen, fn) -> tuple:
     bare, level): the partial's format text, its placeholders (argument positions, -1
     for out), whether it is a bare placeholder (the partial is a value itself) and how
     it binds (`_level`); then the number of differentiable arguments."""
-    from .codegen import DIV, MATH, NEG, ONE, _template
+    from .codegen import DIV, MATH, NEG, ONE, _template, floated
     row = ELEMENTWISE[fn]
     t = []
     for i in range(len(row) - 1):
@@ -114,7 +114,7 @@ def _templates(gen, fn) -> tuple:
             t.append(kind)
             continue
         if kind is None:
-            f = gen.func(fn, f"P{i}", row[i + 1])
+            f = gen.func(fn, f"P{i}", floated(row[i + 1]))
             fmt = f"{f}({{o}}, " + ", ".join(f"{{{q}}}" for q in range(len(row) - 1)) + ")"
         else:
             fmt = text[0]

@@ -122,6 +122,26 @@ def test_scalar_results_are_floats_on_every_path():
     assert t == pytest.approx(8.0 * np.log(2.0), rel=1e-15) and type(t) is float
 
 
+
+@pytest.mark.parametrize("fn", [np.maximum, np.minimum, np.fmax, np.fmin, np.sign, np.floor,
+                                np.cbrt, np.reciprocal, np.exp2, np.logaddexp, np.absolute,
+                                np.remainder, np.deg2rad])
+def test_ufuncs_without_a_math_version_give_floats(fn):
+    # a scalar line's NumPy ufunc or table partial (np.maximum, np.sign) returned
+    # np.float64 into the fast code's value, gradient and jvp
+    if fn.nin == 1:
+        def h(x):
+            return fn(x) * x
+    else:
+        def h(x):
+            return fn(x, 0.3) * fn(0.3, x)
+    g = dualad.compile(h, 0.6)
+    for x in (0.6, 1.7, -2.5):
+        value, grad, (out, t) = g(x), g.gradient(x), g.jvp((x,), (1.0,))
+        assert [type(v) for v in (value, grad, out, t)] == [float] * 4
+        assert value == h(x)
+        assert grad == reverse.gradient(h, x) == t
+
 # -- random expressions --------------------------------------------------------------------
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 3).flatmap(lambda n: st.tuples(
