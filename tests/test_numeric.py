@@ -172,7 +172,8 @@ def cancelling(x):
 @pytest.mark.parametrize("x", [-3.0, -2.0, 0.7, 1.3, 2.9])
 def test_value_scale_keeps_the_error_estimate_honest_where_f_cancels(x):
     # |f| is rounding noise here; taken as the scale of f's rounding it let Richardson
-    # halve down to h ~ 1e-14 and report -4e-6 ± 9e-22 at x = -3 (f' is 0)
+    # halve down to h ~ 1e-14 and report -4e-6 ± 9e-22 at x = -3 (f' is 0), before
+    # Richardson checked each extrapolation one level on
     size = 2 * abs(np.tanh(x))
     d, e = numeric.derivative(cancelling, x, scheme="richardson", return_error=True,
                               value_scale=size)
@@ -180,6 +181,24 @@ def test_value_scale_keeps_the_error_estimate_honest_where_f_cancels(x):
     g, e = numeric.gradient(lambda v: np.sum(cancelling(v)), np.array([x, x / 2]),
                             scheme="richardson", return_error=True, value_scale=2 * size)
     assert np.all(np.abs(g) <= e) and np.all(e < 1e-12)
+
+
+def shifted_exp(x):
+    """exp(x + 20) − e²⁰·exp(x): 0 up to the rounding of its ~1e9-sized terms, f' = 0."""
+    return np.exp(x + 20.0) - np.exp(20.0) * np.exp(x)
+
+
+@pytest.mark.parametrize("x", [-0.1, -0.5, 1.5])
+def test_value_scale_from_symbolic_bounds_the_error_of_large_cancelling_terms(x):
+    # the README's example: without value_scale Richardson gave 409590.6 ± 9e-10 at
+    # x = -0.1, central differences 0.0098 ± 2e-17 (f' is 0)
+    import symbolic
+    size = symbolic.value_scale(shifted_exp, x)
+    assert size == pytest.approx(2 * np.exp(20.0 + x), rel=1e-12)
+    for scheme in ("central", "richardson"):
+        d, e = numeric.derivative(shifted_exp, x, scheme=scheme, return_error=True,
+                                  value_scale=size)
+        assert abs(d) <= e < 1e-9 * size, scheme
 
 
 def test_value_scale_widens_the_rounding_term_of_every_scheme():
