@@ -1,9 +1,9 @@
-"""python -m benchmarks.forward_chunks — chunk-size sweep for dualad.forward.DEFAULT_CHUNK.
+"""python -m benchmarks.forward_chunks — chunk-size sweep for dualad.forward.default_chunk.
 
-Times dualad.gradient(f, x, chunk_size=k) for k in 1, 2, 4, 8, 12, 16, n on W2
-(scalar loop) and W3 (whole-array NumPy) at several n, each relative to the
-best k for that n (1.00 = fastest).  Every gradient is checked against the
-hand-written one before it is timed.
+Times dualad.gradient(f, x, chunk_size=k) for k in CHUNKS (1, 2, ..., 64) below n,
+n itself and the default on W2 (scalar loop) and W3 (whole-array NumPy) at several
+n (W2 at n = 1024 from k = 16), each relative to the best k for that n (1.00 =
+fastest).  Every gradient is checked against the hand-written one before it is timed.
 """
 
 from __future__ import annotations
