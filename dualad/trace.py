@@ -62,8 +62,11 @@ def _side_by_side(left_title, left, right_title, right, gap=4) -> str:
 
 
 def output_name(names) -> str:
-    """The output's label: y, as in the paper, unless a parameter is named y."""
-    return next(n for n in ("y", "f", "out", "result") if n not in names)
+    """The output's label: y, as in the paper, unless a parameter is named y (then f,
+    out, result, y_out, y_out2, ...)."""
+    fixed = ("y", "f", "out", "result", "y_out")
+    return next(n for n in fixed + tuple(f"y_out{k}" for k in range(2, len(names) + 3))
+                if n not in names)
 
 
 class Trace:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import dualad
+import reverse
 from dualad.cli import main
 
 
@@ -182,6 +183,20 @@ def test_a_parameter_named_y_does_not_share_the_outputs_label():
     assert "f -> " not in t.to_dot() and "-> f;" in t.to_dot()
     assert re.search(r"\ny\s+= v_5", str(dualad.trace(
         lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), 2.0, 5.0)))   # the paper's y otherwise
+
+
+
+def test_parameters_named_like_every_output_label_still_trace(capsys):
+    # with parameters y, f, out and result the output's label ran out: StopIteration
+    # from dualad.trace, a traceback and exit status 1 from the CLI
+    def g(y, f, out, result):
+        return y * f * out * result
+    t = dualad.trace(g, 1.0, 2.0, 3.0, 4.0, wrt="out")
+    assert t.value == 24.0 and t.tangent == 8.0
+    assert t.gradient == reverse.gradient(g, 1.0, 2.0, 3.0, 4.0) == (24.0, 12.0, 8.0, 6.0)
+    assert re.search(r"\ny_out\s+= v_3\s+=\s+24\.000", str(t))
+    assert main(["trace", "y*f*out*result", "--at", "y=1", "f=2", "out=3", "result=4"]) == 0
+    assert "y_out" in capsys.readouterr().out
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")      # sqrt'(0) = 0.5/0: NumPy's inf
