@@ -38,9 +38,15 @@ def _value(f, args):
     out = f(*args)
     if isinstance(out, (tuple, list, dict)):
         raise TypeError("numeric differentiation needs f to return a number or an array")
+    if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, float, np.number)) \
+            and not (isinstance(out, np.ndarray) and out.dtype.kind in "iufc"):
+        # np.asarray(None, dtype=float) is nan: a forgotten `return` gave a nan gradient
+        held = f"a {out.dtype} array" if isinstance(out, np.ndarray) else type(out).__name__
+        raise TypeError(f"f returned {held}; numeric differentiation needs a number or a "
+                        "numeric array")
     if np.iscomplexobj(out):
-        raise ValueError("f is complex at a shifted point (Python's ** of a negative base "
-                         "to a non-integer power?); finite differences need real values")
+        raise ValueError("f is complex at a shifted point; finite differences need real "
+                         "values")
     return np.asarray(out, dtype=float)
 
 
@@ -194,7 +200,8 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
         raise TypeError("gradient(f, *args) needs at least one argument")
     xs = [_arg(a, i) for i, a in enumerate(args)]
     floor = _value_scale(value_scale)
-    f0 = _value(f, [x if x.ndim else float(x) for x in xs])
+    # scalars as np.float64: NumPy semantics (1/x at 0 is inf), as the AD engines give
+    f0 = _value(f, [x if x.ndim else x[()] for x in xs])
     if np.ndim(f0) != 0:
         raise ValueError("gradient needs f to return a scalar; use jacobian")
     grads, errs = [], []
@@ -204,7 +211,7 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
             def g(t, i=i, idx=idx):
                 moved = [y if k != i else y.copy() for k, y in enumerate(xs)]
                 moved[i][idx] += t
-                return _value(f, [y if y.ndim else float(y) for y in moved])
+                return _value(f, [y if y.ndim else y[()] for y in moved])
             d, e = _one(g, float(x[idx]), step, scheme, f0, return_error, floor)
             g_i[idx] = d
             if return_error:
@@ -226,5 +233,6 @@ def derivative(f: Callable, x, step: float | None = None, scheme: str = "central
     if x.ndim != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {x.shape} (use gradient)")
     x = float(x)
-    d, e = _one(lambda t: _value(f, [x + t]), x, step, scheme, None, return_error, floor)
+    d, e = _one(lambda t: _value(f, [np.float64(x + t)]), x, step, scheme, None, return_error,
+                floor)
     return (_plain(d), _plain(e)) if return_error else _plain(d)

@@ -56,6 +56,18 @@ def test_check_other_expression(capsys):
     assert "4.2" in out        # ∂/∂x = y² + (1 − tanh²(0.5))/3 = 4.262...
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_division_by_zero_is_a_report_not_a_refusal(capsys):
+    # check evaluated f's value on Python floats: ZeroDivisionError, exit 2 ("refused
+    # input"); and numeric's error bound, scaled by the infinite partial, passed any value
+    code, out, _ = run(capsys, "check", "1/x", "--at", "x=0")
+    assert code == 1 and "value inf" in out
+    assert re.search(r"forward\s+-inf", out) and re.search(r"symbolic\s+-inf", out)
+    assert "numeric OUTSIDE its error bound" in out
+    code, out, _ = run(capsys, "check", "1/x", "--at", "x=4")
+    assert code == 0 and "-0.0625" in out
+
+
 def test_expression_led_by_a_minus_is_not_an_option(capsys):
     # argparse took "-x**2" for an unknown option ("unrecognized arguments", exit 2)
     code, out, _ = run(capsys, "check", "-x**2", "--at", "x=3")

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import dualad
+import reverse
 from dualad import numeric
 
 
@@ -126,9 +127,32 @@ def test_bad_input():
 
 
 def test_a_complex_value_is_named():
-    # Python's (-2.0) ** 2.000001 is complex: "float() argument must be ... not 'complex'"
+    # "float() argument must be ... not 'complex'" before
     with pytest.raises(ValueError, match="complex at a shifted point"):
-        numeric.gradient(lambda x, y: x ** y, -2.0, 2.0)
+        numeric.gradient(lambda x, y: x * y * 1j, -2.0, 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_scalars_reach_f_as_numpy_scalars_with_numpys_semantics():
+    # f ran on Python floats: 1/x at 0 raised ZeroDivisionError (the CLI's `check "1/x"
+    # --at x=0` exited 2, "refused"), and (-2.0) ** 2.000001 was complex, where every AD
+    # engine gives NumPy's inf / nan
+    pow_ = lambda x, y: x ** y      # noqa: E731
+    for scheme in ("forward", "central"):
+        g = numeric.gradient(pow_, -2.0, 2.0, scheme=scheme)
+        assert g[0] == pytest.approx(dualad.gradient(pow_, -2.0, 2.0)[0], rel=1e-6)
+        assert np.isnan(g[1]) and np.isnan(reverse.gradient(pow_, -2.0, 2.0)[1])
+    assert numeric.derivative(lambda x: 1 / x, 0.0, scheme="forward") == -np.inf
+    assert numeric.gradient(lambda x: 1 / (x - 1.0), 2.0) == pytest.approx(-1.0, rel=1e-8)
+
+
+@pytest.mark.parametrize("bad", [None, "1.0", np.array(["a"]), np.array([None]), True])
+def test_a_non_numeric_value_of_f_is_refused(bad):
+    # np.asarray(None, dtype=float) is nan: a forgotten `return` gave a nan gradient
+    for call in (lambda f: numeric.gradient(f, 1.0), lambda f: numeric.derivative(f, 1.0),
+                 lambda f: numeric.gradient(f, np.ones(2), scheme="forward")):
+        with pytest.raises(TypeError, match="f returned"):
+            call(lambda x: bad)
 
 
 def test_step_must_be_one_number():
