@@ -153,7 +153,7 @@ class Trace:
 def _seed(rec: Record, wrt):
     """{input position: tangent} and its text for wrt: position, name or (position, index)."""
     n = len(rec.inputs)
-    element = None
+    element = whole = object()
     if isinstance(wrt, tuple) and len(wrt) == 2:
         wrt, element = wrt
     if isinstance(wrt, str):
@@ -170,14 +170,18 @@ def _seed(rec: Record, wrt):
                         f"(position, index), not {type(wrt).__name__}")
     v = rec.args[pos]
     name = _marked(rec.names[pos], DOT)
-    if element is None:
+    if element is whole:
         return {pos: 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))}, f"{name} = 1"
-    t = np.zeros(np.shape(v))
-    try:
-        t[element] = 1.0
-    except (IndexError, TypeError):
-        raise ValueError(f"wrt index {element!r} does not index argument {pos} of shape "
-                         f"{np.shape(v)}") from None
+    shape = np.shape(v)
+    key = element if isinstance(element, tuple) else (element,)
+    # one element: an int per axis (a bool, None or slice seeded none or several)
+    if len(key) != len(shape) or not all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+            and -s <= k < s for k, s in zip(key, shape)):
+        raise ValueError(f"wrt index {element!r} is not one element of argument {pos} of "
+                         f"shape {shape}: give {len(shape)} integer index(es)")
+    t = np.zeros(shape)
+    t[key] = 1.0
     return {pos: t}, f"{name}[{optext.const_text(element)}] = 1"
 
 

@@ -129,6 +129,19 @@ def test_array_function_rows_and_compact_printing():
                                rtol=1e-14)
 
 
+def test_wrt_element_must_be_one_element():
+    # (0, False) seeded nothing (tangent 0), (0, True), (0, None) and (0, 0) of a matrix
+    # seeded several elements; each was printed as if it were ∂/∂x[i]
+    x = np.arange(6.0).reshape(2, 3)
+    h = lambda x: np.sum(x * x) + x[0, 0] * np.sin(x[1, 2])    # noqa: E731
+    grad = dualad.gradient(h, x)
+    for key in [(1, 2), (-1, 0), (np.int64(0), 0)]:
+        assert dualad.trace(h, x, wrt=(0, key)).tangent == pytest.approx(grad[key], rel=1e-14)
+    for key in [False, True, None, 0, (0,), (0, 3), (0, slice(None)), (0.0, 1)]:
+        with pytest.raises(ValueError, match="not one element of argument 0 of shape"):
+            dualad.trace(h, x, wrt=(0, key))
+
+
 def test_html_tables(seed):
     page = seed._repr_html_()
     assert page.count("<table>") == 2
