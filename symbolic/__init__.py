@@ -63,8 +63,13 @@ def _required(f) -> int:
         params = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):
         raise TypeError("cannot read f's parameters; pass example arguments") from None
-    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-               and p.default is p.empty)
+    n = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            and p.default is p.empty)
+    if not n and any(p.kind is p.VAR_POSITIONAL for p in params):
+        # f(*args) would run with no arguments: an IndexError from inside f
+        raise TypeError(f"{getattr(f, '__name__', 'f')} takes *args: pass example arguments "
+                        "to fix how many (symbolic.expression(f, 1.0, 2.0))")
+    return n
 
 
 @contextlib.contextmanager

@@ -361,7 +361,7 @@ def _reduce(combine, x, axis, keepdims):
     rest = [i for i in range(nd) if i not in axes]
     moved = np.transpose(x, rest + list(axes))
     rest_shape = tuple(x.shape[i] for i in rest)
-    moved = moved.reshape(rest_shape + (-1,))
+    moved = moved.reshape(rest_shape + (int(np.prod([x.shape[i] for i in axes])),))
     out = np.empty(rest_shape, dtype=object)
     for idx in np.ndindex(rest_shape):
         out[idx] = combine(list(moved[idx]))

@@ -435,3 +435,23 @@ def test_gradients_of_long_expressions_differentiate_each_subexpression_once(
     assert len(calls) <= 10 * n
     expected = exact(x) if exact else dualad.gradient(f, x)
     np.testing.assert_allclose(g, expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("f", [lambda x: np.sum(x, axis=0), lambda x: np.prod(x, axis=0) * 2.0,
+                               lambda x: np.sum(x ** 2, axis=(0, 1), keepdims=True)])
+def test_reductions_over_an_empty_axis_give_the_engines_shapes(f):
+    # reshape(rest + (-1,)) of a size-0 array: "cannot reshape array of size 0"
+    x = np.zeros((3, 0))
+    jac = symbolic.jacobian(f, x)
+    assert jac.shape == dualad.jacobian(f, x).shape == reverse.jacobian(f, x).shape
+    np.testing.assert_array_equal(jac, reverse.jacobian(f, x))
+    y = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(symbolic.jacobian(f, y), reverse.jacobian(f, y), rtol=1e-14)
+
+
+def test_a_star_args_function_needs_example_arguments():
+    # without examples f(*a) ran with no arguments: IndexError from inside f
+    with pytest.raises(TypeError, match=r"takes \*args: pass example arguments"):
+        symbolic.expression(lambda *a: a[0] * a[1])
+    assert str(symbolic.expression(lambda *a: a[0] * a[1], 1.0, 2.0)) == "a0*a1"
+    assert str(symbolic.expression(lambda x, *a: 2 * x)) == "2*x"
