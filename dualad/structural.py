@@ -512,6 +512,8 @@ def _extreme_masked(extreme, pairwise):
                              "identity, so to use a where mask one has to specify 'initial'")
         if where is not True:
             a = np.where(where, a, initial)
+        if 0 in a.shape:    # nothing to reduce (NumPy's max has no identity): initial
+            return np.sum(a, axis=axis, keepdims=keepdims) * 0.0 + initial
         return pairwise(extreme(a, axis=axis, keepdims=keepdims), initial)
     return impl
 

@@ -103,6 +103,19 @@ def test_reported_gradients():
         np.testing.assert_array_equal(g, [1., 0.])
 
 
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_max_and_min_with_initial_reduce_an_empty_axis_to_initial(axis):
+    # NumPy's maximum.reduce has no identity: reverse and symbolic raised "zero-size
+    # array to reduction operation maximum", forward gave [], jax.grad gives zeros
+    x = np.zeros((3, 0))
+    f = lambda v: np.sum(np.max(v, axis=axis, initial=2.0)) + np.sum(    # noqa: E731
+        np.min(v, axis=axis, initial=-1.0))
+    assert reverse.vjp(f, x)[0] == f(x) == (3.0 if axis == 1 else 0.0 if axis == 0 else 1.0)
+    for engine in (dualad, reverse, symbolic):
+        g = engine.gradient(f, x)
+        assert g.shape == (3, 0), engine.__name__
+
+
 def test_reported_primals():
     assert reverse.vjp(lambda v: np.mean(v, where=m), x)[0] == 1.5
     assert dualad.jvp(lambda v: np.mean(v, where=m), (x,), (x,))[0] == 1.5
