@@ -302,9 +302,24 @@ class Compiled:
             self._variants.insert(0, v)
 
     def _no_gradient(self, *args):
-        out = self._current.gen.rec.out
-        raise ValueError(f"gradient needs f to return a scalar, got shape "
-                         f"{np.shape(getattr(out, 'value', out))}; use jvp")
+        raise self._not_scalar(self._current)
+
+    @staticmethod
+    def _not_scalar(v: Variant) -> ValueError:
+        out = v.gen.rec.out
+        return ValueError(f"gradient needs f to return a scalar, got shape "
+                          f"{np.shape(getattr(out, 'value', out))}; use jvp")
+
+    def _applies(self, v: Variant, kind: str, full: tuple) -> bool:
+        """Whether variant v is this call's (its argument checks and guards pass);
+        gradient of a variant whose f returns an array raises the engines' ValueError."""
+        if kind != "gradient" or self._scalar_out(v):
+            return True
+        try:
+            v.get("value", safe=True)(*full)
+        except _Miss:
+            return False
+        raise self._not_scalar(v)
 
     def _fallback(self, variant: Variant, kind: str, *args):
         """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
@@ -312,6 +327,8 @@ class Compiled:
         prim = self._convert(args[:n])
         full = prim + tuple(args[n:])
         for v in [variant] + [w for w in self._variants if w is not variant]:
+            if not self._applies(v, kind, full):
+                continue
             try:
                 result = v.get(kind, safe=True)(*full)
             except _Miss:
@@ -320,6 +337,8 @@ class Compiled:
                 self._use(v)
             return _tidy(result)
         v = self._trace(prim)
+        if kind == "gradient" and not self._scalar_out(v):
+            raise self._not_scalar(v)
         try:
             result = v.get(kind, safe=True)(*full)
         except _Miss:   # the code disagrees with its own trace (rounding at a guard)

@@ -703,3 +703,21 @@ def test_slices_add_into_one_buffer_and_match_reverse(name):
     for y in (x, x[::-1].copy()):
         np.testing.assert_allclose(g.gradient(y), reverse.gradient(f, y), rtol=1e-14)
     assert ("_unindex" in g.source) == (name == "fancy")
+
+
+# -- gradient of a call whose f returns an array ------------------------------------------
+def test_gradient_of_an_array_call_is_refused_as_by_the_engines():
+    # traced on a float, called on an array: f(x) = x * x is then vector-valued; the
+    # re-trace answered with the gradient of the sum ([6, 8]) instead of refusing
+    square = lambda x: x * x    # noqa: E731
+    x = np.array([3.0, 4.0])
+    for example in (2.0, np.ones(2)):
+        g = dualad.compile(square, example)
+        with pytest.raises(ValueError, match=r"scalar, got shape \(2,\)") as mine:
+            g.gradient(x)
+        with pytest.raises(ValueError, match=r"scalar, got shape \(2,\)") as theirs:
+            dualad.gradient(square, x)
+        assert str(mine.value).split(";")[0] == str(theirs.value).split(";")[0]
+    g = dualad.compile(square, 2.0)
+    assert g.gradient(2.0) == dualad.gradient(square, 2.0) == 4.0
+
