@@ -295,14 +295,17 @@ class Compiled:
         self._jvp = _Lazy(v, "jvp", "_jvp")
         if self._scalar_out(v):
             self.gradient = _Lazy(v, "gradient", "gradient")
-        else:
+        else:   # not a refusal for good: a later call may take a scalar variant
             self.gradient = self._no_gradient
         if v is not self._variants[0]:
             self._variants.remove(v)
             self._variants.insert(0, v)
 
     def _no_gradient(self, *args):
-        raise self._not_scalar(self._current)
+        """g.gradient while the current variant's f returns an array: the call goes to
+        the variant its arguments and branches pick (a ValueError if f returns an array
+        there too)."""
+        return self._fallback(self._current, "gradient", *args)
 
     @staticmethod
     def _not_scalar(v: Variant) -> ValueError:

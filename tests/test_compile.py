@@ -721,3 +721,16 @@ def test_gradient_of_an_array_call_is_refused_as_by_the_engines():
     g = dualad.compile(square, 2.0)
     assert g.gradient(2.0) == dualad.gradient(square, 2.0) == 4.0
 
+
+def test_gradient_works_again_after_an_array_call():
+    # a valid g(array) made the array variant current, and every later g.gradient
+    # raised "gradient needs f to return a scalar" even for a float
+    square = lambda x: x * x    # noqa: E731
+    g = dualad.compile(square, 2.0)
+    assert g.gradient(2.0) == 4.0
+    np.testing.assert_array_equal(g(np.array([3.0, 4.0])), [9.0, 16.0])
+    assert g.gradient(2.0) == dualad.gradient(square, 2.0) == 4.0
+    np.testing.assert_array_equal(g.jvp((np.array([3.0, 4.0]),), (np.ones(2),))[1], [6.0, 8.0])
+    assert g.gradient(-1.5) == reverse.gradient(square, -1.5) == -3.0
+    h = dualad.compile(square, np.ones(2))     # traced on an array: floats work too
+    assert h.gradient(2.0) == 4.0
