@@ -69,6 +69,28 @@ PARTIAL = {
     np.arctanh: ((DIV, "(1.0 - {0} * {0})"),),
     np.logaddexp: ("@exp({0} - {o})", "@exp({1} - {o})"),
 }
+# partials that are exactly 0 where an argument is 0, as the engines' rule says
+# (rules._pow_dx: ∂x**y/∂x is 0 for y = 0, not 0·x**-1 = nan at x = 0): format text ->
+# that argument (`fill_partial`)
+ZERO_WHERE = {"{1} * power({0}, {1} - 1)": 1, "{1} * np.power({0}, {1} - 1)": 1}
+_NUMBER = re.compile(r"^\(?-?[0-9.]+(e[-+]?[0-9]+)?\)?$")
+
+
+def fill_partial(fmt: str, fill, o) -> str:
+    """A partial's format text filled with its operands' text: where ZERO_WHERE names
+    an argument, 0.0 if that argument is 0 (a literal: decided here, once)."""
+    text = fmt.format(*fill, o=o)
+    k = ZERO_WHERE.get(fmt)
+    if k is None:
+        return text
+    y = fill[k]
+    if _NUMBER.match(y):
+        return "0.0" if float(y.strip("()")) == 0 else text
+    if fmt.startswith("{1} * np."):
+        return f"np.where({y} == 0, 0.0, {text})"
+    return f"(0.0 if {y} == 0 else {text})"
+
+
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)
 MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "arccos": math.acos, "arctan": math.atan, "arctan2": math.atan2, "hypot": math.hypot,
@@ -374,7 +396,7 @@ class Generator:
             for n in text[1]:
                 if n not in names:
                     names[n] = MATH.get(n) or getattr(np, n)
-            text = text[0].format(*fill, o=o)
+            text = fill_partial(text[0], fill, o)
         if _ATOM.match(text) or text[0] == "(" and _ATOM.match(text[1:-1]):
             text = text.strip("()")
         else:

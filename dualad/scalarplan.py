@@ -156,11 +156,12 @@ def partial(i, refs, fill, out, t, cse, keys, lines):
     """The text of a partial that is not a bare value (t: a `_templates` entry):
     (as an operand, as a term or None); the first of several equal ones (keys
     counts them) is computed once into d_k."""
+    from .codegen import fill_partial
     key = (t[1], *[i if q < 0 else refs[q] for q in t[2]])
     pp = cse.get(key)
     if pp is not None:
         return pp, None
-    pt = t[1].format(*fill, o=out)
+    pt = fill_partial(t[1], fill, out)
     if keys[key] > 1:
         pp = cse[key] = f"d_{len(cse) + 1}"
         lines.append(f"{pp} = {pt}")

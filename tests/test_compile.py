@@ -734,3 +734,39 @@ def test_gradient_works_again_after_an_array_call():
     assert g.gradient(-1.5) == reverse.gradient(square, -1.5) == -3.0
     h = dualad.compile(square, np.ones(2))     # traced on an array: floats work too
     assert h.gradient(2.0) == 4.0
+
+
+# -- x ** y with y = 0 ---------------------------------------------------------------------
+def test_power_partial_is_zero_for_a_zero_exponent_as_in_the_engines():
+    # ∂(x**y)/∂x was written y * power(x, y - 1): 0 * 0**-1 = nan at x = 0, y = 0, where
+    # the engines' rule (rules._pow_dx) gives exactly 0
+    c = [1.0, 2.0, 3.0]
+
+    def poly(x):                        # 1 + 2x + 3x², p'(0) = 2
+        return sum(c[k] * x ** k for k in range(3))
+
+    def pw(x, y):
+        return x ** y
+
+    def arr(x, y):
+        return np.sum(x ** 0.0 + x ** y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        g = dualad.compile(poly, 1.0)
+        assert g.gradient(0.0) == dualad.gradient(poly, 0.0) == reverse.gradient(poly, 0.0) == 2.0
+        assert g.jvp((0.0,), (1.0,)) == dualad.jvp(poly, (0.0,), (1.0,)) == (1.0, 2.0)
+        same_bits(g, (0.0,))
+        h = dualad.compile(pw, 1.3, 2.2)
+        for x, y in ((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (1.5, -0.5)):
+            assert h.gradient(x, y) == dualad.gradient(pw, x, y) == reverse.gradient(pw, x, y)
+            assert h.jvp((x, y), (1.0, 0.0)) == dualad.jvp(pw, (x, y), (1.0, 0.0))
+        assert h.gradient(0.0, 0.0) == (0.0, 0.0)
+        same_bits(h, (0.0, 0.0))
+        x, y = np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 3.0])
+        k = dualad.compile(arr, np.ones(3), np.ones(3))
+        for a, b in zip(k.gradient(x, y), dualad.gradient(arr, x, y)):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(k.gradient(x, y)[0], [0.0, 0.0, 3.0 * 4.0])
+        t = (np.ones(3), np.zeros(3))
+        assert k.jvp((x, y), t) == dualad.jvp(arr, (x, y), t)
