@@ -99,6 +99,16 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
         "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
+_DIVIDE = (np.divide, np.true_divide)
+
+
+class ZeroDivisor(float):
+    """A constant 0 that a traced value is divided by: passed by reference (``_C[k]``),
+    a float in the fast code (math semantics: ZeroDivisionError, then the safe code)
+    and np.float64 in the safe code, so ``1.0 / _C[k]`` is inf with NumPy semantics
+    where the literal ``1.0 / 0.0`` raised even there (`Generator.__init__`)."""
+
+    __slots__ = ()
 _FLOATED: dict = {}     # NumPy function -> its `floated` wrapper
 
 
@@ -170,6 +180,7 @@ class Generator:
         self.inline = True              # dense code may name a partial where first used
         self.n = len(rec.inputs)
         self.label = rec.index
+        self.zero_divisors = _mark_zero_divisors(rec)
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
         self._vnames = None
@@ -200,6 +211,8 @@ class Generator:
     def const(self, x) -> str:
         if x is None or type(x) is bool:
             return repr(x)
+        if type(x) is ZeroDivisor:
+            return self.ref(x)
         if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
             return repr(int(x))
         if isinstance(x, (float, np.floating)) and math.isfinite(x):
@@ -579,7 +592,9 @@ class Generator:
         else:
             y = name(o)
             ov = self._value(o)
-            if np.ndim(ov) == 0 and o > 0 and not self.scalar_line(rec.entries[o - 1]):
+            # a float: a scalar line below an array operation (np.sum(x) / 2.0) computes
+            # an np.float64
+            if np.ndim(ov) == 0 and o > 0:
                 y = f"_plain({y})"
         if kind == "value":
             ret = y
@@ -603,6 +618,20 @@ class Generator:
 
 
 _label = label
+
+
+def _mark_zero_divisors(rec: Record) -> bool:
+    """Entries x / c with c a constant 0 (a number): c becomes a ZeroDivisor (the same
+    value, a float).  Whether there were any."""
+    found = False
+    label = rec.index
+    for j, e in enumerate(rec.entries):
+        if e[0] in _DIVIDE and len(e) == 5 and id(e[4]) not in label:
+            c = e[4].value if _is_tensor(e[4]) else e[4]
+            if _scalar(c) and not isinstance(c, np.ndarray) and c == 0:
+                rec.entries[j] = (*e[:4], ZeroDivisor(c))
+                found = True
+    return found
 
 
 def _render(kind: str, params: list, lines: list, safe: bool, notes: bool = True) -> str:

@@ -153,6 +153,10 @@ class Variant:
         ns = dict(_COMMON)
         ns["__builtins__"] = _SAFE_BUILTINS
         ns["_C"] = tuple(self.gen.refs)
+        if self.gen.zero_divisors:      # x / 0: ZeroDivisionError fast, inf safe
+            from .codegen import ZeroDivisor
+            ns["_C"] = tuple((np.float64(r) if safe else float(r))
+                             if type(r) is ZeroDivisor else r for r in ns["_C"])
         ns["_tolist"] = list if safe else np.ndarray.tolist
         from .codegen import MATH
         for key, obj in self.gen.names.items():
@@ -253,7 +257,14 @@ class Compiled:
                     raise ValueError(f"tangent {i} has shape {np.shape(t)}, its primal "
                                      f"{np.shape(p)}")
             ts.append(t)
-        return _tidy(self._jvp(*primals, *ts))
+        value, slope = _tidy(self._jvp(*primals, *ts))
+        if type(slope) is float and slope - slope == 0.0 or \
+                type(slope) is np.ndarray and np.isfinite(slope).all():
+            return value, slope
+        # a non-finite tangent: dualad.jvp's answer, whose second pass takes a zero
+        # tangent times ∞ as 0 (strong zeros; the code computes IEEE's 0·∞ = nan)
+        from .forward import jvp
+        return jvp(self.f, primals, tangents)
 
     @property
     def source(self) -> str:

@@ -770,3 +770,35 @@ def test_power_partial_is_zero_for_a_zero_exponent_as_in_the_engines():
         np.testing.assert_array_equal(k.gradient(x, y)[0], [0.0, 0.0, 3.0 * 4.0])
         t = (np.ones(3), np.zeros(3))
         assert k.jvp((x, y), t) == dualad.jvp(arr, (x, y), t)
+
+
+# -- division by a constant 0 ----------------------------------------------------------------
+def _same_result(a, b):
+    a, b = (a if isinstance(a, tuple) else (a,)), (b if isinstance(b, tuple) else (b,))
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert type(x) is type(y) and np.array_equal(x, y, equal_nan=True), (a, b)
+
+
+def test_division_by_a_constant_zero_gives_the_engines_inf():
+    # the code divided a Python float by a literal 0 (1.0 / 0.0 in the adjoint sweep):
+    # ZeroDivisionError even in the NumPy-semantics code, where the engines give inf
+    cases = [(lambda x: x / 0.0, (1.0,)), (lambda x: x / 0 - x, (-2.0,)),
+             (lambda x, y: (x * y) / -0.0 + y, (1.5, 2.0)),
+             (lambda x: np.sum(x) / 0.0, (np.ones(2),)),
+             (lambda x: np.mean(x, where=x > 0), (np.array([-1.0, -2.0, -3.0]),))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for fn, args in cases:
+            g = dualad.compile(fn, *args)
+            for _ in range(2):      # the first call writes the code, the second runs it
+                _same_result(g.gradient(*args), dualad.gradient(fn, *args))
+                _same_result(g.gradient(*args), reverse.gradient(fn, *args))
+                ts = tuple(np.ones_like(a) if np.ndim(a) else 1.0 for a in args)
+                _same_result(g.jvp(args, ts), dualad.jvp(fn, args, ts))
+                _same_result(g(*args), dualad.jvp(fn, args, ts)[0])
+        assert dualad.compile(cases[0][0], 1.0).gradient(1.0) == np.inf
+        mean = dualad.compile(cases[4][0], cases[4][1][0])
+        np.testing.assert_array_equal(mean.gradient(*cases[4][1]), np.zeros(3))
+        assert np.isnan(mean.jvp(cases[4][1], (np.ones(3),))[0])
+        assert mean.jvp(cases[4][1], (np.ones(3),))[1] == 0.0
