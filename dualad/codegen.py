@@ -91,13 +91,24 @@ def fill_partial(fmt: str, fill, o) -> str:
     return f"(0.0 if {y} == 0 else {text})"
 
 
+def _pow(x, y, _pow=math.pow):
+    """x ** y as the engines compute it on floats (dual_fast._pow): math.pow on finite
+    operands, np.power at inf/nan (C's pow(-inf, 0.5) is inf, NumPy's nan)."""
+    if x - x == 0.0 and y - y == 0.0:
+        return _pow(x, y)
+    return float(np.power(x, y))
+
+
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)
 MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "arccos": math.acos, "arctan": math.atan, "arctan2": math.atan2, "hypot": math.hypot,
         "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "arcsinh": math.asinh,
         "arccosh": math.acosh, "arctanh": math.atanh, "exp": math.exp, "expm1": math.expm1,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
-        "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
+        "sqrt": math.sqrt, "power": _pow, "absolute": abs, "fabs": math.fabs}
+# math functions whose results may differ from NumPy's in the last bits (sqrt and abs
+# are exact in both): a value a guard reads is computed with NumPy instead (`_cone`)
+INEXACT = frozenset(MATH) - {"sqrt", "absolute", "fabs"}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
 _DIVIDE = (np.divide, np.true_divide)
 
@@ -128,6 +139,21 @@ def scalar_fn(fn):
     """What a scalar line's bare name fn.__name__ is bound to: math's version or fn
     `floated`."""
     return MATH.get(fn.__name__) or floated(fn)
+
+
+def scalar_call(gen, fn, j: int) -> str:
+    """The name a scalar line v_j = fn(...) calls (bound in gen.names): fn.__name__,
+    math's version; fn.__name__ + "_np", NumPy's (`floated`), if a guard reads v_j
+    (math's exp may differ from NumPy's, which f calls, by an ulp: a decision near a
+    tie would differ from f's)."""
+    f = fn.__name__
+    if gen.exact and j in gen.exact:
+        f += "_np"
+        if f not in gen.names:
+            gen.names[f] = floated(fn)
+    elif f not in gen.names:
+        gen.names[f] = scalar_fn(fn)
+    return f
 ALIAS_ABOVE = 400
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
@@ -186,6 +212,7 @@ class Generator:
         self._vnames = None
         self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
+        self.exact = _cone(self) if rec.checks else None
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
         self.dense = True           # scalar traces: dualad.scalarcode's programs
@@ -378,8 +405,7 @@ class Generator:
             return INFIX[fn].format(*a)
         if fn in ELEMENTWISE:
             if self.scalar_line(e):
-                n = fn.__name__
-                self.names.setdefault(n, scalar_fn(fn))
+                n = scalar_call(self, fn, self.label[id(e[2])])
                 return f"{n}({', '.join(a)})"
             return f"{self.func(fn, 'np')}({', '.join(a)})"
         return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
@@ -524,10 +550,7 @@ class Generator:
                     if fmt is not None and (len(a) == 2 or fn in _UNARY):
                         rhs = fmt.format(*a)
                     else:
-                        f = fn.__name__
-                        if f not in names:
-                            names[f] = scalar_fn(fn)
-                        rhs = f"{f}({', '.join(a)})"
+                        rhs = f"{scalar_call(self, fn, j)}({', '.join(a)})"
                 else:
                     rhs = self.value_expr(e)
                 lines.append((f"{vnames[j + n1]} = {rhs}", comment))
@@ -618,6 +641,33 @@ class Generator:
 
 
 _label = label
+
+
+def _cone(gen) -> set:
+    """The labels of the scalar lines computed with an INEXACT math function that a
+    guard reads, directly or through other values: they are computed with NumPy, as f
+    computes them, so every guard decides as f does (bit for bit).  One loop, last
+    entry first."""
+    from .wengert import _flat
+    label, entries, scal = gen.label, gen.rec.entries, gen.scalar
+    need = bytearray(len(entries) + 1)
+    for c in gen.rec.checks:
+        for a in _flat(c[3]):
+            k = label.get(id(a))
+            if k is not None and k > 0:
+                need[k] = 1
+    exact = set()
+    for j in range(len(entries), 0, -1):
+        if not need[j]:
+            continue
+        e = entries[j - 1]
+        if scal[j - 1] and e[0].__name__ in INEXACT:
+            exact.add(j)
+        for a in _flat(e[3:]):
+            k = label.get(id(a))
+            if k is not None and k > 0:
+                need[k] = 1
+    return exact
 
 
 def _mark_zero_divisors(rec: Record) -> bool:

@@ -802,3 +802,65 @@ def test_division_by_a_constant_zero_gives_the_engines_inf():
         np.testing.assert_array_equal(mean.gradient(*cases[4][1]), np.zeros(3))
         assert np.isnan(mean.jvp(cases[4][1], (np.ones(3),))[0])
         assert mean.jvp(cases[4][1], (np.ones(3),))[1] == 0.0
+
+
+# -- guards read values computed as f computes them ----------------------------------------------
+def _math_above_numpy(name, lo, hi, k=3):
+    """Points where math's version of np.<name> is above NumPy's (an ulp or two)."""
+    import math
+    mf = {"exp": math.exp, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
+          "arccos": math.acos, "expm1": math.expm1}[name]
+    nf = getattr(np, name)
+    xs = np.random.default_rng(7).uniform(lo, hi, 5000)
+    return [float(x) for x in xs if mf(x) > nf(x)][:k]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name,lo,hi", [("exp", -20, 20), ("tanh", -3, 3), ("sinh", -5, 5),
+                                        ("cosh", -5, 5), ("arccos", -1, 1), ("expm1", -3, 3)])
+def test_a_guard_on_a_math_function_decides_as_f_does(name, lo, hi):
+    # the fast code computed exp with math.exp, f with np.exp: an ulp apart at ~5 % of
+    # points (tanh/sinh/cosh ~25 %), so a guard passed where f took the other branch and
+    # g answered with the other branch's value and gradient
+    nf = getattr(np, name)
+    xs = _math_above_numpy(name, lo, hi)
+    assert xs
+    for x in xs:
+        c = float(nf(x))                # f's value: nf(x) > c is False in f
+        fns = [lambda x: x * 3.0 if nf(x) > c else -x,
+               lambda x: x * 3.0 if nf(x) - c > 0.0 else -x,      # a cancellation
+               lambda x: x * 3.0 if nf(x) * 2.0 + x >= 2.0 * c + x + 1e-300 else -x]
+        assert fns[0](x) == -x and fns[1](x) == -x
+        for fn in fns:
+            g = dualad.compile(fn, x + 0.5 if name != "arccos" else 0.0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                g.gradient(x + 0.5 if name != "arccos" else 0.0)
+            assert g(x) == fn(x)
+            assert g.gradient(x) == dualad.gradient(fn, x) == reverse.gradient(fn, x)
+            assert g.jvp((x,), (1.0,)) == dualad.jvp(fn, (x,), (1.0,))
+        arr = lambda v: np.sum(v) * 3.0 if nf(v[0]) * np.sum(v) > c * np.sum(v) \
+            else -np.sum(v)     # noqa: E731  (the general code: np.sum)
+        v = np.array([x, 0.5])
+        g = dualad.compile(arr, v + 0.25)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            g.gradient(v + 0.25)
+        np.testing.assert_array_equal(g.gradient(v), dualad.gradient(arr, v))
+        np.testing.assert_array_equal(g.gradient(v), [-1.0, -1.0])
+
+
+def test_power_special_values_are_numpys():
+    # math.pow(-inf, 0.5) is inf, where f's np.power (and the engines) give nan
+    def pw(x, y):
+        return x ** y
+    g = dualad.compile(pw, 1.3, 2.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x, y in ((-np.inf, 0.5), (-0.0, 0.5), (-np.inf, 2.5), (-0.0, 3.0), (2.5, 2.5),
+                     (np.nan, 0.0), (-2.0, 3.0)):
+            mine, ref = g(x, y), dualad.jvp(pw, (x, y), (0.0, 0.0))[0]
+            assert type(mine) is float
+            assert np.array_equal(mine, ref, equal_nan=True) and \
+                np.signbit(mine) == np.signbit(ref), (x, y, mine, ref)
+        assert np.isnan(g(-np.inf, 0.5)) and np.isnan(g(np.inf, np.nan))
