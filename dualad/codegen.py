@@ -605,6 +605,8 @@ class Generator:
             else:
                 lines.append((f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
                               f"or {p}.dtype != _f8: _miss()", ""))
+        if any(e[0].__name__ == "read_variable" for e in rec.entries):
+            lines.append(("if _tapes.stack: _taped()", "a float would cut a recording tape"))
         self.checked = {}
         cse: dict = {}
         lines.append(("", "forward sweep" + (" with tangents" if kind == "jvp" else "")))

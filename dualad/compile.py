@@ -75,11 +75,19 @@ def _fromlist(items, shape):
     return np.array(items, dtype=np.float64).reshape(shape)
 
 
+def _taped():
+    raise RuntimeError(
+        "this compiled function reads a reverse.Variable, and a reverse.Tape is "
+        "recording: its result is a plain float, so the tape would lose the dependence "
+        "on the Variable (a wrong gradient); call f itself under the tape (or g outside "
+        "it)")
+
+
 _SAFE_BUILTINS = {"type": type, "float": float, "bool": bool, "abs": abs}
 _COMMON = {"np": np, "_ndarray": np.ndarray, "_f8": np.dtype(np.float64), "_miss": _miss,
            "_same": _same, "_plain": _plain, "_garray": _garray, "_fromlist": _fromlist,
            "_unb": unbroadcast, "_unindex": unindex, "_f64": np.float64,
-           "_FAIL": (_Miss, ArithmeticError, ValueError)}
+           "_FAIL": (_Miss, ArithmeticError, ValueError), "_taped": _taped}
 
 
 def _tidy(result):
@@ -164,6 +172,8 @@ class Variant:
                 obj = getattr(np, key) if key in MATH else getattr(obj, "numpy_fn", obj)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
+        from reverse.tape import state      # reverse is loaded: f was traced on its tape
+        ns["_tapes"] = state                # (_tapes.stack: the recording tapes)
         exec(_code(src, () if kind == "jvp" else self.gen.rec.names), ns)
         fn = ns[kind]
         fn.__qualname__ = f"{self.owner.name}.{kind}"

@@ -864,3 +864,28 @@ def test_power_special_values_are_numpys():
             assert np.array_equal(mine, ref, equal_nan=True) and \
                 np.signbit(mine) == np.signbit(ref), (x, y, mine, ref)
         assert np.isnan(g(-np.inf, 0.5)) and np.isnan(g(np.inf, np.nan))
+
+
+# -- reverse.Variable reads under a recording tape ----------------------------------------------
+def test_a_variable_reading_variant_refuses_a_recording_tape():
+    # g returned a plain float under a reverse.Tape: the tape lost the dependence on the
+    # Variable and gave d/dv [g(3) + v] = 1.0 where f gives 4.0
+    v = reverse.Variable(2.0)
+
+    def f(x):
+        return x * v
+
+    g = dualad.compile(f, 1.0)
+    for call in (lambda: g(3.0), lambda: g.gradient(3.0), lambda: g.jvp((3.0,), (1.0,)),
+                 lambda: g(np.array([1.0, 2.0]))):      # a re-trace: the safe code checks too
+        with reverse.Tape():
+            with pytest.raises(RuntimeError, match=r"reverse\.Variable.*call f itself"):
+                call()
+    with reverse.Tape() as t:           # f itself: the right gradient
+        y = f(3.0) + v
+    assert float(t.gradient(y, v).numpy()) == 4.0
+    assert g(3.0) == 6.0 and g.gradient(3.0) == reverse.gradient(f, 3.0) == 2.0
+    h = dualad.compile(lambda x: x * 2.0, 1.0)      # no Variable read: no check, no error
+    with reverse.Tape():
+        assert h(3.0) == 6.0 and h.gradient(3.0) == 2.0
+    assert "_tapes" not in h._current.gen.source("gradient", notes=False)
