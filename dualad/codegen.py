@@ -537,7 +537,7 @@ class Generator:
         checks = sorted(enumerate(rec.checks, 1), key=lambda c: c[1][0])
         ci = 0
         entries, scal, vnames, n1 = rec.entries, self.scalar, self.vnames, self.n - 1
-        arg, names = self.arg, self.names
+        arg = self.arg
         for j in range(1 - self.n, len(rec.entries) + 1):
             if j > 0:
                 e = entries[j - 1]

@@ -75,6 +75,11 @@ def _fromlist(items, shape):
     return np.array(items, dtype=np.float64).reshape(shape)
 
 
+def _tape_state():
+    from reverse.tape import state  # loaded: f was traced on a reverse tape
+    return state
+
+
 def _taped():
     raise RuntimeError(
         "this compiled function reads a reverse.Variable, and a reverse.Tape is "
@@ -172,8 +177,7 @@ class Variant:
                 obj = getattr(np, key) if key in MATH else getattr(obj, "numpy_fn", obj)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
-        from reverse.tape import state      # reverse is loaded: f was traced on its tape
-        ns["_tapes"] = state                # (_tapes.stack: the recording tapes)
+        ns["_tapes"] = _tape_state()    # _tapes.stack: the recording tapes
         exec(_code(src, () if kind == "jvp" else self.gen.rec.names), ns)
         fn = ns[kind]
         fn.__qualname__ = f"{self.owner.name}.{kind}"
