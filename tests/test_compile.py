@@ -889,3 +889,22 @@ def test_a_variable_reading_variant_refuses_a_recording_tape():
     with reverse.Tape():
         assert h(3.0) == 6.0 and h.gradient(3.0) == 2.0
     assert "_tapes" not in h._current.gen.source("gradient", notes=False)
+
+
+# -- branches on the text of a traced value ------------------------------------------------------
+def test_a_branch_on_formatted_text_is_guarded():
+    # Tensor.__format__ answered with its value unobserved: g kept the traced branch for
+    # every later call (g(-1) = -3.0 where f(-1) = -2.0)
+    def f(x):
+        return x * 2.0 if format(x, ".1f").startswith("-") else x * 3.0
+
+    def h(x):
+        return x * 2.0 if f"{x:+.0f}" == "+1" else -x
+
+    for fn, trace_at, points in ((f, 1.0, (-1.0, 2.0, -0.04, -0.06)), (h, 1.0, (1.2, 3.0))):
+        g = dualad.compile(fn, trace_at)
+        for x in points:
+            assert g(x) == fn(np.float64(x))
+            assert g.gradient(x) == reverse.gradient(fn, x)   # (Dual has no __format__)
+            assert g.jvp((x,), (1.0,)) == (fn(np.float64(x)), reverse.gradient(fn, x))
+    assert dualad.compile(f, 1.0).gradient(-1.0) == 2.0
