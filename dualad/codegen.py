@@ -37,6 +37,7 @@ import numpy as np
 from . import arrayadjoint, scalarcode, scalarplan
 from .optext import const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
+from .scalarplan import fill_partial
 from .structural import STRUCTURAL
 from .wengert import Record, _is_tensor
 
@@ -69,28 +70,6 @@ PARTIAL = {
     np.arctanh: ((DIV, "(1.0 - {0} * {0})"),),
     np.logaddexp: ("@exp({0} - {o})", "@exp({1} - {o})"),
 }
-# partials that are exactly 0 where an argument is 0, as the engines' rule says
-# (rules._pow_dx: ∂x**y/∂x is 0 for y = 0, not 0·x**-1 = nan at x = 0): format text ->
-# that argument (`fill_partial`)
-ZERO_WHERE = {"{1} * power({0}, {1} - 1)": 1, "{1} * np.power({0}, {1} - 1)": 1}
-_NUMBER = re.compile(r"^\(?-?[0-9.]+(e[-+]?[0-9]+)?\)?$")
-
-
-def fill_partial(fmt: str, fill, o) -> str:
-    """A partial's format text filled with its operands' text: where ZERO_WHERE names
-    an argument, 0.0 if that argument is 0 (a literal: decided here, once)."""
-    text = fmt.format(*fill, o=o)
-    k = ZERO_WHERE.get(fmt)
-    if k is None:
-        return text
-    y = fill[k]
-    if _NUMBER.match(y):
-        return "0.0" if float(y.strip("()")) == 0 else text
-    if fmt.startswith("{1} * np."):
-        return f"np.where({y} == 0, 0.0, {text})"
-    return f"(0.0 if {y} == 0 else {text})"
-
-
 def _pow(x, y, _pow=math.pow):
     """x ** y as the engines compute it on floats (dual_fast._pow): math.pow on finite
     operands, np.power at inf/nan (C's pow(-inf, 0.5) is inf, NumPy's nan)."""
@@ -110,14 +89,14 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
 # are exact in both): a value a guard reads is computed with NumPy instead (`_cone`)
 INEXACT = frozenset(MATH) - {"sqrt", "absolute", "fabs"}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
-_DIVIDE = (np.divide, np.true_divide)
 
 
 class ZeroDivisor(float):
-    """A constant 0 that a traced value is divided by: passed by reference (``_C[k]``),
-    a float in the fast code (math semantics: ZeroDivisionError, then the safe code)
-    and np.float64 in the safe code, so ``1.0 / _C[k]`` is inf with NumPy semantics
-    where the literal ``1.0 / 0.0`` raised even there (`Generator.__init__`)."""
+    """A constant 0 that a scalar line divides by: passed by reference (``_C[k]``), a
+    float in the fast code (math semantics: ZeroDivisionError, then the safe code) and
+    np.float64 in the safe code, so ``1.0 / _C[k]`` is inf with NumPy semantics where
+    the literal ``1.0 / 0.0`` raised even there (`Generator._scalar_lines` marks them:
+    on array lines NumPy divides)."""
 
     __slots__ = ()
 _FLOATED: dict = {}     # NumPy function -> its `floated` wrapper
@@ -206,7 +185,7 @@ class Generator:
         self.inline = True              # dense code may name a partial where first used
         self.n = len(rec.inputs)
         self.label = rec.index
-        self.zero_divisors = _mark_zero_divisors(rec)
+        self.zero_divisors = False      # x / 0 on a scalar line (`ZeroDivisor`)
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
         self._vnames = None
@@ -339,6 +318,7 @@ class Generator:
         scalar line's arguments to self.argrefs (None: a constant).  One plain loop."""
         from reverse.tensor import Tensor
         label, flags, getitem, f64 = self.label, [], operator.getitem, np.float64
+        div, tdiv = np.divide, np.true_divide
         get, n1 = label.get, self.n - 1
         self.argrefs = argrefs = [None] * len(entries)
         for j, e in enumerate(entries):
@@ -387,6 +367,10 @@ class Generator:
                 else:       # a tuple: the GC stops tracking it (no lists kept per entry)
                     argrefs[j] = (refs[0],) if len(refs) == 1 else \
                         (refs[0], refs[1]) if len(refs) == 2 else tuple(refs)
+                    if refs[-1] is None and (fn is div or fn is tdiv) and len(refs) == 2 \
+                            and a == 0:     # x / 0 (a: the divisor's value)
+                        entries[j] = (*e[:4], ZeroDivisor(a))
+                        self.zero_divisors = True
             flags.append(ok)
         return flags
 
@@ -670,20 +654,6 @@ def _cone(gen) -> set:
             if k is not None and k > 0:
                 need[k] = 1
     return exact
-
-
-def _mark_zero_divisors(rec: Record) -> bool:
-    """Entries x / c with c a constant 0 (a number): c becomes a ZeroDivisor (the same
-    value, a float).  Whether there were any."""
-    found = False
-    label = rec.index
-    for j, e in enumerate(rec.entries):
-        if e[0] in _DIVIDE and len(e) == 5 and id(e[4]) not in label:
-            c = e[4].value if _is_tensor(e[4]) else e[4]
-            if _scalar(c) and not isinstance(c, np.ndarray) and c == 0:
-                rec.entries[j] = (*e[:4], ZeroDivisor(c))
-                found = True
-    return found
 
 
 def _render(kind: str, params: list, lines: list, safe: bool, notes: bool = True) -> str:

@@ -901,9 +901,9 @@ def test_a_branch_on_formatted_text_is_guarded():
     def h(x):
         return x * 2.0 if f"{x:+.0f}" == "+1" else -x
 
-    for fn, trace_at, points in ((f, 1.0, (-1.0, 2.0, -0.04, -0.06)), (h, 1.0, (1.2, 3.0))):
+    for fn, trace_at, xs in ((f, 1.0, (-1.0, 2.0, -0.04, -0.06)), (h, 1.0, (1.2, 3.0))):
         g = dualad.compile(fn, trace_at)
-        for x in points:
+        for x in xs:
             assert g(x) == fn(np.float64(x))
             assert g.gradient(x) == reverse.gradient(fn, x)   # (Dual has no __format__)
             assert g.jvp((x,), (1.0,)) == (fn(np.float64(x)), reverse.gradient(fn, x))
