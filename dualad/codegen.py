@@ -37,6 +37,7 @@ import numpy as np
 from . import arrayadjoint, scalarcode, scalarplan
 from .optext import const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
+from .scalarplan import fill_partial
 from .structural import STRUCTURAL
 from .wengert import Record, _is_tensor
 
@@ -69,14 +70,35 @@ PARTIAL = {
     np.arctanh: ((DIV, "(1.0 - {0} * {0})"),),
     np.logaddexp: ("@exp({0} - {o})", "@exp({1} - {o})"),
 }
+def _pow(x, y, _pow=math.pow):
+    """x ** y as the engines compute it on floats (dual_fast._pow): math.pow on finite
+    operands, np.power at inf/nan (C's pow(-inf, 0.5) is inf, NumPy's nan)."""
+    if x - x == 0.0 and y - y == 0.0:
+        return _pow(x, y)
+    return float(np.power(x, y))
+
+
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)
 MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "arccos": math.acos, "arctan": math.atan, "arctan2": math.atan2, "hypot": math.hypot,
         "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "arcsinh": math.asinh,
         "arccosh": math.acosh, "arctanh": math.atanh, "exp": math.exp, "expm1": math.expm1,
         "log": math.log, "log1p": math.log1p, "log2": math.log2, "log10": math.log10,
-        "sqrt": math.sqrt, "power": math.pow, "absolute": abs, "fabs": math.fabs}
+        "sqrt": math.sqrt, "power": _pow, "absolute": abs, "fabs": math.fabs}
+# math functions whose results may differ from NumPy's in the last bits (sqrt and abs
+# are exact in both): a value a guard reads is computed with NumPy instead (`_cone`)
+INEXACT = frozenset(MATH) - {"sqrt", "absolute", "fabs"}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
+
+
+class ZeroDivisor(float):
+    """A constant 0 that a scalar line divides by: passed by reference (``_C[k]``), a
+    float in the fast code (math semantics: ZeroDivisionError, then the safe code) and
+    np.float64 in the safe code, so ``1.0 / _C[k]`` is inf with NumPy semantics where
+    the literal ``1.0 / 0.0`` raised even there (`Generator._scalar_lines` marks them:
+    on array lines NumPy divides)."""
+
+    __slots__ = ()
 _FLOATED: dict = {}     # NumPy function -> its `floated` wrapper
 
 
@@ -96,6 +118,21 @@ def scalar_fn(fn):
     """What a scalar line's bare name fn.__name__ is bound to: math's version or fn
     `floated`."""
     return MATH.get(fn.__name__) or floated(fn)
+
+
+def scalar_call(gen, fn, j: int) -> str:
+    """The name a scalar line v_j = fn(...) calls (bound in gen.names): fn.__name__,
+    math's version; fn.__name__ + "_np", NumPy's (`floated`), if a guard reads v_j
+    (math's exp may differ from NumPy's, which f calls, by an ulp: a decision near a
+    tie would differ from f's)."""
+    f = fn.__name__
+    if gen.exact and j in gen.exact:
+        f += "_np"
+        if f not in gen.names:
+            gen.names[f] = floated(fn)
+    elif f not in gen.names:
+        gen.names[f] = scalar_fn(fn)
+    return f
 ALIAS_ABOVE = 400
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
@@ -148,11 +185,13 @@ class Generator:
         self.inline = True              # dense code may name a partial where first used
         self.n = len(rec.inputs)
         self.label = rec.index
+        self.zero_divisors = False      # x / 0 on a scalar line (`ZeroDivisor`)
         # scalar element reads x[i] of an array value: source label -> True
         self.reads = {}
         self._vnames = None
         self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
+        self.exact = _cone(self) if rec.checks else None
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
         self.dense = True           # scalar traces: dualad.scalarcode's programs
@@ -178,6 +217,8 @@ class Generator:
     def const(self, x) -> str:
         if x is None or type(x) is bool:
             return repr(x)
+        if type(x) is ZeroDivisor:
+            return self.ref(x)
         if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
             return repr(int(x))
         if isinstance(x, (float, np.floating)) and math.isfinite(x):
@@ -277,6 +318,7 @@ class Generator:
         scalar line's arguments to self.argrefs (None: a constant).  One plain loop."""
         from reverse.tensor import Tensor
         label, flags, getitem, f64 = self.label, [], operator.getitem, np.float64
+        div, tdiv = np.divide, np.true_divide
         get, n1 = label.get, self.n - 1
         self.argrefs = argrefs = [None] * len(entries)
         for j, e in enumerate(entries):
@@ -325,6 +367,10 @@ class Generator:
                 else:       # a tuple: the GC stops tracking it (no lists kept per entry)
                     argrefs[j] = (refs[0],) if len(refs) == 1 else \
                         (refs[0], refs[1]) if len(refs) == 2 else tuple(refs)
+                    if refs[-1] is None and (fn is div or fn is tdiv) and len(refs) == 2 \
+                            and a == 0:     # x / 0 (a: the divisor's value)
+                        entries[j] = (*e[:4], ZeroDivisor(a))
+                        self.zero_divisors = True
             flags.append(ok)
         return flags
 
@@ -343,8 +389,7 @@ class Generator:
             return INFIX[fn].format(*a)
         if fn in ELEMENTWISE:
             if self.scalar_line(e):
-                n = fn.__name__
-                self.names.setdefault(n, scalar_fn(fn))
+                n = scalar_call(self, fn, self.label[id(e[2])])
                 return f"{n}({', '.join(a)})"
             return f"{self.func(fn, 'np')}({', '.join(a)})"
         return f"{self.func(fn, 'np')}({', '.join(a)}{self.kwargs(kw, self.const)})"
@@ -374,7 +419,7 @@ class Generator:
             for n in text[1]:
                 if n not in names:
                     names[n] = MATH.get(n) or getattr(np, n)
-            text = text[0].format(*fill, o=o)
+            text = fill_partial(text[0], fill, o)
         if _ATOM.match(text) or text[0] == "(" and _ATOM.match(text[1:-1]):
             text = text.strip("()")
         else:
@@ -476,7 +521,7 @@ class Generator:
         checks = sorted(enumerate(rec.checks, 1), key=lambda c: c[1][0])
         ci = 0
         entries, scal, vnames, n1 = rec.entries, self.scalar, self.vnames, self.n - 1
-        arg, names = self.arg, self.names
+        arg = self.arg
         for j in range(1 - self.n, len(rec.entries) + 1):
             if j > 0:
                 e = entries[j - 1]
@@ -489,10 +534,7 @@ class Generator:
                     if fmt is not None and (len(a) == 2 or fn in _UNARY):
                         rhs = fmt.format(*a)
                     else:
-                        f = fn.__name__
-                        if f not in names:
-                            names[f] = scalar_fn(fn)
-                        rhs = f"{f}({', '.join(a)})"
+                        rhs = f"{scalar_call(self, fn, j)}({', '.join(a)})"
                 else:
                     rhs = self.value_expr(e)
                 lines.append((f"{vnames[j + n1]} = {rhs}", comment))
@@ -547,6 +589,8 @@ class Generator:
             else:
                 lines.append((f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
                               f"or {p}.dtype != _f8: _miss()", ""))
+        if any(e[0].__name__ == "read_variable" for e in rec.entries):
+            lines.append(("if _tapes.stack: _taped()", "a float would cut a recording tape"))
         self.checked = {}
         cse: dict = {}
         lines.append(("", "forward sweep" + (" with tangents" if kind == "jvp" else "")))
@@ -557,7 +601,9 @@ class Generator:
         else:
             y = name(o)
             ov = self._value(o)
-            if np.ndim(ov) == 0 and o > 0 and not self.scalar_line(rec.entries[o - 1]):
+            # a float: a scalar line below an array operation (np.sum(x) / 2.0) computes
+            # an np.float64
+            if np.ndim(ov) == 0 and o > 0:
                 y = f"_plain({y})"
         if kind == "value":
             ret = y
@@ -581,6 +627,33 @@ class Generator:
 
 
 _label = label
+
+
+def _cone(gen) -> set:
+    """The labels of the scalar lines computed with an INEXACT math function that a
+    guard reads, directly or through other values: they are computed with NumPy, as f
+    computes them, so every guard decides as f does (bit for bit).  One loop, last
+    entry first."""
+    from .wengert import _flat
+    label, entries, scal = gen.label, gen.rec.entries, gen.scalar
+    need = bytearray(len(entries) + 1)
+    for c in gen.rec.checks:
+        for a in _flat(c[3]):
+            k = label.get(id(a))
+            if k is not None and k > 0:
+                need[k] = 1
+    exact = set()
+    for j in range(len(entries), 0, -1):
+        if not need[j]:
+            continue
+        e = entries[j - 1]
+        if scal[j - 1] and e[0].__name__ in INEXACT:
+            exact.add(j)
+        for a in _flat(e[3:]):
+            k = label.get(id(a))
+            if k is not None and k > 0:
+                need[k] = 1
+    return exact
 
 
 def _render(kind: str, params: list, lines: list, safe: bool, notes: bool = True) -> str:

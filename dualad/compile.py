@@ -75,11 +75,24 @@ def _fromlist(items, shape):
     return np.array(items, dtype=np.float64).reshape(shape)
 
 
+def _tape_state():
+    from reverse.tape import state  # loaded: f was traced on a reverse tape
+    return state
+
+
+def _taped():
+    raise RuntimeError(
+        "this compiled function reads a reverse.Variable, and a reverse.Tape is "
+        "recording: its result is a plain float, so the tape would lose the dependence "
+        "on the Variable (a wrong gradient); call f itself under the tape (or g outside "
+        "it)")
+
+
 _SAFE_BUILTINS = {"type": type, "float": float, "bool": bool, "abs": abs}
 _COMMON = {"np": np, "_ndarray": np.ndarray, "_f8": np.dtype(np.float64), "_miss": _miss,
            "_same": _same, "_plain": _plain, "_garray": _garray, "_fromlist": _fromlist,
            "_unb": unbroadcast, "_unindex": unindex, "_f64": np.float64,
-           "_FAIL": (_Miss, ArithmeticError, ValueError)}
+           "_FAIL": (_Miss, ArithmeticError, ValueError), "_taped": _taped}
 
 
 def _tidy(result):
@@ -153,6 +166,10 @@ class Variant:
         ns = dict(_COMMON)
         ns["__builtins__"] = _SAFE_BUILTINS
         ns["_C"] = tuple(self.gen.refs)
+        if self.gen.zero_divisors:      # x / 0: ZeroDivisionError fast, inf safe
+            from .codegen import ZeroDivisor
+            ns["_C"] = tuple((np.float64(r) if safe else float(r))
+                             if type(r) is ZeroDivisor else r for r in ns["_C"])
         ns["_tolist"] = list if safe else np.ndarray.tolist
         from .codegen import MATH
         for key, obj in self.gen.names.items():
@@ -160,6 +177,7 @@ class Variant:
                 obj = getattr(np, key) if key in MATH else getattr(obj, "numpy_fn", obj)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
+        ns["_tapes"] = _tape_state()    # _tapes.stack: the recording tapes
         exec(_code(src, () if kind == "jvp" else self.gen.rec.names), ns)
         fn = ns[kind]
         fn.__qualname__ = f"{self.owner.name}.{kind}"
@@ -253,7 +271,14 @@ class Compiled:
                     raise ValueError(f"tangent {i} has shape {np.shape(t)}, its primal "
                                      f"{np.shape(p)}")
             ts.append(t)
-        return _tidy(self._jvp(*primals, *ts))
+        value, slope = _tidy(self._jvp(*primals, *ts))
+        if type(slope) is float and slope - slope == 0.0 or \
+                type(slope) is np.ndarray and np.isfinite(slope).all():
+            return value, slope
+        # a non-finite tangent: dualad.jvp's answer, whose second pass takes a zero
+        # tangent times ∞ as 0 (strong zeros; the code computes IEEE's 0·∞ = nan)
+        from .forward import jvp
+        return jvp(self.f, primals, tangents)
 
     @property
     def source(self) -> str:
@@ -295,16 +320,34 @@ class Compiled:
         self._jvp = _Lazy(v, "jvp", "_jvp")
         if self._scalar_out(v):
             self.gradient = _Lazy(v, "gradient", "gradient")
-        else:
+        else:   # not a refusal for good: a later call may take a scalar variant
             self.gradient = self._no_gradient
         if v is not self._variants[0]:
             self._variants.remove(v)
             self._variants.insert(0, v)
 
     def _no_gradient(self, *args):
-        out = self._current.gen.rec.out
-        raise ValueError(f"gradient needs f to return a scalar, got shape "
-                         f"{np.shape(getattr(out, 'value', out))}; use jvp")
+        """g.gradient while the current variant's f returns an array: the call goes to
+        the variant its arguments and branches pick (a ValueError if f returns an array
+        there too)."""
+        return self._fallback(self._current, "gradient", *args)
+
+    @staticmethod
+    def _not_scalar(v: Variant) -> ValueError:
+        out = v.gen.rec.out
+        return ValueError(f"gradient needs f to return a scalar, got shape "
+                          f"{np.shape(getattr(out, 'value', out))}; use jvp")
+
+    def _applies(self, v: Variant, kind: str, full: tuple) -> bool:
+        """Whether variant v is this call's (its argument checks and guards pass);
+        gradient of a variant whose f returns an array raises the engines' ValueError."""
+        if kind != "gradient" or self._scalar_out(v):
+            return True
+        try:
+            v.get("value", safe=True)(*full)
+        except _Miss:
+            return False
+        raise self._not_scalar(v)
 
     def _fallback(self, variant: Variant, kind: str, *args):
         """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
@@ -312,6 +355,8 @@ class Compiled:
         prim = self._convert(args[:n])
         full = prim + tuple(args[n:])
         for v in [variant] + [w for w in self._variants if w is not variant]:
+            if not self._applies(v, kind, full):
+                continue
             try:
                 result = v.get(kind, safe=True)(*full)
             except _Miss:
@@ -320,6 +365,8 @@ class Compiled:
                 self._use(v)
             return _tidy(result)
         v = self._trace(prim)
+        if kind == "gradient" and not self._scalar_out(v):
+            raise self._not_scalar(v)
         try:
             result = v.get(kind, safe=True)(*full)
         except _Miss:   # the code disagrees with its own trace (rounding at a guard)

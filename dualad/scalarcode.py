@@ -122,7 +122,7 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
     """The forward sweep's lines (and tangents for jvp): each value read once is
     written where it is read, values read more often are named; returns the values'
     text and binding levels and the tangents' text."""
-    from .codegen import _UNARY, INFIX, name, scalar_fn
+    from .codegen import _UNARY, INFIX, name, scalar_call, scalar_fn
     n, size, alias = p.n, p.size, p.alias
     fns, args, parts = p.fns, p.args, p.parts
     rec, n1 = gen.rec, n - 1
@@ -180,7 +180,7 @@ def _forward(gen, p: Plan, uses, tuses, keys, cse, jvp: bool, lines: list):
                                    for r in refs])
                 lv = 0 if fn in _SIGN else 1
             else:       # a call: its arguments need no parentheses
-                f = fn.__name__
+                f = scalar_call(gen, fn, i - n1) if gen.exact else fn.__name__
                 if f not in names:
                     names[f] = scalar_fn(fn)
                 rhs = f + "(" + ", ".join([text[alias[r]] if type(r) is int else r

@@ -152,6 +152,28 @@ def operands(refs, alias, text, level) -> list:
     return fill
 
 
+# partials that are exactly 0 where an argument is 0, as the engines' rule says
+# (rules._pow_dx: ∂x**y/∂x is 0 for y = 0, not 0·x**-1 = nan at x = 0): format text ->
+# that argument (`fill_partial`; here, where dualad.codegen's templates are filled)
+ZERO_WHERE = {"{1} * power({0}, {1} - 1)": 1, "{1} * np.power({0}, {1} - 1)": 1}
+_NUMBER = re.compile(r"^\(?-?[0-9.]+(e[-+]?[0-9]+)?\)?$")
+
+
+def fill_partial(fmt: str, fill, o) -> str:
+    """A partial's format text filled with its operands' text: where ZERO_WHERE names
+    an argument, 0.0 if that argument is 0 (a literal: decided here, once)."""
+    text = fmt.format(*fill, o=o)
+    k = ZERO_WHERE.get(fmt)
+    if k is None:
+        return text
+    y = fill[k]
+    if _NUMBER.match(y):
+        return "0.0" if float(y.strip("()")) == 0 else text
+    if fmt.startswith("{1} * np."):
+        return f"np.where({y} == 0, 0.0, {text})"
+    return f"(0.0 if {y} == 0 else {text})"
+
+
 def partial(i, refs, fill, out, t, cse, keys, lines):
     """The text of a partial that is not a bare value (t: a `_templates` entry):
     (as an operand, as a term or None); the first of several equal ones (keys
@@ -160,7 +182,7 @@ def partial(i, refs, fill, out, t, cse, keys, lines):
     pp = cse.get(key)
     if pp is not None:
         return pp, None
-    pt = t[1].format(*fill, o=out)
+    pt = fill_partial(t[1], fill, out) if t[1] in ZERO_WHERE else t[1].format(*fill, o=out)
     if keys[key] > 1:
         pp = cse[key] = f"d_{len(cse) + 1}"
         lines.append(f"{pp} = {pt}")

@@ -200,7 +200,8 @@ class Tensor(ArrayMethods):
         return f"{type(self).__name__}({self.value!r})"
 
     def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
+        # observed: dualad.compile guards a branch on the text (format(x, ".1f"))
+        return observed(format, format(self.value, spec), (self, spec))
 
     __float__ = __int__ = __complex__ = __index__ = _no_float
     # hashed by identity (as torch.Tensor): the sweep keys adjoints by Tensor;

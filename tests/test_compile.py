@@ -703,3 +703,208 @@ def test_slices_add_into_one_buffer_and_match_reverse(name):
     for y in (x, x[::-1].copy()):
         np.testing.assert_allclose(g.gradient(y), reverse.gradient(f, y), rtol=1e-14)
     assert ("_unindex" in g.source) == (name == "fancy")
+
+
+# -- gradient of a call whose f returns an array ------------------------------------------
+def test_gradient_of_an_array_call_is_refused_as_by_the_engines():
+    # traced on a float, called on an array: f(x) = x * x is then vector-valued; the
+    # re-trace answered with the gradient of the sum ([6, 8]) instead of refusing
+    square = lambda x: x * x    # noqa: E731
+    x = np.array([3.0, 4.0])
+    for example in (2.0, np.ones(2)):
+        g = dualad.compile(square, example)
+        with pytest.raises(ValueError, match=r"scalar, got shape \(2,\)") as mine:
+            g.gradient(x)
+        with pytest.raises(ValueError, match=r"scalar, got shape \(2,\)") as theirs:
+            dualad.gradient(square, x)
+        assert str(mine.value).split(";")[0] == str(theirs.value).split(";")[0]
+    g = dualad.compile(square, 2.0)
+    assert g.gradient(2.0) == dualad.gradient(square, 2.0) == 4.0
+
+
+def test_gradient_works_again_after_an_array_call():
+    # a valid g(array) made the array variant current, and every later g.gradient
+    # raised "gradient needs f to return a scalar" even for a float
+    square = lambda x: x * x    # noqa: E731
+    g = dualad.compile(square, 2.0)
+    assert g.gradient(2.0) == 4.0
+    np.testing.assert_array_equal(g(np.array([3.0, 4.0])), [9.0, 16.0])
+    assert g.gradient(2.0) == dualad.gradient(square, 2.0) == 4.0
+    np.testing.assert_array_equal(g.jvp((np.array([3.0, 4.0]),), (np.ones(2),))[1], [6.0, 8.0])
+    assert g.gradient(-1.5) == reverse.gradient(square, -1.5) == -3.0
+    h = dualad.compile(square, np.ones(2))     # traced on an array: floats work too
+    assert h.gradient(2.0) == 4.0
+
+
+# -- x ** y with y = 0 ---------------------------------------------------------------------
+def test_power_partial_is_zero_for_a_zero_exponent_as_in_the_engines():
+    # ∂(x**y)/∂x was written y * power(x, y - 1): 0 * 0**-1 = nan at x = 0, y = 0, where
+    # the engines' rule (rules._pow_dx) gives exactly 0
+    c = [1.0, 2.0, 3.0]
+
+    def poly(x):                        # 1 + 2x + 3x², p'(0) = 2
+        return sum(c[k] * x ** k for k in range(3))
+
+    def pw(x, y):
+        return x ** y
+
+    def arr(x, y):
+        return np.sum(x ** 0.0 + x ** y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        g = dualad.compile(poly, 1.0)
+        assert g.gradient(0.0) == dualad.gradient(poly, 0.0) == reverse.gradient(poly, 0.0) == 2.0
+        assert g.jvp((0.0,), (1.0,)) == dualad.jvp(poly, (0.0,), (1.0,)) == (1.0, 2.0)
+        same_bits(g, (0.0,))
+        h = dualad.compile(pw, 1.3, 2.2)
+        for x, y in ((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (1.5, -0.5)):
+            assert h.gradient(x, y) == dualad.gradient(pw, x, y) == reverse.gradient(pw, x, y)
+            assert h.jvp((x, y), (1.0, 0.0)) == dualad.jvp(pw, (x, y), (1.0, 0.0))
+        assert h.gradient(0.0, 0.0) == (0.0, 0.0)
+        same_bits(h, (0.0, 0.0))
+        x, y = np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 3.0])
+        k = dualad.compile(arr, np.ones(3), np.ones(3))
+        for a, b in zip(k.gradient(x, y), dualad.gradient(arr, x, y)):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(k.gradient(x, y)[0], [0.0, 0.0, 3.0 * 4.0])
+        t = (np.ones(3), np.zeros(3))
+        assert k.jvp((x, y), t) == dualad.jvp(arr, (x, y), t)
+
+
+# -- division by a constant 0 ----------------------------------------------------------------
+def _same_result(a, b):
+    a, b = (a if isinstance(a, tuple) else (a,)), (b if isinstance(b, tuple) else (b,))
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert type(x) is type(y) and np.array_equal(x, y, equal_nan=True), (a, b)
+
+
+def test_division_by_a_constant_zero_gives_the_engines_inf():
+    # the code divided a Python float by a literal 0 (1.0 / 0.0 in the adjoint sweep):
+    # ZeroDivisionError even in the NumPy-semantics code, where the engines give inf
+    cases = [(lambda x: x / 0.0, (1.0,)), (lambda x: x / 0 - x, (-2.0,)),
+             (lambda x, y: (x * y) / -0.0 + y, (1.5, 2.0)),
+             (lambda x: np.sum(x) / 0.0, (np.ones(2),)),
+             (lambda x: np.mean(x, where=x > 0), (np.array([-1.0, -2.0, -3.0]),))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for fn, args in cases:
+            g = dualad.compile(fn, *args)
+            for _ in range(2):      # the first call writes the code, the second runs it
+                _same_result(g.gradient(*args), dualad.gradient(fn, *args))
+                _same_result(g.gradient(*args), reverse.gradient(fn, *args))
+                ts = tuple(np.ones_like(a) if np.ndim(a) else 1.0 for a in args)
+                _same_result(g.jvp(args, ts), dualad.jvp(fn, args, ts))
+                _same_result(g(*args), dualad.jvp(fn, args, ts)[0])
+        assert dualad.compile(cases[0][0], 1.0).gradient(1.0) == np.inf
+        mean = dualad.compile(cases[4][0], cases[4][1][0])
+        np.testing.assert_array_equal(mean.gradient(*cases[4][1]), np.zeros(3))
+        assert np.isnan(mean.jvp(cases[4][1], (np.ones(3),))[0])
+        assert mean.jvp(cases[4][1], (np.ones(3),))[1] == 0.0
+
+
+# -- guards read values computed as f computes them ----------------------------------------------
+def _math_above_numpy(name, lo, hi, k=3):
+    """Points where math's version of np.<name> is above NumPy's (an ulp or two)."""
+    import math
+    mf = {"exp": math.exp, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
+          "arccos": math.acos, "expm1": math.expm1}[name]
+    nf = getattr(np, name)
+    xs = np.random.default_rng(7).uniform(lo, hi, 5000)
+    return [float(x) for x in xs if mf(x) > nf(x)][:k]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name,lo,hi", [("exp", -20, 20), ("tanh", -3, 3), ("sinh", -5, 5),
+                                        ("cosh", -5, 5), ("arccos", -1, 1), ("expm1", -3, 3)])
+def test_a_guard_on_a_math_function_decides_as_f_does(name, lo, hi):
+    # the fast code computed exp with math.exp, f with np.exp: an ulp apart at ~5 % of
+    # points (tanh/sinh/cosh ~25 %), so a guard passed where f took the other branch and
+    # g answered with the other branch's value and gradient
+    nf = getattr(np, name)
+    xs = _math_above_numpy(name, lo, hi)
+    assert xs
+    for x in xs:
+        c = float(nf(x))                # f's value: nf(x) > c is False in f
+        fns = [lambda x: x * 3.0 if nf(x) > c else -x,
+               lambda x: x * 3.0 if nf(x) - c > 0.0 else -x,      # a cancellation
+               lambda x: x * 3.0 if nf(x) * 2.0 + x >= 2.0 * c + x + 1e-300 else -x]
+        assert fns[0](x) == -x and fns[1](x) == -x
+        for fn in fns:
+            g = dualad.compile(fn, x + 0.5 if name != "arccos" else 0.0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                g.gradient(x + 0.5 if name != "arccos" else 0.0)
+            assert g(x) == fn(x)
+            assert g.gradient(x) == dualad.gradient(fn, x) == reverse.gradient(fn, x)
+            assert g.jvp((x,), (1.0,)) == dualad.jvp(fn, (x,), (1.0,))
+        arr = lambda v: np.sum(v) * 3.0 if nf(v[0]) * np.sum(v) > c * np.sum(v) \
+            else -np.sum(v)     # noqa: E731  (the general code: np.sum)
+        v = np.array([x, 0.5])
+        g = dualad.compile(arr, v + 0.25)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            g.gradient(v + 0.25)
+        np.testing.assert_array_equal(g.gradient(v), dualad.gradient(arr, v))
+        np.testing.assert_array_equal(g.gradient(v), [-1.0, -1.0])
+
+
+def test_power_special_values_are_numpys():
+    # math.pow(-inf, 0.5) is inf, where f's np.power (and the engines) give nan
+    def pw(x, y):
+        return x ** y
+    g = dualad.compile(pw, 1.3, 2.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x, y in ((-np.inf, 0.5), (-0.0, 0.5), (-np.inf, 2.5), (-0.0, 3.0), (2.5, 2.5),
+                     (np.nan, 0.0), (-2.0, 3.0)):
+            mine, ref = g(x, y), dualad.jvp(pw, (x, y), (0.0, 0.0))[0]
+            assert type(mine) is float
+            assert np.array_equal(mine, ref, equal_nan=True) and \
+                np.signbit(mine) == np.signbit(ref), (x, y, mine, ref)
+        assert np.isnan(g(-np.inf, 0.5)) and np.isnan(g(np.inf, np.nan))
+
+
+# -- reverse.Variable reads under a recording tape ----------------------------------------------
+def test_a_variable_reading_variant_refuses_a_recording_tape():
+    # g returned a plain float under a reverse.Tape: the tape lost the dependence on the
+    # Variable and gave d/dv [g(3) + v] = 1.0 where f gives 4.0
+    v = reverse.Variable(2.0)
+
+    def f(x):
+        return x * v
+
+    g = dualad.compile(f, 1.0)
+    for call in (lambda: g(3.0), lambda: g.gradient(3.0), lambda: g.jvp((3.0,), (1.0,)),
+                 lambda: g(np.array([1.0, 2.0]))):      # a re-trace: the safe code checks too
+        with reverse.Tape():
+            with pytest.raises(RuntimeError, match=r"reverse\.Variable.*call f itself"):
+                call()
+    with reverse.Tape() as t:           # f itself: the right gradient
+        y = f(3.0) + v
+    assert float(t.gradient(y, v).numpy()) == 4.0
+    assert g(3.0) == 6.0 and g.gradient(3.0) == reverse.gradient(f, 3.0) == 2.0
+    h = dualad.compile(lambda x: x * 2.0, 1.0)      # no Variable read: no check, no error
+    with reverse.Tape():
+        assert h(3.0) == 6.0 and h.gradient(3.0) == 2.0
+    assert "_tapes" not in h._current.gen.source("gradient", notes=False)
+
+
+# -- branches on the text of a traced value ------------------------------------------------------
+def test_a_branch_on_formatted_text_is_guarded():
+    # Tensor.__format__ answered with its value unobserved: g kept the traced branch for
+    # every later call (g(-1) = -3.0 where f(-1) = -2.0)
+    def f(x):
+        return x * 2.0 if format(x, ".1f").startswith("-") else x * 3.0
+
+    def h(x):
+        return x * 2.0 if f"{x:+.0f}" == "+1" else -x
+
+    for fn, trace_at, xs in ((f, 1.0, (-1.0, 2.0, -0.04, -0.06)), (h, 1.0, (1.2, 3.0))):
+        g = dualad.compile(fn, trace_at)
+        for x in xs:
+            assert g(x) == fn(np.float64(x))
+            assert g.gradient(x) == reverse.gradient(fn, x)   # (Dual has no __format__)
+            assert g.jvp((x,), (1.0,)) == (fn(np.float64(x)), reverse.gradient(fn, x))
+    assert dualad.compile(f, 1.0).gradient(-1.0) == 2.0
