@@ -70,6 +70,8 @@ PARTIAL = {
     np.arctanh: ((DIV, "(1.0 - {0} * {0})"),),
     np.logaddexp: ("@exp({0} - {o})", "@exp({1} - {o})"),
 }
+
+
 def _pow(x, y, _pow=math.pow):
     """x ** y as the engines compute it on floats (dual_fast._pow): math.pow on finite
     operands, np.power at inf/nan (C's pow(-inf, 0.5) is inf, NumPy's nan)."""
@@ -99,6 +101,8 @@ class ZeroDivisor(float):
     on array lines NumPy divides)."""
 
     __slots__ = ()
+
+
 _FLOATED: dict = {}     # NumPy function -> its `floated` wrapper
 
 
@@ -133,6 +137,8 @@ def scalar_call(gen, fn, j: int) -> str:
     elif f not in gen.names:
         gen.names[f] = scalar_fn(fn)
     return f
+
+
 ALIAS_ABOVE = 400
 CMP = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
        operator.eq: "==", operator.ne: "!="}
