@@ -245,13 +245,7 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
-        if isinstance(out, (list, tuple, dict)):
-            raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
-                             if need_scalar else f"jacobian needs f to return one array, not a "
-                             f"{type(out).__name__}; stack the outputs")
-        if need_scalar and np.ndim(out) != 0:
-            raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
-                             " use jacobian")
+        _check_shape(out, need_scalar)
         if not _finite(t) and not ZERO_RULE.strong:
             # 0·∞ = nan from directions that do not move an x[i] with an infinite
             # partial: the pass again, a zero tangent entry contributing 0
@@ -259,11 +253,23 @@ def _forward_columns(f, args, chunk_size, need_scalar):
                 tag = new_tag()
                 out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
         columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
-    if not columns:
-        out = f(*args)
+    if not columns:     # no inputs (empty arrays): f's output is checked all the same
+        out, _ = _output(f(*args), new_tag())
+        _check_shape(out, need_scalar)
         return args, out, np.zeros(np.shape(out) + (0,))
     jac = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=-1)
     return args, out, jac
+
+
+def _check_shape(out, need_scalar):
+    """ValueError unless f's output is one array (a scalar for a gradient)."""
+    if isinstance(out, (list, tuple, dict)):
+        raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
+                         if need_scalar else f"jacobian needs f to return one array, not a "
+                         f"{type(out).__name__}; stack the outputs")
+    if need_scalar and np.ndim(out) != 0:
+        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
+                         " use jacobian")
 
 
 def _split_columns(args, jac):

@@ -445,3 +445,22 @@ def test_stack_and_concatenate_carry_all_directions_at_once(name, chunk):
     one_by_one = [dualad.jvp(f, (x,), (e,))[1] for e in np.eye(6)]
     np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=chunk), one_by_one, rtol=1e-14)
     np.testing.assert_allclose(one_by_one, central_gradient(f, [x]), rtol=1e-7)
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_gradient_at_an_empty_argument_still_needs_a_scalar_output(shape):
+    # with no inputs there is no pass to check f's output in: x * 2 came back as a
+    # (0, 0) "gradient" where reverse (and symbolic, jax.grad) refuse a non-scalar f
+    x = np.zeros(shape)
+    for engine in (dualad, reverse):
+        with pytest.raises(ValueError, match=r"scalar, got shape \(" + str(shape[0])):
+            engine.gradient(lambda x: x * 2, x)
+        with pytest.raises(ValueError, match="scalar"):
+            engine.gradient(lambda x: np.sum(x, axis=0), np.zeros((3, 0)))
+    # a scalar f of an empty argument has the empty gradient, as reverse's
+    for engine in (dualad, reverse):
+        g = engine.gradient(lambda x: np.sum(x ** 2) + 1.0, x)
+        assert np.shape(g) == shape
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: x * 2, x),
+                                  reverse.jacobian(lambda x: x * 2, x))
+    assert dualad.jacobian(lambda x: x * 2, x).shape == shape + shape
