@@ -455,11 +455,11 @@ def _coefficient(out, j, sess):
         c = out.coefs[j]
     elif t in (tuple, list):
         return t(_coefficient(o, j, sess) for o in out)
-    elif isinstance(out, (bool,) + _CONSTANTS) or t in (Dual, Taylor):
+    elif t in (Dual, Taylor):
         c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
     else:
-        raise TypeError(f"f returned {type(out).__name__}; expected a number, an array "
-                        "or a tuple of them")
+        _forward.check_output(out)      # None, text, an object array, a bool: refused
+        c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
     if type(c) is np.ndarray and c.ndim == 0 or isinstance(c, (bool, np.generic)):
         return float(c)
     return c

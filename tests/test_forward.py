@@ -464,3 +464,48 @@ def test_gradient_at_an_empty_argument_still_needs_a_scalar_output(shape):
     np.testing.assert_array_equal(dualad.jacobian(lambda x: x * 2, x),
                                   reverse.jacobian(lambda x: x * 2, x))
     assert dualad.jacobian(lambda x: x * 2, x).shape == shape + shape
+
+
+NOT_NUMBERS = {
+    "None": lambda x: None,
+    "str": lambda x: "a",
+    "object_array": lambda x: np.array([None, "a"], dtype=object),
+    "numpy_str": lambda x: np.str_("a"),
+    "complex_array": lambda x: np.array([1j]) * 2.0,
+    "list_with_None": lambda x: [x * 2.0, None],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_NUMBERS))
+def test_an_output_that_is_not_numbers_is_a_type_error_in_every_entry_point(name):
+    # an object array of non-numbers came back from jacobian as a zero Jacobian (and
+    # from jvp/derivative as zeros; derivative(order=0) returned None or 'a' unchecked),
+    # where reverse and symbolic refuse it
+    f = NOT_NUMBERS[name]
+    calls = {
+        "jacobian": lambda: dualad.jacobian(f, np.ones(2)),
+        "jacobian_scalar": lambda: dualad.jacobian(f, 1.0),
+        "gradient": lambda: dualad.gradient(f, 1.0),
+        "gradient_array": lambda: dualad.gradient(f, np.ones(2)),
+        "jvp": lambda: dualad.jvp(f, (1.0,), (1.0,)),
+        "derivative0": lambda: dualad.derivative(f, 1.0, order=0),
+        "derivative1": lambda: dualad.derivative(f, 1.0),
+        "derivative2": lambda: dualad.derivative(f, 1.0, order=2),
+        "derivative4": lambda: dualad.derivative(f, 1.0, order=4),
+    }
+    for what, call in calls.items():
+        with pytest.raises(TypeError, match="f returned"):
+            call()
+        assert what
+    with pytest.raises(TypeError):
+        reverse.jacobian(f, np.ones(2))
+
+
+def test_integer_outputs_are_still_numbers():
+    # the refusal keeps every numeric output: an int array is a constant, as in reverse
+    f = lambda x: np.array([1, 2]) + 0 * x[0]       # noqa: E731
+    np.testing.assert_array_equal(dualad.jacobian(f, np.ones(2)), reverse.jacobian(f, np.ones(2)))
+    assert dualad.derivative(lambda x: 3, 1.0, order=0) == 3.0
+    assert dualad.derivative(lambda x: np.int64(3), 1.0, order=3) == 0.0
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: np.arange(3), np.ones(2)),
+                                  reverse.jacobian(lambda x: np.arange(3), np.ones(2)))
