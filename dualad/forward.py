@@ -97,13 +97,19 @@ def check_output(out, bools=False) -> None:
     a Dual or another traced value: None, text or an object array would be taken for
     a constant and differentiated to silent zeros (a bool too, unless bools)."""
     if isinstance(out, (int, float, Dual)) or _is_traced(out):
-        return
-    if isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "biuf":
-        return
-    what = f"an array of dtype {out.dtype}" if isinstance(out, np.ndarray) else \
-        "None" if out is None else type(out).__name__
-    raise OutputError(f"f returned {what}; expected a number, an array of numbers "
-                      "or Duals")
+        if out is not True and out is not False or bools:
+            return
+    elif isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "biuf":
+        if out.dtype.kind != "b" or bools:
+            return
+    else:
+        what = f"an array of dtype {out.dtype}" if isinstance(out, np.ndarray) else \
+            "None" if out is None else type(out).__name__
+        raise OutputError(f"f returned {what}; expected a number, an array of numbers "
+                          "or Duals")
+    what = "bool" if isinstance(out, (bool, np.bool_)) else "an array of dtype bool"
+    raise OutputError(f"f returned {what} (a comparison?), which has no derivative; "
+                      "return a number or a float array (jax.grad refuses it too)")
 
 
 def _holds_tag(v, tag) -> bool:
