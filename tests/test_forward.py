@@ -509,3 +509,43 @@ def test_integer_outputs_are_still_numbers():
     assert dualad.derivative(lambda x: np.int64(3), 1.0, order=3) == 0.0
     np.testing.assert_array_equal(dualad.jacobian(lambda x: np.arange(3), np.ones(2)),
                                   reverse.jacobian(lambda x: np.arange(3), np.ones(2)))
+
+
+NONFINITE_ARRAY_FUNCTIONS = {
+    "prod": np.prod,
+    "prod_axis": lambda x: np.sum(np.prod(x.reshape(2, 2), axis=0) ** 2),
+    "x_at_x": lambda x: x @ x,
+    "dot": lambda x: np.dot(x, x),
+    "norm": np.linalg.norm,
+    "matmul_2d": lambda x: np.sum(x.reshape(2, 2) @ x.reshape(2, 2)),
+    "vecmat": lambda x: np.sum(x[:3] @ np.arange(1.0, 13.0).reshape(3, 4) * x),
+    "mean_prod": lambda x: np.mean(x) * np.prod(x),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nonfinite_redo_covers_prod_matmul_dot_and_norm():
+    # the redo under strong_zeros() fixed elementwise code only: prod, x @ x, np.dot
+    # and norm at an input holding inf or nan gave all-nan gradients
+    for f, x, want in [(np.prod, [np.inf, 1.0, 2.0], [2.0, np.inf, np.inf]),
+                       (np.prod, [np.nan, 1.0, 2.0], [2.0, np.nan, np.nan]),
+                       (lambda x: x @ x, [np.inf, 1.0, 2.0], [np.inf, 2.0, 4.0]),
+                       (lambda x: np.dot(x, x), [np.nan, 1.0, 2.0], [np.nan, 2.0, 4.0]),
+                       (np.linalg.norm, [np.inf, 1.0, 2.0], [np.nan, 0.0, 0.0]),
+                       (lambda x: x @ x, [np.inf, -np.inf, 2.0], [np.inf, -np.inf, 4.0])]:
+        x = np.array(x)
+        for chunk in (None, 1, 2):
+            np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
+        np.testing.assert_array_equal(reverse.gradient(f, x), want)
+    # against reverse's single sweep at many points with infinities and NaNs (no
+    # zero entries: where a partial is 0 the engines differ, see the README)
+    rng = np.random.default_rng(7)
+    for name, f in NONFINITE_ARRAY_FUNCTIONS.items():
+        for _ in range(40):
+            x = rng.uniform(0.5, 2.0, 4) * rng.choice([-1.0, 1.0], 4) * rng.choice([1.0, 1e200])
+            for i in rng.choice(4, rng.integers(1, 3), replace=False):
+                x[i] = rng.choice([np.inf, -np.inf, np.nan])
+            want = reverse.gradient(f, x)
+            for chunk in (None, 1, 3):
+                np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=chunk), want,
+                                           rtol=1e-13, err_msg=f"{name} at {x}")
