@@ -10,9 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dual import Dual, _directions, _elementwise, _make, _outer_tag, _primal, _split
+from .dual import (
+    ZERO_RULE,
+    Dual,
+    _directions,
+    _elementwise,
+    _make,
+    _outer_tag,
+    _primal,
+    _split,
+    _strong_product,
+)
 from .rules import ELEMENTWISE, PRIMAL_ONLY
-from .structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, _name, check_keywords
+from .structural import (
+    PRIMAL_ONLY_FUNCTIONS,
+    STRUCTURAL,
+    UFUNC_METHODS,
+    _name,
+    _prod_partials,
+    check_keywords,
+)
 
 
 def _ufunc_general(ufunc, method, inputs, kwargs):
@@ -146,20 +163,73 @@ def _array_function(func, args, kwargs):
             return func(*targs, **kwargs)
         t = _per_direction(ndir, direction)
     elif kind == "multilinear":
+        strong = ZERO_RULE.strong
+
         def direction(d):
             total = None
             for i in live:
                 targs = list(primals)
                 targs[i] = _fill(tangents[i], primals[i], d)
                 term = func(*targs, **kwargs)
+                if strong and len(targs) == 2 and not _all_finite(term):
+                    term = _strong_bilinear(func, targs, i, kwargs, term)
                 total = term if total is None else total + term
             return total
         t = _per_direction(ndir, direction)
     else:  # custom: nonlinear in the first argument
         jvp = rule[1]
+        if func is np.prod and ZERO_RULE.strong:
+            jvp = _prod_jvp_strong
         t = _per_direction(
             ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
     return _make(out, t, tag, ndir)
+
+
+def _all_finite(x) -> bool:
+    """Whether x is finite everywhere; a traced value (a Dual of an outer call) is
+    taken as finite: the strong-zero repairs below work on plain values only."""
+    if isinstance(x, (float, np.ndarray, np.floating)):
+        return bool(np.all(np.isfinite(x)))
+    return True
+
+
+def _prod_jvp_strong(t, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
+    """prod's tangent Σᵢ (∏_{j≠i} xⱼ)·ṫᵢ under strong_zeros: a direction that does not
+    move xᵢ takes nothing from its partial, though that is ∞ or NaN (prod at [∞, 1, 2]
+    along x₀: 2, where IEEE's Σ gives 2 + 0·∞ + 0·∞ = nan)."""
+    return np.sum(_strong_product(_prod_partials(x, axis), t), axis=axis, keepdims=keepdims)
+
+
+def _strong_bilinear(func, targs, i, kwargs, term):
+    """func(targs) (matmul or dot, the tangent at position i, a primal at the other) with
+    a zero tangent entry contributing 0 through an infinite or NaN primal entry: the
+    finite part of the primal through func as usual, and the non-finite entries only
+    where the tangent is not 0, counted with func on 0/1 indicator arrays (matmul and
+    dot sum products with coefficient 1): any NaN term, or +∞ and −∞ terms together,
+    give NaN; +∞ terms alone +∞, −∞ alone −∞."""
+    t, p = targs[i], targs[1 - i]
+    if not isinstance(t, (float, np.ndarray)) or not isinstance(p, (float, np.ndarray)):
+        return term
+
+    def count(mask_t, mask_p):
+        args = [None, None]
+        args[i], args[1 - i] = np.asarray(mask_t, float), np.asarray(mask_p, float)
+        return func(*args, **kwargs)
+
+    finite = np.isfinite(p)
+    args = [None, None]
+    args[i], args[1 - i] = t, np.where(finite, p, 0.0)
+    base = func(*args, **kwargs)
+    if np.all(finite):
+        return base
+    up, down = t > 0, t < 0
+    pos = count(up, p == np.inf) + count(down, p == -np.inf)
+    neg = count(up, p == -np.inf) + count(down, p == np.inf)
+    nan = count(t != 0, np.isnan(p))
+    with np.errstate(invalid="ignore"):
+        extra = np.where((nan > 0) | (pos > 0) & (neg > 0), np.nan,
+                         np.where(pos > 0, np.inf, np.where(neg > 0, -np.inf, 0.0)))
+        return base + extra
 
 
 def _deep_primal(a):

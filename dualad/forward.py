@@ -66,24 +66,50 @@ def _plain(x):
     return x
 
 
-def _output(out, tag, ndir=0):
-    """(primal, tangent) of f's output at this tag, zeros where it does not depend on it."""
+class OutputError(TypeError):
+    """f returned something that is not a number, an array of numbers or a traced
+    value (None, text, an object array; a bool where a derivative is asked for)."""
+
+
+def _output(out, tag, ndir=0, bools=False):
+    """(primal, tangent) of f's output at this tag, zeros where it does not depend on it.
+    bools: a bool output (a comparison) is a constant, as in jvp (JAX's float0 tangent);
+    otherwise it is refused, as jax.grad and jacfwd do."""
     if type(out) is Dual and out.tag == tag:
         t = out.tangent
         if t is None:
             t = np.zeros(((ndir,) if ndir else ()) + np.shape(out.primal))
         return out.primal, t
     if isinstance(out, (tuple, list, dict)):    # JAX's pytrees: the same structure back
-        pairs = [_output(o, tag, ndir) for o in _items(out)]
+        pairs = [_output(o, tag, ndir, bools) for o in _items(out)]
         return _like(out, [p for p, _ in pairs]), _like(out, [t for _, t in pairs])
     if _is_traced(out) and _holds_tag(getattr(out, "value", None), tag):
         raise TypeError(f"f returned a {type(out).__name__} that depends on the Dual input; "
                         "forward mode cannot read a tangent through it (reverse over forward "
                         "is not supported): use plain values inside f (t.numpy()), or "
                         "differentiate the outer function with dualad too")
-    if isinstance(out, (bool, int, float, np.ndarray, np.generic, Dual)) or _is_traced(out):
-        return out, np.zeros(((ndir,) if ndir else ()) + np.shape(out))
-    raise TypeError(f"f returned {type(out).__name__}; expected a number, an array or Duals")
+    check_output(out, bools)
+    return out, np.zeros(((ndir,) if ndir else ()) + np.shape(out))
+
+
+def check_output(out, bools=False) -> None:
+    """OutputError unless out (one leaf of f's output) is a number, a numeric array,
+    a Dual or another traced value: None, text or an object array would be taken for
+    a constant and differentiated to silent zeros (a bool too, unless bools)."""
+    if isinstance(out, (int, float, Dual)) or _is_traced(out):
+        if out is not True and out is not False or bools:
+            return
+    elif isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "biuf":
+        if out.dtype.kind != "b" or bools:
+            return
+    else:
+        what = f"an array of dtype {out.dtype}" if isinstance(out, np.ndarray) else \
+            "None" if out is None else type(out).__name__
+        raise OutputError(f"f returned {what}; expected a number, an array of numbers "
+                          "or Duals")
+    what = "bool" if isinstance(out, (bool, np.bool_)) else "an array of dtype bool"
+    raise OutputError(f"f returned {what} (a comparison?), which has no derivative; "
+                      "return a number or a float array (jax.grad refuses it too)")
 
 
 def _holds_tag(v, tag) -> bool:
@@ -114,7 +140,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     if type(out) is Dual and out.tag == tag and out.tangent is not None:
         if _finite(out.tangent) or ZERO_RULE.strong:
             return _plain(out.primal), _plain(out.tangent)
-    out, out_t = _output(out, tag)
+    out, out_t = _output(out, tag, bools=True)
     if not ZERO_RULE.strong and not all(_finite(t) for t in _leaves(out_t)):
         with strong_zeros():        # as in _forward_columns: 0·∞ from a zero tangent is 0
             return jvp(f, primals, tangents)
@@ -187,12 +213,18 @@ def derivative(f: Callable, x, order: int = 1):
         from .taylor import derivatives as taylor_derivatives
         try:
             return taylor_derivatives(f, x, order)[order]
+        except OutputError:
+            raise
         except TypeError:
             pass        # not expressible in Taylor mode: nested Duals below
     g = f
     for _ in range(order - 1):
         g = (lambda h: lambda y: _first_derivative(h, y))(g)
-    result = f(x) if order == 0 else _first_derivative(g, x)
+    if order == 0:
+        result = f(x)
+        _output(result, None)       # numbers only, as at any other order
+    else:
+        result = _first_derivative(g, x)
     return _tree(_plain, result)
 
 
@@ -245,13 +277,7 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
-        if isinstance(out, (list, tuple, dict)):
-            raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
-                             if need_scalar else f"jacobian needs f to return one array, not a "
-                             f"{type(out).__name__}; stack the outputs")
-        if need_scalar and np.ndim(out) != 0:
-            raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
-                             " use jacobian")
+        _check_shape(out, need_scalar)
         if not _finite(t) and not ZERO_RULE.strong:
             # 0·∞ = nan from directions that do not move an x[i] with an infinite
             # partial: the pass again, a zero tangent entry contributing 0
@@ -259,11 +285,23 @@ def _forward_columns(f, args, chunk_size, need_scalar):
                 tag = new_tag()
                 out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
         columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
-    if not columns:
-        out = f(*args)
+    if not columns:     # no inputs (empty arrays): f's output is checked all the same
+        out, _ = _output(f(*args), new_tag())
+        _check_shape(out, need_scalar)
         return args, out, np.zeros(np.shape(out) + (0,))
     jac = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=-1)
     return args, out, jac
+
+
+def _check_shape(out, need_scalar):
+    """ValueError unless f's output is one array (a scalar for a gradient)."""
+    if isinstance(out, (list, tuple, dict)):
+        raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
+                         if need_scalar else f"jacobian needs f to return one array, not a "
+                         f"{type(out).__name__}; stack the outputs")
+    if need_scalar and np.ndim(out) != 0:
+        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
+                         " use jacobian")
 
 
 def _split_columns(args, jac):
@@ -358,6 +396,8 @@ def gradient(f: Callable, *args, chunk_size: int | None = None):
         if scalars is not None:
             try:
                 return _scalar_gradient(f, scalars)
+            except OutputError:
+                raise
             except TypeError:
                 pass    # an outer Dual inside f (a gradient of a gradient): the general path nests
     args, _, jac = _forward_columns(f, args, chunk_size, need_scalar=True)

@@ -115,13 +115,20 @@ def _out_value(out):
 _NUMBERS = (bool, int, float, np.number, np.bool_)
 
 
-def check_output(out, none_ok: bool = False) -> None:
+def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
     """TypeError unless every leaf of f's output is a number, a numeric array or a
     Tensor (or None where it may be an empty output, as in JAX's vjp): anything
-    else would be differentiated as a constant, a gradient of silent zeros."""
+    else would be differentiated as a constant, a gradient of silent zeros.  With
+    bools False (gradient, jacobian) a bool or bool array is refused too: a
+    comparison has no derivative (jax.grad refuses it; its gradient was 0.0)."""
     if type(out) is Tensor:
         return
     for leaf in _leaves(out, []):
+        if not bools and (isinstance(leaf, (bool, np.bool_)) or
+                          isinstance(leaf, np.ndarray) and leaf.dtype.kind == "b"):
+            what = "bool" if isinstance(leaf, (bool, np.bool_)) else "an array of dtype bool"
+            raise TypeError(f"f returned {what} (a comparison?), which has no derivative; "
+                            "return a number or a float array (jax.grad refuses it too)")
         if isinstance(leaf, Tensor) or isinstance(leaf, _NUMBERS) or leaf is None and none_ok:
             continue
         if isinstance(leaf, np.ndarray):
@@ -194,7 +201,7 @@ def gradient(f: Callable, *args):
 def _scalar_seed(out):
     """{out: 1.0} for a scalar output of f (an empty dict for a constant); a
     ValueError naming the shape for anything else."""
-    check_output(out)
+    check_output(out, bools=False)
     if isinstance(out, (list, tuple, dict)):
         raise ValueError(f"gradient needs f to return a scalar, got a {type(out).__name__}; "
                          "use vjp for several outputs")
@@ -249,7 +256,7 @@ def jacobian(f: Callable, *args):
     per output element); a tuple with one entry per argument for several args."""
     args = _args(args, "jacobian")
     entries, xs, out = _record(f, args)
-    check_output(out)
+    check_output(out, bools=False)
     value = _out_value(out)
     if isinstance(out, (list, tuple, dict)):
         raise ValueError("jacobian needs f to return one array; stack the outputs")

@@ -445,3 +445,107 @@ def test_stack_and_concatenate_carry_all_directions_at_once(name, chunk):
     one_by_one = [dualad.jvp(f, (x,), (e,))[1] for e in np.eye(6)]
     np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=chunk), one_by_one, rtol=1e-14)
     np.testing.assert_allclose(one_by_one, central_gradient(f, [x]), rtol=1e-7)
+
+
+@pytest.mark.parametrize("shape", [(0,), (3, 0)])
+def test_gradient_at_an_empty_argument_still_needs_a_scalar_output(shape):
+    # with no inputs there is no pass to check f's output in: x * 2 came back as a
+    # (0, 0) "gradient" where reverse (and symbolic, jax.grad) refuse a non-scalar f
+    x = np.zeros(shape)
+    for engine in (dualad, reverse):
+        with pytest.raises(ValueError, match=r"scalar, got shape \(" + str(shape[0])):
+            engine.gradient(lambda x: x * 2, x)
+        with pytest.raises(ValueError, match="scalar"):
+            engine.gradient(lambda x: np.sum(x, axis=0), np.zeros((3, 0)))
+    # a scalar f of an empty argument has the empty gradient, as reverse's
+    for engine in (dualad, reverse):
+        g = engine.gradient(lambda x: np.sum(x ** 2) + 1.0, x)
+        assert np.shape(g) == shape
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: x * 2, x),
+                                  reverse.jacobian(lambda x: x * 2, x))
+    assert dualad.jacobian(lambda x: x * 2, x).shape == shape + shape
+
+
+NOT_NUMBERS = {
+    "None": lambda x: None,
+    "str": lambda x: "a",
+    "object_array": lambda x: np.array([None, "a"], dtype=object),
+    "numpy_str": lambda x: np.str_("a"),
+    "complex_array": lambda x: np.array([1j]) * 2.0,
+    "list_with_None": lambda x: [x * 2.0, None],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_NUMBERS))
+def test_an_output_that_is_not_numbers_is_a_type_error_in_every_entry_point(name):
+    # an object array of non-numbers came back from jacobian as a zero Jacobian (and
+    # from jvp/derivative as zeros; derivative(order=0) returned None or 'a' unchecked),
+    # where reverse and symbolic refuse it
+    f = NOT_NUMBERS[name]
+    calls = {
+        "jacobian": lambda: dualad.jacobian(f, np.ones(2)),
+        "jacobian_scalar": lambda: dualad.jacobian(f, 1.0),
+        "gradient": lambda: dualad.gradient(f, 1.0),
+        "gradient_array": lambda: dualad.gradient(f, np.ones(2)),
+        "jvp": lambda: dualad.jvp(f, (1.0,), (1.0,)),
+        "derivative0": lambda: dualad.derivative(f, 1.0, order=0),
+        "derivative1": lambda: dualad.derivative(f, 1.0),
+        "derivative2": lambda: dualad.derivative(f, 1.0, order=2),
+        "derivative4": lambda: dualad.derivative(f, 1.0, order=4),
+    }
+    for what, call in calls.items():
+        with pytest.raises(TypeError, match="f returned"):
+            call()
+        assert what
+    with pytest.raises(TypeError):
+        reverse.jacobian(f, np.ones(2))
+
+
+def test_integer_outputs_are_still_numbers():
+    # the refusal keeps every numeric output: an int array is a constant, as in reverse
+    f = lambda x: np.array([1, 2]) + 0 * x[0]       # noqa: E731
+    np.testing.assert_array_equal(dualad.jacobian(f, np.ones(2)), reverse.jacobian(f, np.ones(2)))
+    assert dualad.derivative(lambda x: 3, 1.0, order=0) == 3.0
+    assert dualad.derivative(lambda x: np.int64(3), 1.0, order=3) == 0.0
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: np.arange(3), np.ones(2)),
+                                  reverse.jacobian(lambda x: np.arange(3), np.ones(2)))
+
+
+NONFINITE_ARRAY_FUNCTIONS = {
+    "prod": np.prod,
+    "prod_axis": lambda x: np.sum(np.prod(x.reshape(2, 2), axis=0) ** 2),
+    "x_at_x": lambda x: x @ x,
+    "dot": lambda x: np.dot(x, x),
+    "norm": np.linalg.norm,
+    "matmul_2d": lambda x: np.sum(x.reshape(2, 2) @ x.reshape(2, 2)),
+    "vecmat": lambda x: np.sum(x[:3] @ np.arange(1.0, 13.0).reshape(3, 4) * x),
+    "mean_prod": lambda x: np.mean(x) * np.prod(x),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nonfinite_redo_covers_prod_matmul_dot_and_norm():
+    # the redo under strong_zeros() fixed elementwise code only: prod, x @ x, np.dot
+    # and norm at an input holding inf or nan gave all-nan gradients
+    for f, x, want in [(np.prod, [np.inf, 1.0, 2.0], [2.0, np.inf, np.inf]),
+                       (np.prod, [np.nan, 1.0, 2.0], [2.0, np.nan, np.nan]),
+                       (lambda x: x @ x, [np.inf, 1.0, 2.0], [np.inf, 2.0, 4.0]),
+                       (lambda x: np.dot(x, x), [np.nan, 1.0, 2.0], [np.nan, 2.0, 4.0]),
+                       (np.linalg.norm, [np.inf, 1.0, 2.0], [np.nan, 0.0, 0.0]),
+                       (lambda x: x @ x, [np.inf, -np.inf, 2.0], [np.inf, -np.inf, 4.0])]:
+        x = np.array(x)
+        for chunk in (None, 1, 2):
+            np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
+        np.testing.assert_array_equal(reverse.gradient(f, x), want)
+    # against reverse's single sweep at many points with infinities and NaNs (no
+    # zero entries: where a partial is 0 the engines differ, see the README)
+    rng = np.random.default_rng(7)
+    for name, f in NONFINITE_ARRAY_FUNCTIONS.items():
+        for _ in range(40):
+            x = rng.uniform(0.5, 2.0, 4) * rng.choice([-1.0, 1.0], 4) * rng.choice([1.0, 1e200])
+            for i in rng.choice(4, rng.integers(1, 3), replace=False):
+                x[i] = rng.choice([np.inf, -np.inf, np.nan])
+            want = reverse.gradient(f, x)
+            for chunk in (None, 1, 3):
+                np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=chunk), want,
+                                           rtol=1e-13, err_msg=f"{name} at {x}")

@@ -746,3 +746,20 @@ def test_nested_element_adjoints_take_linear_memory():
         tracemalloc.stop()
     np.testing.assert_allclose(hv, np.r_[0.0, v[:-1]] + np.r_[v[1:], 0.0], rtol=1e-15)
     assert peak < 30e6       # the n² version: ~130 MB here
+
+
+@pytest.mark.parametrize("f", [lambda x: x > 0, lambda x: x * np.ones(2) > 0,
+                               lambda x: np.array([True, False]), lambda x: np.bool_(True)])
+def test_a_comparison_as_output_has_no_gradient(f):
+    # reverse and forward answered 0.0 (symbolic raised, jax.grad refuses bool outputs)
+    for api in (reverse.gradient, reverse.jacobian, reverse.hessian, dualad.gradient,
+                dualad.jacobian, dualad.hessian, dualad.derivative):
+        with pytest.raises(TypeError, match="f returned (bool|an array of dtype bool)"):
+            api(f, 1.0)
+    # a comparison inside f is fine, and a bool leaf of a vjp / jvp output is a constant
+    # (as jax.vjp / jax.jvp: a float0 cotangent / tangent)
+    h = lambda x: np.where(x > 0, x ** 2, -x)       # noqa: E731
+    assert reverse.gradient(h, 3.0) == dualad.gradient(h, 3.0) == 6.0
+    out, pull = reverse.vjp(lambda x: (x * 2.0, x > 0), 1.5)
+    assert out == (3.0, True) and pull((1.0, 0.0)) == (2.0,)
+    assert dualad.jvp(lambda x: (x * 2.0, x > 0), (1.5,), (1.0,)) == ((3.0, True), (2.0, 0.0))

@@ -310,3 +310,30 @@ def test_high_orders_of_a_pole_are_factorials_until_they_overflow():
         assert dualad.derivative(lambda x: 1 / (1 - x), 0.0, order=k) == \
             pytest.approx(math.factorial(k), rel=1e-14)
     assert dualad.derivative(lambda x: 1 / (1 - x), 0.0, order=171) == np.inf
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).maxexp <= 1024, reason="no wider np.longdouble")
+def test_orders_in_the_thousands_are_limited_by_the_derivative_not_the_coefficients():
+    # j!/hʲ with h = 2^floor(log2(k/e)) left float range (order 1300 and 2000 of sin at
+    # 0.5: OverflowError from float(Fraction)), and the coefficients themselves did
+    # from k ≈ 1950 on (order 3000: inf); exact: ±sin / ±cos at 0.5
+    sin_k = lambda k: [math.sin(0.5), math.cos(0.5), -math.sin(0.5), -math.cos(0.5)][k % 4]  # noqa: E731
+    for k in (1300, 2000, 3000):
+        assert dualad.derivative(np.sin, 0.5, order=k) == pytest.approx(sin_k(k), rel=1e-14)
+    assert dualad.derivative(np.exp, 0.5, order=2000) == pytest.approx(math.exp(0.5), rel=1e-14)
+    assert dualad.derivative(lambda x: x * np.exp(x), 0.5, order=1600) == \
+        pytest.approx(1600.5 * math.exp(0.5), rel=1e-13)
+    # exp(1.3x): 1.3ᵏ·e^0.26 up to float64's limit, then inf (as IEEE rounds it)
+    assert dualad.derivative(lambda x: np.exp(1.3 * x), 0.2, order=2600) == \
+        pytest.approx(math.exp(2600 * math.log(1.3) + 0.26), rel=1e-12)
+    assert dualad.derivative(lambda x: np.exp(1.3 * x), 0.2, order=2800) == np.inf
+    assert dualad.derivative(lambda x: 1 / (1 - x), -3.0, order=1500) == np.inf
+    got = derivatives(lambda x: (np.sin(x), x ** 2 * np.ones(2)), 0.5, 1600)[1600]
+    assert got[0] == pytest.approx(math.sin(0.5), rel=1e-14) and list(got[1]) == [0.0, 0.0]
+
+
+def test_an_order_too_high_to_finish_is_refused_at_once():
+    # order 10⁶ ran for hours (O(k²) per operation) without a word
+    for k in (10 ** 6, 10 ** 4 + 1):
+        with pytest.raises(ValueError, match="MAX_ORDER"):
+            dualad.derivative(np.sin, 0.5, order=k)
