@@ -82,3 +82,28 @@ class ArrayMethods:
 
     def copy(self):
         return self
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return np.trace(self, offset, axis1, axis2)
+
+    # NumPy functions without a rule: their TypeError names them (an AttributeError did)
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def repeat(self, repeats, axis=None):
+        return np.repeat(self, repeats, axis)
+
+    def conj(self):
+        return np.conj(self)
+
+    conjugate = conj
+
+    def item(self, *args):
+        """Refused as float(x) is: the value would leave the trace (the type's TypeError)."""
+        float(self)
+        raise TypeError(f"{type(self).__name__}.item() would drop the derivative")
+
+    def tolist(self):
+        """Refused as float(x) is: the values would leave the trace."""
+        float(self)
+        raise TypeError(f"{type(self).__name__}.tolist() would drop the derivative")

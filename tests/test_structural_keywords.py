@@ -340,6 +340,23 @@ def test_argmax_round_astype_methods(engine):
         engine.gradient(lambda v: np.sum(v.astype(int)), x)
 
 
+@pytest.mark.parametrize("engine", [dualad, reverse, symbolic])
+def test_trace_method_and_methods_without_a_rule_name_the_function(engine):
+    # x.trace() (np.trace works) and x.diagonal() etc. were AttributeErrors; x.item(),
+    # the usual way to a Python float, must be refused as float(x) is
+    X = np.arange(1.0, 10.0).reshape(3, 3)
+    np.testing.assert_array_equal(engine.gradient(lambda v: v.trace(offset=1) * 2.0, X),
+                                  2.0 * np.eye(3, k=1))
+    for method, name in [("diagonal", "np.diagonal"), ("repeat", "np.repeat"),
+                         ("conj", "np.conjugate")]:
+        args = (2,) if method == "repeat" else ()
+        with pytest.raises(TypeError, match=name):
+            engine.gradient(lambda v: np.sum(getattr(v, method)(*args)), X)
+    for method in ("item", "tolist"):
+        with pytest.raises(TypeError, match="float|drop|lose"):
+            engine.gradient(lambda v: getattr(v[0, 0], method)() * 2.0, X)
+
+
 def test_mixed_direction_counts_and_function_names_in_errors():
     from dualad import Dual
     # np.stack of a 3-direction and a one-direction Dual: "'float' object is not
