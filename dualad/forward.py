@@ -210,7 +210,7 @@ def derivative(f: Callable, x, order: int = 1):
         raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)} "
                          "(use jacobian or jvp for arrays)")
     if order >= TAYLOR_FROM_ORDER:
-        from .taylor import derivatives as taylor_derivatives
+        from .high_order import derivatives as taylor_derivatives
         try:
             return taylor_derivatives(f, x, order)[order]
         except OutputError:

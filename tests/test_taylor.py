@@ -8,8 +8,9 @@ import sympy
 
 import dualad
 from dualad import taylor
+from dualad.high_order import derivatives
 from dualad.rules import ELEMENTWISE, arity
-from dualad.taylor import derivatives, taylor_coefficients
+from dualad.taylor import taylor_coefficients
 from symbolic import resolve
 from symbolic.placeholder import zero_kinks
 from tests.test_rules import lam, samples
