@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 import numpy as np
 
@@ -82,6 +83,9 @@ def _finish(ct, source):
     return _new_tensor(ct)
 
 
+_ALIVE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()    # key -> its Tape
+
+
 class Tape:
     """Tape(persistent=False, watch_accessed_variables=True): a context manager that
     records operations on watched Tensors; gradient() then runs the reverse sweep."""
@@ -94,18 +98,23 @@ class Tape:
 
     def reset(self) -> None:
         """tape.reset(): forget everything recorded (as a new tape; recording goes on)."""
+        old = getattr(self, "_key", None)
+        if old is not None:
+            _ALIVE.pop(old, None)
         self.entries = []
         self._vars = {}
         self._key = new_key()
         self._on1 = (self._key,)
+        _ALIVE[self._key] = self
 
     def __repr__(self) -> str:
         return f"<reverse.Tape persistent={self.persistent} entries={len(self.entries)}>"
 
     def __enter__(self) -> Tape:
         if self._used:
-            raise RuntimeError("this non-persistent Tape was already used by gradient(); "
-                               "use a new Tape (or Tape(persistent=True))")
+            # TensorFlow's: a non-persistent tape whose gradient was taken records afresh
+            self.reset()
+            self._used = False
         if self in state.stack:
             raise RuntimeError("this Tape is already recording")
         state.stack.append(self)
@@ -128,8 +137,9 @@ class Tape:
         elif type(x) is Tensor:
             key = self._key
             if key not in x._on:
-                live = {t._key for t in state.stack}
-                kept = tuple(k for k in x._on if k in live)
+                # keys of tapes that still exist (a persistent tape out of its block may
+                # record again: dropping its key lost the ops on x there)
+                kept = tuple(k for k in x._on if k in _ALIVE)
                 x._on = kept + self._on1 if kept else self._on1
         else:
             raise TypeError(f"tape.watch takes a Tensor, a Variable or a list of them, not "

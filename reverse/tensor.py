@@ -158,6 +158,13 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
+def _read_on_tape(x) -> bool:
+    """Whether Variable x is (or, used now, would be) watched by a recording tape."""
+    if type(x) is not Variable:
+        return False
+    return any(id(x) in t._vars or t._auto and x.trainable for t in state.stack)
+
+
 def _no_float(self, *_):
     raise TypeError(f"float()/int() and math.* would drop a {type(self).__name__} from the "
                     "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin. "
@@ -184,17 +191,24 @@ class Tensor(ArrayMethods):
         v = self.value
         if type(v) is float:
             return np.float64(v)
-        return v.copy() if type(v) is np.ndarray else v
+        if type(v) is np.ndarray:
+            return v.copy() if v.ndim else np.float64(v)    # Variable(np.array(2.0)) too
+        return v
 
     def __array__(self, dtype=None, copy=None):
-        if self._on and state.stack:
+        if state.stack and (self._on or _read_on_tape(self)):
             # np.asarray(x), np.array(x), np.float64(x) inside f: the result would be a
             # constant to the tape, a gradient silently missing its terms
             raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "
                             "a tape is recording would drop it from the tape (its gradient "
                             "terms lost); keep it a Tensor (np.* functions work on it), or "
                             "take x.numpy() if the value is meant as a constant")
-        return np.asarray(self.value, dtype=dtype)
+        if copy is False:
+            return np.asarray(self.value, dtype=dtype)
+        # a copy, as .numpy() and TensorFlow's: the value is what tapes recorded (and a
+        # Variable's own buffer), so editing np.asarray(v) in place changed recorded
+        # gradients and the Variable itself
+        return np.array(self.value, dtype=dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.value!r})"

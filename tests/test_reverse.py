@@ -559,6 +559,73 @@ def test_numpy_gives_a_copy_so_recorded_values_cannot_change():
     assert c.numpy() is not c.numpy() and type(constant(2.0).numpy()) is np.float64
 
 
+
+def test_arrays_converted_from_tensors_and_variables_are_copies():
+    # np.asarray(w) was the Variable's own buffer, which the tape's read recorded: an
+    # in-place step through it changed w and the gradient a persistent tape gave later
+    w = Variable(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        y = np.sum(w * w)
+    g = t.gradient(y, w).numpy()
+    a = np.asarray(w)
+    a -= 0.5 * g
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(t.gradient(y, w).numpy(), [2.0, 4.0])
+    for make in (np.array, np.asarray, lambda v: np.array(v, copy=True)):
+        assert not np.shares_memory(make(y), y.value) and not np.shares_memory(make(w), w.value)
+    assert np.shares_memory(np.asarray(w, copy=False), w.value)     # asked for
+    # a 0-d value's numpy() is np.float64, as the docstring says (it was a 0-d array)
+    assert type(Variable(np.array(2.0)).numpy()) is np.float64
+    assert type(constant(np.array(2.0)).numpy()) is np.float64
+
+
+def test_converting_a_watched_variable_inside_a_tape_is_refused():
+    # np.asarray(v) * v gave [1, 2] for 2v = [2, 4], np.float64(s) * s gave 3 for 6:
+    # only constants a tape watched were refused
+    v, s = Variable(np.array([1.0, 2.0])), Variable(3.0)
+    for f in (lambda: np.sum(np.asarray(v) * v), lambda: np.float64(s) * s):
+        with Tape(), pytest.raises(TypeError, match="drop it from the tape"):
+            f()
+    with Tape(watch_accessed_variables=False) as t:     # not watched: a constant
+        y = np.sum(np.asarray(v) * v)
+    assert t.gradient(y, v, unconnected_gradients="zero") is not None
+    frozen = Variable(np.array([1.0, 2.0]), trainable=False)
+    with Tape():
+        np.asarray(frozen)
+
+
+def test_a_persistent_tape_reentered_records_on_a_constant_another_tape_watched():
+    # T's watch(c) kept only the keys of tapes on the stack, dropping P's (out of its
+    # block, alive): P then missed c * 3 and gave 4.0 for 7.0
+    c = constant(2.0)
+    P = Tape(persistent=True)
+    with P:
+        P.watch(c)
+        y = c * c
+    with Tape() as T:
+        T.watch(c)
+    with P:
+        z = c * 3.0 + y
+    assert P.gradient(z, c).numpy() == 7.0
+
+
+def test_a_non_persistent_tape_records_afresh_when_reentered_after_gradient():
+    # TensorFlow's: gradient() drops the records and the next `with` starts a new tape
+    # (it raised "already used")
+    x = constant(2.0)
+    t = Tape()
+    with t:
+        t.watch(x)
+        y = x * x
+    assert t.gradient(y, x).numpy() == 4.0
+    with t:
+        t.watch(x)
+        z = x * x * x
+    assert t.gradient(z, x).numpy() == 12.0
+    with pytest.raises(RuntimeError, match="only be called once"):
+        t.gradient(z, x)
+
+
 def test_results_never_share_memory_with_arguments_or_constants():
     # x·w with a unit cotangent took w itself as x̄: reverse.gradient returned the
     # caller's w (g *= 0 zeroed w), and x, y traded places in the gradient of x·y
