@@ -39,7 +39,8 @@ FLOAT_NP = types.SimpleNamespace(
     sin=math.sin, cos=math.cos, tan=math.tan, sinh=math.sinh, cosh=math.cosh,
     exp=math.exp, exp2=lambda x: 2.0 ** x, log=math.log, sqrt=math.sqrt,
     reciprocal=lambda x: 1.0 / x, sign=_sign, floor_divide=lambda x, y: x // y,
-    trunc=lambda x: float(math.trunc(x)), where=_where, power=math.pow,
+    trunc=lambda x: float(math.trunc(x)), where=_where, power=math.pow, hypot=math.hypot,
+    square=lambda x: x * x,
     pi=math.pi,
 )
 

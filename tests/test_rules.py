@@ -107,3 +107,48 @@ def test_partials_match_finite_differences(ufunc, row):
                                           return_error=True)
             got = rule_partial(ufunc, k, p)
             assert abs(got - est) <= 10 * err + 1e-8 * max(1.0, abs(got)), (k, p, est, err)
+
+
+# Hard points of rows whose textbook partial loses digits there, with the exact
+# derivative (mpmath, 60 digits): 1 − x·x cancels near |x| = 1, x·x + 1 overflows,
+# 1 − tanh² cancels as tanh → 1, out + 1 for expm1 cancels, exp(x − out) carries
+# out's rounding, x·x + y·y overflows and underflows.
+ACCURACY = [   # (ufunc, args, argument differentiated, exact derivative, ulps allowed)
+    (np.arcsin, (1 - 2.0 ** -27,), 0, lambda m, x: 1 / m.sqrt(1 - x * x), 4),
+    (np.arccos, (-(1 - 2.0 ** -40),), 0, lambda m, x: -1 / m.sqrt(1 - x * x), 4),
+    (np.arctanh, (1 - 2.0 ** -27,), 0, lambda m, x: 1 / (1 - x * x), 4),
+    (np.arccosh, (1.0001,), 0, lambda m, x: 1 / m.sqrt(x * x - 1), 4),
+    (np.arccosh, (1e300,), 0, lambda m, x: 1 / m.sqrt(x * x - 1), 4),
+    (np.arcsinh, (1e200,), 0, lambda m, x: 1 / m.sqrt(x * x + 1), 4),
+    (np.tanh, (10.0,), 0, lambda m, x: 1 / m.cosh(x) ** 2, 4),
+    (np.tanh, (-25.0,), 0, lambda m, x: 1 / m.cosh(x) ** 2, 4),
+    (np.expm1, (-40.0,), 0, lambda m, x: m.exp(x), 4),
+    (np.logaddexp, (1e5, 99980.0), 0, lambda m, x, y: 1 / (1 + m.exp(y - x)), 64),
+    (np.logaddexp, (1e5, 99980.0), 1, lambda m, x, y: 1 / (1 + m.exp(x - y)), 64),
+    (np.logaddexp2, (-30.0, 20.0), 0, lambda m, x, y: 1 / (1 + 2 ** (y - x)), 64),
+    (np.arctan2, (1e160, 1e160), 0, lambda m, y, x: x / (x * x + y * y), 4),
+    (np.arctan2, (3e-300, 1e-300), 1, lambda m, y, x: -y / (x * x + y * y), 4),
+]
+
+
+@pytest.mark.parametrize("ufunc, args, i, exact, ulps", ACCURACY,
+                         ids=[f"{c[0].__name__}{c[1]}-{c[2]}" for c in ACCURACY])
+def test_partials_keep_their_digits_where_the_textbook_form_loses_them(ufunc, args, i,
+                                                                       exact, ulps):
+    # before: arcsin'(1 − 2⁻²⁷) 8e6 ulps off, arctanh 1.7e7, arccosh'(1.0001) 756,
+    # arcsinh'(1e200) and arccosh'(1e300) 0, tanh'(10) 5e7 (tanh'(25) 0), expm1'(−40) 0,
+    # logaddexp 4.7e4, arctan2 0 and inf
+    import mpmath
+
+    import dualad
+    import reverse
+    with mpmath.workdps(60):
+        want = float(exact(mpmath, *[mpmath.mpf(a) for a in args]))
+    h = (lambda x: ufunc(x)) if len(args) == 1 else \
+        (lambda x: ufunc(x, args[1])) if i == 0 else (lambda y: ufunc(args[0], y))
+    x = args[i]
+    got = {"forward": dualad.gradient(h, x), "reverse": reverse.gradient(h, x),
+           "compiled": dualad.compile(h, x).gradient(x),
+           "array": dualad.gradient(lambda v: np.sum(h(v)), np.array([x]))[0]}
+    for engine, g in got.items():
+        assert abs(g - want) <= ulps * np.spacing(abs(want)), (engine, g, want)
