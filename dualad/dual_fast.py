@@ -238,6 +238,7 @@ def _array_ufunc(self, ufunc, method, inputs, kwargs):
 
 
 _SCALAR_TYPES = (float, int, np.float64)
+f64 = np.float64
 
 
 def _pow(x, y):
@@ -247,13 +248,14 @@ def _pow(x, y):
     return np.power(x, y)
 
 
-def binary_rule(ufunc, swap=False):
+def binary_rule(ufunc, swap=False, op=None):
     """The fast path of _elementwise for one binary ufunc, its table row bound once:
     v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ for scalar primals.  With swap=True it serves as the
-    reflected operator (self is the right operand)."""
+    reflected operator (self is the right operand); op computes the primal (default
+    the ufunc: np.power(d, y) is NumPy's power, d ** y Python's, as on floats)."""
     row = ELEMENTWISE[ufunc]
     dfdx, dfdy = row[1], row[2]
-    op = _pow if ufunc is np.power else ufunc
+    op = op or ufunc
     scalar_types, dual, general = _SCALAR_TYPES, Dual, _elementwise
 
     def apply(a, b):
@@ -281,6 +283,8 @@ def binary_rule(ufunc, swap=False):
                 out = ufunc(x, y)
         except (ZeroDivisionError, OverflowError):
             out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
+        if type(out) is f64:
+            out = float(out)    # same value; the + - * / it meets next run faster
         try:
             if dx is not None and dfdx is not None:
                 t = dfdx(out, x, y) * dx
@@ -313,4 +317,5 @@ OPERATORS = {"__array_ufunc__": array_ufunc,
              "__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
              "__mul__": mul, "__rmul__": rmul, "__truediv__": truediv,
              "__rtruediv__": rtruediv, "__neg__": neg,
-             "__pow__": binary_rule(np.power), "__rpow__": binary_rule(np.power, swap=True)}
+             "__pow__": binary_rule(np.power, op=_pow),
+             "__rpow__": binary_rule(np.power, swap=True, op=_pow)}

@@ -64,8 +64,9 @@ def _take(a, tensors):
     return a, a
 
 
-def elementwise(ufunc, inputs):
-    """out = ufunc(*inputs) for a row of ELEMENTWISE; records (ufunc, None, out, *inputs)."""
+def elementwise(ufunc, inputs, op=None):
+    """out = ufunc(*inputs) for a row of ELEMENTWISE; records (ufunc, None, out, *inputs).
+    op computes the value instead (x ** y: Python's power on floats, as f computes it)."""
     if len(inputs) == 1:
         return _unary(ufunc, ufunc, inputs[0])
     args, vals, tensors = [], [], []
@@ -73,7 +74,7 @@ def elementwise(ufunc, inputs):
         a, v = _take(a, tensors)
         args.append(a)
         vals.append(v)
-    out = _new_tensor(ufunc(*vals))
+    out = _new_tensor((op or ufunc)(*vals))
     if tensors and state.stack:
         out._on = record(ufunc, None, out, args, tensors)
     return out

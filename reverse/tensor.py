@@ -158,6 +158,19 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
+def _pypow(x, y):
+    """x ** y as f computes it: Python's power on finite floats (it differs from
+    np.power in the last bit at ~5 % of points), NumPy's elsewhere (arrays; inf/nan;
+    a negative base, where Python's is complex)."""
+    if type(x) is float and type(y) in (float, int) and x - x == 0 and y - y == 0:
+        try:
+            v = x ** y
+        except (ZeroDivisionError, OverflowError):
+            return np.power(x, y)
+        return v if type(v) is float else np.power(x, y)
+    return np.power(x, y)
+
+
 def _read_on_tape(x) -> bool:
     """Whether Variable x is (or, used now, would be) watched by a recording tape."""
     if type(x) is not Variable:
@@ -253,10 +266,10 @@ class Tensor(ArrayMethods):
     __rtruediv__ = _operator(np.divide, "/", "__rtruediv__", reflected=True)
 
     def __pow__(self, o):
-        return _ops.elementwise(np.power, (self, o))
+        return _ops.elementwise(np.power, (self, o), _pypow)
 
     def __rpow__(self, o):
-        return _ops.elementwise(np.power, (o, self))
+        return _ops.elementwise(np.power, (o, self), _pypow)
 
     def __floordiv__(self, o):
         return _ops.elementwise(np.floor_divide, (self, o))
