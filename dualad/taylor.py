@@ -479,6 +479,11 @@ def _coefficient(out, j, sess, wide=False):
     elif t in (Dual, Taylor):
         c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
     else:
+        if _holds_session(out, sess):
+            raise TypeError(f"f returned a {t.__name__} that depends on the Taylor input; "
+                            "Taylor mode cannot read coefficients through it (reverse over "
+                            "forward is not supported): use plain values inside f (t.numpy()), "
+                            "or differentiate the outer function with dualad too")
         _forward.check_output(out)      # None, text, an object array, a bool: refused
         c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
     if wide and isinstance(c, (np.longdouble, np.ndarray)) and c.dtype == np.longdouble:
@@ -486,6 +491,22 @@ def _coefficient(out, j, sess, wide=False):
     if type(c) is np.ndarray and c.ndim == 0 or isinstance(c, (bool, np.generic)):
         return float(c)
     return c
+
+
+def _holds_session(v, sess) -> bool:
+    """Whether v wraps a Taylor value of sess (a reverse.Tensor holding one took the
+    Taylor operations over: read as a constant it gave derivatives 0)."""
+    while True:
+        if type(v) is Taylor:
+            if v.sess is sess:
+                return True
+            v = v.coefs[0]
+        elif type(v) is Dual:
+            v = v.primal
+        elif _forward._is_traced(v) and hasattr(v, "value"):
+            v = v.value
+        else:
+            return False
 
 
 def taylor_coefficients(f: Callable, x, order: int) -> list[Any]:

@@ -297,6 +297,25 @@ def test_a_newer_dual_inside_never_gives_a_silently_wrong_number():
     assert got == [4.0, 4.0, 0.0]
 
 
+def test_a_reverse_tensor_holding_the_taylor_input_is_refused_not_a_zero():
+    # a reverse.Tensor y took x * y over, its value a Taylor of this call: the output
+    # read as a constant gave d³/dx³ sin(x·y) = 0.0 (for −cos 0.5), and reverse.gradient
+    # over derivative(order=3) 0.0 for −2.39; orders 1-2 refused it already
+    import reverse
+    y = reverse.constant(1.0)
+    with pytest.raises(TypeError, match="depends on the Taylor input"):
+        derivatives(lambda x: np.sin(x * y), 0.5, 3)
+    for k in (1, 3, 6):
+        with pytest.raises(TypeError, match="reverse over forward is not supported"):
+            reverse.gradient(lambda y: dualad.derivative(lambda x: np.sin(x * y), 0.5,
+                                                         order=k), 1.0)
+    # forward over Taylor mode is the supported way: d/dy d³/dx³ sin(x·y) at (0.5, 1)
+    want = 3 * -np.cos(0.5) + 0.5 * np.sin(0.5)     # d/dy [−y³ cos(x·y)]
+    assert dualad.derivative(lambda y: dualad.derivative(lambda x: np.sin(x * y), 0.5,
+                                                         order=3), 1.0) == \
+        pytest.approx(want, rel=1e-13)
+
+
 def test_no_reference_cycles_are_left_behind():
     import gc
     gc.collect()
