@@ -26,6 +26,7 @@ _tags = itertools.count(1)
 # pass hold k·n floats; CHUNK_BUDGET caps that, and k never drops below MIN_CHUNK.
 CHUNK_BUDGET = 2 ** 18
 MIN_CHUNK = 8
+HESSIAN_BUDGET = 2 ** 20    # hessian: k·k·n floats (both levels' directions)
 # From this order on, derivative() uses Taylor mode (nested Duals win below:
 # exp(sin x) at k = 2: 61 µs Duals, 64 µs Taylor; k = 3: 165 µs vs 92 µs)
 TAYLOR_FROM_ORDER = 3
@@ -430,6 +431,11 @@ def hessian(f: Callable, *args, chunk_size: int | None = None):
     if not args:
         raise TypeError("hessian(f, *args) needs at least one argument")
     args = [check_arg(a, i) for i, a in enumerate(args)]
+    if chunk_size is None:
+        # the two levels' directions multiply: each shares the seed budget (k·k·n floats,
+        # not k·n per level: n = 400 took 2.5 GB, n·n·n tangents)
+        n = sum(int(np.size(a)) for a in args)
+        chunk_size = min(max(n, 1), max(MIN_CHUNK, math.isqrt(HESSIAN_BUDGET // max(n, 1))))
 
     def flat_gradient(*xs):
         _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True)
