@@ -151,11 +151,15 @@ class _Traced:
         return self._cache[key]
 
     def _lambdify(self, build):
-        exprs = [for_lambdify(zero_kinks(e)) for e in build()]
-        # dummify: the generated code's parameters get names of their own, so a
-        # parameter called step, exp or maximum cannot shadow the function of that name
-        return sympy.lambdify(self.flat, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
-                              cse=True, dummify=True)
+        # the generated code's parameters get names of their own (_arg0, ...), so a
+        # parameter called step, exp or maximum cannot shadow the function of that name;
+        # renamed in one pass here: lambdify's dummify=True substitutes each argument
+        # into every expression, O(inputs × outputs) (a 300-input Jacobian: > 60 s)
+        params = [sympy.Symbol(f"_arg{i}", **s.assumptions0) for i, s in enumerate(self.flat)]
+        rename = dict(zip(self.flat, params))
+        exprs = [for_lambdify(zero_kinks(e)).xreplace(rename) for e in build()]
+        return sympy.lambdify(params, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
+                              cse=True, dummify=False)
 
     def evaluate(self, key, build, args):
         # 1-element arrays, not scalars: np.select (from Piecewise) needs array conditions
