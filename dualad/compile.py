@@ -34,6 +34,7 @@ import gc
 import itertools
 import linecache
 import types
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -43,6 +44,7 @@ from .structural import unbroadcast, unindex
 from .wengert import record
 
 MAX_VARIANTS = 32
+RETRACE_LIMIT = 64      # traces of one Compiled before calls no variant answers run f itself
 _counter = itertools.count(1)
 
 
@@ -215,7 +217,10 @@ def _code(src: str, names: tuple = ()):
         if names:
             code = _named(code, names)
         if len(_CODE) >= CODE_CACHE:
-            del _CODE[next(iter(_CODE))]
+            old = _CODE.pop(next(iter(_CODE)))
+            # its source leaves linecache too (kept for every compile, it grew with the
+            # number of re-traces: 32 MB after 1024 calls of a branchy f)
+            linecache.cache.pop(old.co_filename, None)
     _CODE[key] = code
     return code
 
@@ -228,6 +233,7 @@ class Compiled:
         self.f = f
         self.name = f"compiled {getattr(f, '__name__', type(f).__name__)}"
         self._variants: list[Variant] = []
+        self._traces, self._gave_up = 0, False
         self._current = self._trace(args)   # as given: record explains an int used as one
         self._use(self._current)
 
@@ -309,6 +315,7 @@ class Compiled:
 
     def _trace(self, args) -> Variant:
         from .codegen import Generator  # imported on first use: `import dualad` stays fast
+        self._traces += 1
         v = Variant(_gc_paused(lambda: Generator(record(self.f, *args))), self)
         self._variants.insert(0, v)
         del self._variants[MAX_VARIANTS:]
@@ -354,7 +361,9 @@ class Compiled:
         n = len(args) // 2 if kind == "jvp" else len(args)
         prim = self._convert(args[:n])
         full = prim + tuple(args[n:])
-        for v in [variant] + [w for w in self._variants if w is not variant]:
+        tried = [variant] if self._gave_up else \
+            [variant] + [w for w in self._variants if w is not variant]
+        for v in tried:
             if not self._applies(v, kind, full):
                 continue
             try:
@@ -364,6 +373,16 @@ class Compiled:
             if v is not self._current:
                 self._use(v)
             return _tidy(result)
+        if self._traces >= RETRACE_LIMIT:
+            # decisions that differ at nearly every call (a guard on a value that never
+            # repeats): tracing again each time cost more than f itself; as torch.compile
+            # after its recompile limit, run f uncompiled, and say so once
+            if not self._gave_up:
+                self._gave_up = True
+                warnings.warn(f"{self.name} was traced {self._traces} times: its branch "
+                              "decisions differ from every variant at nearly every call; "
+                              "such calls now run f uncompiled", RuntimeWarning, stacklevel=3)
+            return self._uncompiled(kind, prim, tuple(args[n:]))
         v = self._trace(prim)
         if kind == "gradient" and not self._scalar_out(v):
             raise self._not_scalar(v)

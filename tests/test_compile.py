@@ -908,3 +908,31 @@ def test_a_branch_on_formatted_text_is_guarded():
             assert g.gradient(x) == reverse.gradient(fn, x)   # (Dual has no __format__)
             assert g.jvp((x,), (1.0,)) == (fn(np.float64(x)), reverse.gradient(fn, x))
     assert dualad.compile(f, 1.0).gradient(-1.0) == 2.0
+
+
+def test_a_retrace_storm_ends_in_uncompiled_calls_with_one_warning():
+    # a trip count that differs at every call re-traced (and recompiled) every call,
+    # without end, and every compile left its source in linecache (32 MB per 1024 calls)
+    import importlib
+    import linecache
+    compile_module = importlib.import_module("dualad.compile")   # dualad.compile: the function
+
+    def f(x):
+        s, y = x, x
+        while s > 0:
+            s = s - 1.0
+            y = y * 0.9 + np.sin(y)
+        return y
+
+    g = dualad.compile(f, 0.5)
+    limit = compile_module.RETRACE_LIMIT
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(limit + 20):
+            x = k + 0.5
+            assert g.gradient(x) == pytest.approx(reverse.gradient(f, x), rel=1e-12)
+    storms = [w for w in caught if "traced" in str(w.message)]
+    assert len(storms) == 1 and issubclass(storms[0].category, RuntimeWarning)
+    assert g._traces == limit
+    ours = [k for k in linecache.cache if k.startswith("<dualad.compile-")]
+    assert len(ours) <= compile_module.CODE_CACHE
