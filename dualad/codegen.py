@@ -62,14 +62,13 @@ PARTIAL = {
     np.arcsin: ((DIV, "(@sqrt(1.0 - {0}) * @sqrt(1.0 + {0}))"),),
     np.arccos: ("-1.0 / (@sqrt(1.0 - {0}) * @sqrt(1.0 + {0}))",),
     np.arctan: ((DIV, "(1.0 + {0} * {0})"),),
-    np.arctan2: ("{1} / @hypot({0}, {1}) / @hypot({0}, {1})",
-                 "-{0} / @hypot({0}, {1}) / @hypot({0}, {1})"),
+    np.arctan2: ("{1} / ({1} * {1} + {0} * {0})", "-{0} / ({1} * {1} + {0} * {0})"),
     np.hypot: ("{0} / {o}", "{1} / {o}"),
-    np.sinh: ("@cosh({0})",), np.cosh: ("@sinh({0})",), np.tanh: ((DIV, "(@cosh({0}) ** 2)"),),
+    np.sinh: ("@cosh({0})",), np.cosh: ("@sinh({0})",),
+    np.tanh: ("4.0 * @exp(-2.0 * abs({0})) / (1.0 + @exp(-2.0 * abs({0}))) ** 2",),
     np.arcsinh: ((DIV, "@hypot({0}, 1.0)"),),
     np.arccosh: ((DIV, "(@sqrt({0} - 1.0) * @sqrt({0} + 1.0))"),),
     np.arctanh: ((DIV, "((1.0 - {0}) * (1.0 + {0}))"),),
-    np.logaddexp: ((DIV, "(1.0 + @exp({1} - {0}))"), (DIV, "(1.0 + @exp({0} - {1}))")),
 }
 
 

@@ -40,7 +40,7 @@ FLOAT_NP = types.SimpleNamespace(
     exp=math.exp, exp2=lambda x: 2.0 ** x, log=math.log, sqrt=math.sqrt,
     reciprocal=lambda x: 1.0 / x, sign=_sign, floor_divide=lambda x, y: x // y,
     trunc=lambda x: float(math.trunc(x)), where=_where, power=math.pow, hypot=math.hypot,
-    square=lambda x: x * x,
+    square=lambda x: x * x, abs=abs,
     pi=math.pi,
 )
 
@@ -54,6 +54,12 @@ def _rebind(fn):
             n not in fn.__globals__ and not hasattr(FLOAT_NP, n) for n in code.co_names):
         return None
     scope = dict(fn.__globals__, np=FLOAT_NP)
+    for n in code.co_names:     # a helper of the same module (rules._sech2): re-bound too
+        g = fn.__globals__.get(n)
+        if isinstance(g, types.FunctionType) and g.__globals__ is fn.__globals__:
+            if g is fn or (h := _rebind(g)) is None:
+                return None
+            scope[n] = h
     return types.FunctionType(code, scope, fn.__name__, fn.__defaults__, fn.__closure__)
 
 

@@ -28,10 +28,10 @@ PARTIALS = {
     np.sqrt: ("1/(2 × {o})",), np.reciprocal: ("-{o}^2",), np.cbrt: ("1/(3 × {o}^2)",),
     np.exp: ("{o}",), np.expm1: ("exp {0}",), np.log: ("1/{0}",), np.log1p: ("1/(1 + {0})",),
     np.sin: ("cos {0}",), np.cos: ("-sin {0}",), np.tan: ("1 + {o}^2",),
-    np.sinh: ("cosh {0}",), np.cosh: ("sinh {0}",), np.tanh: ("1/cosh({0})^2",),
+    np.sinh: ("cosh {0}",), np.cosh: ("sinh {0}",), np.tanh: ("sech({0})^2",),
     np.arctan: ("1/(1 + {0}^2)",), np.absolute: ("sign {0}",), np.fabs: ("sign {0}",),
     np.hypot: ("{0}/{o}", "{1}/{o}"),
-    np.logaddexp: ("1/(1 + exp({1} - {0}))", "1/(1 + exp({0} - {1}))"),
+    np.logaddexp: ("σ({0} - {1})", "σ({1} - {0})"),
 }
 
 
