@@ -595,8 +595,11 @@ class Generator:
             else:
                 lines.append((f"if type({p}) is not _ndarray or {p}.shape != {np.shape(v)!r} "
                               f"or {p}.dtype != _f8: _miss()", ""))
-        if any(e[0].__name__ == "read_variable" for e in rec.entries):
-            lines.append(("if _tapes.stack: _taped()", "a float would cut a recording tape"))
+        read = tuple({id(e[3]): e[3] for e in rec.entries
+                      if e[0].__name__ == "read_variable"}.values())
+        if read:    # the Variables read: a tape recording them would lose them
+            lines.append((f"if _tapes.stack: _taped({self.ref(read)})",
+                          "a float would cut a recording tape"))
         self.checked = {}
         cse: dict = {}
         lines.append(("", "forward sweep" + (" with tangents" if kind == "jvp" else "")))

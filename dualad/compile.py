@@ -82,7 +82,12 @@ def _tape_state():
     return state
 
 
-def _taped():
+def _taped(variables):
+    """RuntimeError if a recording tape watches (or would watch) one of the Variables
+    this variant reads: its float result would cut the tape's dependence on them."""
+    from reverse.tensor import _read_on_tape
+    if not any(_read_on_tape(v) for v in variables):
+        return
     raise RuntimeError(
         "this compiled function reads a reverse.Variable, and a reverse.Tape is "
         "recording: its result is a plain float, so the tape would lose the dependence "

@@ -98,6 +98,7 @@ def record(f, *args) -> Record:
     """record(f, *args) -> Record: f evaluated once on Tensors a private tape records."""
     import reverse
     from reverse.functional import check_output
+    from reverse.tape import EVERY
     from reverse.tensor import Tensor
     if not callable(f):
         raise TypeError(f"expected a function, got {type(f).__name__}")
@@ -113,6 +114,7 @@ def record(f, *args) -> Record:
                             "NumPy float arrays")
         vals.append(v)
     tape = reverse.Tape(persistent=True)
+    tape._auto = EVERY      # a Variable read it did not record would be frozen in the code
     xs = [reverse.constant(v) for v in vals]
     checks = []
     entries = tape.entries

@@ -46,6 +46,9 @@ import threading
 
 _keys = itertools.count(1)
 NOT_ON = ()
+# a tape's _auto that watches every Variable read, trainable or not (dualad.compile's
+# tracing tape: a read it does not record is frozen into the compiled code)
+EVERY = "every Variable"
 
 
 class _State(threading.local):

@@ -15,7 +15,7 @@ import numpy as np
 from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE
 
-from .tape import NOT_ON, observed, record, state
+from .tape import EVERY, NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _UNARY = frozenset(u for u in ELEMENTWISE if u.nin == 1)    # the table's unary rows
@@ -175,7 +175,8 @@ def _read_on_tape(x) -> bool:
     """Whether Variable x is (or, used now, would be) watched by a recording tape."""
     if type(x) is not Variable:
         return False
-    return any(id(x) in t._vars or t._auto and x.trainable for t in state.stack)
+    return any(id(x) in t._vars or t._auto and (x.trainable or t._auto is EVERY)
+               for t in state.stack)
 
 
 def _no_float(self, *_):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tape import read_variable, state
+from .tape import EVERY, read_variable, state
 from .tensor import Tensor, _as_value, _new, _new_tensor, _value
 
 
@@ -73,7 +73,7 @@ def read(var):
         watched = tape._vars
         vid = id(var)
         if vid not in watched:
-            if not (tape._auto and var.trainable):
+            if not (tape._auto and (var.trainable or tape._auto is EVERY)):
                 continue
             watched[vid] = var
         if entry is None:

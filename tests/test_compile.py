@@ -889,6 +889,23 @@ def test_a_variable_reading_variant_refuses_a_recording_tape():
     with reverse.Tape():
         assert h(3.0) == 6.0 and h.gradient(3.0) == 2.0
     assert "_tapes" not in h._current.gen.source("gradient", notes=False)
+    # tapes that do not watch v: no refusal (any recording tape raised, reverse.gradient's
+    # private one and watch_accessed_variables=False alike)
+    assert reverse.gradient(lambda y: 2.0 * y + g(1.5), 1.0) == 2.0
+    with reverse.Tape(watch_accessed_variables=False) as t:
+        c = reverse.constant(1.0)
+        t.watch(c)
+        y = 2.0 * c + g(1.5)
+    assert float(t.gradient(y, c).numpy()) == 2.0
+
+
+def test_a_non_trainable_variable_read_stays_live():
+    # the tracing tape did not watch trainable=False Variables, so their value was frozen
+    # into the code: after u.assign(5.0), g(2.0) was 6.0 (f gives 10.0)
+    u = reverse.Variable(3.0, trainable=False)
+    g = dualad.compile(lambda x: x * u, 1.0)
+    u.assign(5.0)
+    assert g(2.0) == 10.0 and g.gradient(2.0) == 5.0 and g.jvp((2.0,), (1.0,)) == (10.0, 5.0)
 
 
 # -- branches on the text of a traced value ------------------------------------------------------
