@@ -80,6 +80,16 @@ def _pow(x, y, _pow=math.pow):
     return float(np.power(x, y))
 
 
+def pow_safe(x, y):
+    """x ** y in the NumPy-semantics code: Python's power on floats (what f's ** computed
+    on the tape), NumPy's where Python's raises or is complex (0 ** −1, a negative base)."""
+    try:
+        v = float(x) ** float(y)
+    except (ZeroDivisionError, OverflowError):
+        return float(np.power(x, y))
+    return v if type(v) is float else float(np.power(x, y))
+
+
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)
 MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "arccos": math.acos, "arctan": math.atan, "arctan2": math.atan2, "hypot": math.hypot,
@@ -89,7 +99,8 @@ MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
         "sqrt": math.sqrt, "power": _pow, "absolute": abs, "fabs": math.fabs}
 # math functions whose results may differ from NumPy's in the last bits (sqrt and abs
 # are exact in both): a value a guard reads is computed with NumPy instead (`_cone`)
-INEXACT = frozenset(MATH) - {"sqrt", "absolute", "fabs"}
+# (power: x ** y on floats is Python's power, math.pow's bits, in f and on the tape)
+INEXACT = frozenset(MATH) - {"sqrt", "absolute", "fabs", "power"}
 _UNARY = (np.negative, np.positive, np.square)    # INFIX rows of one argument
 
 

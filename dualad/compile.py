@@ -33,6 +33,8 @@ import functools
 import gc
 import itertools
 import linecache
+import os
+import sys
 import types
 import warnings
 from collections.abc import Callable
@@ -80,6 +82,18 @@ def _fromlist(items, shape):
 def _tape_state():
     from reverse.tape import state  # loaded: f was traced on a reverse tape
     return state
+
+
+def _user_level() -> int:
+    """The warnings stacklevel of the first frame outside dualad (the user's call)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith("<dualad.compile")
+                                 or frame.f_code.co_filename.startswith(_PACKAGE)):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _taped(variables):
@@ -178,10 +192,11 @@ class Variant:
             ns["_C"] = tuple((np.float64(r) if safe else float(r))
                              if type(r) is ZeroDivisor else r for r in ns["_C"])
         ns["_tolist"] = list if safe else np.ndarray.tolist
-        from .codegen import MATH
+        from .codegen import MATH, pow_safe
         for key, obj in self.gen.names.items():
             if safe:    # NumPy itself: its semantics where math raises
-                obj = getattr(np, key) if key in MATH else getattr(obj, "numpy_fn", obj)
+                obj = pow_safe if key == "power" else getattr(np, key) if key in MATH \
+                    else getattr(obj, "numpy_fn", obj)
             ns[key] = obj
         ns["_fallback"] = functools.partial(self.owner._fallback, self)
         ns["_tapes"] = _tape_state()    # _tapes.stack: the recording tapes
@@ -366,34 +381,39 @@ class Compiled:
         n = len(args) // 2 if kind == "jvp" else len(args)
         prim = self._convert(args[:n])
         full = prim + tuple(args[n:])
-        tried = [variant] if self._gave_up else \
-            [variant] + [w for w in self._variants if w is not variant]
-        for v in tried:
+        for v in [variant] + [w for w in self._variants if w is not variant]:
             if not self._applies(v, kind, full):
                 continue
             try:
                 result = v.get(kind, safe=True)(*full)
             except _Miss:
                 continue
+            if v is not variant:    # a cached branch answered: not a storm
+                self._traces, self._gave_up = 0, False
             if v is not self._current:
                 self._use(v)
             return _tidy(result)
         if self._traces >= RETRACE_LIMIT:
-            # decisions that differ at nearly every call (a guard on a value that never
-            # repeats): tracing again each time cost more than f itself; as torch.compile
-            # after its recompile limit, run f uncompiled, and say so once
+            # RETRACE_LIMIT traces in a row with no cached variant answering (a guard on
+            # a value that never repeats): tracing again each time costs more than f
+            # itself; as torch.compile after its recompile limit, run f uncompiled (until
+            # a cached variant answers again), and say so once
             if not self._gave_up:
                 self._gave_up = True
-                warnings.warn(f"{self.name} was traced {self._traces} times: its branch "
-                              "decisions differ from every variant at nearly every call; "
-                              "such calls now run f uncompiled", RuntimeWarning, stacklevel=3)
+                warnings.warn(f"{self.name} was traced {self._traces} times in a row: its "
+                              "branch decisions or argument shapes differ from every cached "
+                              "variant at nearly every call; such calls now run f uncompiled",
+                              RuntimeWarning, stacklevel=_user_level())
             return self._uncompiled(kind, prim, tuple(args[n:]))
         v = self._trace(prim)
         if kind == "gradient" and not self._scalar_out(v):
             raise self._not_scalar(v)
         try:
             result = v.get(kind, safe=True)(*full)
-        except _Miss:   # the code disagrees with its own trace (rounding at a guard)
+        except _Miss:   # the code disagrees with its own trace (rounding at a guard):
+            # dropped, not kept to miss every call and push good variants out
+            self._variants.remove(v)
+            self._traces -= 1
             return self._uncompiled(kind, prim, tuple(args[n:]))
         self._use(v)
         return _tidy(result)
