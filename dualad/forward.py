@@ -223,7 +223,7 @@ def derivative(f: Callable, x, order: int = 1):
         g = (lambda h: lambda y: _first_derivative(h, y))(g)
     if order == 0:
         result = f(x)
-        _output(result, None)       # numbers only, as at any other order
+        _output(result, None, bools=True)   # numbers only (f(x) itself: a bool too)
     else:
         result = _first_derivative(g, x)
     return _tree(_plain, result)

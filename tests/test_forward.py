@@ -506,6 +506,8 @@ def test_integer_outputs_are_still_numbers():
     f = lambda x: np.array([1, 2]) + 0 * x[0]       # noqa: E731
     np.testing.assert_array_equal(dualad.jacobian(f, np.ones(2)), reverse.jacobian(f, np.ones(2)))
     assert dualad.derivative(lambda x: 3, 1.0, order=0) == 3.0
+    # order 0 is f(x) itself (API.md): a comparison too, though it has no derivative
+    assert dualad.derivative(lambda x: x > 0, 1.0, order=0) is True
     assert dualad.derivative(lambda x: np.int64(3), 1.0, order=3) == 0.0
     np.testing.assert_array_equal(dualad.jacobian(lambda x: np.arange(3), np.ones(2)),
                                   reverse.jacobian(lambda x: np.arange(3), np.ones(2)))
