@@ -70,6 +70,9 @@ class ArrayMethods:
     def round(self, decimals=0):
         return np.round(self, decimals)
 
+    def __round__(self, ndigits=None):     # the builtin round(x), in every engine
+        return np.round(self, ndigits or 0)
+
     def astype(self, dtype):
         """x.astype(float): x itself (traced values are float64); other dtypes refused."""
         if np.dtype(dtype).kind != "f":

@@ -146,9 +146,6 @@ class Dual(ArrayMethods):
     def __abs__(self):
         return _elementwise(np.absolute, (self,))
 
-    def __round__(self, ndigits=None):
-        return np.round(self, ndigits or 0)
-
     # comparisons look at primals only
     def __lt__(self, other):
         return self.primal < _primal(other)

@@ -196,10 +196,11 @@ class Tape:
                          "takes it as a constant (zero gradients)")
 
     def _connected(self, t, mode):
-        """`_slot` of target t; with unconnected_gradients='zero' a target this tape did not
-        record is a constant (None: it seeds nothing), as in TensorFlow, where the
-        default mode still raises (a clear error, not a silent None)."""
-        if mode == "zero" and isinstance(t, Tensor):
+        """`_slot` of target t, or None for a Tensor this tape did not record (computed
+        outside its block, under stop_recording, from nothing it watched): a constant
+        that seeds nothing, so every source is unconnected (None, or zeros with
+        unconnected_gradients='zero'), as TensorFlow answers."""
+        if isinstance(t, Tensor):
             try:
                 return self._slot(t, "target")
             except ValueError:
@@ -275,9 +276,15 @@ class Tape:
         self._release()
         return _rebuild(sources, iter(results))
 
-    def jacobian(self, target, sources, unconnected_gradients: str = "none"):
-        """tape.jacobian(target, sources) -> Tensors structured like sources, each of
-        shape target.shape + s.shape: ∂target[i]/∂s[j]."""
+    def jacobian(self, target, source=None, unconnected_gradients: str = "none", *,
+                 sources=None):
+        """tape.jacobian(target, source) -> Tensors structured like source (one Tensor or
+        a list/tuple/dict of them; `sources=` as TensorFlow names it), each of shape
+        target.shape + s.shape: ∂target[i]/∂s[j]."""
+        if (source is None) == (sources is None):
+            raise TypeError("tape.jacobian(target, source) needs one source argument "
+                            "(source= or TensorFlow's sources=)")
+        sources = source if sources is None else sources
         self._check_usable()
         mode = _mode(unconnected_gradients)
         flat = self._sources(sources)

@@ -299,9 +299,6 @@ class Tensor(ArrayMethods):
     def __abs__(self):
         return _ops.elementwise(np.absolute, (self,))
 
-    def __round__(self, ndigits=None):
-        return np.round(self, ndigits or 0)
-
     # comparisons compare values
     def __lt__(self, o):
         return observed(operator.lt, self.value < _value(o), (self, o))

@@ -258,6 +258,32 @@ def test_tape_jacobian():
         t.gradient(y, x)
 
 
+def test_a_target_the_tape_did_not_record_has_no_gradient_as_in_tensorflow():
+    # TensorFlow answers None (the classic unwatched constant, a target computed outside
+    # the block); this raised ValueError "not recorded on this tape"
+    c = constant(3.0)
+    with Tape() as t:
+        y = c * c                   # c not watched: nothing recorded
+    assert t.gradient(y, c) is None
+    with Tape() as t:
+        y = c * c
+    assert t.gradient(y, [c, c]) == [None, None]
+    with Tape() as t:
+        y = c * c
+    assert t.gradient(y, c, unconnected_gradients="zero").numpy() == 0.0
+    x = constant(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+    outside = x * 3.0
+    assert t.gradient(outside, x) is None
+    assert t.jacobian(outside, x) is None
+    np.testing.assert_array_equal(t.jacobian(y, source=x).numpy(), np.diag([2.0, 4.0]))
+    np.testing.assert_array_equal(t.jacobian(y, sources=x).numpy(), np.diag([2.0, 4.0]))
+    with pytest.raises(TypeError, match="one source argument"):
+        t.jacobian(y)
+
+
 def test_stop_recording_reset_and_stop_gradient():
     x = constant(3.0)
     with Tape(persistent=True) as t:
@@ -267,12 +293,10 @@ def test_stop_recording_reset_and_stop_gradient():
             z = y * x          # not recorded
         w = reverse.stop_gradient(y) * x
     assert t.gradient(y, x).numpy() == 6.0
-    with pytest.raises(ValueError, match="not recorded on this tape"):
-        t.gradient(z, x)
+    assert t.gradient(z, x) is None     # not recorded: unconnected, as in TensorFlow
     assert t.gradient(w, x).numpy() == 9.0
     t.reset()
-    with pytest.raises(ValueError, match="not recorded on this tape"):
-        t.gradient(y, x)
+    assert t.gradient(y, x) is None
     with pytest.raises(RuntimeError, match="recording"):
         with t.stop_recording():
             pass
@@ -286,8 +310,7 @@ def test_variables_are_watched_automatically_unless_told_not_to():
     assert t.gradient(y, [v, c])[0].numpy() == 2.0
     with Tape(watch_accessed_variables=False) as t:
         y = v * v
-    with pytest.raises(ValueError, match="not recorded"):
-        t.gradient(y, v)
+    assert t.gradient(y, v) is None
     with Tape(watch_accessed_variables=False) as t:
         t.watch(v)
         y = v * v
@@ -365,8 +388,7 @@ def test_unconnected_target_with_zero_mode_gives_zeros():
         y = x * x
         with t.stop_recording():
             z = np.sum(y) * 2.0
-    with pytest.raises(ValueError, match="not recorded on this tape.*'zero'"):
-        t.gradient(z, x)
+    assert t.gradient(z, x) is None
     assert t.gradient(z, x, unconnected_gradients="zero").numpy().tolist() == [0.0] * 3
     # a list of targets: the recorded one counts, the constant adds nothing
     np.testing.assert_array_equal(
@@ -396,8 +418,7 @@ def test_persistent_tape_records_a_gradient_taken_inside_its_block():
         with t.stop_recording():        # TensorFlow's way not to record it
             g = t.gradient(y, x)
     assert g.numpy() == 27.0
-    with pytest.raises(ValueError, match="not recorded"):
-        t.gradient(g, x)
+    assert t.gradient(g, x) is None
 
 
 def test_target_from_another_tape_and_bad_sources():
@@ -407,8 +428,7 @@ def test_target_from_another_tape_and_bad_sources():
         y = x * x
     with Tape() as t2:
         t2.watch(x)
-    with pytest.raises(ValueError, match="not recorded on this tape"):
-        t2.gradient(y, x)
+    assert t2.gradient(y, x) is None       # recorded by t1 only
     with pytest.raises(TypeError, match="target must be a reverse.Tensor"):
         t1.gradient(3.0, x)
     for bad in (1.0, np.ones(2), "x", None):
@@ -722,8 +742,7 @@ def test_a_tape_does_not_record_other_threads():
         worker.start()
         worker.join()
     assert len(t.entries) == 1 and seen[0].numpy() == 8.0
-    with pytest.raises(ValueError, match="not recorded on this tape"):
-        t.gradient(seen[0], x)
+    assert t.gradient(seen[0], x) is None
     assert t.gradient(y, x).numpy() == 4.0
 
 
