@@ -35,6 +35,7 @@ import re
 import numpy as np
 
 from . import arrayadjoint, scalarcode, scalarplan
+from .float_rules import python_power
 from .optext import const_text, fn_name, label, op_text
 from .rules import ELEMENTWISE
 from .scalarplan import fill_partial
@@ -73,21 +74,17 @@ PARTIAL = {
 
 
 def _pow(x, y, _pow=math.pow):
-    """x ** y as the engines compute it on floats (dual_fast._pow): math.pow on finite
-    operands, np.power at inf/nan (C's pow(-inf, 0.5) is inf, NumPy's nan)."""
+    """x ** y in the fast code: math.pow (Python's power, raising where it is complex or
+    infinite: the safe code answers) on finite operands, np.power at inf/nan."""
     if x - x == 0.0 and y - y == 0.0:
         return _pow(x, y)
     return float(np.power(x, y))
 
 
 def pow_safe(x, y):
-    """x ** y in the NumPy-semantics code: Python's power on floats (what f's ** computed
-    on the tape), NumPy's where Python's raises or is complex (0 ** −1, a negative base)."""
-    try:
-        v = float(x) ** float(y)
-    except (ZeroDivisionError, OverflowError):
-        return float(np.power(x, y))
-    return v if type(v) is float else float(np.power(x, y))
+    """x ** y in the NumPy-semantics code, whose scalars are np.float64: as f's ** on
+    floats computed it (`float_rules.python_power`)."""
+    return float(python_power(float(x), float(y)))
 
 
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)

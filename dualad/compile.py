@@ -99,8 +99,8 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 def _taped(variables):
     """RuntimeError if a recording tape watches (or would watch) one of the Variables
     this variant reads: its float result would cut the tape's dependence on them."""
-    from reverse.tensor import _read_on_tape
-    if not any(_read_on_tape(v) for v in variables):
+    from reverse.variable import watched_while_recording
+    if not any(watched_while_recording(v) for v in variables):
         return
     raise RuntimeError(
         "this compiled function reads a reverse.Variable, and a reverse.Tape is "

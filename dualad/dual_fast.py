@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dual import Dual, _elementwise, _new
-from .float_rules import FLOAT_ERRORS, FLOAT_VERSION, float_version
+from .float_rules import FLOAT_ERRORS, FLOAT_VERSION, float_version, python_power
 from .rules import ELEMENTWISE
 
 _CONSTANTS = (float, int)
@@ -241,13 +241,6 @@ _SCALAR_TYPES = (float, int, np.float64)
 f64 = np.float64
 
 
-def _pow(x, y):
-    """x ** y by Python on finite operands, by NumPy at inf/nan (NumPy: (-inf)**0.5 is nan)."""
-    if x - x == 0 and y - y == 0:
-        return x ** y
-    return np.power(x, y)
-
-
 def binary_rule(ufunc, swap=False, op=None):
     """The fast path of _elementwise for one binary ufunc, its table row bound once:
     v̇ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ for scalar primals.  With swap=True it serves as the
@@ -317,5 +310,5 @@ OPERATORS = {"__array_ufunc__": array_ufunc,
              "__add__": add, "__radd__": radd, "__sub__": sub, "__rsub__": rsub,
              "__mul__": mul, "__rmul__": rmul, "__truediv__": truediv,
              "__rtruediv__": rtruediv, "__neg__": neg,
-             "__pow__": binary_rule(np.power, op=_pow),
-             "__rpow__": binary_rule(np.power, swap=True, op=_pow)}
+             "__pow__": binary_rule(np.power, op=python_power),
+             "__rpow__": binary_rule(np.power, swap=True, op=python_power)}

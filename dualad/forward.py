@@ -97,20 +97,24 @@ def check_output(out, bools=False) -> None:
     """OutputError unless out (one leaf of f's output) is a number, a numeric array,
     a Dual or another traced value: None, text or an object array would be taken for
     a constant and differentiated to silent zeros (a bool too, unless bools)."""
-    if isinstance(out, (int, float, Dual)) or _is_traced(out):
-        if out is not True and out is not False or bools:
-            return
-    elif isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "biuf":
-        if out.dtype.kind != "b" or bools:
-            return
-    else:
-        what = f"an array of dtype {out.dtype}" if isinstance(out, np.ndarray) else \
-            "None" if out is None else type(out).__name__
-        raise OutputError(f"f returned {what}; expected a number, an array of numbers "
-                          "or Duals")
-    what = "bool" if isinstance(out, (bool, np.bool_)) else "an array of dtype bool"
-    raise OutputError(f"f returned {what} (a comparison?), which has no derivative; "
-                      "return a number or a float array (jax.grad refuses it too)")
+    if not bools:
+        refuse_bool(out)
+    if isinstance(out, (int, float, Dual)) or _is_traced(out) or \
+            isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in "biuf":
+        return
+    what = f"an array of dtype {out.dtype}" if isinstance(out, np.ndarray) else \
+        "None" if out is None else type(out).__name__
+    raise OutputError(f"f returned {what}; expected a number, an array of numbers or Duals")
+
+
+def refuse_bool(out) -> None:
+    """OutputError for a bool or bool array as f's output where a derivative is asked
+    for: a comparison has none (jax.grad refuses it; it was differentiated as 0.0)."""
+    if isinstance(out, (bool, np.bool_)) or isinstance(out, np.ndarray) and \
+            out.dtype.kind == "b":
+        what = "an array of dtype bool" if isinstance(out, np.ndarray) else "bool"
+        raise OutputError(f"f returned {what} (a comparison?), which has no derivative; "
+                          "return a number or a float array (jax.grad refuses it too)")
 
 
 def _holds_tag(v, tag) -> bool:

@@ -476,15 +476,15 @@ def _coefficient(out, j, sess, wide=False):
         c = out.coefs[j]
     elif t in (tuple, list):
         return t(_coefficient(o, j, sess, wide) for o in out)
-    elif t in (Dual, Taylor):
-        c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
-    else:
-        if _holds_session(out, sess):
-            raise TypeError(f"f returned a {t.__name__} that depends on the Taylor input; "
-                            "Taylor mode cannot read coefficients through it (reverse over "
-                            "forward is not supported): use plain values inside f (t.numpy()), "
-                            "or differentiate the outer function with dualad too")
-        _forward.check_output(out)      # None, text, an object array, a bool: refused
+    else:   # a constant to this session
+        if t is not Dual and t is not Taylor:
+            if _holds_session(out, sess):
+                raise TypeError(f"f returned a {t.__name__} that depends on the Taylor "
+                                "input; Taylor mode cannot read coefficients through it "
+                                "(reverse over forward is not supported): use plain values "
+                                "inside f (t.numpy()), or differentiate the outer function "
+                                "with dualad too")
+            _forward.check_output(out)      # None, text, an object array, a bool: refused
         c = out if j == 0 else np.zeros(np.shape(out)) if np.ndim(out) else 0.0
     if wide and isinstance(c, (np.longdouble, np.ndarray)) and c.dtype == np.longdouble:
         return c            # extended range: derivatives() scales it before it becomes float

@@ -16,7 +16,7 @@ from gc import isenabled as _gc_isenabled
 import numpy as np
 
 import dualad
-from dualad.forward import check_arg
+from dualad.forward import check_arg, refuse_bool
 
 from .gradient_tape import _leaves, _leaves_like, _rebuild
 from .pullback import finite
@@ -124,11 +124,8 @@ def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
     if type(out) is Tensor:
         return
     for leaf in _leaves(out, []):
-        if not bools and (isinstance(leaf, (bool, np.bool_)) or
-                          isinstance(leaf, np.ndarray) and leaf.dtype.kind == "b"):
-            what = "bool" if isinstance(leaf, (bool, np.bool_)) else "an array of dtype bool"
-            raise TypeError(f"f returned {what} (a comparison?), which has no derivative; "
-                            "return a number or a float array (jax.grad refuses it too)")
+        if not bools:
+            refuse_bool(leaf)
         if isinstance(leaf, Tensor) or isinstance(leaf, _NUMBERS) or leaf is None and none_ok:
             continue
         if isinstance(leaf, np.ndarray):

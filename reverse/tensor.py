@@ -13,9 +13,10 @@ import operator
 import numpy as np
 
 from dualad.array_methods import ArrayMethods
+from dualad.float_rules import python_power
 from dualad.rules import ELEMENTWISE
 
-from .tape import EVERY, NOT_ON, observed, record, state
+from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _UNARY = frozenset(u for u in ELEMENTWISE if u.nin == 1)    # the table's unary rows
@@ -158,27 +159,6 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _pypow(x, y):
-    """x ** y as f computes it: Python's power on finite floats (it differs from
-    np.power in the last bit at ~5 % of points), NumPy's elsewhere (arrays; inf/nan;
-    a negative base, where Python's is complex)."""
-    if type(x) is float and type(y) in (float, int) and x - x == 0 and y - y == 0:
-        try:
-            v = x ** y
-        except (ZeroDivisionError, OverflowError):
-            return np.power(x, y)
-        return v if type(v) is float else np.power(x, y)
-    return np.power(x, y)
-
-
-def _read_on_tape(x) -> bool:
-    """Whether Variable x is (or, used now, would be) watched by a recording tape."""
-    if type(x) is not Variable:
-        return False
-    return any(id(x) in t._vars or t._auto and (x.trainable or t._auto is EVERY)
-               for t in state.stack)
-
-
 def _no_float(self, *_):
     raise TypeError(f"float()/int() and math.* would drop a {type(self).__name__} from the "
                     "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin. "
@@ -210,7 +190,8 @@ class Tensor(ArrayMethods):
         return v
 
     def __array__(self, dtype=None, copy=None):
-        if state.stack and (self._on or _read_on_tape(self)):
+        if state.stack and (self._on or type(self) is Variable and
+                            watched_while_recording(self)):
             # np.asarray(x), np.array(x), np.float64(x) inside f: the result would be a
             # constant to the tape, a gradient silently missing its terms
             raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "
@@ -267,10 +248,10 @@ class Tensor(ArrayMethods):
     __rtruediv__ = _operator(np.divide, "/", "__rtruediv__", reflected=True)
 
     def __pow__(self, o):
-        return _ops.elementwise(np.power, (self, o), _pypow)
+        return _ops.elementwise(np.power, (self, o), python_power)
 
     def __rpow__(self, o):
-        return _ops.elementwise(np.power, (o, self), _pypow)
+        return _ops.elementwise(np.power, (o, self), python_power)
 
     def __floordiv__(self, o):
         return _ops.elementwise(np.floor_divide, (self, o))
@@ -390,5 +371,5 @@ _OPERATORS = {np.add: Tensor.__add__, np.subtract: Tensor.__sub__,
 
 
 # variable and ops need Tensor defined above (variable first: ops imports Variable)
-from .variable import Variable, read  # noqa: E402, I001
+from .variable import Variable, read, watched_while_recording  # noqa: E402, I001
 from . import ops as _ops  # noqa: E402

@@ -63,6 +63,18 @@ def stop_gradient(x) -> Tensor:
     return _new_tensor(_value(x) if isinstance(x, Tensor) else _as_value(x))
 
 
+def _auto_watches(tape, var) -> bool:
+    """Whether tape watches Variable var on reading it: trainable ones unless
+    watch_accessed_variables=False (TensorFlow's rule), every one for EVERY."""
+    auto = tape._auto
+    return bool(auto) and (var.trainable or auto is EVERY)
+
+
+def watched_while_recording(var) -> bool:
+    """Whether a recording tape watches Variable var, or would on reading it."""
+    return any(id(var) in t._vars or _auto_watches(t, var) for t in state.stack)
+
+
 def read(var):
     """The value of Variable `var` for an operation: a snapshot Tensor recorded
     (fn = read_variable) on the tapes that watch var, or the plain value."""
@@ -73,7 +85,7 @@ def read(var):
         watched = tape._vars
         vid = id(var)
         if vid not in watched:
-            if not (tape._auto and (var.trainable or tape._auto is EVERY)):
+            if not _auto_watches(tape, var):
                 continue
             watched[vid] = var
         if entry is None:
