@@ -135,7 +135,8 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
                     shape = np.shape(a.value)
                     if shape != np.shape(out.value):
                         g = f"_unb({g}, {shape!r})"
-                add(k, g, scalar, why and why + _label(k))
+                # v̄_j not a float (below a sum or where: np.float64, 0-d) makes v̄_k one too
+                add(k, g, scalar and j not in impure, why and why + _label(k))
             continue
         traced = [(i, a) for i, a in enumerate(args) if _is_tensor(a) and id(a) in gen.label]
         if fn is operator.getitem:

@@ -35,6 +35,7 @@ import itertools
 import linecache
 import os
 import sys
+import threading
 import types
 import warnings
 from collections.abc import Callable
@@ -153,9 +154,10 @@ class _Lazy:
         fn = self.fn
         if fn is None:
             v = self.variant
-            fn = self.fn = v.get(self.kind)
-            if v.owner._current is v and getattr(v.owner, self.attr) is self:
-                setattr(v.owner, self.attr, fn)
+            with v.owner._lock:     # not over another thread's switch to another variant
+                fn = self.fn = v.get(self.kind)
+                if v.owner._current is v and getattr(v.owner, self.attr) is self:
+                    setattr(v.owner, self.attr, fn)
         return fn(*args)
 
 
@@ -221,6 +223,7 @@ def _named(code, names: tuple):
 
 _CODE: dict = {}     # (source text, names) -> code object, the most recently used last
 CODE_CACHE = 16
+_CODE_LOCK = threading.Lock()
 
 
 def _code(src: str, names: tuple = ()):
@@ -228,6 +231,11 @@ def _code(src: str, names: tuple = ()):
     the same trace compiled again (the same f at other example points, another
     Compiled of it) reuses it.  The text and names alone decide: everything else a
     function sees comes from its own namespace."""
+    with _CODE_LOCK:    # compiles in several threads edit _CODE and linecache at once
+        return _cached_code(src, names)
+
+
+def _cached_code(src: str, names: tuple):
     key = (src, names)
     code = _CODE.pop(key, None)
     if code is None:
@@ -254,6 +262,9 @@ class Compiled:
         self.name = f"compiled {getattr(f, '__name__', type(f).__name__)}"
         self._variants: list[Variant] = []
         self._traces, self._gave_up = 0, False
+        # the slow path (a miss: other variants, a re-trace) edits the variant list and the
+        # public attributes; calls in several threads take it one at a time
+        self._lock = threading.RLock()
         self._current = self._trace(args)   # as given: record explains an int used as one
         self._use(self._current)
 
@@ -378,6 +389,10 @@ class Compiled:
 
     def _fallback(self, variant: Variant, kind: str, *args):
         """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
+        with self._lock:
+            return self._missed(variant, kind, *args)
+
+    def _missed(self, variant: Variant, kind: str, *args):
         n = len(args) // 2 if kind == "jvp" else len(args)
         prim = self._convert(args[:n])
         full = prim + tuple(args[n:])

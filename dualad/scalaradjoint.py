@@ -92,6 +92,8 @@ def adjoint(gen, p, text, level, keys, cse, lines) -> list[str]:
                     pp = out if q < 0 else fill[q]
                 else:
                     pp, pt = partial(i, refs, fill, out, t, cse, keys, lines)
+                if pp.lstrip("-").isdigit():
+                    pp += ".0"      # an int constant's partial (2 of x*2) is a float term
                 if div:
                     term = (s + " / " if not unit else "1.0 / " if unit > 0 else "-1.0 / ") + pp
                 elif not unit:

@@ -121,6 +121,9 @@ def record(f, *args) -> Record:
 
     def observe(fn, result, fargs, kwargs):
         if any(_is_tensor(a) for a in _flat(fargs)):
+            # a compared Variable is read on the tape, so its guard reads it live (a
+            # literal of its value would pass after v.assign, with the other branch due)
+            fargs = tuple(_read_variables(a) for a in fargs)
             checks.append((len(entries), fn, result, fargs, kwargs))
 
     try:
@@ -255,6 +258,16 @@ def _level_order(entries: list, checks: list, held: list) -> list:
         else:
             levels.append([e])
     return [e for level in levels for e in level]
+
+
+def _read_variables(a):
+    """a, with a reverse.Variable (also inside a list or tuple) replaced by its read."""
+    from reverse.variable import Variable, read
+    if isinstance(a, Variable):
+        return read(a)
+    if type(a) in (list, tuple):
+        return type(a)(_read_variables(b) for b in a)
+    return a
 
 
 def _flat(args):

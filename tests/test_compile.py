@@ -7,6 +7,8 @@ import ast
 import builtins
 import itertools
 import re
+import sys
+import threading
 import warnings
 
 import numpy as np
@@ -120,6 +122,20 @@ def test_scalar_results_are_floats_on_every_path():
     assert (out, t) == (8.0, 12.0) and type(out) is float and type(t) is float
     out, t = g.jvp((2.0, 3.0), (0.0, 1.0))       # ∂/∂y x**y = x**y·log x
     assert t == pytest.approx(8.0 * np.log(2.0), rel=1e-15) and type(t) is float
+
+
+@pytest.mark.parametrize("fn, x, want", [
+    (lambda x: x * 2, 1.0, 2.0),                  # the partial 2 was the whole term: int 2
+    (lambda x: 2 * x - 3 * x, 1.0, -1.0),
+    (lambda x: x * np.int64(2), 1.0, 2.0),
+    (lambda x: np.sum(np.sin(x) * x), 1.0, np.sin(1.0) + np.cos(1.0)),   # np.float64
+    (lambda x: np.where(x > 0, np.sqrt(x), 0.0) + 0.0 * np.sqrt(x), 2.0, 0.5 / np.sqrt(2.0)),
+])
+def test_gradients_are_floats_below_sums_and_int_constants(fn, x, want):
+    g = dualad.compile(fn, x)
+    grad = g.gradient(x)
+    assert type(grad) is float and grad == pytest.approx(want, rel=1e-15)
+    assert grad == pytest.approx(dualad.gradient(fn, x), rel=1e-15)
 
 
 
@@ -926,6 +942,29 @@ def test_a_non_trainable_variable_read_stays_live():
     assert g(2.0) == 10.0 and g.gradient(2.0) == 5.0 and g.jvp((2.0,), (1.0,)) == (10.0, 5.0)
 
 
+@pytest.mark.parametrize("trainable", [True, False])
+def test_a_branch_on_a_variable_reads_it_live(trainable):
+    # a compared Variable was written into its guard as a literal of its value
+    # (`if not 2.0 > 1: _miss()`), so after w.assign the guard still passed and g answered
+    # with the other branch: g(3.0) = 1.5, gradient 0.5 where f gives 2.5 and 1.0
+    w = reverse.Variable(2.0, trainable=trainable)
+
+    def f(x):
+        return x * w if w > 1 else x - w
+
+    def only_compared(x):
+        return x * 2.0 if np.greater(w, 1.0) else x * 3.0
+
+    g, h = dualad.compile(f, 3.0), dualad.compile(only_compared, 1.0)
+    assert (g(3.0), g.gradient(3.0), h.gradient(1.0)) == (6.0, 2.0, 2.0)
+    w.assign(0.5)
+    assert g(3.0) == 2.5 and g.gradient(3.0) == reverse.gradient(f, 3.0) == 1.0
+    assert g.jvp((3.0,), (1.0,)) == (2.5, 1.0)
+    assert h.gradient(1.0) == reverse.gradient(only_compared, 1.0) == 3.0
+    w.assign(4.0)       # back to the first branch: a cached variant answers
+    assert g.gradient(3.0) == 4.0 and h.gradient(1.0) == 2.0
+
+
 # -- branches on the text of a traced value ------------------------------------------------------
 def test_a_branch_on_formatted_text_is_guarded():
     # Tensor.__format__ answered with its value unobserved: g kept the traced branch for
@@ -979,3 +1018,43 @@ def test_a_retrace_storm_ends_in_uncompiled_calls_with_one_warning():
     assert not g._gave_up and g._traces == 0
     ours = {k for k in linecache.cache if k.startswith("<dualad.compile-")} - before
     assert len(ours) <= compile_module.CODE_CACHE
+
+
+# -- threads ---------------------------------------------------------------------------------
+def test_calls_in_several_threads_switch_variants_safely():
+    # the miss path moved variants in a list other threads were editing: ValueError
+    # ('list.remove(x): x not in list') came out of g.gradient; the shared code cache
+    # raised KeyError when several threads compiled at once
+    def f(x):
+        if x > 1:
+            return np.sin(x) * x
+        if x > 0:
+            return np.exp(x)
+        return x * x * x
+
+    points = (1.5, 0.5, -0.5)
+    want = {x: reverse.gradient(f, x) for x in points}
+    errors, wrong = [], []
+
+    def work(g, seed):
+        rng = np.random.default_rng(seed)
+        for x in rng.choice(points, 400):
+            try:
+                if g.gradient(float(x)) != want[x]:
+                    wrong.append(x)
+            except Exception as e:      # noqa: BLE001 - any exception is the failure
+                errors.append(repr(e))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)         # thread switches inside the miss path
+    try:
+        for rep in range(4):
+            g = dualad.compile(f, 1.5)
+            threads = [threading.Thread(target=work, args=(g, 10 * rep + s)) for s in range(6)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == [] and wrong == []
