@@ -256,11 +256,16 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
         size = symbolic.value_scale(f, *args)
     except Exception:               # sympy could build the gradient but not its scale
         return report
+    if not (np.isfinite(size) and all(np.all(np.isfinite(s)) for s in
+                                      (scale if isinstance(scale, tuple) else (scale,)))):
+        return report       # a term overflows (logaddexp(0, 800)): no scale to measure by
     if size > abs(report.value):
-        grads["numeric"], num_err = numeric.gradient(
-            f, *args, scheme="richardson", return_error=True, value_scale=size)
+        num = _try(errors, "numeric", lambda: numeric.gradient(
+            f, *args, scheme="richardson", return_error=True, value_scale=size))
+        grads["numeric"], num_err = (None, None) if num is None else num
         if directional is not None:
-            directional = _directional(f, args, {}, seed, size)
+            directional = _try(errors, "directional",
+                               lambda: _directional(f, args, {}, seed, size))
     u, vs = _direction(args, seed)
     along = abs(u) * float(sum(np.sum(np.abs(s) * np.abs(v)) for s, v in
                                zip(scale if isinstance(scale, tuple) else (scale,), vs)))

@@ -122,10 +122,11 @@ ELEMENTWISE = {
                  lambda out, x, y: (y > x) + 0.5 * (x == y)),
     np.minimum: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y),
                  lambda out, x, y: (y < x) + 0.5 * (x == y)),
-    np.fmax: ("maximum", lambda out, x, y: (x > y) + 0.5 * (x == y),
-              lambda out, x, y: (y > x) + 0.5 * (x == y)),
-    np.fmin: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y),
-              lambda out, x, y: (y < x) + 0.5 * (x == y)),
+    # fmax/fmin ignore a NaN operand (fmax(nan, x) = x): the other one has derivative 1
+    np.fmax: ("maximum", lambda out, x, y: (x > y) + 0.5 * (x == y) + (y != y) * (x == x),
+              lambda out, x, y: (y > x) + 0.5 * (x == y) + (x != x) * (y == y)),
+    np.fmin: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y) + (y != y) * (x == x),
+              lambda out, x, y: (y < x) + 0.5 * (x == y) + (x != x) * (y == y)),
     # piecewise constant: derivative zero everywhere it exists
     np.sign: ("sign", None),
     np.floor: ("floor", None),

@@ -209,3 +209,11 @@ def test_numeric_of_a_function_that_cancels_takes_the_size_of_its_terms():
     assert r.ok and r.numeric_ok, str(r)
     assert np.all(np.abs(r.gradients["numeric"]) < 1e-13)
     assert abs(r.directional["numeric"]) < 1e-13
+
+
+def test_terms_that_overflow_give_a_report_not_an_exception():
+    # softplus at 800: the size of f's terms (symbolic.value_scale) was inf, and numeric's
+    # second run raised "value_scale must be a finite number" out of check (the CLI exit 2)
+    report = dualad.check(lambda x: np.logaddexp(0.0, x), 800.0)
+    assert report.gradients["forward"] == report.gradients["reverse"] == 1.0
+    assert report.gradients["numeric"] == pytest.approx(1.0, rel=1e-10)

@@ -78,6 +78,21 @@ def test_kink_conventions():
     assert d(lambda x: x ** 2, 0.0) == 0.0
 
 
+def test_fmax_and_fmin_ignore_a_nan_operand():
+    # fmax(nan, x) = x, so its derivative in x is 1 (as jax.grad of jnp.fmax); the rows
+    # were maximum's, where x > nan is False: forward and reverse gave 0
+    import reverse
+    m = np.array([np.nan, 2.0, np.nan])
+    x = np.array([1.0, 3.0, np.nan])
+    for fn, want in ((np.fmax, [1.0, 1.0, 0.0]), (np.fmin, [1.0, 0.0, 0.0])):
+        for f in (lambda x: np.sum(fn(x, m)), lambda x: np.sum(fn(m, x))):
+            assert dualad.gradient(f, x).tolist() == want
+            assert reverse.gradient(f, x).tolist() == want
+            assert dualad.compile(f, x).gradient(x).tolist() == want
+        assert dualad.derivative(lambda t: fn(np.nan, t) * t, 0.5) == 1.0
+        assert dualad.derivative(lambda t: fn(t, 0.5), 0.5) == 0.5      # a tie splits
+
+
 def test_where_is_nan_safe():
     g = lambda x: np.where(x > 0, np.sqrt(x), 0.0)
     with np.errstate(invalid="ignore"):
