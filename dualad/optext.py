@@ -61,13 +61,15 @@ def number(x) -> str:
 
 
 def const_text(x) -> str:
-    """A constant argument as short text (numbers %g, arrays by shape)."""
+    """A constant argument as text: a number in full (the shortest text that reads back
+    as it, 2 for 2.0: a row can be checked by hand), an array by its shape."""
     if x is None or isinstance(x, (bool, np.bool_)):
         return str(x)
     if isinstance(x, (int, np.integer)):
         return str(int(x))
     if isinstance(x, (float, np.floating)):
-        return f"{float(x):g}"
+        text = repr(float(x))
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(x, slice):
         parts = [const_text(p) if p is not None else "" for p in (x.start, x.stop, x.step)]
         return ":".join(parts[:2] if x.step is None else parts)

@@ -274,6 +274,7 @@ def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str
     lines.append((label(out_id, BAR), _marked(output_name(rec.names), BAR),
                   number(bars.get(rec.out))))
     running = {}
+    masked = set()      # below an np.where: a zero cotangent masks an infinite partial
     for e in reversed(rec.entries):
         fn, kw, o, *args = e
         ct = bars.get(o)
@@ -281,7 +282,7 @@ def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str
             continue
         i = rec.label(o)
         part = {o: ct}
-        dense([e], part)
+        dense([e], part, masked=masked)
         seen = []
         for a in _flat(args):
             if _is_tensor(a) and rec.label(a) is not None and all(a is not b for b in seen):

@@ -56,7 +56,7 @@ _END = object()
 
 
 def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = False,
-          strong: bool = False) -> dict:
+          strong: bool = False, masked: set | None = None) -> dict:
     """sweep(entries, adj, keep, nested, release) -> {Tensor: ct} for the produced
     Tensors in keep.
 
@@ -66,7 +66,9 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     entry is dropped once swept, so an intermediate nobody else holds is freed
     then, and the sweep's own arrays reuse its memory (fewer page faults).
     strong=True: the table's sweep with a zero cotangent entry contributing 0 through
-    any partial (`pullback.EVERYTHING`), for a Jacobian row that came out non-finite."""
+    any partial (`pullback.EVERYTHING`), for a Jacobian row that came out non-finite.
+    masked: the Tensors below an np.where so far, carried from sweep to sweep when
+    entries are swept one call each (`dualad.trace`'s running adjoints)."""
     if nested or strong:
         return P.sweep_by_table(entries, adj, keep or frozenset(), nested, strong)
     if release:
@@ -75,7 +77,8 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
     else:
         order = reversed(entries)
     kept = {}
-    masked = set()
+    if masked is None:
+        masked = set()
     owned = {}      # Tensor -> adjoint buffer the sweep allocated (safe to add into)
     listed = []     # Tensors whose adjoint is (or was) a Python list
     pop = adj.pop
@@ -372,11 +375,11 @@ def array_entry(e, fn, row, ct, tc, out, adj, owned):
         P.accumulate(adj, owned, b, ct, row[2](ov, pa, pb), bv)
 
 
-def dense(entries, adj: dict, keep=frozenset()) -> dict:
+def dense(entries, adj: dict, keep=frozenset(), masked: set | None = None) -> dict:
     """`sweep`, then every adjoint in adj as a full array where its value is one (a
     scalar cotangent of an array stands for a broadcast): what `dualad.trace` prints.
     The kept adjoints `sweep` returns are full already."""
-    kept = sweep(entries, adj, keep)
+    kept = sweep(entries, adj, keep, masked=masked)
     for t, ct in adj.items():
         if type(t.value) is np.ndarray and (type(ct) is float or type(ct) is f64):
             adj[t] = _full(t.value.shape, ct)

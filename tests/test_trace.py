@@ -231,3 +231,20 @@ def test_small_and_large_numbers_keep_their_digits():
     text = str(dualad.trace(np.exp, -30.0))
     assert "9.358e-14" in text and re.search(r"= +0\.000(\s|$)", text) is None
     assert "1.069e+13" in str(dualad.trace(np.exp, 30.0))
+
+
+def test_running_adjoints_below_a_where_are_masked_as_in_the_sweep():
+    # each Table 3 line was swept alone, without the full sweep's NaN-safe where:
+    # "v̄_0 = v̄_1 × (1/(2 × v_1)) = nan", then "x̄ = v̄_0 = 0.000"
+    f = lambda x: np.where(x > 0, np.sqrt(x), 0.0)     # noqa: E731
+    with np.errstate(invalid="ignore"):
+        t = dualad.trace(f, -1.0)
+        assert reverse.gradient(f, -1.0) == t.gradient == 0.0
+    assert [line[2] for line in t.adjoint_lines] == ["1.000", "0.000", "0.000", "0.000"]
+
+
+def test_constants_are_printed_in_full():
+    # %g printed x * 1.000001 − 123456.789 as "v_0 × 1" and "v_1 - 123457"
+    t = dualad.trace(lambda x: x * 1.000001 - 123456.789 + 2.0, 1.0e6)
+    ops = [r.op for r in t.rows]
+    assert "v_0 × 1.000001" in ops and "v_1 - 123456.789" in ops and "v_2 + 2" in ops
