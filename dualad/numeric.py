@@ -32,6 +32,7 @@ EPS = np.finfo(np.float64).eps
 SCHEMES = ("forward", "central", "richardson")
 _FIRST_STEP = {"forward": np.sqrt(EPS), "central": np.cbrt(EPS), "richardson": 0.01}
 _LEVELS = 40      # Richardson: at most this many step halvings (until rounding shows)
+_RESTARTS = 64    # and this many more where f is not finite at x ± h (h < ulp(x) by then)
 
 
 def _value(f, args):
@@ -133,13 +134,21 @@ def _richardson(g, x, h, floor=0.0):
     prev: list = []
     prev_e: list = []       # the previous row's entries' own errors (not yet checked)
     prev_r = 0.0
-    for _ in range(_LEVELS):
+    levels = restarts = 0
+    while levels < _LEVELS and restarts < _RESTARTS:
         with np.errstate(all="ignore"):
             d, r = _central_rounding(g, h, floor)
         row, row_e = [d], [None]
-        if not np.all(np.isfinite(row[0])):     # step left f's domain: shrink and restart
-            h, prev, prev_e = _exact(x, h / 2.0), [], []
+        if not np.all(np.isfinite(row[0])):
+            # the step left f's domain: restart with it halved, or at once at |x|/2 when
+            # it reaches across 0 (log at 1e-14 from h = 0.01: forty halvings used up
+            # the levels before one difference was finite); restarts are not levels
+            h, prev, prev_e = _exact(x, min(h, abs(x)) / 2.0 if x else h / 2.0), [], []
+            restarts += 1
+            if h == 0:
+                break
             continue
+        levels += 1
         for j in range(1, len(prev) + 1):
             factor = 4.0 ** j
             row.append(row[j - 1] + (row[j - 1] - prev[j - 1]) / (factor - 1.0))
