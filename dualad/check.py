@@ -130,9 +130,11 @@ class CheckReport:
         for r in [header] + rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if self._cancels():
-            lines.append("the gradient cancels to ~0 here: differences are relative to the "
-                         f"size of its terms, {np.max(_flat(self.scale), initial=0.0):.1e} "
-                         "(symbolic.gradient_scale)")
+            size = np.max(_flat(self.scale), initial=0.0)
+            tiny = np.max(np.abs(_flat(self.gradients["symbolic"])), initial=0.0) <= 1e-8 * size
+            lines.append(("the gradient cancels to ~0 here: " if tiny else "") +
+                         "differences are relative to the size of the gradient's terms, "
+                         f"{size:.1e} (symbolic.gradient_scale)")
         if self.directional is not None:
             lines.append("random direction: " + ", ".join(
                 f"{k} = {v:.16g}" for k, v in self.directional.items()))

@@ -147,7 +147,8 @@ def parse(text: str, names=None) -> Expression:
     while stack:
         node, depth, done = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"expression nested more than {MAX_DEPTH} deep")
+            raise ExpressionError(f"expression nested more than {MAX_DEPTH} operations deep "
+                                  "(a chain x+x+...+x nests one level per operator)")
         if isinstance(node, ast.Constant):
             program.append(("const", _constant(node.value)))
         elif isinstance(node, ast.Name):

@@ -217,3 +217,12 @@ def test_terms_that_overflow_give_a_report_not_an_exception():
     report = dualad.check(lambda x: np.logaddexp(0.0, x), 800.0)
     assert report.gradients["forward"] == report.gradients["reverse"] == 1.0
     assert report.gradients["numeric"] == pytest.approx(1.0, rel=1e-10)
+
+
+def test_the_cancelling_note_only_where_the_gradient_cancels():
+    # a numeric tie (np.max of three equal items) sent check to the terms' scale, and the
+    # table said "the gradient cancels to ~0 here" of a gradient (0.83, 1/3, 1/3, 1/3)
+    with np.errstate(all="ignore"):
+        text = str(dualad.check(lambda x, y: np.sin(x) * np.cos(x) + np.max(y), 0.3,
+                                np.array([1.0, 1.0, 1.0])))
+    assert "cancels to ~0" not in text and "size of the gradient's terms, 1.0e+00" in text
