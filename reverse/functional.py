@@ -52,8 +52,8 @@ class _Recorder:
 
 
 def _record(f, args, stack=None):
-    """(entries, input Tensors, f's output) with f run on Tensors a private tape watches
-    (stack: this thread's `state.stack`, if the caller has it already)."""
+    """(entries, input Tensors, f's output, the tape's key tuple) with f run on Tensors a
+    private tape watches (stack: this thread's `state.stack`, if the caller has it)."""
     tape = _new(_Recorder)  # fields set here: no __init__ frame on the hot path
     tape.entries = entries = []
     tape._key = key = next(_keys)
@@ -80,7 +80,15 @@ def _record(f, args, stack=None):
             del stack[-1]
         else:
             stack.remove(tape)
-    return entries, xs, out
+    return entries, xs, out, on
+
+
+def _outer(entries, on, cts=()) -> bool:
+    """Whether a tape outside this call recorded one of its operations too (f read a value
+    that tape watches) or a cotangent: the sweep must then run on Tensors (nested), so
+    that tape records it.  Under an unrelated tape it is the plain sweep: plain results."""
+    return any(type(c) is Tensor and c._on for c in cts) or \
+        any(e[2]._on is not on and e[2]._on != on for e in entries)
 
 
 def _plain(ct, x):
@@ -138,7 +146,7 @@ def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
         raise TypeError(f"f returned {what}; expected a number, an array or Tensors")
 
 
-def _pull(entries, xs, outs, cts, strong=False):
+def _pull(entries, on, xs, outs, cts, strong=False):
     """Cotangents of the inputs xs for cotangents cts of the output Tensors outs
     (strong: a zero cotangent entry contributes 0 through an infinite partial)."""
     adj = {}
@@ -146,7 +154,8 @@ def _pull(entries, xs, outs, cts, strong=False):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    sweep(entries, adj, None, bool(state.stack), strong=strong)   # nested under a tape
+    nested = bool(state.stack) and _outer(entries, on, cts)
+    sweep(entries, adj, None, nested, strong=strong)
     return [_plain(adj.get(x), x) for x in xs]
 
 
@@ -168,12 +177,12 @@ def gradient(f: Callable, *args):
         _gc_disable()
     stack = state.stack
     try:
-        entries, xs, out = _record(f, args, stack)
+        entries, xs, out, on = _record(f, args, stack)
         if type(out) is Tensor and type(out.value) is float:
             adj = {out: 1.0}
         else:
             adj = _scalar_seed(out)
-        if stack:
+        if stack and _outer(entries, on):
             # an outer tape records (gradient of a gradient): the sweep runs on Tensors,
             # so it is recorded too, and the gradient is a Tensor the outer tape knows
             sweep(entries, adj, None, True)
@@ -189,10 +198,29 @@ def gradient(f: Callable, *args):
             _gc_enable()
     get = adj.get
     grads = []
+    arrays = False
     for x in xs:
         ct = get(x)
-        grads.append(ct if type(ct) is float and type(x.value) is float else _plain(ct, x))
-    return grads[0] if len(grads) == 1 else tuple(grads)
+        if type(ct) is float and type(x.value) is float:
+            grads.append(ct)
+        else:
+            grads.append(_plain(ct, x))
+            arrays = True
+    if len(grads) == 1:
+        return grads[0]
+    return tuple(_distinct(grads) if arrays else grads)
+
+
+def _distinct(grads: list) -> list:
+    """grads with an array that is also an earlier entry copied: x̄ and ȳ of x + y are
+    the one array ct, and an in-place edit of one gradient would change the other."""
+    seen = set()
+    for i, g in enumerate(grads):
+        if type(g) is np.ndarray:
+            if id(g) in seen:
+                grads[i] = g.copy()
+            seen.add(id(g))
+    return grads
 
 
 def _scalar_seed(out):
@@ -215,7 +243,7 @@ def vjp(f: Callable, *args):
     # the pullback sweeps later: it must see the arguments as they are now, not as
     # the caller may change them in place meanwhile (JAX's arrays are immutable)
     args = [a.copy() if type(a) is np.ndarray else a for a in _args(args, "vjp")]
-    entries, xs, out = _record(f, args)
+    entries, xs, out, on = _record(f, args)
     check_output(out, none_ok=True)
     outs = _leaves(out, [])
     value = _out_value(out)
@@ -233,8 +261,13 @@ def vjp(f: Callable, *args):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
                                  f"shape {np.shape(_out_value(o))}")
             given.append(c)
-        return tuple(_pull(entries, xs, outs, given))
+        # copies: an adjoint may be a value the tape holds (exp's partial is its output),
+        # which a caller's in-place edit would change for every later pullback
+        return tuple(g.copy() if type(g) is np.ndarray else g
+                     for g in _pull(entries, on, xs, outs, given))
 
+    if state.stack and _outer(entries, on):
+        return out, pullback    # Tensors an outer tape records (a gradient through vjp's out)
     if isinstance(out, (list, tuple, dict)):
         return _rebuild(out, iter([_plain_out(v) for v in _leaves(value, [])])), pullback
     return _plain_out(value), pullback
@@ -252,7 +285,7 @@ def jacobian(f: Callable, *args):
     """jacobian(f, *args) -> array of shape out.shape + arg.shape (one reverse sweep
     per output element); a tuple with one entry per argument for several args."""
     args = _args(args, "jacobian")
-    entries, xs, out = _record(f, args)
+    entries, xs, out, on = _record(f, args)
     check_output(out, bools=False)
     value = _out_value(out)
     if isinstance(out, (list, tuple, dict)):
@@ -264,11 +297,11 @@ def jacobian(f: Callable, *args):
         seed = np.zeros(n)
         seed[j] = 1.0
         seed = seed.reshape(shape) if shape else 1.0
-        row = _pull(entries, xs, (out,), (seed,))
+        row = _pull(entries, on, xs, (out,), (seed,))
         if not finite(row):
             # 0·∞ = nan where this row's zero seed meets an infinite partial (sqrt at 0
             # in another row): the sweep again with zeros that stay zero, as dualad's
-            row = _pull(entries, xs, (out,), (seed,), strong=True)
+            row = _pull(entries, on, xs, (out,), (seed,), strong=True)
         rows.append(row)
     blocks = []
     for i, x in enumerate(xs):

@@ -138,8 +138,10 @@ class Tape:
             key = self._key
             if key not in x._on:
                 # keys of tapes that still exist (a persistent tape out of its block may
-                # record again: dropping its key lost the ops on x there)
-                kept = tuple(k for k in x._on if k in _ALIVE)
+                # record again: dropping its key lost the ops on x there) or record now
+                # (reverse.gradient's private tape around f: dropping it gave 0.0)
+                recording = {t._key for t in state.stack}
+                kept = tuple(k for k in x._on if k in _ALIVE or k in recording)
                 x._on = kept + self._on1 if kept else self._on1
         else:
             raise TypeError(f"tape.watch takes a Tensor, a Variable or a list of them, not "

@@ -60,9 +60,12 @@ def dense_all(adj, owned) -> None:
         v = adj.get(x)
         if type(v) is Elements:
             adj[x] = v.dense()
-    for x, v in owned.pop(BORROWED, ()):
-        if adj.get(x) is v:
-            adj[x] = v.copy()
+    borrowed = owned.pop(BORROWED, None)
+    if borrowed:    # a borrowed array may have passed on unchanged (x̄ = ȳ of y = x + z)
+        ids = {id(v) for _, v in borrowed}
+        for x, v in adj.items():
+            if id(v) in ids:
+                adj[x] = v.copy()
 
 
 def _value(x):
@@ -149,7 +152,9 @@ def add(adj, owned, k, g, fresh):
             g += old
             adj[k] = owned[k] = g
         else:
-            adj[k] = owned[k] = old + g
+            total = adj[k] = old + g
+            if type(total) is np.ndarray:   # 0-d + 0-d is an np.float64: not a buffer
+                owned[k] = total
     else:
         adj[k] = old + g
 

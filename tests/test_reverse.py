@@ -849,3 +849,81 @@ def test_a_comparison_as_output_has_no_gradient(f):
     out, pull = reverse.vjp(lambda x: (x * 2.0, x > 0), 1.5)
     assert out == (3.0, True) and pull((1.0, 0.0)) == (2.0,)
     assert dualad.jvp(lambda x: (x * 2.0, x > 0), (1.5,), (1.0,)) == ((3.0, True), (2.0, 0.0))
+
+
+# -- probe16: lost terms, links and aliases ----------------------------------------------------
+def _relu_plus_soft_threshold(s):
+    relu = np.where(s > 0, s, 0.0)
+    return relu + np.where(s > 1, s - 1.0, np.where(s < -1, s + 1.0, 0.0))
+
+
+@pytest.mark.parametrize("f, x, want", [
+    # an adjoint 0-d + 0-d became an np.float64 marked as the sweep's own buffer; the next
+    # structural term was added into it "in place" (a rebinding) and lost: 2.0, not 3.0
+    (lambda x: np.sum(x) + np.sum(x + 1.0) + np.sum(x + 2.0), 0.7, 3.0),
+    (lambda x: np.mean(x) + np.mean(x + 1) + np.mean(x - 1), 0.7, 3.0),
+    (lambda x: _relu_plus_soft_threshold(np.sum(x)), np.array([1.5, 1.0]), [2.0, 2.0]),
+])
+def test_no_adjoint_term_is_lost_on_0d_values(f, x, want):
+    assert np.asarray(reverse.gradient(f, x)).tolist() == want
+    assert np.asarray(dualad.gradient(f, x)).tolist() == want
+    xt = reverse.constant(x)
+    with reverse.Tape() as t:
+        t.watch(xt)
+        y = f(xt)
+    assert np.asarray(t.gradient(y, xt).numpy()).tolist() == want
+
+
+def test_an_element_read_of_a_0d_argument_adds_into_its_adjoint():
+    # x̄ was an np.float64 the sweep took for its own buffer: x[()] raised TypeError
+    # ("'numpy.float64' object does not support item assignment")
+    assert reverse.gradient(lambda x: x[()] + np.sum(x + 1.0) + np.sum(x + 2.0),
+                            np.array(0.7)) == 3.0
+
+
+def test_a_tape_inside_f_links_to_the_functional_call():
+    # watch() kept only the keys of Tape objects, not reverse.gradient's private tape:
+    # the gradient of d/dx x³ (by a Tape inside f) came out 0.0
+    def f(x):
+        with reverse.Tape() as t:
+            t.watch(x)
+            y = x ** 3
+        return t.gradient(y, x)
+
+    assert reverse.gradient(f, 2.0) == 12.0
+    assert reverse.hessian(f, 2.0) == 6.0
+    assert reverse.jacobian(f, np.array([1.0, 2.0])).tolist() == [[6.0, 0.0], [0.0, 12.0]]
+
+
+def test_functional_calls_under_an_unrelated_tape_give_plain_values():
+    # any recording tape made the functional sweeps run on Tensors: gradient returned a
+    # Tensor (float() of it raised) and hessian raised a TypeError blaming f
+    with reverse.Tape():
+        g = reverse.gradient(np.exp, 2.0)
+        jac = reverse.jacobian(np.exp, np.array([1.0, 2.0]))
+        _, pb = reverse.vjp(np.exp, np.array([1.0, 2.0]))
+        h = reverse.hessian(lambda x: x ** 3, 2.0)
+    assert type(g) is float and g == np.exp(2.0)
+    assert type(jac) is np.ndarray and jac.tolist() == np.diag(np.exp([1.0, 2.0])).tolist()
+    assert type(pb(np.ones(2))[0]) is np.ndarray and h == 12.0
+    w = reverse.Variable(3.0)       # f reads a value the tape watches: still linked
+    with reverse.Tape() as t:
+        g = reverse.gradient(lambda x: x * w * w, 2.0)
+    assert t.gradient(g, w).numpy() == 6.0
+    # vjp's output stays traced under a gradient (jax.grad of jax.vjp(f, x)[0]: 12)
+    assert reverse.gradient(lambda x: reverse.vjp(lambda y: y ** 3, x)[0], 2.0) == 12.0
+
+
+def test_gradients_share_no_memory_with_each_other_or_the_caller():
+    # x̄ and ȳ of x + y were one array; a borrowed constant c passed on through + was
+    # returned as the gradient itself; vjp's pullback returned exp's recorded output
+    a, b, c = np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([1.0, 2.0])
+    gx, gy = reverse.gradient(lambda x, y: np.sum(np.sin(x + y)), a, b)
+    assert not np.shares_memory(gx, gy)
+    gx, gy = reverse.gradient(lambda x, y: np.sum((x + y) * c), a, b)
+    gx *= 10.0
+    assert c.tolist() == gy.tolist() == [1.0, 2.0]
+    _, pb = reverse.vjp(np.exp, np.array([0.0, 1.0]))
+    first = pb(np.ones(2))[0]
+    first *= 0.0
+    assert pb(np.ones(2))[0].tolist() == np.exp([0.0, 1.0]).tolist()

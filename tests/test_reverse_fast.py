@@ -37,7 +37,7 @@ def _bits(v):
 
 def _both(f, *args, seed=None):
     """(fast adjoints, table adjoints) of f's inputs, from one recording."""
-    entries, xs, out = _record(f, list(args))
+    entries, xs, out, _ = _record(f, list(args))
     results = []
     for sw in (sweep, sweep_by_table):
         s = 1.0 if np.ndim(out.value) == 0 else np.ones(np.shape(out.value))
