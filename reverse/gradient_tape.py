@@ -248,7 +248,12 @@ class Tape:
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
-            seeds = _leaves_like(output_gradients, target, "output_gradients", [])
+            og = output_gradients
+            if isinstance(target, Tensor) and isinstance(og, (list, tuple)) and len(og) == 1 \
+                    and np.shape(og[0].value if isinstance(og[0], Tensor) else og[0]) \
+                    == np.shape(target.value):
+                og = og[0]      # [dy] for one target, as TensorFlow flattens both sides
+            seeds = _leaves_like(og, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
             k = self._connected(t, mode)

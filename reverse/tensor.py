@@ -190,8 +190,9 @@ class Tensor(ArrayMethods):
         return v
 
     def __array__(self, dtype=None, copy=None):
-        if state.stack and (self._on or type(self) is Variable and
-                            watched_while_recording(self)):
+        stack = state.stack
+        if stack and (self._on and any(t._key in self._on for t in stack) or
+                      type(self) is Variable and watched_while_recording(self)):
             # np.asarray(x), np.array(x), np.float64(x) inside f: the result would be a
             # constant to the tape, a gradient silently missing its terms
             raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "

@@ -26,6 +26,18 @@ class Variable(Tensor):
     def __repr__(self) -> str:
         return f"Variable({self.value!r}" + (f", name={self.name!r})" if self.name else ")")
 
+    # a Variable changes under its readers: these are snapshots (recorded reads), not
+    # the Variable itself as for immutable Tensors (v.copy() kept before v.assign)
+    def copy(self) -> Tensor:
+        return np.copy(self)
+
+    def astype(self, dtype) -> Tensor:
+        Tensor.astype(self, dtype)      # the dtype check
+        return np.copy(self)
+
+    def __pos__(self) -> Tensor:
+        return np.copy(self)
+
     def assign(self, value) -> Variable:
         """v.assign(value) -> v, now holding `value` (same shape; not differentiated)."""
         new = _as_value(_value(value))

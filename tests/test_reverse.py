@@ -927,3 +927,43 @@ def test_gradients_share_no_memory_with_each_other_or_the_caller():
     first = pb(np.ones(2))[0]
     first *= 0.0
     assert pb(np.ones(2))[0].tolist() == np.exp([0.0, 1.0]).tolist()
+
+
+def test_a_variables_copy_is_a_snapshot():
+    # v.copy(), v.astype(float) and +v returned the Variable itself: after v.assign the
+    # "saved" weights were the new ones
+    v = Variable(np.array([1.0, 2.0]))
+    saved, as_float, plus = v.copy(), v.astype(float), +v
+    v.assign(np.array([5.0, 6.0]))
+    assert saved.numpy().tolist() == as_float.numpy().tolist() == plus.numpy().tolist() \
+        == [1.0, 2.0]
+    with Tape() as t:
+        y = np.sum(v.copy() * 2.0 + (+v) * 3.0 + v.astype(float))
+    assert t.gradient(y, v).numpy().tolist() == [6.0, 6.0]
+
+
+def test_output_gradients_as_a_one_item_list_for_one_target():
+    # TensorFlow flattens target and output_gradients alike: [dy] for y; it was a
+    # ValueError about a shape (1, 2) nobody wrote
+    x = constant(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+    dy = np.array([1.0, 10.0])
+    assert t.gradient(y, x, output_gradients=[dy]).numpy().tolist() == [2.0, 40.0]
+    assert t.gradient(y, x, output_gradients=dy).numpy().tolist() == [2.0, 40.0]
+
+
+def test_a_tensor_only_a_finished_tape_watched_converts_under_another_tape():
+    # np.asarray refused x inside an unrelated tape, saying a tape was recording it
+    x = constant(np.array([1.0, 2.0]))
+    with Tape() as old:
+        old.watch(x)
+        y = x * 2.0
+    old.gradient(y, x)
+    with Tape():
+        assert np.asarray(x).tolist() == [1.0, 2.0]
+    with Tape() as t:
+        t.watch(x)
+        with pytest.raises(TypeError, match="a tape is recording"):
+            np.asarray(x)
