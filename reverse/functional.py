@@ -244,6 +244,7 @@ def vjp(f: Callable, *args):
     # the caller may change them in place meanwhile (JAX's arrays are immutable)
     args = [a.copy() if type(a) is np.ndarray else a for a in _args(args, "vjp")]
     entries, xs, out, on = _record(f, args)
+    entries = _frozen(entries)
     check_output(out, none_ok=True)
     outs = _leaves(out, [])
     value = _out_value(out)
@@ -271,6 +272,35 @@ def vjp(f: Callable, *args):
     if isinstance(out, (list, tuple, dict)):
         return _rebuild(out, iter([_plain_out(v) for v in _leaves(value, [])])), pullback
     return _plain_out(value), pullback
+
+
+def _frozen(entries: list) -> list:
+    """entries with the constant arrays they hold (c of x * c, masks, index arrays) copied
+    once each: vjp's pullback sweeps later, and must see them as f did, as JAX's does,
+    whatever the caller writes into them meanwhile."""
+    copies = {}
+
+    def frozen(a):
+        if type(a) is np.ndarray:
+            c = copies.get(id(a))
+            if c is None:
+                c = copies[id(a)] = a.copy()
+            return c
+        if type(a) is list:
+            return [frozen(b) for b in a]
+        return a
+
+    def holds(a):
+        return type(a) is np.ndarray or type(a) is list
+    out = []
+    for e in entries:
+        kw = e[1]
+        if kw and any(holds(v) for v in kw.values()):
+            e = e[:1] + ({k: frozen(v) for k, v in kw.items()},) + e[2:]
+        if any(holds(a) for a in e[3:]):
+            e = e[:3] + tuple(frozen(a) for a in e[3:])
+        out.append(e)
+    return out
 
 
 def _plain_out(v):

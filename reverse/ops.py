@@ -61,7 +61,9 @@ def _take(a, tensors):
         raise TypeError(f"a Tensor meets a constant of type {type(a).__name__}"
                         + (f" (dtype {a.dtype})" if type(a) is np.ndarray else "")
                         + ": reverse differentiates real-valued code on floats")
-    return a, a
+    if isinstance(a, (np.ndarray, np.floating)) and a.dtype.char in "ef":
+        a = np.float64(a) if type(a) is not np.ndarray else a.astype(np.float64)
+    return a, a     # (float16/32 as float64, as f's x * c takes them: no float32 adjoint)
 
 
 def elementwise(ufunc, inputs, op=None):

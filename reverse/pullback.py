@@ -52,7 +52,7 @@ BORROWED = object()     # owned[BORROWED]: (Tensor, array) whose adjoint is that
                         # an operand's value taken as is (x · y with a unit cotangent)
 
 
-def dense_all(adj, owned) -> None:
+def dense_all(adj, owned, kept=None) -> None:
     """End of a sweep: each pending Elements adjoint made its stacked array, and each
     adjoint still borrowed from an operand's value a copy of it (returned to the
     caller, it would share memory with a constant or an argument of f)."""
@@ -63,9 +63,10 @@ def dense_all(adj, owned) -> None:
     borrowed = owned.pop(BORROWED, None)
     if borrowed:    # a borrowed array may have passed on unchanged (x̄ = ȳ of y = x + z)
         ids = {id(v) for _, v in borrowed}
-        for x, v in adj.items():
-            if id(v) in ids:
-                adj[x] = v.copy()
+        for d in (adj, kept) if kept else (adj,):   # kept: the targets' adjoints returned
+            for x, v in d.items():
+                if id(v) in ids:
+                    d[x] = v.copy()
 
 
 def _value(x):
@@ -323,5 +324,5 @@ def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False,
         if out in keep:
             kept[out] = ct
         entry(e, ct, adj, owned, nested, masked)
-    dense_all(adj, owned)
+    dense_all(adj, owned, kept)
     return kept

@@ -231,7 +231,7 @@ def sweep(entries, adj: dict, keep=None, nested: bool = False, release: bool = F
         if type(v) is list:
             adj[x] = np.array(v)
     if owned:
-        P.dense_all(adj, owned)
+        P.dense_all(adj, owned, kept)
     return kept
 
 

@@ -19,6 +19,7 @@ from dualad.rules import ELEMENTWISE
 from .tape import NOT_ON, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
+_ND, _F64 = np.ndarray, np.float64
 _UNARY = frozenset(u for u in ELEMENTWISE if u.nin == 1)    # the table's unary rows
 _getitem = operator.getitem
 _f64 = np.float64
@@ -74,6 +75,8 @@ def {name}(self, other):
         bo = other._on
     elif tb in _FAST:
         bv = other
+        if tb is _ND and bv.dtype.char in "ef":     # float16/32: as float64, as x * c takes
+            other = bv = bv.astype(_F64)            # it (a float32 adjoint otherwise)
         bo = NOT_ON
     else:
         return _binary(FN, {a}, {b})

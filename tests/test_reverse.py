@@ -967,3 +967,34 @@ def test_a_tensor_only_a_finished_tape_watched_converts_under_another_tape():
         t.watch(x)
         with pytest.raises(TypeError, match="a tape is recording"):
             np.asarray(x)
+
+
+@pytest.mark.parametrize("c", [np.float32(1.1), np.array([1.1, 2.2], dtype=np.float32),
+                               np.array([1.1, 2.2], dtype=np.float16)])
+def test_a_float32_constant_gives_a_float64_gradient(c):
+    # 1.1 * c32 stays float32 under NumPy 2 (NEP 50): the gradient came back float32,
+    # 5e-8 off, where forward mode and NumPy's own x * c are float64
+    x = np.array([1.0, 2.0])
+    for f in (lambda x: np.sum(x * c) * 1.1, lambda x: np.sum(np.multiply(c, x)) * 1.1):
+        g = reverse.gradient(f, x)
+        want = np.broadcast_to(1.1 * np.float64(c), (2,))
+        assert g.dtype == np.float64 and g.tolist() == want.tolist()
+        assert g.tolist() == dualad.gradient(f, x).tolist()
+
+
+def test_vjp_and_kept_adjoints_hold_constants_as_f_saw_them():
+    # vjp's pullback read closure constants as they were at pullback time (c[:] = 0 gave
+    # [0, 0]); a target's adjoint borrowed from a constant was returned as that very array
+    c = np.array([1.0, 2.0])
+    _, pb = reverse.vjp(lambda x: x * c, np.array([3.0, 4.0]))
+    c[:] = 0.0
+    assert pb(np.ones(2))[0].tolist() == [1.0, 2.0]
+    c = np.array([1.0, 2.0])
+    x = constant(np.array([3.0, 4.0]))
+    with Tape() as t:
+        t.watch(x)
+        y = x * 1.0
+        z = np.sum(y * c)
+    g = t.gradient(z, y)
+    c[0] = 99.0
+    assert g.numpy().tolist() == [1.0, 2.0]
