@@ -207,6 +207,8 @@ class Tape:
                 return self._slot(t, "target")
             except ValueError:
                 return None
+        if isinstance(t, (int, float, np.number, np.ndarray)) and not isinstance(t, bool):
+            return None     # a plain number or array (y = 3.0 in the block): a constant
         return self._slot(t, "target")
 
     def _sweep(self, adj, keep, strong=False):
@@ -295,8 +297,11 @@ class Tape:
         self._check_usable()
         mode = _mode(unconnected_gradients)
         flat = self._sources(sources)
+        if isinstance(target, (list, tuple, dict)):
+            raise TypeError(f"tape.jacobian takes one target, not a {type(target).__name__}; "
+                            "stack several with np.stack, or call it once per target")
         k = self._connected(target, mode)
-        tshape = np.shape(target.value)
+        tshape = np.shape(target.value if isinstance(target, Tensor) else target)
         n = int(np.prod(tshape))
         keep = set(flat)
         rows = [[] for _ in flat]

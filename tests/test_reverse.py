@@ -998,3 +998,19 @@ def test_vjp_and_kept_adjoints_hold_constants_as_f_saw_them():
     g = t.gradient(z, y)
     c[0] = 99.0
     assert g.numpy().tolist() == [1.0, 2.0]
+
+
+def test_a_number_target_is_a_constant_and_jacobian_takes_one_target():
+    # a plain number or array target (y = 3.0 inside the block) raised TypeError; it is a
+    # constant: no gradient flows (None, zeros with 'zero'), as an unrecorded Tensor
+    x = constant(np.array([1.0, 2.0]))
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        z = x * x
+    assert t.gradient(3.0, x) is None and t.gradient(np.ones(2), x) is None
+    assert t.gradient(3.0, x, unconnected_gradients="zero").numpy().tolist() == [0.0, 0.0]
+    assert t.jacobian(np.ones(3), x, unconnected_gradients="zero").numpy().shape == (3, 2)
+    with pytest.raises(TypeError, match="one target"):     # an AttributeError before
+        t.jacobian([z, z], x)
+    with pytest.raises(TypeError, match="not NoneType"):
+        t.gradient(None, x)
