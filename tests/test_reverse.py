@@ -430,7 +430,7 @@ def test_target_from_another_tape_and_bad_sources():
         t2.watch(x)
     assert t2.gradient(y, x) is None       # recorded by t1 only
     with pytest.raises(TypeError, match="target must be a reverse.Tensor"):
-        t1.gradient(3.0, x)
+        t1.gradient("y", x)
     for bad in (1.0, np.ones(2), "x", None):
         with pytest.raises(TypeError, match="sources must be"):
             t1.gradient(y, [x, bad])
