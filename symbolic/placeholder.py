@@ -498,6 +498,13 @@ class Sym(ArrayMethods):
             return STRUCTURAL[func][1](*args, **kwargs)
         if func in _SHAPE_ONLY:
             return func(*[parts(a)[0] for a in args], **kwargs)
+        if func is np.where and args and _has_sym(args[0]):
+            # a traced condition (np.where(np.floor(x), a, b)): its truth is its value's,
+            # != 0 as NumPy takes it, read like `if` (its expression, a sympy object, is
+            # always truthy: branch a every time)
+            _, v = parts(args[0])
+            _read_values("np.where's condition", [v])
+            args = (np.asarray(v) != 0, *args[1:])
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
             _read_values(f"np.{name}", [v for _, v in ps])

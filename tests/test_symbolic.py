@@ -471,3 +471,18 @@ def test_lambdify_renames_the_arguments_once_not_once_per_output(monkeypatch):
     def g(exp, maximum):
         return np.exp(exp) * np.maximum(maximum, 0.5)
     assert symbolic.gradient(g, 1.0, 2.0) == pytest.approx((2 * np.e, np.e), rel=1e-15)
+
+
+def test_where_with_a_traced_non_boolean_condition_takes_numpys_branch():
+    # np.where(np.floor(x), a, b) took a's branch at every point (a sympy expression
+    # is always truthy): 1.0 at x = 0.5, where floor(x) = 0 picks 5x (forward: 5.0)
+    f = lambda x: np.where(np.floor(x), x ** 2, 5.0 * x)    # noqa: E731
+    assert symbolic.gradient(f, 0.5) == dualad.gradient(f, 0.5) == 5.0
+    assert symbolic.gradient(f, 1.5) == dualad.gradient(f, 1.5) == 3.0   # not cached
+    assert symbolic.gradient(f, 0.5) == 5.0
+    g = lambda x: np.sum(np.where(x, x ** 2, 5.0 * x))      # noqa: E731
+    x = np.array([0.0, 2.0, -1.0])
+    np.testing.assert_array_equal(symbolic.gradient(g, x), reverse.gradient(g, x))
+    np.testing.assert_array_equal(symbolic.gradient(g, x), [5.0, 4.0, -2.0])
+    with pytest.raises(TypeError, match="example arguments"):
+        symbolic.expression(f)
