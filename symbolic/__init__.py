@@ -233,11 +233,17 @@ def _trace(f, args) -> _Traced:
     if per_f is not None and shapes in per_f:
         t, then_state = per_f[shapes]
         if then_state == state:
-            with np.errstate(all="ignore"):
-                now = np.asarray(f(*args), dtype=float)     # as the caller passed them
-                then = t.evaluate("value", lambda: list(t.out.ravel()), args)
-            if then.size == now.size and np.allclose(then.reshape(now.shape), now,
-                                                     rtol=1e-12, atol=0.0, equal_nan=True):
+            # f on NumPy values, as the trace saw them (np.float64 for a scalar: Python's
+            # 1/0.0 raises where NumPy gives inf); anything f raises means trace again
+            try:
+                with np.errstate(all="ignore"):
+                    now = np.asarray(f(*[x[()] if x.ndim == 0 else x for x in xs]),
+                                     dtype=float)
+                    then = t.evaluate("value", lambda: list(t.out.ravel()), args)
+            except Exception:
+                now = then = None
+            if now is not None and then.size == now.size and np.allclose(
+                    then.reshape(now.shape), now, rtol=1e-12, atol=0.0, equal_nan=True):
                 return t
     t = _Traced(f, args)
     if per_f is not None and not t.value_dependent:

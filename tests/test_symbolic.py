@@ -486,3 +486,18 @@ def test_where_with_a_traced_non_boolean_condition_takes_numpys_branch():
     np.testing.assert_array_equal(symbolic.gradient(g, x), [5.0, 4.0, -2.0])
     with pytest.raises(TypeError, match="example arguments"):
         symbolic.expression(f)
+
+
+def test_cache_check_calls_f_with_numpy_scalars_as_the_trace_does():
+    # with a trace of 1/x cached, the check called f(0.0) on the Python float:
+    # ZeroDivisionError on the second call only (fresh, and forward: -inf)
+    f = lambda x: 1 / x         # noqa: E731
+    assert symbolic.gradient(f, 1.0) == -1.0
+    with np.errstate(divide="ignore"):
+        assert symbolic.gradient(f, 0.0) == dualad.gradient(f, 0.0) == -np.inf
+    # an f that raises in the check is traced again
+    def g(x):
+        if isinstance(x, np.floating):
+            raise ArithmeticError("only in the check")
+        return 3.0 * x
+    assert symbolic.gradient(g, 1.0) == symbolic.gradient(g, 2.0) == 3.0
