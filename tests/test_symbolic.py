@@ -501,3 +501,62 @@ def test_cache_check_calls_f_with_numpy_scalars_as_the_trace_does():
             raise ArithmeticError("only in the check")
         return 3.0 * x
     assert symbolic.gradient(g, 1.0) == symbolic.gradient(g, 2.0) == 3.0
+
+
+class _Scale:
+    c = 1.0
+
+
+def _scaled_sin(x):
+    return np.sin(_Scale.c * x)
+
+
+_K = 2.0
+
+
+def _k_sin(x):
+    return np.sin(_K * x)
+
+
+def test_cache_sees_partials_classes_objects_and_helpers():
+    # a partial was snapshotted by its id and a class or object by identity, so with
+    # the value unchanged at the point (sum(w·0) = 0, sin(c·0) = 0) the old trace was
+    # used again: [1, 2] after w became [7, 9], 1.0 after c became 3 (forward: 7, 9; 3)
+    import functools
+    import types
+    w = np.array([1.0, 2.0])
+    h = functools.partial(lambda w, x: np.sum(w * x), w)
+    x0 = np.zeros(2)
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), [1.0, 2.0])
+    assert h in symbolic._cache and len(symbolic._cache[h]) == 1     # cached
+    w[:] = [7.0, 9.0]
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), dualad.gradient(h, x0))
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), [7.0, 9.0])
+    try:
+        assert symbolic.gradient(_scaled_sin, 0.0) == 1.0
+        _Scale.c = 3.0
+        assert symbolic.gradient(_scaled_sin, 0.0) == dualad.gradient(_scaled_sin, 0.0) == 3.0
+        obj = _Scale()
+        g = lambda x: np.sin(obj.c * x)                 # noqa: E731
+        assert symbolic.gradient(g, 0.0) == 3.0
+        obj.c = 5.0
+        assert symbolic.gradient(g, 0.0) == 5.0
+    finally:
+        _Scale.c = 1.0
+    # a helper function's globals, and a module's attributes, by value
+    global _K
+    u = lambda x: _k_sin(x) * 2.0                       # noqa: E731
+    assert symbolic.gradient(u, 0.0) == 4.0
+    assert len(symbolic._cache[u]) == 1
+    _K = 3.0
+    try:
+        assert symbolic.gradient(u, 0.0) == 6.0
+    finally:
+        _K = 2.0
+    cfg = types.ModuleType("cfg")
+    cfg.c = 2.0
+    m = lambda x: np.sin(cfg.c * x)                     # noqa: E731
+    assert symbolic.gradient(m, 0.0) == 2.0
+    assert len(symbolic._cache[m]) == 1
+    cfg.c = 6.0
+    assert symbolic.gradient(m, 0.0) == 6.0
