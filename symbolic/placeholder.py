@@ -19,7 +19,13 @@ import sympy
 
 from dualad.array_methods import ArrayMethods
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, _axes, check_keywords
+from dualad.structural import (
+    PRIMAL_ONLY_FUNCTIONS,
+    STRUCTURAL,
+    _axes,
+    _signature,
+    check_keywords,
+)
 
 
 class rint(sympy.Function):
@@ -404,6 +410,15 @@ _REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
+def _by_name(func, args, kwargs):
+    """(args[:1], keywords) for a reduction called with its parameters in NumPy's
+    order, those at their defaults (out=None) left out."""
+    names = _signature(func)[0]
+    given = {**dict(zip(names[1:], args[1:])), **kwargs}
+    return args[:1], {k: v for k, v in given.items()
+                      if not (v is None and k in ("out", "dtype") or v is np._NoValue)}
+
+
 class Sym(ArrayMethods):
     """Sym(expr, value): object array of sympy expressions with optional float values."""
 
@@ -481,6 +496,8 @@ class Sym(ArrayMethods):
             rewrite = check_keywords(func, args, kwargs, "symbolic")
             if rewrite is not None:
                 return rewrite(*args, **kwargs)
+            if func in _REDUCTIONS:     # np.max(x, 1, None, True): keepdims is the 4th
+                args, kwargs = _by_name(func, args, kwargs)
             if "dtype" in kwargs:   # a float dtype (check_keywords refused the others):
                 kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}   # exact here
             if func is np.sum and kwargs.get("where", True) is not True:

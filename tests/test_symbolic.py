@@ -560,3 +560,17 @@ def test_cache_sees_partials_classes_objects_and_helpers():
     assert len(symbolic._cache[m]) == 1
     cfg.c = 6.0
     assert symbolic.gradient(m, 0.0) == 6.0
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(np.max(x, 1, None, True) * x),
+    lambda x: np.sum(np.min(x, 1, None, True) * x),
+    lambda x: np.sum(np.sum(x, 1, None, None, True) * x),
+    lambda x: np.sum(np.prod(x, 1, float, None, True) * x),
+])
+def test_reductions_bind_positional_arguments_by_numpys_signature(f):
+    # np.max(x, 1, None, True) dropped the positional keepdims: shape (2,) broadcast
+    # across rows instead of (2, 1) down them, gradient [[2, 9], [2, 12]] for reverse's
+    # [[2, 5], [5, 13]]
+    S = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_array_equal(symbolic.gradient(f, S), reverse.gradient(f, S))
