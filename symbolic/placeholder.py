@@ -80,19 +80,27 @@ class truncdiv(_QuotientStep):
 
 class power(sympy.Function):
     """x**y with a variable exponent, differentiated as the table's row is:
-    ∂/∂x = y·x**(y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at x = 0,
-    where sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
+    ∂/∂x = y·power(x, y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at
+    x = 0, where sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed
+    as x**y."""
 
     nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        # numbers (as simplify substitutes them: power(0, -1)): sympy's own, zoo there,
+        # where mpmath's evaluation raised ZeroDivisionError
+        return x ** y if x.is_number and y.is_number else None
 
     def fdiff(self, argindex=1):
         x, y = self.args
         if argindex == 1:
             # 0 at x = y = 0 (not 0·x**-1 = nan), as the other engines give; only there,
             # so ∂/∂y of this partial stays x**(y-1) + ... at y = 0 elsewhere (H[0, 1] of
-            # x**y at (1, 0) is 1)
+            # x**y at (1, 0) is 1).  power(x, y − 1), not sympy's x**(y − 1): its own
+            # ∂/∂y, x**(y−1)·log x, is nan at x = 0 (H[0][1] of x**y at (0, 2), which is 0)
             return sympy.Piecewise((0, sympy.And(sympy.Eq(x, 0), sympy.Eq(y, 0))),
-                                   (y * x ** (y - 1), True))
+                                   (y * power(x, y - 1), True))
         return sympy.Piecewise((0, sympy.Eq(x, 0)), (self * sympy.log(x), True))
 
     def _sympystr(self, printer):

@@ -574,3 +574,15 @@ def test_reductions_bind_positional_arguments_by_numpys_signature(f):
     # [[2, 5], [5, 13]]
     S = np.array([[1.0, 2.0], [3.0, 5.0]])
     np.testing.assert_array_equal(symbolic.gradient(f, S), reverse.gradient(f, S))
+
+
+@pytest.mark.parametrize("point", [(0.0, 2.0), (0.0, 3.0), (0.0, 1.0), (2.0, 3.0), (1.0, 0.0)])
+def test_hessian_of_a_variable_power_at_base_zero_matches_forward(point):
+    # ∂/∂x was y·x**(y−1) with sympy's own power, whose ∂/∂x and ∂/∂y (x**(y−1)·log x)
+    # are nan at x = 0: H of x**y at (0, 2) was ((nan, nan), (0, 0)) for ((2, 0), (0, 0))
+    f = lambda x, y: x ** y     # noqa: E731
+    np.testing.assert_allclose(np.array(symbolic.hessian(f, *point), dtype=float),
+                               np.array(dualad.hessian(f, *point), dtype=float),
+                               rtol=1e-15, atol=0.0)
+    assert str(symbolic.gradient_expressions(f)[0]) == \
+        "Piecewise((0, Eq(x, 0) & Eq(y, 0)), (y*x**(y - 1), True))"
