@@ -168,7 +168,16 @@ class _Traced:
         flat = [np.array([v]) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
         with np.errstate(divide="ignore", invalid="ignore"):
             vals = self.compiled(key, build)(*flat)
-        return np.array([np.reshape(np.asarray(v, dtype=float), -1)[0] for v in vals])
+        return np.array([np.reshape(_real(v), -1)[0] for v in vals])
+
+
+def _real(v):
+    """v as floats: a complex value (sympy's derivative of (-2)**x has a factor log 2 + iπ)
+    is nan where its imaginary part is nonzero, as NumPy's float math gives nan there."""
+    v = np.asarray(v)
+    if v.dtype.kind == "c":
+        return np.where(v.imag == 0, v.real, np.nan)
+    return v.astype(float)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

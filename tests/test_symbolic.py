@@ -586,3 +586,15 @@ def test_hessian_of_a_variable_power_at_base_zero_matches_forward(point):
                                rtol=1e-15, atol=0.0)
     assert str(symbolic.gradient_expressions(f)[0]) == \
         "Piecewise((0, Eq(x, 0) & Eq(y, 0)), (y*x**(y - 1), True))"
+
+
+def test_a_complex_derivative_is_nan_not_its_real_part():
+    # d/dx (-2)**x = (log 2 + iπ)·(-2)**x was cast to its real part, -5.545 at 3, where
+    # forward and reverse (and NumPy's float math) give nan
+    f = lambda x: np.power(-2.0, x)     # noqa: E731
+    with np.errstate(invalid="ignore"):
+        assert math.isnan(symbolic.gradient(f, 3.0)) and math.isnan(dualad.gradient(f, 3.0))
+        assert math.isnan(reverse.gradient(f, 3.0))
+    assert symbolic.derivative(f, 3.0, order=0) == f(3.0) == -8.0
+    assert symbolic.gradient(lambda x: np.power(2.0, x), 3.0) == pytest.approx(
+        8.0 * math.log(2.0), rel=1e-15)
