@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 
 from dualad.array_methods import ArrayMethods
-from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
+from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _sigmoid
 from dualad.structural import (
     PRIMAL_ONLY_FUNCTIONS,
     STRUCTURAL,
@@ -110,6 +110,101 @@ class power(sympy.Function):
         return printer._print(sympy.Pow(*self.args, evaluate=False))
 
 
+class sigmoid(sympy.Function):
+    """sigmoid(z) = 1/(1 + e^−z), evaluated as the table's rows do (no overflow at any
+    z); its derivative sigmoid(z)·sigmoid(−z) overflows nowhere either, where sympy's
+    e^−z/(1 + e^−z)² is inf/inf (nan) past z = −709."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        return 1 / (1 + sympy.exp(-z)) if z.is_number else None
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return sigmoid(z) * sigmoid(-z)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sympy.exp(-z))
+
+
+class logaddexp(sympy.Function):
+    """log(e^x + e^y), evaluated as np.logaddexp; ∂/∂x = sigmoid(x − y).  Written out,
+    e^x overflows past 709: logaddexp(1000, 0) had gradient (nan, 0) for (1, 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return sympy.log(sympy.exp(x) + sympy.exp(y)) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sigmoid(x - y) if argindex == 1 else sigmoid(y - x)
+
+    def _eval_rewrite_as_exp(self, x, y, **kwargs):
+        return sympy.log(sympy.exp(x) + sympy.exp(y))
+
+
+class logaddexp2(sympy.Function):
+    """log2(2^x + 2^y), evaluated as np.logaddexp2; ∂/∂x = sigmoid((x − y)·log 2)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_number and y.is_number:
+            return sympy.log(2 ** x + 2 ** y) / sympy.log(2)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sigmoid(sympy.log(2) * (x - y if argindex == 1 else y - x))
+
+    def _eval_rewrite_as_exp(self, x, y, **kwargs):
+        return sympy.log(2 ** x + 2 ** y) / sympy.log(2)
+
+
+class hypot(sympy.Function):
+    """sqrt(x² + y²), evaluated as np.hypot; ∂/∂x = unit(x, y) = x/hypot(x, y).  Written
+    out, x² overflows past 1.3e154: hypot(1e200, 1e200) had gradient (0, 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return sympy.sqrt(x ** 2 + y ** 2) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return unit(x, y) if argindex == 1 else unit(y, x)
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return sympy.sqrt(x ** 2 + y ** 2)
+
+
+class unit(sympy.Function):
+    """unit(x, y) = x/hypot(x, y), differentiated as unit(y, x)²/hypot(x, y) and
+    −unit(x, y)·unit(y, x)/hypot(x, y): sympy's 1/h − x²/h³ and −x·y/h³ overflow
+    (inf/inf) where x² does."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return x / sympy.sqrt(x ** 2 + y ** 2) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:
+            return unit(y, x) ** 2 / hypot(x, y)
+        return -unit(x, y) * unit(y, x) / hypot(x, y)
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return x / sympy.sqrt(x ** 2 + y ** 2)
+
+
 def _pow(x, y):
     """x**y: sympy's own for a constant exponent (x**2 differentiates to 2·x)."""
     return x ** y if getattr(y, "is_number", True) else power(x, y)
@@ -126,9 +221,9 @@ COMPOSITES = {
     "square": lambda x: x ** 2,
     "reciprocal": lambda x: 1 / x,
     "cbrt": lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),  # real root
-    "logaddexp": lambda x, y: sympy.log(sympy.exp(x) + sympy.exp(y)),
-    "logaddexp2": lambda x, y: sympy.log(2 ** x + 2 ** y) / sympy.log(2),
-    "hypot": lambda x, y: sympy.sqrt(x ** 2 + y ** 2),
+    "logaddexp": logaddexp,
+    "logaddexp2": logaddexp2,
+    "hypot": hypot,
     "rad": lambda x: x * sympy.pi / 180,
     "deg": lambda x: x * 180 / sympy.pi,
     "rint": rint,
@@ -208,6 +303,9 @@ LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "truncdiv": lambda x, y: np.rint((x - np.fmod(x, y)) / y),
                       "maximum": np.maximum, "minimum": np.minimum,
                       "step": lambda x: np.heaviside(x, 0.5),
+                      "sigmoid": _sigmoid, "logaddexp": np.logaddexp,
+                      "logaddexp2": np.logaddexp2, "hypot": np.hypot,
+                      "unit": lambda x, y: x / np.hypot(x, y),
                       "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),
                       "maxn_share": _numeric_share(np.maximum),
                       "minn_share": _numeric_share(np.minimum)}

@@ -598,3 +598,30 @@ def test_a_complex_derivative_is_nan_not_its_real_part():
     assert symbolic.derivative(f, 3.0, order=0) == f(3.0) == -8.0
     assert symbolic.gradient(lambda x: np.power(2.0, x), 3.0) == pytest.approx(
         8.0 * math.log(2.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("fn,point,want", [
+    (np.logaddexp, (1000.0, 0.0), (1.0, 0.0)),
+    (np.logaddexp, (-800.0, -800.0), (0.5, 0.5)),
+    (np.logaddexp2, (2000.0, 0.0), (1.0, 0.0)),
+    (np.hypot, (1e200, 1e200), (math.sqrt(0.5), math.sqrt(0.5))),
+    (np.hypot, (3.0, 4.0), (0.6, 0.8)),
+])
+def test_logaddexp_and_hypot_do_not_overflow(fn, point, want):
+    # written out as log(exp(x) + exp(y)) and sqrt(x² + y²) they overflowed: gradients
+    # (nan, 0) at logaddexp(1000, 0), (nan, nan) at (-800, -800), (0, 0) at hypot(1e200,
+    # 1e200); forward and reverse give the stable values
+    f = lambda x, y: fn(x, y)       # noqa: E731
+    assert symbolic.gradient(f, *point) == pytest.approx(want, rel=1e-15)
+    assert symbolic.gradient(f, *point) == pytest.approx(dualad.gradient(f, *point), rel=1e-15)
+    np.testing.assert_allclose(np.array(symbolic.hessian(f, *point)),
+                               np.array(reverse.hessian(f, *point)), rtol=1e-13, atol=0.0)
+    # the expressions stay exact: rewritten in exp / sqrt they are sympy's own derivatives
+    x, y = sympy.symbols("x y", real=True)
+    e = symbolic.expression(f)
+    plain = e.rewrite(sympy.exp).rewrite(sympy.sqrt)
+    for s in (x, y):
+        d = sympy.diff(e, s)
+        assert sympy.simplify(d.rewrite(sympy.exp).rewrite(sympy.sqrt) - sympy.diff(plain, s)) == 0
+        assert sympy.simplify(sympy.diff(d, x).rewrite(sympy.exp).rewrite(sympy.sqrt)
+                              - sympy.diff(plain, s, x)) == 0
