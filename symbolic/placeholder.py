@@ -235,6 +235,8 @@ COMPOSITES = {
     "neg": lambda x: -x,
     "maximum": lambda x, y: maximum(x, y),
     "minimum": lambda x, y: minimum(x, y),
+    "fmax": lambda x, y: fmax(x, y),
+    "fmin": lambda x, y: fmin(x, y),
 }
 
 class step(sympy.Function):
@@ -265,6 +267,56 @@ def _pairwise(name, sympy_extreme, sign):
 
 maximum = _pairwise("maximum", sympy.Max, 1)
 minimum = _pairwise("minimum", sympy.Min, -1)
+
+
+class fstep(sympy.Function):
+    """fstep(x, y) = ∂fmax(x, y)/∂x, as NumPy's fmax ignores a NaN operand: 0 where x is
+    nan, else 1 where y is nan, else step(x − y) (a tie 1/2).  Derivative 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x is sympy.S.NaN:
+            return sympy.S.Zero
+        if y is sympy.S.NaN:
+            return sympy.S.One
+        if x.is_number and y.is_number:
+            return sympy.Heaviside(x - y, sympy.S.Half)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+def _nan_ignoring(name, sympy_extreme, sign):
+    """np.fmax / np.fmin: maximum / minimum of two values, a NaN operand ignored (the
+    other one is the result, with derivative 1); a tie splits 1/2 as in maximum."""
+    def eval(cls, x, y):
+        if x is sympy.S.NaN:
+            return y
+        if y is sympy.S.NaN:
+            return x
+        if x.is_number and y.is_number:
+            return sympy_extreme(x, y)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return fstep(sign * x, sign * y) if argindex == 1 else fstep(sign * y, sign * x)
+
+    return type(name, (sympy.Function,), {"nargs": 2, "eval": classmethod(eval),
+                                          "fdiff": fdiff, "__doc__": _nan_ignoring.__doc__})
+
+
+fmax = _nan_ignoring("fmax", sympy.Max, 1)
+fmin = _nan_ignoring("fmin", sympy.Min, -1)
+# ufuncs symbolic maps to functions of its own, not to the table's sympy name
+OWN = {np.fmax: fmax, np.fmin: fmin}
+
+
+def _fstep(x, y):
+    return np.where(np.isnan(x), 0.0, np.where(np.isnan(y), 1.0, np.heaviside(x - y, 0.5)))
 
 
 def _nary(name, share):
@@ -302,6 +354,7 @@ LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "floordiv": np.floor_divide,
                       "truncdiv": lambda x, y: np.rint((x - np.fmod(x, y)) / y),
                       "maximum": np.maximum, "minimum": np.minimum,
+                      "fmax": np.fmax, "fmin": np.fmin, "fstep": _fstep,
                       "step": lambda x: np.heaviside(x, 0.5),
                       "sigmoid": _sigmoid, "logaddexp": np.logaddexp,
                       "logaddexp2": np.logaddexp2, "hypot": np.hypot,
@@ -582,7 +635,7 @@ class Sym(ArrayMethods):
         ps = [parts(x) for x in inputs]
         values = [v for _, v in ps]
         if ufunc in ELEMENTWISE:
-            fn = resolve(ELEMENTWISE[ufunc][0])
+            fn = OWN.get(ufunc) or resolve(ELEMENTWISE[ufunc][0])
             value = None
             if all(v is not None for v in values):
                 with np.errstate(all="ignore"):

@@ -625,3 +625,27 @@ def test_logaddexp_and_hypot_do_not_overflow(fn, point, want):
         assert sympy.simplify(d.rewrite(sympy.exp).rewrite(sympy.sqrt) - sympy.diff(plain, s)) == 0
         assert sympy.simplify(sympy.diff(d, x).rewrite(sympy.exp).rewrite(sympy.sqrt)
                               - sympy.diff(plain, s, x)) == 0
+
+
+def test_fmax_and_fmin_ignore_a_nan_operand_in_value_and_derivative():
+    # fmax/fmin were maximum/minimum: d/dx fmax(nan, x) came out nan (step(x − nan)),
+    # where NumPy's fmax is x there, so the derivative is 1 (jax.grad: 1.0)
+    with np.errstate(invalid="ignore"):
+        for fn in (np.fmax, np.fmin):
+            assert symbolic.gradient(lambda x: fn(np.nan, x), 0.5) == 1.0   # noqa: B023
+            assert symbolic.gradient(lambda x: fn(x, np.nan), 0.5) == 1.0   # noqa: B023
+            # a nan computed from the arguments: log(-2); NaN operand's own partial is 0
+            g = lambda x, y: fn(x, np.log(y))                               # noqa: E731, B023
+            assert g(1.0, -2.0) == 1.0
+            assert symbolic.gradient(g, 1.0, -2.0) == (1.0, 0.0)
+            h = lambda x, y: fn(np.log(y), x)                               # noqa: E731, B023
+            assert symbolic.gradient(h, 1.0, -2.0) == (1.0, 0.0)
+        m = np.array([np.nan, 2.0])
+        s = lambda x: np.sum(np.fmax(x, m))                                 # noqa: E731
+        np.testing.assert_array_equal(symbolic.gradient(s, np.array([1.0, 3.0])), [1.0, 1.0])
+    # without a nan they are maximum and minimum, a tie split 0.5/0.5
+    for fn in (np.fmax, np.fmin):
+        f = lambda x, y: fn(x, y) * y                                       # noqa: E731, B023
+        for p in [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)]:
+            assert symbolic.gradient(f, *p) == dualad.gradient(f, *p)
+    assert symbolic.gradient(lambda x, y: np.fmax(x, y), 2.0, 2.0) == (0.5, 0.5)
