@@ -198,6 +198,10 @@ class _Unseen(Exception):
 def _is_library(v) -> bool:
     if isinstance(v, types.ModuleType):
         name = v.__name__
+    elif isinstance(v, types.FunctionType):
+        # the module whose globals it reads (functools.wraps copies __module__), and not
+        # a closure, whose cells can hold anything
+        name = v.__globals__.get("__name__") if v.__closure__ is None else None
     elif isinstance(v, _CODE):
         name = getattr(v, "__module__", None)
     else:
@@ -209,8 +213,8 @@ class _Snapshot:
     """A comparable copy of what f may read: numbers and strings as themselves, arrays
     as (shape, dtype, bytes), lists / tuples / dicts / sets item by item, functions and
     functools.partial by what they read in turn, a module of the user's by the
-    attributes f's code names; modules, functions and classes of NumPy, sympy and the
-    standard library by identity.  Anything else (an object, a class of the user's,
+    attributes f's code names; modules, functions (not closures) and classes of NumPy,
+    sympy and the standard library by identity.  Anything else (an object, a class of the user's,
     whose attributes can change unseen; more than _SNAPSHOT_ITEMS items) raises
     _Unseen: f is then traced at every call instead of cached."""
 

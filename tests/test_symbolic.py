@@ -1,5 +1,6 @@
 """symbolic: expressions, simplified gradients, numeric results and shapes."""
 
+import functools
 import math
 import subprocess
 import sys
@@ -522,7 +523,6 @@ def test_cache_sees_partials_classes_objects_and_helpers():
     # a partial was snapshotted by its id and a class or object by identity, so with
     # the value unchanged at the point (sum(w·0) = 0, sin(c·0) = 0) the old trace was
     # used again: [1, 2] after w became [7, 9], 1.0 after c became 3 (forward: 7, 9; 3)
-    import functools
     import types
     w = np.array([1.0, 2.0])
     h = functools.partial(lambda w, x: np.sum(w * x), w)
@@ -649,3 +649,31 @@ def test_fmax_and_fmin_ignore_a_nan_operand_in_value_and_derivative():
         for p in [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)]:
             assert symbolic.gradient(f, *p) == dualad.gradient(f, *p)
     assert symbolic.gradient(lambda x, y: np.fmax(x, y), 2.0, 2.0) == (0.5, 0.5)
+
+
+_W = [1.0]
+
+
+def _scale(x):
+    return _W[0] * x
+
+
+@functools.wraps(np.sin)
+def _wrapped(x):
+    return np.sin(_scale(x))
+
+
+def test_cache_sees_functions_that_say_they_are_librarys():
+    # functools.wraps copies __module__ ('numpy' here): the function, read by identity
+    # as library code, kept its old trace (1.0 after _W became [4.0])
+    assert symbolic.gradient(_wrapped, 0.0) == 1.0
+    _W[0] = 4.0
+    try:
+        assert symbolic.gradient(_wrapped, 0.0) == dualad.gradient(_wrapped, 0.0) == 4.0
+    finally:
+        _W[0] = 1.0
+    w = [1.0]
+    wrapped = functools.wraps(np.sin)(lambda x: np.sin(w[0] * x))
+    assert symbolic.gradient(wrapped, 0.0) == 1.0
+    w[0] = 3.0
+    assert symbolic.gradient(wrapped, 0.0) == 3.0
