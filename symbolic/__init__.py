@@ -12,8 +12,10 @@ the argument values.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import sys
+import types
 import weakref
 from collections.abc import Callable
 
@@ -166,78 +168,166 @@ class _Traced:
         flat = [np.array([v]) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
         with np.errstate(divide="ignore", invalid="ignore"):
             vals = self.compiled(key, build)(*flat)
-        return np.array([np.reshape(np.asarray(v, dtype=float), -1)[0] for v in vals])
+        return np.array([np.reshape(_real(v), -1)[0] for v in vals])
+
+
+def _real(v):
+    """v as floats: a complex value (sympy's derivative of (-2)**x has a factor log 2 + iπ)
+    is nan where its imaginary part is nonzero, as NumPy's float math gives nan there."""
+    v = np.asarray(v)
+    if v.dtype.kind == "c":
+        return np.where(v.imag == 0, v.real, np.nan)
+    return v.astype(float)
 
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_SNAPSHOT_ITEMS = 10_000     # containers larger than this are compared by identity
+_SNAPSHOT_ITEMS = 10_000     # beyond this many items f is not cached (nor snapshotted)
+_SNAPSHOT_DEPTH = 50         # nor beyond this nesting of containers and functions
+# packages whose modules, functions and classes are code, not state f's value hangs on
+_LIBRARIES = frozenset({"numpy", "sympy", "scipy", "mpmath", "dualad", "reverse", "symbolic",
+                        *sys.stdlib_module_names})
+_CODE = (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc, type(np.sum))
+_VALUES = (bool, int, float, complex, str, bytes, np.generic, np.dtype, range, slice,
+           type(Ellipsis), sympy.Basic)
 
 
-def _snapshot(v, budget: list):
-    """A comparable copy of a value f may read: numbers and strings as themselves,
-    arrays as (shape, dtype, bytes), lists / tuples / dicts item by item; anything
-    else (modules, functions, objects) by identity, whose insides it cannot see."""
-    if v is None or isinstance(v, (bool, int, float, complex, str, np.generic)):
-        return (type(v), v)
-    if isinstance(v, np.ndarray) and v.dtype != object:
-        budget[0] -= v.size
-        if budget[0] >= 0:
+class _Unseen(Exception):
+    """f reads state a snapshot cannot see (an object's or a class's attributes)."""
+
+
+def _is_library(v) -> bool:
+    if isinstance(v, types.ModuleType):
+        name = v.__name__
+    elif isinstance(v, types.FunctionType):
+        # the module whose globals it reads (functools.wraps copies __module__), and not
+        # a closure, whose cells can hold anything
+        name = v.__globals__.get("__name__") if v.__closure__ is None else None
+    elif isinstance(v, _CODE):
+        name = getattr(v, "__module__", None)
+    else:
+        return False
+    return isinstance(name, str) and name.partition(".")[0] in _LIBRARIES
+
+
+class _Snapshot:
+    """A comparable copy of what f may read: numbers and strings as themselves, arrays
+    as (shape, dtype, bytes), lists / tuples / dicts / sets item by item, functions and
+    functools.partial by what they read in turn, a module of the user's by the
+    attributes f's code names; modules, functions (not closures) and classes of NumPy,
+    sympy and the standard library by identity.  Anything else (an object, a class of the user's,
+    whose attributes can change unseen; more than _SNAPSHOT_ITEMS items) raises
+    _Unseen: f is then traced at every call instead of cached."""
+
+    def __init__(self):
+        self.budget = _SNAPSHOT_ITEMS
+        self.depth = 0
+        self.names = frozenset()    # the names the code being snapshotted reads
+        self.functions = set()      # functions seen (a recursive one names itself)
+
+    def of(self, v):
+        if v is None or isinstance(v, _VALUES):
+            return (type(v), v)
+        if _is_library(v):
+            return ("id", id(v))
+        self.depth += 1
+        try:
+            if self.depth > _SNAPSHOT_DEPTH:
+                raise _Unseen
+            return self._of(v)
+        finally:
+            self.depth -= 1
+
+    def _spend(self, n):
+        self.budget -= n
+        if self.budget < 0:
+            raise _Unseen
+
+    def _of(self, v):
+        if isinstance(v, np.ndarray) and v.dtype != object:
+            self._spend(v.size)
             return ("array", v.shape, v.dtype.str, v.tobytes())
-    elif isinstance(v, (list, tuple)) and len(v) <= budget[0]:
-        budget[0] -= len(v)
-        return (type(v), tuple(_snapshot(x, budget) for x in v))
-    elif isinstance(v, dict) and len(v) <= budget[0]:
-        budget[0] -= len(v)
-        return (dict, tuple((k, _snapshot(x, budget)) for k, x in v.items()))
-    return ("id", id(v))
+        if isinstance(v, (list, tuple)):
+            self._spend(len(v))
+            return (type(v), tuple(self.of(x) for x in v))
+        if isinstance(v, dict):
+            self._spend(len(v))
+            return (type(v), tuple((self.of(k), self.of(x)) for k, x in v.items()))
+        if isinstance(v, (set, frozenset)):
+            self._spend(len(v))
+            return (type(v), frozenset(self.of(x) for x in v))
+        if isinstance(v, functools.partial):
+            return ("partial", self.of(v.func), self.of(v.args), self.of(v.keywords))
+        if isinstance(v, types.MethodType):
+            return ("method", self.of(v.__func__), self.of(v.__self__))
+        if isinstance(v, types.FunctionType):
+            if id(v) in self.functions:
+                return ("function", id(v))
+            self.functions.add(id(v))
+            return ("function", id(v), self.free_state(v))
+        if isinstance(v, types.ModuleType):
+            return ("module", id(v), tuple((n, self.of(getattr(v, n)))
+                                           for n in sorted(self.names) if hasattr(v, n)))
+        raise _Unseen
+
+    def free_state(self, f):
+        """What function f reads besides its arguments: its defaults, closure cells and
+        the globals its code (and the code nested in it) names."""
+        code = f.__code__
+        names, todo = set(), [code]
+        while todo:
+            c = todo.pop()
+            names.update(c.co_names)
+            todo += [k for k in c.co_consts if hasattr(k, "co_names")]
+        outer, self.names = self.names, frozenset(names)
+        try:
+            glob = f.__globals__
+            cells = []
+            for cell in f.__closure__ or ():
+                try:
+                    cells.append(self.of(cell.cell_contents))
+                except ValueError:          # a cell not filled yet
+                    cells.append(None)
+            return (self.of(f.__defaults__), self.of(f.__kwdefaults__), tuple(cells),
+                    tuple((n, self.of(glob[n])) for n in sorted(names) if n in glob))
+        finally:
+            self.names = outer
 
 
 def _free_state(f):
-    """What f reads besides its arguments: its defaults, closure cells and the globals
-    its code (and the code nested in it) names, as snapshots (`_snapshot`)."""
-    budget = [_SNAPSHOT_ITEMS]
-    code = getattr(f, "__code__", None)
-    if code is None:
-        return ("id", id(f))
-    names, todo = set(), [code]
-    while todo:
-        c = todo.pop()
-        names.update(c.co_names)
-        todo += [k for k in c.co_consts if hasattr(k, "co_names")]
-    glob = getattr(f, "__globals__", {})
-    cells = []
-    for cell in getattr(f, "__closure__", None) or ():
-        try:
-            cells.append(_snapshot(cell.cell_contents, budget))
-        except ValueError:          # a cell not filled yet
-            cells.append(None)
-    return (_snapshot(f.__defaults__, budget), _snapshot(f.__kwdefaults__, budget),
-            tuple(cells), tuple((n, _snapshot(glob[n], budget)) for n in sorted(names)
-                                if n in glob))
+    """A snapshot (`_Snapshot`) of what f reads besides its arguments; raises _Unseen
+    where it cannot see all of it."""
+    return _Snapshot().of(f)
 
 
 def _trace(f, args) -> _Traced:
     """f traced at args' shapes; cached per (f, shapes) unless f read the values.
 
     A cached trace is used only if what f reads besides its arguments (defaults,
-    closure cells, the globals it names: `_free_state`) is unchanged and the trace
-    reproduces f's value at args (a change the snapshot cannot see, inside an
-    object); otherwise f is traced again."""
+    closure cells, the globals it names, a partial's arguments: `_Snapshot`) is
+    unchanged and the trace reproduces f's value at args; otherwise f is traced again.
+    An f that reads an object or a class (whose attributes the snapshot cannot see)
+    is not cached."""
     xs = [_check_example(a, i) for i, a in enumerate(args)]
     shapes = tuple(x.shape for x in xs)
     try:
         per_f = _cache.setdefault(f, {})
-    except TypeError:
-        per_f = None
-    state = _free_state(f) if per_f is not None else None
+        state = _free_state(f)
+    except (TypeError, _Unseen):     # not weakly referable; reads state unseen
+        per_f = state = None
     if per_f is not None and shapes in per_f:
         t, then_state = per_f[shapes]
         if then_state == state:
-            with np.errstate(all="ignore"):
-                now = np.asarray(f(*args), dtype=float)     # as the caller passed them
-                then = t.evaluate("value", lambda: list(t.out.ravel()), args)
-            if then.size == now.size and np.allclose(then.reshape(now.shape), now,
-                                                     rtol=1e-12, atol=0.0, equal_nan=True):
+            # f on NumPy values, as the trace saw them (np.float64 for a scalar: Python's
+            # 1/0.0 raises where NumPy gives inf); anything f raises means trace again
+            try:
+                with np.errstate(all="ignore"):
+                    now = np.asarray(f(*[x[()] if x.ndim == 0 else x for x in xs]),
+                                     dtype=float)
+                    then = t.evaluate("value", lambda: list(t.out.ravel()), args)
+            except Exception:
+                now = then = None
+            if now is not None and then.size == now.size and np.allclose(
+                    then.reshape(now.shape), now, rtol=1e-12, atol=0.0, equal_nan=True):
                 return t
     t = _Traced(f, args)
     if per_f is not None and not t.value_dependent:

@@ -18,8 +18,14 @@ import numpy as np
 import sympy
 
 from dualad.array_methods import ArrayMethods
-from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, _axes, check_keywords
+from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _sigmoid
+from dualad.structural import (
+    PRIMAL_ONLY_FUNCTIONS,
+    STRUCTURAL,
+    _axes,
+    _signature,
+    check_keywords,
+)
 
 
 class rint(sympy.Function):
@@ -74,19 +80,27 @@ class truncdiv(_QuotientStep):
 
 class power(sympy.Function):
     """x**y with a variable exponent, differentiated as the table's row is:
-    ∂/∂x = y·x**(y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at x = 0,
-    where sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed as x**y."""
+    ∂/∂x = y·power(x, y−1) taken as 0 at x = y = 0, ∂/∂y = x**y·log x taken as 0 at
+    x = 0, where sympy's own y·x**y/x and x**y·log x are 0/0 and 0·∞ (nan).  Printed
+    as x**y."""
 
     nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        # numbers (as simplify substitutes them: power(0, -1)): sympy's own, zoo there,
+        # where mpmath's evaluation raised ZeroDivisionError
+        return x ** y if x.is_number and y.is_number else None
 
     def fdiff(self, argindex=1):
         x, y = self.args
         if argindex == 1:
             # 0 at x = y = 0 (not 0·x**-1 = nan), as the other engines give; only there,
             # so ∂/∂y of this partial stays x**(y-1) + ... at y = 0 elsewhere (H[0, 1] of
-            # x**y at (1, 0) is 1)
+            # x**y at (1, 0) is 1).  power(x, y − 1), not sympy's x**(y − 1): its own
+            # ∂/∂y, x**(y−1)·log x, is nan at x = 0 (H[0][1] of x**y at (0, 2), which is 0)
             return sympy.Piecewise((0, sympy.And(sympy.Eq(x, 0), sympy.Eq(y, 0))),
-                                   (y * x ** (y - 1), True))
+                                   (y * power(x, y - 1), True))
         return sympy.Piecewise((0, sympy.Eq(x, 0)), (self * sympy.log(x), True))
 
     def _sympystr(self, printer):
@@ -94,6 +108,101 @@ class power(sympy.Function):
 
     def _latex(self, printer):
         return printer._print(sympy.Pow(*self.args, evaluate=False))
+
+
+class sigmoid(sympy.Function):
+    """sigmoid(z) = 1/(1 + e^−z), evaluated as the table's rows do (no overflow at any
+    z); its derivative sigmoid(z)·sigmoid(−z) overflows nowhere either, where sympy's
+    e^−z/(1 + e^−z)² is inf/inf (nan) past z = −709."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        return 1 / (1 + sympy.exp(-z)) if z.is_number else None
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return sigmoid(z) * sigmoid(-z)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sympy.exp(-z))
+
+
+class logaddexp(sympy.Function):
+    """log(e^x + e^y), evaluated as np.logaddexp; ∂/∂x = sigmoid(x − y).  Written out,
+    e^x overflows past 709: logaddexp(1000, 0) had gradient (nan, 0) for (1, 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return sympy.log(sympy.exp(x) + sympy.exp(y)) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sigmoid(x - y) if argindex == 1 else sigmoid(y - x)
+
+    def _eval_rewrite_as_exp(self, x, y, **kwargs):
+        return sympy.log(sympy.exp(x) + sympy.exp(y))
+
+
+class logaddexp2(sympy.Function):
+    """log2(2^x + 2^y), evaluated as np.logaddexp2; ∂/∂x = sigmoid((x − y)·log 2)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_number and y.is_number:
+            return sympy.log(2 ** x + 2 ** y) / sympy.log(2)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sigmoid(sympy.log(2) * (x - y if argindex == 1 else y - x))
+
+    def _eval_rewrite_as_exp(self, x, y, **kwargs):
+        return sympy.log(2 ** x + 2 ** y) / sympy.log(2)
+
+
+class hypot(sympy.Function):
+    """sqrt(x² + y²), evaluated as np.hypot; ∂/∂x = unit(x, y) = x/hypot(x, y).  Written
+    out, x² overflows past 1.3e154: hypot(1e200, 1e200) had gradient (0, 0)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return sympy.sqrt(x ** 2 + y ** 2) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return unit(x, y) if argindex == 1 else unit(y, x)
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return sympy.sqrt(x ** 2 + y ** 2)
+
+
+class unit(sympy.Function):
+    """unit(x, y) = x/hypot(x, y), differentiated as unit(y, x)²/hypot(x, y) and
+    −unit(x, y)·unit(y, x)/hypot(x, y): sympy's 1/h − x²/h³ and −x·y/h³ overflow
+    (inf/inf) where x² does."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        return x / sympy.sqrt(x ** 2 + y ** 2) if x.is_number and y.is_number else None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        if argindex == 1:
+            return unit(y, x) ** 2 / hypot(x, y)
+        return -unit(x, y) * unit(y, x) / hypot(x, y)
+
+    def _eval_rewrite_as_sqrt(self, x, y, **kwargs):
+        return x / sympy.sqrt(x ** 2 + y ** 2)
 
 
 def _pow(x, y):
@@ -112,9 +221,9 @@ COMPOSITES = {
     "square": lambda x: x ** 2,
     "reciprocal": lambda x: 1 / x,
     "cbrt": lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),  # real root
-    "logaddexp": lambda x, y: sympy.log(sympy.exp(x) + sympy.exp(y)),
-    "logaddexp2": lambda x, y: sympy.log(2 ** x + 2 ** y) / sympy.log(2),
-    "hypot": lambda x, y: sympy.sqrt(x ** 2 + y ** 2),
+    "logaddexp": logaddexp,
+    "logaddexp2": logaddexp2,
+    "hypot": hypot,
     "rad": lambda x: x * sympy.pi / 180,
     "deg": lambda x: x * 180 / sympy.pi,
     "rint": rint,
@@ -126,6 +235,8 @@ COMPOSITES = {
     "neg": lambda x: -x,
     "maximum": lambda x, y: maximum(x, y),
     "minimum": lambda x, y: minimum(x, y),
+    "fmax": lambda x, y: fmax(x, y),
+    "fmin": lambda x, y: fmin(x, y),
 }
 
 class step(sympy.Function):
@@ -156,6 +267,56 @@ def _pairwise(name, sympy_extreme, sign):
 
 maximum = _pairwise("maximum", sympy.Max, 1)
 minimum = _pairwise("minimum", sympy.Min, -1)
+
+
+class fstep(sympy.Function):
+    """fstep(x, y) = ∂fmax(x, y)/∂x, as NumPy's fmax ignores a NaN operand: 0 where x is
+    nan, else 1 where y is nan, else step(x − y) (a tie 1/2).  Derivative 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x is sympy.S.NaN:
+            return sympy.S.Zero
+        if y is sympy.S.NaN:
+            return sympy.S.One
+        if x.is_number and y.is_number:
+            return sympy.Heaviside(x - y, sympy.S.Half)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+def _nan_ignoring(name, sympy_extreme, sign):
+    """np.fmax / np.fmin: maximum / minimum of two values, a NaN operand ignored (the
+    other one is the result, with derivative 1); a tie splits 1/2 as in maximum."""
+    def eval(cls, x, y):
+        if x is sympy.S.NaN:
+            return y
+        if y is sympy.S.NaN:
+            return x
+        if x.is_number and y.is_number:
+            return sympy_extreme(x, y)
+        return None
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return fstep(sign * x, sign * y) if argindex == 1 else fstep(sign * y, sign * x)
+
+    return type(name, (sympy.Function,), {"nargs": 2, "eval": classmethod(eval),
+                                          "fdiff": fdiff, "__doc__": _nan_ignoring.__doc__})
+
+
+fmax = _nan_ignoring("fmax", sympy.Max, 1)
+fmin = _nan_ignoring("fmin", sympy.Min, -1)
+# ufuncs symbolic maps to functions of its own, not to the table's sympy name
+OWN = {np.fmax: fmax, np.fmin: fmin}
+
+
+def _fstep(x, y):
+    return np.where(np.isnan(x), 0.0, np.where(np.isnan(y), 1.0, np.heaviside(x - y, 0.5)))
 
 
 def _nary(name, share):
@@ -193,7 +354,11 @@ LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "floordiv": np.floor_divide,
                       "truncdiv": lambda x, y: np.rint((x - np.fmod(x, y)) / y),
                       "maximum": np.maximum, "minimum": np.minimum,
+                      "fmax": np.fmax, "fmin": np.fmin, "fstep": _fstep,
                       "step": lambda x: np.heaviside(x, 0.5),
+                      "sigmoid": _sigmoid, "logaddexp": np.logaddexp,
+                      "logaddexp2": np.logaddexp2, "hypot": np.hypot,
+                      "unit": lambda x, y: x / np.hypot(x, y),
                       "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),
                       "maxn_share": _numeric_share(np.maximum),
                       "minn_share": _numeric_share(np.minimum)}
@@ -404,6 +569,15 @@ _REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
+def _by_name(func, args, kwargs):
+    """(args[:1], keywords) for a reduction called with its parameters in NumPy's
+    order, those at their defaults (out=None) left out."""
+    names = _signature(func)[0]
+    given = {**dict(zip(names[1:], args[1:])), **kwargs}
+    return args[:1], {k: v for k, v in given.items()
+                      if not (v is None and k in ("out", "dtype") or v is np._NoValue)}
+
+
 class Sym(ArrayMethods):
     """Sym(expr, value): object array of sympy expressions with optional float values."""
 
@@ -461,7 +635,7 @@ class Sym(ArrayMethods):
         ps = [parts(x) for x in inputs]
         values = [v for _, v in ps]
         if ufunc in ELEMENTWISE:
-            fn = resolve(ELEMENTWISE[ufunc][0])
+            fn = OWN.get(ufunc) or resolve(ELEMENTWISE[ufunc][0])
             value = None
             if all(v is not None for v in values):
                 with np.errstate(all="ignore"):
@@ -481,6 +655,8 @@ class Sym(ArrayMethods):
             rewrite = check_keywords(func, args, kwargs, "symbolic")
             if rewrite is not None:
                 return rewrite(*args, **kwargs)
+            if func in _REDUCTIONS:     # np.max(x, 1, None, True): keepdims is the 4th
+                args, kwargs = _by_name(func, args, kwargs)
             if "dtype" in kwargs:   # a float dtype (check_keywords refused the others):
                 kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}   # exact here
             if func is np.sum and kwargs.get("where", True) is not True:
@@ -498,6 +674,13 @@ class Sym(ArrayMethods):
             return STRUCTURAL[func][1](*args, **kwargs)
         if func in _SHAPE_ONLY:
             return func(*[parts(a)[0] for a in args], **kwargs)
+        if func is np.where and args and _has_sym(args[0]):
+            # a traced condition (np.where(np.floor(x), a, b)): its truth is its value's,
+            # != 0 as NumPy takes it, read like `if` (its expression, a sympy object, is
+            # always truthy: branch a every time)
+            _, v = parts(args[0])
+            _read_values("np.where's condition", [v])
+            args = (np.asarray(v) != 0, *args[1:])
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
             _read_values(f"np.{name}", [v for _, v in ps])

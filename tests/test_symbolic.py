@@ -1,5 +1,6 @@
 """symbolic: expressions, simplified gradients, numeric results and shapes."""
 
+import functools
 import math
 import subprocess
 import sys
@@ -471,3 +472,208 @@ def test_lambdify_renames_the_arguments_once_not_once_per_output(monkeypatch):
     def g(exp, maximum):
         return np.exp(exp) * np.maximum(maximum, 0.5)
     assert symbolic.gradient(g, 1.0, 2.0) == pytest.approx((2 * np.e, np.e), rel=1e-15)
+
+
+def test_where_with_a_traced_non_boolean_condition_takes_numpys_branch():
+    # np.where(np.floor(x), a, b) took a's branch at every point (a sympy expression
+    # is always truthy): 1.0 at x = 0.5, where floor(x) = 0 picks 5x (forward: 5.0)
+    f = lambda x: np.where(np.floor(x), x ** 2, 5.0 * x)    # noqa: E731
+    assert symbolic.gradient(f, 0.5) == dualad.gradient(f, 0.5) == 5.0
+    assert symbolic.gradient(f, 1.5) == dualad.gradient(f, 1.5) == 3.0   # not cached
+    assert symbolic.gradient(f, 0.5) == 5.0
+    g = lambda x: np.sum(np.where(x, x ** 2, 5.0 * x))      # noqa: E731
+    x = np.array([0.0, 2.0, -1.0])
+    np.testing.assert_array_equal(symbolic.gradient(g, x), reverse.gradient(g, x))
+    np.testing.assert_array_equal(symbolic.gradient(g, x), [5.0, 4.0, -2.0])
+    with pytest.raises(TypeError, match="example arguments"):
+        symbolic.expression(f)
+
+
+def test_cache_check_calls_f_with_numpy_scalars_as_the_trace_does():
+    # with a trace of 1/x cached, the check called f(0.0) on the Python float:
+    # ZeroDivisionError on the second call only (fresh, and forward: -inf)
+    f = lambda x: 1 / x         # noqa: E731
+    assert symbolic.gradient(f, 1.0) == -1.0
+    with np.errstate(divide="ignore"):
+        assert symbolic.gradient(f, 0.0) == dualad.gradient(f, 0.0) == -np.inf
+    # an f that raises in the check is traced again
+    def g(x):
+        if isinstance(x, np.floating):
+            raise ArithmeticError("only in the check")
+        return 3.0 * x
+    assert symbolic.gradient(g, 1.0) == symbolic.gradient(g, 2.0) == 3.0
+
+
+class _Scale:
+    c = 1.0
+
+
+def _scaled_sin(x):
+    return np.sin(_Scale.c * x)
+
+
+_K = 2.0
+
+
+def _k_sin(x):
+    return np.sin(_K * x)
+
+
+def test_cache_sees_partials_classes_objects_and_helpers():
+    # a partial was snapshotted by its id and a class or object by identity, so with
+    # the value unchanged at the point (sum(w·0) = 0, sin(c·0) = 0) the old trace was
+    # used again: [1, 2] after w became [7, 9], 1.0 after c became 3 (forward: 7, 9; 3)
+    import types
+    w = np.array([1.0, 2.0])
+    h = functools.partial(lambda w, x: np.sum(w * x), w)
+    x0 = np.zeros(2)
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), [1.0, 2.0])
+    assert h in symbolic._cache and len(symbolic._cache[h]) == 1     # cached
+    w[:] = [7.0, 9.0]
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), dualad.gradient(h, x0))
+    np.testing.assert_array_equal(symbolic.gradient(h, x0), [7.0, 9.0])
+    try:
+        assert symbolic.gradient(_scaled_sin, 0.0) == 1.0
+        _Scale.c = 3.0
+        assert symbolic.gradient(_scaled_sin, 0.0) == dualad.gradient(_scaled_sin, 0.0) == 3.0
+        obj = _Scale()
+        g = lambda x: np.sin(obj.c * x)                 # noqa: E731
+        assert symbolic.gradient(g, 0.0) == 3.0
+        obj.c = 5.0
+        assert symbolic.gradient(g, 0.0) == 5.0
+    finally:
+        _Scale.c = 1.0
+    # a helper function's globals, and a module's attributes, by value
+    global _K
+    u = lambda x: _k_sin(x) * 2.0                       # noqa: E731
+    assert symbolic.gradient(u, 0.0) == 4.0
+    assert len(symbolic._cache[u]) == 1
+    _K = 3.0
+    try:
+        assert symbolic.gradient(u, 0.0) == 6.0
+    finally:
+        _K = 2.0
+    cfg = types.ModuleType("cfg")
+    cfg.c = 2.0
+    m = lambda x: np.sin(cfg.c * x)                     # noqa: E731
+    assert symbolic.gradient(m, 0.0) == 2.0
+    assert len(symbolic._cache[m]) == 1
+    cfg.c = 6.0
+    assert symbolic.gradient(m, 0.0) == 6.0
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(np.max(x, 1, None, True) * x),
+    lambda x: np.sum(np.min(x, 1, None, True) * x),
+    lambda x: np.sum(np.sum(x, 1, None, None, True) * x),
+    lambda x: np.sum(np.prod(x, 1, float, None, True) * x),
+])
+def test_reductions_bind_positional_arguments_by_numpys_signature(f):
+    # np.max(x, 1, None, True) dropped the positional keepdims: shape (2,) broadcast
+    # across rows instead of (2, 1) down them, gradient [[2, 9], [2, 12]] for reverse's
+    # [[2, 5], [5, 13]]
+    S = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_array_equal(symbolic.gradient(f, S), reverse.gradient(f, S))
+
+
+@pytest.mark.parametrize("point", [(0.0, 2.0), (0.0, 3.0), (0.0, 1.0), (2.0, 3.0), (1.0, 0.0)])
+def test_hessian_of_a_variable_power_at_base_zero_matches_forward(point):
+    # ∂/∂x was y·x**(y−1) with sympy's own power, whose ∂/∂x and ∂/∂y (x**(y−1)·log x)
+    # are nan at x = 0: H of x**y at (0, 2) was ((nan, nan), (0, 0)) for ((2, 0), (0, 0))
+    f = lambda x, y: x ** y     # noqa: E731
+    np.testing.assert_allclose(np.array(symbolic.hessian(f, *point), dtype=float),
+                               np.array(dualad.hessian(f, *point), dtype=float),
+                               rtol=1e-15, atol=0.0)
+    assert str(symbolic.gradient_expressions(f)[0]) == \
+        "Piecewise((0, Eq(x, 0) & Eq(y, 0)), (y*x**(y - 1), True))"
+
+
+def test_a_complex_derivative_is_nan_not_its_real_part():
+    # d/dx (-2)**x = (log 2 + iπ)·(-2)**x was cast to its real part, -5.545 at 3, where
+    # forward and reverse (and NumPy's float math) give nan
+    f = lambda x: np.power(-2.0, x)     # noqa: E731
+    with np.errstate(invalid="ignore"):
+        assert math.isnan(symbolic.gradient(f, 3.0)) and math.isnan(dualad.gradient(f, 3.0))
+        assert math.isnan(reverse.gradient(f, 3.0))
+    assert symbolic.derivative(f, 3.0, order=0) == f(3.0) == -8.0
+    assert symbolic.gradient(lambda x: np.power(2.0, x), 3.0) == pytest.approx(
+        8.0 * math.log(2.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("fn,point,want", [
+    (np.logaddexp, (1000.0, 0.0), (1.0, 0.0)),
+    (np.logaddexp, (-800.0, -800.0), (0.5, 0.5)),
+    (np.logaddexp2, (2000.0, 0.0), (1.0, 0.0)),
+    (np.hypot, (1e200, 1e200), (math.sqrt(0.5), math.sqrt(0.5))),
+    (np.hypot, (3.0, 4.0), (0.6, 0.8)),
+])
+def test_logaddexp_and_hypot_do_not_overflow(fn, point, want):
+    # written out as log(exp(x) + exp(y)) and sqrt(x² + y²) they overflowed: gradients
+    # (nan, 0) at logaddexp(1000, 0), (nan, nan) at (-800, -800), (0, 0) at hypot(1e200,
+    # 1e200); forward and reverse give the stable values
+    f = lambda x, y: fn(x, y)       # noqa: E731
+    assert symbolic.gradient(f, *point) == pytest.approx(want, rel=1e-15)
+    assert symbolic.gradient(f, *point) == pytest.approx(dualad.gradient(f, *point), rel=1e-15)
+    np.testing.assert_allclose(np.array(symbolic.hessian(f, *point)),
+                               np.array(reverse.hessian(f, *point)), rtol=1e-13, atol=0.0)
+    # the expressions stay exact: rewritten in exp / sqrt they are sympy's own derivatives
+    x, y = sympy.symbols("x y", real=True)
+    e = symbolic.expression(f)
+    plain = e.rewrite(sympy.exp).rewrite(sympy.sqrt)
+    for s in (x, y):
+        d = sympy.diff(e, s)
+        assert sympy.simplify(d.rewrite(sympy.exp).rewrite(sympy.sqrt) - sympy.diff(plain, s)) == 0
+        assert sympy.simplify(sympy.diff(d, x).rewrite(sympy.exp).rewrite(sympy.sqrt)
+                              - sympy.diff(plain, s, x)) == 0
+
+
+def test_fmax_and_fmin_ignore_a_nan_operand_in_value_and_derivative():
+    # fmax/fmin were maximum/minimum: d/dx fmax(nan, x) came out nan (step(x − nan)),
+    # where NumPy's fmax is x there, so the derivative is 1 (jax.grad: 1.0)
+    with np.errstate(invalid="ignore"):
+        for fn in (np.fmax, np.fmin):
+            assert symbolic.gradient(lambda x: fn(np.nan, x), 0.5) == 1.0   # noqa: B023
+            assert symbolic.gradient(lambda x: fn(x, np.nan), 0.5) == 1.0   # noqa: B023
+            # a nan computed from the arguments: log(-2); NaN operand's own partial is 0
+            g = lambda x, y: fn(x, np.log(y))                               # noqa: E731, B023
+            assert g(1.0, -2.0) == 1.0
+            assert symbolic.gradient(g, 1.0, -2.0) == (1.0, 0.0)
+            h = lambda x, y: fn(np.log(y), x)                               # noqa: E731, B023
+            assert symbolic.gradient(h, 1.0, -2.0) == (1.0, 0.0)
+        m = np.array([np.nan, 2.0])
+        s = lambda x: np.sum(np.fmax(x, m))                                 # noqa: E731
+        np.testing.assert_array_equal(symbolic.gradient(s, np.array([1.0, 3.0])), [1.0, 1.0])
+    # without a nan they are maximum and minimum, a tie split 0.5/0.5
+    for fn in (np.fmax, np.fmin):
+        f = lambda x, y: fn(x, y) * y                                       # noqa: E731, B023
+        for p in [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)]:
+            assert symbolic.gradient(f, *p) == dualad.gradient(f, *p)
+    assert symbolic.gradient(lambda x, y: np.fmax(x, y), 2.0, 2.0) == (0.5, 0.5)
+
+
+_W = [1.0]
+
+
+def _scale(x):
+    return _W[0] * x
+
+
+@functools.wraps(np.sin)
+def _wrapped(x):
+    return np.sin(_scale(x))
+
+
+def test_cache_sees_functions_that_say_they_are_librarys():
+    # functools.wraps copies __module__ ('numpy' here): the function, read by identity
+    # as library code, kept its old trace (1.0 after _W became [4.0])
+    assert symbolic.gradient(_wrapped, 0.0) == 1.0
+    _W[0] = 4.0
+    try:
+        assert symbolic.gradient(_wrapped, 0.0) == dualad.gradient(_wrapped, 0.0) == 4.0
+    finally:
+        _W[0] = 1.0
+    w = [1.0]
+    wrapped = functools.wraps(np.sin)(lambda x: np.sin(w[0] * x))
+    assert symbolic.gradient(wrapped, 0.0) == 1.0
+    w[0] = 3.0
+    assert symbolic.gradient(wrapped, 0.0) == 3.0
