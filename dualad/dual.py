@@ -49,11 +49,28 @@ def strong_zeros():
 
 
 def _strong_product(p, t):
-    """p·t with 0 wherever t is exactly 0 (strong_zeros)."""
+    """p·t with 0 wherever t is exactly 0 (strong_zeros): at every level, when t is a
+    Dual of an outer call (a Hessian's inner tangent), its own tangent included."""
     if isinstance(t, (float, int, complex)):
         return t * 0.0 if t == 0 else p * t
+    zero = _exact_zero(t)
     with np.errstate(invalid="ignore"):
-        return np.where(t == 0, 0.0, p * t)
+        if type(t) is Dual and not np.ndim(zero):
+            return t * 0.0 if zero else p * t
+        return np.where(zero, 0.0, p * t)
+
+
+def _exact_zero(t):
+    """Where t is exactly 0: its value and, for a Dual of an outer call, every nested
+    tangent (over all directions) too.  t == 0 on a Dual compares its primal only:
+    an inner tangent 2x·ẋ at x = 0 is 0 there, but not its outer derivative 2·ẋ."""
+    if type(t) is not Dual:
+        return t == 0
+    zero = _exact_zero(t.primal)
+    if t.tangent is not None:
+        nested = _exact_zero(t.tangent)
+        zero = zero & (np.all(nested, axis=0) if t.ndir else nested)
+    return zero
 
 
 class Dual(ArrayMethods):

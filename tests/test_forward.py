@@ -569,3 +569,21 @@ def test_hessian_directions_share_one_memory_budget():
     np.testing.assert_allclose(H, reverse.hessian(f, x), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(dualad.hessian(f, x[:5], chunk_size=2),
                                reverse.hessian(f, x[:5]), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_strong_zero_redo_keeps_outer_tangents():
+    # in a Hessian's inner redo a tangent is a Dual of the outer call: 2x·ẋ at x = 0 is
+    # 0, its outer derivative 2·ẋ is not; the redo zeroed the term on t == 0 (primal
+    # only) and gave diag(0, 0, 2) for 2·I.  sqrt(0·x₂) is identically 0.
+    x = np.array([0.0, 0.0, 1.0])
+    g = lambda x: np.sum(x ** 2) + np.sqrt(0.0 * x[2])    # noqa: E731
+    for chunk in (None, 1, 2):
+        np.testing.assert_array_equal(dualad.hessian(g, x, chunk_size=chunk), 2 * np.eye(3))
+    assert dualad.hessian(lambda a, b, c: a * a + b * b + c * c + np.sqrt(0.0 * c),
+                          0.0, 0.0, 1.0) == ((2.0, 0.0, 0.0), (0.0, 2.0, 0.0), (0.0, 0.0, 2.0))
+    # prod's strong rule: x₀²·(x₁ + 1) has H = [[2, 0], [0, 0]] at 0 (reverse agrees there)
+    f = lambda x: np.prod(np.stack([x[0] ** 2, x[1] + 1.0])) + np.sqrt(0.0 * x[2])  # noqa: E731
+    H = dualad.hessian(f, x)
+    np.testing.assert_array_equal(H, np.diag([2.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(H[:2], reverse.hessian(f, x)[:2])
