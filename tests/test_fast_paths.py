@@ -218,3 +218,31 @@ def test_power_primals_are_what_f_computes_bit_for_bit():
             want = f(x)
             assert dualad.jvp(f, (x,), (1.0,))[0] == want
             assert reverse.vjp(f, x)[0] == want
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_strong_zero_redo_reaches_the_scalar_fast_paths():
+    # the redo of a non-finite pass had no effect on float primals (x[i] of a Dual
+    # array, scalar arguments): sqrt'(0) = inf met the other directions' 0 as nan
+    x = np.array([0.0, 1.0])
+    f = lambda x: np.sqrt(x[0]) + np.sqrt(x[1])     # noqa: E731
+    np.testing.assert_array_equal(dualad.gradient(f, x), [np.inf, 0.5])
+    np.testing.assert_array_equal(dualad.gradient(f, x), reverse.gradient(f, x))
+    g = lambda *a: np.sqrt(a[0]) + sum(a[1:])       # noqa: E731
+    args = [0.0] + [1.0] * 8    # more than SCALAR_PASSES: one pass of 9 directions
+    assert dualad.gradient(g, *args) == (np.inf,) + (1.0,) * 8 == reverse.gradient(g, *args)
+    assert dualad.jvp(lambda x: np.sqrt(x[0]) + x[1], (x,), (np.array([0.0, 1.0]),))[1] == 1.0
+    # each fast path that multiplies by a partial: *, reflected /, a unary ufunc, power
+    # (** and np.power), against reverse mode's single sweep; x[1] enters as + x[1]
+    for h, x in [(lambda x: x[0] * np.inf + x[1], [0.0, 1.0]),
+                 (lambda x: 1e308 / x[0] + x[1], [1e-10, 1.0]),
+                 (lambda x: np.log(x[0]) + x[1], [0.0, 1.0]),
+                 (lambda x: np.exp(x[0] * 1000.0) + x[1], [1.0, 1.0]),
+                 (lambda x: x[0] ** 0.5 + x[1], [0.0, 1.0]),
+                 (lambda x: np.power(x[0], 0.5) + x[1], [0.0, 1.0])]:
+        x = np.array(x)
+        want = reverse.gradient(h, x)
+        assert want[1] == 1.0 and np.isinf(want[0])
+        for chunk in (None, 1, 2):
+            np.testing.assert_array_equal(dualad.gradient(h, x, chunk_size=chunk), want)
+        assert dualad.gradient(lambda a, b: h([a, b]), *x) == tuple(want)
