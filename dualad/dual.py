@@ -22,6 +22,7 @@ import numpy as np
 
 from .array_methods import ArrayMethods
 from .rules import ELEMENTWISE
+from .structural import basic_key
 
 _CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
 
@@ -213,10 +214,11 @@ class Dual(ArrayMethods):
         p = p[key]
         if t is not None:
             if self.ndir:
-                if type(key) is tuple and any(type(k) in (_ndarray, list) for k in key):
-                    # advanced indices apart from each other send their axes to the
-                    # front, before a leading slice too: index with the direction axis
-                    # last (a slice after the key), then move it back first
+                if type(key) is tuple and not basic_key(key):
+                    # advanced indices (arrays, lists, tuples, ranges, bools) apart from
+                    # each other send their axes to the front, before a leading slice
+                    # too: index with the direction axis last (a slice after the key),
+                    # then move it back first
                     t = np.moveaxis(np.moveaxis(t, 0, -1)[key + (slice(None),)], -1, 0)
                 else:
                     t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]

@@ -587,3 +587,19 @@ def test_strong_zero_redo_keeps_outer_tangents():
     H = dualad.hessian(f, x)
     np.testing.assert_array_equal(H, np.diag([2.0, 0.0, 0.0]))
     np.testing.assert_array_equal(H[:2], reverse.hessian(f, x)[:2])
+
+
+def test_tuple_and_range_indices_with_directions_are_advanced():
+    # x[(0, 1), :, (1, 1)] is NumPy's x[[0, 1], :, [1, 1]]; with k directions a tuple or
+    # range was taken for a basic index: the Jacobian came out silently wrong (k = 2)
+    # or raised a broadcast ValueError (default k)
+    X = np.arange(1.0, 13.0).reshape(2, 3, 2)
+    eye = np.eye(X.size).reshape(X.shape + (X.size,))     # ∂x[i]/∂x, flat input last
+    for key in [((0, 1), slice(None), (1, 1)), (range(2), slice(None), [1, 1]),
+                (np.array([0, 1]), slice(None), (1, 0)), (Ellipsis, (1, 0)),
+                ((1,), [2], slice(None)), (True, 0, (1, 1))]:
+        want = eye[key + (slice(None),)].reshape(X[key].shape + X.shape)
+        for chunk in (None, 1, 2, 5):
+            J = dualad.jacobian(lambda x: x[key] * 1.0, X, chunk_size=chunk)
+            np.testing.assert_array_equal(J, want, err_msg=f"{key} chunk {chunk}")
+        np.testing.assert_array_equal(reverse.jacobian(lambda x: x[key] * 1.0, X), want)
