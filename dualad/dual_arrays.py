@@ -149,6 +149,10 @@ def _array_function(func, args, kwargs):
     live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
     if not live:
         return _make(out, None, tag, ndir)
+    if kwargs.get("dtype") is not None and any(_is_complex(tangents[i]) for i in live):
+        # two directions in one complex tangent (forward._scalar_gradient): a real
+        # dtype= would drop the second one, the imaginary part
+        kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
     if kind == "linear":
         t = _joined_tangent(func, primals, tangents, kwargs, ndir)
         if t is not None:
@@ -183,6 +187,13 @@ def _array_function(func, args, kwargs):
         t = _per_direction(
             ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
     return _make(out, t, tag, ndir)
+
+
+def _is_complex(t) -> bool:
+    if type(t) is list:
+        return any(_is_complex(x) for x in t)
+    return isinstance(t, complex) or isinstance(t, (np.ndarray, np.generic)) and \
+        t.dtype.kind == "c"
 
 
 def _all_finite(x) -> bool:

@@ -246,3 +246,18 @@ def test_strong_zero_redo_reaches_the_scalar_fast_paths():
         for chunk in (None, 1, 2):
             np.testing.assert_array_equal(dualad.gradient(h, x, chunk_size=chunk), want)
         assert dualad.gradient(lambda a, b: h([a, b]), *x) == tuple(want)
+
+
+def test_paired_complex_tangent_survives_a_float_dtype():
+    # the paired pass carries ∂/∂y as the imaginary part of the tangent: dtype=np.float64
+    # applied to it dropped ∂/∂y (gradient of np.sum(np.stack([x, y]), dtype=) was (1, 0))
+    S = lambda x, y: np.stack([x, y])   # noqa: E731
+    for f, want in [(lambda x, y: np.sum(S(x, y), dtype=np.float64), (1.0, 1.0)),
+                    (lambda x, y: np.sum(S(x, y) * S(y, x), dtype=np.float64), (4.0, 3.0)),
+                    (lambda x, y: np.cumsum(S(x, y) ** 2, dtype=np.float64)[-1], (3.0, 4.0)),
+                    (lambda x, y: np.add.reduce(S(x, y) * y, dtype=np.float64), (2.0, 5.5)),
+                    (lambda x, y: np.trace(np.outer(S(x, y), S(y, x)), dtype=np.float64),
+                     (4.0, 3.0))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")      # NumPy's ComplexWarning as it dropped it
+            assert dualad.gradient(f, 1.5, 2.0) == want == reverse.gradient(f, 1.5, 2.0)
