@@ -16,6 +16,7 @@ in `dualad.rules` (structural array operations from `dualad.structural`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 
 import numpy as np
@@ -25,6 +26,7 @@ from .rules import ELEMENTWISE
 from .structural import basic_key
 
 _CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
+_tags = itertools.count(1)      # one clock for every tag (forward.new_tag, Taylor mode)
 
 
 class _ZeroRule(threading.local):
@@ -88,13 +90,20 @@ def _exact_zero(t):
 
 
 class Dual(ArrayMethods):
-    """Dual(primal, tangent): a value with its derivative along one or k directions."""
+    """Dual(primal, tangent): a value with its derivative along one or k directions.
+
+    Its tag is 0 (older than every differentiation call), or, when the primal or
+    tangent is a Dual (one built inside a function being differentiated), a fresh
+    tag, newer than the Duals it holds: it is then the outer level, and the
+    Duals of the enclosing call are its constants (no perturbation confusion)."""
 
     __slots__ = ("primal", "tangent", "tag", "ndir")
     __array_priority__ = 100
 
-    def __init__(self, primal, tangent=None, tag: int = 0):
+    def __init__(self, primal, tangent=None, tag: int | None = None):
         primal = _as_float(primal, "primal")
+        if tag is None:
+            tag = next(_tags) if type(primal) is Dual or type(tangent) is Dual else 0
         ndir = 0
         if tangent is not None:
             tangent = _as_float(tangent, "tangent")

@@ -9,16 +9,13 @@ ForwardDiff.jl.
 from __future__ import annotations
 
 import cmath
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .dual import ZERO_RULE, Dual, _make, _new, strong_zeros
-
-_tags = itertools.count(1)
+from .dual import ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
 
 # Directions per pass, chosen by measurement: each pass costs Python overhead per
 # operation whatever k is, so k as large as memory allows wins (a scalar loop over

@@ -603,3 +603,20 @@ def test_tuple_and_range_indices_with_directions_are_advanced():
             J = dualad.jacobian(lambda x: x[key] * 1.0, X, chunk_size=chunk)
             np.testing.assert_array_equal(J, want, err_msg=f"{key} chunk {chunk}")
         np.testing.assert_array_equal(reverse.jacobian(lambda x: x[key] * 1.0, X), want)
+
+
+def test_a_dual_built_inside_f_is_the_outer_level():
+    # Dual(x, 1.0) of the call's own x got tag 0, the oldest, and was read as the
+    # inner level: d/dx [d/de (x + e)·x at e = 0] = d/dx x = 1 came out 0
+    assert dualad.derivative(lambda x: (Dual(x, 1.0) * x).tangent, 3.0) == 1.0
+    assert dualad.derivative(lambda x: (x * Dual(x, 2.0) * x).tangent, 3.0) == 12.0
+    # the tangent of Dual(x, v)·sin(x) is v·sin(x): its summed gradient is v·cos(x)
+    x0, v = np.array([1.0, 2.0]), np.array([1.0, 0.5])
+    hvp = lambda x: np.sum((Dual(x, v) * np.sin(x)).tangent)     # noqa: E731
+    np.testing.assert_allclose(dualad.gradient(hvp, x0), v * np.cos(x0), rtol=1e-15)
+    np.testing.assert_allclose(dualad.gradient(hvp, x0, chunk_size=1),
+                               reverse.gradient(lambda x: np.sum(v * np.sin(x)), x0), rtol=1e-15)
+    # a plain Dual stays tag 0 (cheap); an explicit tag is kept
+    assert Dual(2.0, 1.0).tag == 0 and Dual(Dual(2.0, 1.0), 1.0, tag=5).tag == 5
+    inner = Dual(2.0, 1.0)
+    assert Dual(inner, 1.0).tag > inner.tag and Dual(1.0, inner).tag > inner.tag
