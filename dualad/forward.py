@@ -192,9 +192,21 @@ def directional_derivative(f: Callable, x, v) -> float:
 
 
 def _first_derivative(f, x):
+    """df/dx for scalar x in one pass (f's output structure), redone as every pass is."""
+    return _one_direction(f, x)[1]
+
+
+def _one_direction(f, x):
+    """(f(x), f'(x)) from one pass seeding scalar x with tangent 1.  A non-finite
+    tangent is redone under strong_zeros(), as in jvp and _forward_columns (the
+    result did not depend on whether x was 1.0 or np.float64(1.0))."""
     tag = new_tag()
-    _, t = _output(f(_make(x, 1.0, tag, 0)), tag)
-    return t
+    out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    if not ZERO_RULE.strong and not all(_finite(leaf) for leaf in _leaves(t)):
+        with strong_zeros():
+            tag = new_tag()
+            out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    return out, t
 
 
 def derivative(f: Callable, x, order: int = 1):
@@ -337,7 +349,11 @@ def _scalar_pass(f, args, seeds):
     call = [_make(a, None, tag, 0) for a in args]
     for i, t in seeds:
         call[i] = _make(args[i], t, tag, 0)
-    return _scalar_tangent(f(*call), tag)
+    g = _scalar_tangent(f(*call), tag)
+    if not cmath.isfinite(g) and not ZERO_RULE.strong:
+        with strong_zeros():    # 0·∞ from a zero tangent is 0, as in _forward_columns
+            return _scalar_pass(f, args, seeds)
+    return g
 
 
 def _scalar_gradient(f, args):
@@ -413,8 +429,7 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
         raise TypeError("jacobian(f, *args) needs at least one argument")
     if len(args) == 1 and type(args[0]) is float and chunk_size is None:
         # R -> R^m: one single-direction pass is the whole Jacobian
-        tag = next(_tags)
-        out, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
+        out, t = _one_direction(f, args[0])
         if isinstance(out, (list, tuple, dict)):
             raise ValueError(f"jacobian needs f to return one array, not a "
                              f"{type(out).__name__}; stack the outputs")

@@ -620,3 +620,25 @@ def test_a_dual_built_inside_f_is_the_outer_level():
     assert Dual(2.0, 1.0).tag == 0 and Dual(Dual(2.0, 1.0), 1.0, tag=5).tag == 5
     inner = Dual(2.0, 1.0)
     assert Dual(inner, 1.0).tag > inner.tag and Dual(1.0, inner).tag > inner.tag
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_every_path_redoes_a_nonfinite_pass():
+    # sqrt(c·x) with c = (0, 1): derivative (0, 0.5) at 1 (sqrt'(0) = inf meets c₀ = 0's
+    # zero tangent).  jacobian and derivative of a Python float, and gradient of scalar
+    # arguments, gave nan where np.float64(1.0) or a 0-d array gave the numbers
+    c = np.array([0.0, 1.0])
+    f = lambda x: np.sqrt(c * x)            # noqa: E731
+    g = lambda x: np.sum(np.sqrt(c * x))    # noqa: E731
+    for x in (1.0, np.float64(1.0), 1, np.array(1.0)):
+        np.testing.assert_array_equal(dualad.jacobian(f, x), [0.0, 0.5])
+        assert dualad.gradient(g, x) == 0.5
+    for x in (1.0, np.float64(1.0), 1):
+        np.testing.assert_array_equal(dualad.derivative(f, x), [0.0, 0.5])
+        assert dualad.derivative(g, x) == 0.5
+        assert dualad.derivative(lambda x: {"g": g(x)}, x) == {"g": 0.5}
+    # several scalar arguments: the paired pass, its real redo, and the odd last one
+    # (exact: g(x) = √x; reverse mode gives nan here, its 0 comes from a partial)
+    h = lambda a, b, e: g(a) + g(b) * g(e)  # noqa: E731
+    assert dualad.gradient(h, 1.0, 4.0, 1.0) == (0.5, 0.25, 1.0)
+    assert dualad.gradient(lambda a, b: g(a) * b, 1.0, 3.0) == (1.5, 1.0)
