@@ -376,8 +376,8 @@ def _scalar_gradient(f, args):
         b.primal, b.tangent, b.tag, b.ndir = args[i + 1], 1j, tag, 0
         if n == 2:
             out = f(a, b)
-        else:
-            call = list(args)
+        else:   # the others as Duals with a zero tangent: NumPy's 1/0 = inf, as in _scalar_pass
+            call = [_make(x, None, tag, 0) for x in args]
             call[i], call[i + 1] = a, b
             out = f(*call)
         if type(out) is Dual and out.tag == tag and type(out.primal) is float:

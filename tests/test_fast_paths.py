@@ -261,3 +261,16 @@ def test_paired_complex_tangent_survives_a_float_dtype():
         with warnings.catch_warnings():
             warnings.simplefilter("error")      # NumPy's ComplexWarning as it dropped it
             assert dualad.gradient(f, 1.5, 2.0) == want == reverse.gradient(f, 1.5, 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_scalar_gradient_of_three_args_keeps_numpy_semantics():
+    # the paired pass left the arguments outside the pair as Python floats: 1/c at
+    # c = 0 raised ZeroDivisionError, c ** 1000 OverflowError (2 args gave the numbers)
+    f3 = lambda a, b, c: a + b + 1.0 / c    # noqa: E731
+    assert dualad.gradient(f3, 1.0, 1.0, 0.0) == (1.0, 1.0, -np.inf)
+    assert dualad.gradient(f3, 1.0, 1.0, 0.0, chunk_size=3) == (1.0, 1.0, -np.inf)
+    f4 = lambda a, b, c: a * b + c ** 1000.0  # noqa: E731
+    assert dualad.gradient(f4, 1.0, 1.0, 10.0) == (1.0, 1.0, np.inf)
+    f5 = lambda a, b, c, d: a * b + c / d       # noqa: E731
+    assert dualad.gradient(f5, 2.0, 0.0, 1.0, 0.0) == (0.0, 2.0, np.inf, -np.inf)
