@@ -255,6 +255,7 @@ class Dual(ArrayMethods):
 
 
 _new = object.__new__
+_f64, _c128 = np.float64, np.complex128
 _ndarray = np.ndarray
 _F8 = np.dtype(np.float64)
 
@@ -322,8 +323,18 @@ def _elementwise(ufunc, args):
     primals, tangents = [], []
     for a in args:
         if type(a) is Dual and a.tag == tag:
-            primals.append(a.primal)
-            tangents.append(a.tangent)
+            p, t = a.primal, a.tangent
+            if type(p) is float:
+                # a float64 carried as a Python float (x[i], a float argument): NumPy takes
+                # Python floats as weak, so beside an np.float32 constant primal and
+                # tangent dropped to float32, where the np.float64 value stays float64
+                p = _f64(p)
+                if type(t) is float:
+                    t = _f64(t)
+                elif type(t) is complex:
+                    t = _c128(t)
+            primals.append(p)
+            tangents.append(t)
             if a.ndir != ndir:
                 raise ValueError(f"cannot combine Duals with {_directions(a.ndir)} and "
                                  f"{_directions(ndir)}")
@@ -332,7 +343,8 @@ def _elementwise(ufunc, args):
             tangents.append(None)
     out = ufunc(*primals)
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
-    primals = [np.float64(p) if type(p) is float or type(p) is int else p for p in primals]
+    primals = [np.float64(p) if type(p) is float or type(p) is int else _as_operand(p, out)
+               for p in primals]
     row = ELEMENTWISE[ufunc]
     strong = ZERO_RULE.strong
     t = None
@@ -354,6 +366,19 @@ def _elementwise(ufunc, args):
         if np.shape(t) != want:
             t = np.broadcast_to(t, want)
     return _make(out, t, tag, ndir)
+
+
+def _as_operand(p, out):
+    """A constant as the partials see it: a list or tuple as an array (1.0 / [1, 4]
+    fails on a list), a lower-precision float (np.float32) in out's dtype, as NumPy
+    computed out (1/np.float32(3) is 1/3 to float32's 7 digits)."""
+    if type(p) is list or type(p) is tuple:
+        p = np.asarray(p)
+    if isinstance(p, (np.ndarray, np.generic)) and p.dtype.kind == "f":
+        dtype = getattr(out, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and p.dtype.itemsize < dtype.itemsize:
+            return p.astype(dtype)
+    return p
 
 
 def _directions(ndir):

@@ -274,3 +274,23 @@ def test_scalar_gradient_of_three_args_keeps_numpy_semantics():
     assert dualad.gradient(f4, 1.0, 1.0, 10.0) == (1.0, 1.0, np.inf)
     f5 = lambda a, b, c, d: a * b + c / d       # noqa: E731
     assert dualad.gradient(f5, 2.0, 0.0, 1.0, 0.0) == (0.0, 2.0, np.inf, -np.inf)
+
+
+def test_float32_constant_does_not_downcast_a_float64_value():
+    # x[i] and float arguments are carried as Python floats, which NumPy 2 takes as weak:
+    # beside an np.float32 constant primal and gradient dropped to float32 (2e-10 off),
+    # where NumPy on the np.float64 value stays float64 (as jax with x64)
+    x = np.array([1.2345678901234])
+    f = lambda x: np.sin(x[0] * np.float32(2.0))    # noqa: E731
+    out, t = dualad.jvp(f, (x,), (np.ones(1),))
+    assert out == f(x) and type(f(x)) is np.float64
+    assert t == np.cos(2 * x[0]) * 2.0
+    g = dualad.gradient(f, x)
+    assert g.dtype == np.float64 and g[0] == 2.0 * np.cos(2.0 * x[0])
+    a = 1.2345678901234
+    h = lambda a, b: np.sin(a * np.float32(2.0)) * b + b / np.float32(3.0)    # noqa: E731
+    assert dualad.gradient(h, a, 2.0) == (2.0 * np.cos(2.0 * a) * 2.0, np.sin(2.0 * a) + 1 / 3)
+    assert dualad.derivative(lambda a: h(a, 2.0), a) == 2.0 * np.cos(2.0 * a) * 2.0
+    # a partial of the constant alone (1/y) in out's float64, as NumPy computed out
+    assert dualad.gradient(lambda x: np.sum(x / np.float32(3.0)), np.ones(2)).tolist() == \
+        [1 / 3, 1 / 3]

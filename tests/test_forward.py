@@ -642,3 +642,19 @@ def test_every_path_redoes_a_nonfinite_pass():
     h = lambda a, b, e: g(a) + g(b) * g(e)  # noqa: E731
     assert dualad.gradient(h, 1.0, 4.0, 1.0) == (0.5, 0.25, 1.0)
     assert dualad.gradient(lambda a, b: g(a) * b, 1.0, 3.0) == (1.5, 1.0)
+
+
+def test_list_and_tuple_constant_operands():
+    # a list constant reached the partials as a list: 1.0 / [1, 4], [1, 2] - 1 and
+    # x*x + y*y raised TypeError for x / [..], x ** [..] and arctan2 (x * [..] worked)
+    x = np.array([1.0, 2.0])
+    for f, want in [(lambda x: np.sum(x / [1.0, 4.0]), [1.0, 0.25]),
+                    (lambda x: np.sum(x ** [1.0, 2.0]), [1.0, 4.0]),
+                    (lambda x: np.sum(x ** (1, 2)), [1.0, 4.0]),
+                    (lambda x: np.sum(np.arctan2(x, [1.0, 2.0])), [0.5, 0.25]),
+                    (lambda x: np.sum([2.0, 8.0] / x), [-2.0, -2.0]),
+                    (lambda x: np.sum(np.power([2.0, 3.0], x)),
+                     [2.0 * np.log(2.0), 9.0 * np.log(3.0)])]:
+        np.testing.assert_allclose(dualad.gradient(f, x), want, rtol=1e-15)
+        np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=1), want, rtol=1e-15)
+    assert dualad.gradient(lambda a, b: np.sum(a / [1.0, 4.0]) * b, 1.0, 2.0) == (2.5, 1.25)
