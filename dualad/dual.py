@@ -220,6 +220,12 @@ class Dual(ArrayMethods):
             d.tag = self.tag
             d.ndir = 0
             return d
+        if type(p) is float:    # x[i][None], x[i][...]: index the np.float64 it stands for
+            p = _f64(p)
+            if type(t) is float:
+                t = _f64(t)
+            elif type(t) is complex:
+                t = _c128(t)
         p = p[key]
         if t is not None:
             if self.ndir:

@@ -658,3 +658,15 @@ def test_list_and_tuple_constant_operands():
         np.testing.assert_allclose(dualad.gradient(f, x), want, rtol=1e-15)
         np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=1), want, rtol=1e-15)
     assert dualad.gradient(lambda a, b: np.sum(a / [1.0, 4.0]) * b, 1.0, 2.0) == (2.5, 1.25)
+
+
+def test_an_element_indexes_like_a_numpy_scalar():
+    # x[i] of a Dual vector has a Python-float primal: x[i][None] and x[i][...] (valid
+    # on np.float64) raised "'float' object is not subscriptable"
+    x = np.array([1.0, 0.5, 2.0])
+    f = lambda x: np.sum(np.concatenate([x[0][None] * 3, x[1:]])) + \
+        x[2][...] * x[1][()] + np.sum(x[0][None, None])     # noqa: E731
+    want = [4.0, 1.0 + x[2], 1.0 + x[1]]        # 3x₀ + x₁ + x₂ + x₂x₁ + x₀
+    for chunk in (None, 1, 2):
+        np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
+    assert dualad.gradient(lambda a, b: f(np.stack([a, b, a])), 1.0, 0.5) == (5.5, 2.0)
