@@ -58,9 +58,12 @@ def check_arg(x, i: int = 0):
 
 
 def _plain(x):
-    """Plain float for a 0-d result; arrays and traced values unchanged."""
+    """Plain float for a 0-d result; a read-only array (a broadcast view of a tangent,
+    stride 0) as a writeable copy; other arrays and traced values unchanged."""
     if isinstance(x, (np.floating, float)) or isinstance(x, np.ndarray) and x.ndim == 0:
         return float(x)
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        return x.copy()
     return x
 
 
@@ -433,8 +436,6 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
         if isinstance(out, (list, tuple, dict)):
             raise ValueError(f"jacobian needs f to return one array, not a "
                              f"{type(out).__name__}; stack the outputs")
-        if isinstance(t, np.ndarray) and not t.flags.writeable:
-            t = t.copy()     # a broadcast view of a constant tangent
         return _tree(_plain, t)
     args, out, jac = _forward_columns(f, args, chunk_size, need_scalar=False)
     blocks = _split_columns(args, jac)

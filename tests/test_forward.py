@@ -670,3 +670,16 @@ def test_an_element_indexes_like_a_numpy_scalar():
     for chunk in (None, 1, 2):
         np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
     assert dualad.gradient(lambda a, b: f(np.stack([a, b, a])), 1.0, 0.5) == (5.5, 2.0)
+
+
+def test_results_are_writeable_arrays():
+    # a tangent broadcast to out's shape was returned as NumPy's read-only stride-0 view
+    _, t = dualad.jvp(lambda x: x + np.zeros(3), (1.0,), (1.0,))
+    J = dualad.jacobian(lambda x: x[0] + np.zeros(3), np.array([1.0]))
+    d = dualad.derivative(lambda x: {"a": x + np.zeros(2)}, 1.0)["a"]
+    g = dualad.gradient(lambda x: x[0] + np.sum(np.zeros(3)), np.ones(2))
+    for a, want in [(t, np.ones(3)), (J, np.ones((3, 1))), (d, np.ones(2)), (g, [1.0, 0.0])]:
+        np.testing.assert_array_equal(a, want)
+        assert a.flags.writeable
+        a[0] = 5.0
+        assert a[0] == 5.0 and a[1] == want[1]
