@@ -285,8 +285,9 @@ def _seed(args, start, stop, tag):
     return seeded
 
 
-def _forward_columns(f, args, chunk_size, need_scalar):
-    """f(*args) and the columns ∂f/∂(flat input j), stacked on a last axis."""
+def _forward_columns(f, args, chunk_size, need_scalar, who="gradient"):
+    """f(*args) and the columns ∂f/∂(flat input j), stacked on a last axis (who: the
+    API function that needs a scalar f, for the error)."""
     args = [check_arg(a, i) for i, a in enumerate(args)]
     n = sum(int(np.size(a)) for a in args)
     out, columns = None, []
@@ -294,7 +295,7 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
-        _check_shape(out, need_scalar)
+        _check_shape(out, need_scalar, who)
         if not _finite(t) and not ZERO_RULE.strong:
             # 0·∞ = nan from directions that do not move an x[i] with an infinite
             # partial: the pass again, a zero tangent entry contributing 0
@@ -304,21 +305,21 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
     if not columns:     # no inputs (empty arrays): f's output is checked all the same
         out, _ = _output(f(*args), new_tag())
-        _check_shape(out, need_scalar)
+        _check_shape(out, need_scalar, who)
         return args, out, np.zeros(np.shape(out) + (0,))
     jac = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=-1)
     return args, out, jac
 
 
-def _check_shape(out, need_scalar):
-    """ValueError unless f's output is one array (a scalar for a gradient)."""
+def _check_shape(out, need_scalar, who="gradient"):
+    """ValueError unless f's output is one array (a scalar for a gradient or hessian)."""
     if isinstance(out, (list, tuple, dict)):
-        raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
+        raise ValueError(f"{who} needs f to return a scalar, not a {type(out).__name__}"
                          if need_scalar else f"jacobian needs f to return one array, not a "
                          f"{type(out).__name__}; stack the outputs")
     if need_scalar and np.ndim(out) != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
-                         " use jacobian")
+        raise ValueError(f"{who} needs f to return a scalar, got shape {np.shape(out)}" +
+                         ("; use jacobian" if who == "gradient" else ""))
 
 
 def _split_columns(args, jac):
@@ -337,10 +338,8 @@ def _scalar_tangent(out, tag) -> complex:
     """The tangent of f's scalar output at this tag, as a complex number."""
     if type(out) is Dual and out.tag == tag and type(out.primal) is float:
         return 0j if out.tangent is None else complex(out.tangent)
-    _, g = _output(out, tag)
-    if np.ndim(g) != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(g)};"
-                         " use jacobian")
+    p, g = _output(out, tag)
+    _check_shape(p, True)       # a tuple or list: 'not a tuple', not 'got shape (1,)'
     return complex(g)
 
 
@@ -455,7 +454,7 @@ def hessian(f: Callable, *args, chunk_size: int | None = None):
         chunk_size = min(max(n, 1), max(MIN_CHUNK, math.isqrt(HESSIAN_BUDGET // max(n, 1))))
 
     def flat_gradient(*xs):
-        _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True)
+        _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True, who="hessian")
         return jac
 
     args, _, jac = _forward_columns(flat_gradient, args, chunk_size, need_scalar=False)

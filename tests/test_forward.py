@@ -683,3 +683,38 @@ def test_results_are_writeable_arrays():
         assert a.flags.writeable
         a[0] = 5.0
         assert a[0] == 5.0 and a[1] == want[1]
+
+
+def test_keyword_arguments_one_argument_where_and_error_messages():
+    d = Dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    # the array passed by name was not found (RecursionError; _mean's TypeError)
+    for got, want in [(np.sum(a=d), (3.0, 1.0)), (np.max(a=d), (2.0, 0.0)),
+                      (np.mean(a=d), (1.5, 0.5)), (np.sum(d, axis=0), (3.0, 1.0)),
+                      (np.prod(a=d, axis=0), (2.0, 2.0))]:
+        assert (got.primal, got.tangent) == want
+    np.testing.assert_array_equal(dualad.gradient(lambda x: np.sum(a=x * x), np.ones(2)), [2, 2])
+    assert np.argmax(a=d) == 1
+    assert dualad.gradient(lambda x, y: np.sum(a=np.stack(arrays=[x, y], axis=0),
+                                               dtype=np.float64), 1.0, 2.0) == (1.0, 1.0)
+    # np.where(c) alone is np.nonzero(c): indices, not a Dual holding them
+    idx = np.where(d)
+    assert type(idx) is tuple and idx[0].tolist() == [0, 1]
+    np.testing.assert_array_equal(
+        dualad.gradient(lambda x: np.sum(x[np.where(x)] ** 2), np.array([1.0, 0.0, 2.0])),
+        [2.0, 0.0, 4.0])
+    # a scalar takes axis 0 as in NumPy (np.prod(np.float64(3), axis=0) is 3.0)
+    assert dualad.derivative(lambda x: np.prod(x * x, axis=0), 3.0) == 6.0
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: np.cumprod(x * x, axis=0), 3.0),
+                                  [6.0])
+    for fn in (lambda x: np.prod(x * x, axis=1), lambda x: np.cumprod(x * x, axis=1)):
+        with pytest.raises(np.exceptions.AxisError):
+            fn(np.float64(3.0))
+        with pytest.raises(np.exceptions.AxisError):
+            dualad.derivative(fn, 3.0)
+    # messages that say what f returned, and who needs a scalar
+    with pytest.raises(ValueError, match="gradient needs f to return a scalar, not a tuple"):
+        dualad.gradient(lambda x, y: (x * y,), 1.0, 2.0)
+    with pytest.raises(ValueError, match="gradient needs f to return a scalar, not a list"):
+        dualad.gradient(lambda x: [x, x], 1.0)
+    with pytest.raises(ValueError, match=r"hessian needs f to return a scalar, got shape \(2,\)"):
+        dualad.hessian(lambda x: x * x, np.ones(2))
