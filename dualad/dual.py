@@ -16,14 +16,17 @@ in `dualad.rules` (structural array operations from `dualad.structural`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 
 import numpy as np
 
 from .array_methods import ArrayMethods
 from .rules import ELEMENTWISE
+from .structural import basic_key
 
 _CONSTANT_TYPES = (float, int, np.ndarray, np.generic)
+_tags = itertools.count(1)      # one clock for every tag (forward.new_tag, Taylor mode)
 
 
 class _ZeroRule(threading.local):
@@ -31,6 +34,17 @@ class _ZeroRule(threading.local):
 
 
 ZERO_RULE = _ZeroRule()
+_strong_count = 0       # strong_zeros() contexts open in all threads (dual_fast.STRONG_ANY)
+_strong_lock = threading.Lock()
+
+
+def _count_strong(step):
+    global _strong_count
+    with _strong_lock:
+        _strong_count += step
+        # the scalar fast paths read a module global (~4 ns) before the thread-local
+        # ZERO_RULE.strong (~40 ns, 10 % of a jvp operation)
+        _fast.STRONG_ANY = _strong_count > 0
 
 
 @contextlib.contextmanager
@@ -42,28 +56,54 @@ def strong_zeros():
     (gradient of sum(sqrt(x)) at (0, 1): (inf, 0.5), not (inf, nan))."""
     old = ZERO_RULE.strong
     ZERO_RULE.strong = True
+    _count_strong(1)
     try:
         yield
     finally:
         ZERO_RULE.strong = old
+        _count_strong(-1)
 
 
 def _strong_product(p, t):
-    """p·t with 0 wherever t is exactly 0 (strong_zeros)."""
+    """p·t with 0 wherever t is exactly 0 (strong_zeros): at every level, when t is a
+    Dual of an outer call (a Hessian's inner tangent), its own tangent included."""
     if isinstance(t, (float, int, complex)):
         return t * 0.0 if t == 0 else p * t
+    zero = _exact_zero(t)
     with np.errstate(invalid="ignore"):
-        return np.where(t == 0, 0.0, p * t)
+        if type(t) is Dual and not np.ndim(zero):
+            return t * 0.0 if zero else p * t
+        return np.where(zero, 0.0, p * t)
+
+
+def _exact_zero(t):
+    """Where t is exactly 0: its value and, for a Dual of an outer call, every nested
+    tangent (over all directions) too.  t == 0 on a Dual compares its primal only:
+    an inner tangent 2x·ẋ at x = 0 is 0 there, but not its outer derivative 2·ẋ."""
+    if type(t) is not Dual:
+        return t == 0
+    zero = _exact_zero(t.primal)
+    if t.tangent is not None:
+        nested = _exact_zero(t.tangent)
+        zero = zero & (np.all(nested, axis=0) if t.ndir else nested)
+    return zero
 
 
 class Dual(ArrayMethods):
-    """Dual(primal, tangent): a value with its derivative along one or k directions."""
+    """Dual(primal, tangent): a value with its derivative along one or k directions.
+
+    Its tag is 0 (older than every differentiation call), or, when the primal or
+    tangent is a Dual (one built inside a function being differentiated), a fresh
+    tag, newer than the Duals it holds: it is then the outer level, and the
+    Duals of the enclosing call are its constants (no perturbation confusion)."""
 
     __slots__ = ("primal", "tangent", "tag", "ndir")
     __array_priority__ = 100
 
-    def __init__(self, primal, tangent=None, tag: int = 0):
+    def __init__(self, primal, tangent=None, tag: int | None = None):
         primal = _as_float(primal, "primal")
+        if tag is None:
+            tag = next(_tags) if type(primal) is Dual or type(tangent) is Dual else 0
         ndir = 0
         if tangent is not None:
             tangent = _as_float(tangent, "tangent")
@@ -180,13 +220,20 @@ class Dual(ArrayMethods):
             d.tag = self.tag
             d.ndir = 0
             return d
+        if type(p) is float:    # x[i][None], x[i][...]: index the np.float64 it stands for
+            p = _f64(p)
+            if type(t) is float:
+                t = _f64(t)
+            elif type(t) is complex:
+                t = _c128(t)
         p = p[key]
         if t is not None:
             if self.ndir:
-                if type(key) is tuple and any(type(k) in (_ndarray, list) for k in key):
-                    # advanced indices apart from each other send their axes to the
-                    # front, before a leading slice too: index with the direction axis
-                    # last (a slice after the key), then move it back first
+                if type(key) is tuple and not basic_key(key):
+                    # advanced indices (arrays, lists, tuples, ranges, bools) apart from
+                    # each other send their axes to the front, before a leading slice
+                    # too: index with the direction axis last (a slice after the key),
+                    # then move it back first
                     t = np.moveaxis(np.moveaxis(t, 0, -1)[key + (slice(None),)], -1, 0)
                 else:
                     t = t[(slice(None),) + key] if type(key) is tuple else t[:, key]
@@ -214,6 +261,7 @@ class Dual(ArrayMethods):
 
 
 _new = object.__new__
+_f64, _c128 = np.float64, np.complex128
 _ndarray = np.ndarray
 _F8 = np.dtype(np.float64)
 
@@ -281,8 +329,18 @@ def _elementwise(ufunc, args):
     primals, tangents = [], []
     for a in args:
         if type(a) is Dual and a.tag == tag:
-            primals.append(a.primal)
-            tangents.append(a.tangent)
+            p, t = a.primal, a.tangent
+            if type(p) is float:
+                # a float64 carried as a Python float (x[i], a float argument): NumPy takes
+                # Python floats as weak, so beside an np.float32 constant primal and
+                # tangent dropped to float32, where the np.float64 value stays float64
+                p = _f64(p)
+                if type(t) is float:
+                    t = _f64(t)
+                elif type(t) is complex:
+                    t = _c128(t)
+            primals.append(p)
+            tangents.append(t)
             if a.ndir != ndir:
                 raise ValueError(f"cannot combine Duals with {_directions(a.ndir)} and "
                                  f"{_directions(ndir)}")
@@ -291,7 +349,8 @@ def _elementwise(ufunc, args):
             tangents.append(None)
     out = ufunc(*primals)
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
-    primals = [np.float64(p) if type(p) is float or type(p) is int else p for p in primals]
+    primals = [np.float64(p) if type(p) is float or type(p) is int else _as_operand(p, out)
+               for p in primals]
     row = ELEMENTWISE[ufunc]
     strong = ZERO_RULE.strong
     t = None
@@ -315,6 +374,19 @@ def _elementwise(ufunc, args):
     return _make(out, t, tag, ndir)
 
 
+def _as_operand(p, out):
+    """A constant as the partials see it: a list or tuple as an array (1.0 / [1, 4]
+    fails on a list), a lower-precision float (np.float32) in out's dtype, as NumPy
+    computed out (1/np.float32(3) is 1/3 to float32's 7 digits)."""
+    if type(p) is list or type(p) is tuple:
+        p = np.asarray(p)
+    if isinstance(p, (np.ndarray, np.generic)) and p.dtype.kind == "f":
+        dtype = getattr(out, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and p.dtype.itemsize < dtype.itemsize:
+            return p.astype(dtype)
+    return p
+
+
 def _directions(ndir):
     """How many tangent directions a Dual carries, in words (for error messages)."""
     if not ndir:
@@ -332,6 +404,7 @@ def _align(t, primal, out):
 
 
 # array functions, ufunc methods and the scalar fast paths (they need Dual, above)
+from . import dual_fast as _fast  # noqa: E402
 from .dual_arrays import _array_function, _ufunc_general  # noqa: E402
 from .dual_fast import OPERATORS  # noqa: E402
 

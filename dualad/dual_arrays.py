@@ -28,6 +28,7 @@ from .structural import (
     UFUNC_METHODS,
     _name,
     _prod_partials,
+    bind_positional,
     check_keywords,
 )
 
@@ -132,9 +133,14 @@ def _array_function(func, args, kwargs):
     rule = STRUCTURAL.get(func)
     if rule is None:
         if func in PRIMAL_ONLY_FUNCTIONS:
-            return func(*[_deep_primal(a) for a in args], **kwargs)
+            return func(*[_deep_primal(a) for a in args],
+                        **{k: _deep_primal(v) for k, v in kwargs.items()})
         raise TypeError(f"{_name(func)} has no derivative rule in dualad; it is not "
                         "supported on Dual values")
+    if kwargs:      # np.sum(a=d): the Dual passed by name is found among the args
+        args, kwargs = bind_positional(func, args, kwargs, _holds_dual)
+    if func is np.where and len(args) == 1:
+        return np.nonzero(_deep_primal(args[0]))   # np.where(c) is np.nonzero(c): indices
     rewrite = check_keywords(func, args, kwargs, "dualad")
     if rewrite is not None:
         return rewrite(*args, **kwargs)
@@ -149,6 +155,10 @@ def _array_function(func, args, kwargs):
     live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
     if not live:
         return _make(out, None, tag, ndir)
+    if kwargs.get("dtype") is not None and any(_is_complex(tangents[i]) for i in live):
+        # two directions in one complex tangent (forward._scalar_gradient): a real
+        # dtype= would drop the second one, the imaginary part
+        kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
     if kind == "linear":
         t = _joined_tangent(func, primals, tangents, kwargs, ndir)
         if t is not None:
@@ -183,6 +193,17 @@ def _array_function(func, args, kwargs):
         t = _per_direction(
             ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
     return _make(out, t, tag, ndir)
+
+
+def _holds_dual(v) -> bool:
+    return type(v) is Dual or type(v) in (list, tuple) and any(type(b) is Dual for b in v)
+
+
+def _is_complex(t) -> bool:
+    if type(t) is list:
+        return any(_is_complex(x) for x in t)
+    return isinstance(t, complex) or isinstance(t, (np.ndarray, np.generic)) and \
+        t.dtype.kind == "c"
 
 
 def _all_finite(x) -> bool:

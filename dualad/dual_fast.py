@@ -14,19 +14,23 @@ this module gives those calls direct paths with the same results:
 - `binary_rule(ufunc)`: the remaining binary ufuncs (power, arctan2, ...).
 
 Anything else (arrays, mixed tags, np.float64 operands, 1/0) goes to the
-general rule.  A tangent may be a float, a complex number (two directions
-as real and imaginary part, see forward._scalar_gradient) or a (k,) array.
+general rule.  Within `dual.strong_zeros()` (the redo of a non-finite pass) the
+paths that multiply a tangent by a partial take the general rule's strong
+product too (STRONG_ANY, a module global, says whether any thread is in one).
+A tangent may be a float, a complex number (two directions as real and
+imaginary part, see forward._scalar_gradient) or a (k,) array.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .dual import Dual, _elementwise, _new
+from .dual import ZERO_RULE, Dual, _elementwise, _new, _strong_product
 from .float_rules import FLOAT_ERRORS, FLOAT_VERSION, float_version, python_power
 from .rules import ELEMENTWISE
 
 _CONSTANTS = (float, int)
+STRONG_ANY = False      # set by dual.strong_zeros(): then ZERO_RULE.strong is worth reading
 _NUMBERS = (float, int, np.float64)
 
 
@@ -96,7 +100,7 @@ def sub(a, b):
 def mul(a, b):
     """v = x·y, v̇ = y·ẋ + x·ẏ."""
     x = a.primal
-    if type(x) is float:
+    if type(x) is float and not (STRONG_ANY and ZERO_RULE.strong):
         tb = type(b)
         if tb is Dual:
             y = b.primal
@@ -122,7 +126,7 @@ def mul(a, b):
 def truediv(a, b):
     """v = x / y, v̇ = (1/y)·ẋ + (−v/y)·ẏ; at y = 0 the general rule gives NumPy's inf/nan."""
     x = a.primal
-    if type(x) is float:
+    if type(x) is float and not (STRONG_ANY and ZERO_RULE.strong):
         tb = type(b)
         if tb is Dual:
             y = b.primal
@@ -172,7 +176,8 @@ def rmul(a, b):
 def rtruediv(a, b):
     """v = b / a for a constant b: v̇ = (−v/a)·ȧ."""
     y = a.primal
-    if type(y) is not float or type(b) not in _NUMBERS or y == 0:
+    if type(y) is not float or type(b) not in _NUMBERS or y == 0 or \
+            STRONG_ANY and ZERO_RULE.strong:
         return _elementwise(np.divide, (b, a))
     out = float(b) / y
     t = a.tangent
@@ -207,6 +212,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             out = float(ufunc(x))
             t = self.tangent
             if t is not None:
+                if STRONG_ANY and ZERO_RULE.strong:
+                    return _strong_result(out, (x,), (t,), (row[1],), self)
                 try:
                     t = fast(out, x) * t
                 except FLOAT_ERRORS:    # log'(0), 1/0: NumPy's inf/nan instead
@@ -278,6 +285,8 @@ def binary_rule(ufunc, swap=False, op=None):
             out = ufunc(x, y)   # NumPy's inf/nan instead of Python's exception
         if type(out) is f64:
             out = float(out)    # same value; the + - * / it meets next run faster
+        if STRONG_ANY and ZERO_RULE.strong:
+            return _strong_result(out, (x, y), (dx, dy), (dfdx, dfdy), d)
         try:
             if dx is not None and dfdx is not None:
                 t = dfdx(out, x, y) * dx
@@ -291,6 +300,19 @@ def binary_rule(ufunc, swap=False, op=None):
             return general(ufunc, (a, b))
         return _result(out, t, d)
     return apply
+
+
+def _strong_result(out, primals, tangents, partials, d):
+    """The fast paths' result under strong_zeros(): v̇ = Σ ∂ᵢ·ȧᵢ as the general rule
+    takes it there (a zero tangent through an infinite partial gives 0), with the
+    partials on np.float64 primals as there; the primal stays the fast path's."""
+    primals = [f64(p) for p in primals]
+    t = None
+    for ti, partial in zip(tangents, partials):
+        if ti is not None and partial is not None:
+            term = _strong_product(partial(f64(out), *primals), ti)
+            t = term if t is None else t + term
+    return _result(out, t, d)
 
 
 def _either_side(op, rop):

@@ -9,16 +9,13 @@ ForwardDiff.jl.
 from __future__ import annotations
 
 import cmath
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .dual import ZERO_RULE, Dual, _make, _new, strong_zeros
-
-_tags = itertools.count(1)
+from .dual import ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
 
 # Directions per pass, chosen by measurement: each pass costs Python overhead per
 # operation whatever k is, so k as large as memory allows wins (a scalar loop over
@@ -61,9 +58,12 @@ def check_arg(x, i: int = 0):
 
 
 def _plain(x):
-    """Plain float for a 0-d result; arrays and traced values unchanged."""
+    """Plain float for a 0-d result; a read-only array (a broadcast view of a tangent,
+    stride 0) as a writeable copy; other arrays and traced values unchanged."""
     if isinstance(x, (np.floating, float)) or isinstance(x, np.ndarray) and x.ndim == 0:
         return float(x)
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        return x.copy()
     return x
 
 
@@ -195,9 +195,21 @@ def directional_derivative(f: Callable, x, v) -> float:
 
 
 def _first_derivative(f, x):
+    """df/dx for scalar x in one pass (f's output structure), redone as every pass is."""
+    return _one_direction(f, x)[1]
+
+
+def _one_direction(f, x):
+    """(f(x), f'(x)) from one pass seeding scalar x with tangent 1.  A non-finite
+    tangent is redone under strong_zeros(), as in jvp and _forward_columns (the
+    result did not depend on whether x was 1.0 or np.float64(1.0))."""
     tag = new_tag()
-    _, t = _output(f(_make(x, 1.0, tag, 0)), tag)
-    return t
+    out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    if not ZERO_RULE.strong and not all(_finite(leaf) for leaf in _leaves(t)):
+        with strong_zeros():
+            tag = new_tag()
+            out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    return out, t
 
 
 def derivative(f: Callable, x, order: int = 1):
@@ -273,8 +285,9 @@ def _seed(args, start, stop, tag):
     return seeded
 
 
-def _forward_columns(f, args, chunk_size, need_scalar):
-    """f(*args) and the columns ∂f/∂(flat input j), stacked on a last axis."""
+def _forward_columns(f, args, chunk_size, need_scalar, who="gradient"):
+    """f(*args) and the columns ∂f/∂(flat input j), stacked on a last axis (who: the
+    API function that needs a scalar f, for the error)."""
     args = [check_arg(a, i) for i, a in enumerate(args)]
     n = sum(int(np.size(a)) for a in args)
     out, columns = None, []
@@ -282,7 +295,7 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         tag = new_tag()
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
-        _check_shape(out, need_scalar)
+        _check_shape(out, need_scalar, who)
         if not _finite(t) and not ZERO_RULE.strong:
             # 0·∞ = nan from directions that do not move an x[i] with an infinite
             # partial: the pass again, a zero tangent entry contributing 0
@@ -292,21 +305,21 @@ def _forward_columns(f, args, chunk_size, need_scalar):
         columns.append(np.moveaxis(t, 0, -1) if k > 1 else np.expand_dims(t, -1))
     if not columns:     # no inputs (empty arrays): f's output is checked all the same
         out, _ = _output(f(*args), new_tag())
-        _check_shape(out, need_scalar)
+        _check_shape(out, need_scalar, who)
         return args, out, np.zeros(np.shape(out) + (0,))
     jac = columns[0] if len(columns) == 1 else np.concatenate(columns, axis=-1)
     return args, out, jac
 
 
-def _check_shape(out, need_scalar):
-    """ValueError unless f's output is one array (a scalar for a gradient)."""
+def _check_shape(out, need_scalar, who="gradient"):
+    """ValueError unless f's output is one array (a scalar for a gradient or hessian)."""
     if isinstance(out, (list, tuple, dict)):
-        raise ValueError(f"gradient needs f to return a scalar, not a {type(out).__name__}"
+        raise ValueError(f"{who} needs f to return a scalar, not a {type(out).__name__}"
                          if need_scalar else f"jacobian needs f to return one array, not a "
                          f"{type(out).__name__}; stack the outputs")
     if need_scalar and np.ndim(out) != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(out)};"
-                         " use jacobian")
+        raise ValueError(f"{who} needs f to return a scalar, got shape {np.shape(out)}" +
+                         ("; use jacobian" if who == "gradient" else ""))
 
 
 def _split_columns(args, jac):
@@ -325,10 +338,8 @@ def _scalar_tangent(out, tag) -> complex:
     """The tangent of f's scalar output at this tag, as a complex number."""
     if type(out) is Dual and out.tag == tag and type(out.primal) is float:
         return 0j if out.tangent is None else complex(out.tangent)
-    _, g = _output(out, tag)
-    if np.ndim(g) != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(g)};"
-                         " use jacobian")
+    p, g = _output(out, tag)
+    _check_shape(p, True)       # a tuple or list: 'not a tuple', not 'got shape (1,)'
     return complex(g)
 
 
@@ -340,7 +351,11 @@ def _scalar_pass(f, args, seeds):
     call = [_make(a, None, tag, 0) for a in args]
     for i, t in seeds:
         call[i] = _make(args[i], t, tag, 0)
-    return _scalar_tangent(f(*call), tag)
+    g = _scalar_tangent(f(*call), tag)
+    if not cmath.isfinite(g) and not ZERO_RULE.strong:
+        with strong_zeros():    # 0·∞ from a zero tangent is 0, as in _forward_columns
+            return _scalar_pass(f, args, seeds)
+    return g
 
 
 def _scalar_gradient(f, args):
@@ -363,8 +378,8 @@ def _scalar_gradient(f, args):
         b.primal, b.tangent, b.tag, b.ndir = args[i + 1], 1j, tag, 0
         if n == 2:
             out = f(a, b)
-        else:
-            call = list(args)
+        else:   # the others as Duals with a zero tangent: NumPy's 1/0 = inf, as in _scalar_pass
+            call = [_make(x, None, tag, 0) for x in args]
             call[i], call[i + 1] = a, b
             out = f(*call)
         if type(out) is Dual and out.tag == tag and type(out.primal) is float:
@@ -416,13 +431,10 @@ def jacobian(f: Callable, *args, chunk_size: int | None = None):
         raise TypeError("jacobian(f, *args) needs at least one argument")
     if len(args) == 1 and type(args[0]) is float and chunk_size is None:
         # R -> R^m: one single-direction pass is the whole Jacobian
-        tag = next(_tags)
-        out, t = _output(f(_make(args[0], 1.0, tag, 0)), tag)
+        out, t = _one_direction(f, args[0])
         if isinstance(out, (list, tuple, dict)):
             raise ValueError(f"jacobian needs f to return one array, not a "
                              f"{type(out).__name__}; stack the outputs")
-        if isinstance(t, np.ndarray) and not t.flags.writeable:
-            t = t.copy()     # a broadcast view of a constant tangent
         return _tree(_plain, t)
     args, out, jac = _forward_columns(f, args, chunk_size, need_scalar=False)
     blocks = _split_columns(args, jac)
@@ -442,7 +454,7 @@ def hessian(f: Callable, *args, chunk_size: int | None = None):
         chunk_size = min(max(n, 1), max(MIN_CHUNK, math.isqrt(HESSIAN_BUDGET // max(n, 1))))
 
     def flat_gradient(*xs):
-        _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True)
+        _, _, jac = _forward_columns(f, xs, chunk_size, need_scalar=True, who="hessian")
         return jac
 
     args, _, jac = _forward_columns(flat_gradient, args, chunk_size, need_scalar=False)

@@ -33,7 +33,7 @@ def _pow_dx(out, x, y):
     # ∂(x**y)/∂x = y·x**(y−1); for a constant y = 0 exactly 0 (not 0·x**−1 = nan at 0)
     if isinstance(y, np.ndarray):
         return np.where(y == 0, 0.0, y * np.power(x, y - 1))
-    if isinstance(y, (int, float)) and y == 0:
+    if isinstance(y, (int, float, np.number)) and y == 0:     # np.int64(0) from np.arange too
         return 0.0
     return y * np.power(x, y - 1)
 

@@ -171,6 +171,9 @@ def _extreme_vjp(ct, out, x, axis=None, _out=None, keepdims=False, **_):
 
 def _prod_partials(x, axis):
     """∂prod/∂xᵢ = product of the others, by exclusive cumulative products (exact at 0)."""
+    if np.ndim(x) == 0:     # NumPy takes axis 0 / -1 of a scalar (AxisError beyond)
+        _axes(axis, 0)
+        return np.ones(())
     if axis is None:
         flat = np.reshape(x, (-1,))
         return np.reshape(_prod_partials(flat, 0), np.shape(x))
@@ -306,7 +309,9 @@ def _clip(x, a_min=None, a_max=None, out=None, **kw):
 
 def _cumprod(x, axis=None, dtype=None, out=None):
     # running products, multiplied in NumPy's order (so primals match)
-    if axis is None:
+    if axis is None or np.ndim(x) == 0:
+        if axis is not None:
+            _axes(axis, 0)      # a scalar takes axis 0 / -1 as NumPy does (AxisError beyond)
         x, axis = np.reshape(x, (-1,)), 0
     if not np.shape(x)[axis]:
         return x * 1.0
@@ -569,6 +574,23 @@ def _signature(func):
             free += 1
         sig = _SIGNATURES[func] = (positional, {p.name: p.default for p in params}, free, easy)
     return sig
+
+
+def bind_positional(func, args, kwargs, traced):
+    """(args, kwargs) with the positional parameters that kwargs name moved into args,
+    up to the last one whose value is traced (traced(value)): np.sum(a=x) -> np.sum(x),
+    every engine looks for its values among the args.  Options (axis=, dtype=) stay
+    keywords; a gap (a parameter before it not given) leaves both as they are."""
+    positional = _signature(func)[0][len(args):]
+    last = -1
+    for i, name in enumerate(positional):
+        if name in kwargs and traced(kwargs[name]):
+            last = i
+    if last < 0 or any(name not in kwargs for name in positional[:last + 1]):
+        return args, kwargs
+    moved = positional[:last + 1]
+    return (*args, *(kwargs[name] for name in moved)), \
+        {k: v for k, v in kwargs.items() if k not in moved}
 
 
 _UNSET = {"where": True, "keepdims": False}   # what NumPy's <no value> defaults mean

@@ -218,3 +218,79 @@ def test_power_primals_are_what_f_computes_bit_for_bit():
             want = f(x)
             assert dualad.jvp(f, (x,), (1.0,))[0] == want
             assert reverse.vjp(f, x)[0] == want
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_strong_zero_redo_reaches_the_scalar_fast_paths():
+    # the redo of a non-finite pass had no effect on float primals (x[i] of a Dual
+    # array, scalar arguments): sqrt'(0) = inf met the other directions' 0 as nan
+    x = np.array([0.0, 1.0])
+    f = lambda x: np.sqrt(x[0]) + np.sqrt(x[1])     # noqa: E731
+    np.testing.assert_array_equal(dualad.gradient(f, x), [np.inf, 0.5])
+    np.testing.assert_array_equal(dualad.gradient(f, x), reverse.gradient(f, x))
+    g = lambda *a: np.sqrt(a[0]) + sum(a[1:])       # noqa: E731
+    args = [0.0] + [1.0] * 8    # more than SCALAR_PASSES: one pass of 9 directions
+    assert dualad.gradient(g, *args) == (np.inf,) + (1.0,) * 8 == reverse.gradient(g, *args)
+    assert dualad.jvp(lambda x: np.sqrt(x[0]) + x[1], (x,), (np.array([0.0, 1.0]),))[1] == 1.0
+    # each fast path that multiplies by a partial: *, reflected /, a unary ufunc, power
+    # (** and np.power), against reverse mode's single sweep; x[1] enters as + x[1]
+    for h, x in [(lambda x: x[0] * np.inf + x[1], [0.0, 1.0]),
+                 (lambda x: 1e308 / x[0] + x[1], [1e-10, 1.0]),
+                 (lambda x: np.log(x[0]) + x[1], [0.0, 1.0]),
+                 (lambda x: np.exp(x[0] * 1000.0) + x[1], [1.0, 1.0]),
+                 (lambda x: x[0] ** 0.5 + x[1], [0.0, 1.0]),
+                 (lambda x: np.power(x[0], 0.5) + x[1], [0.0, 1.0])]:
+        x = np.array(x)
+        want = reverse.gradient(h, x)
+        assert want[1] == 1.0 and np.isinf(want[0])
+        for chunk in (None, 1, 2):
+            np.testing.assert_array_equal(dualad.gradient(h, x, chunk_size=chunk), want)
+        assert dualad.gradient(lambda a, b: h([a, b]), *x) == tuple(want)
+
+
+def test_paired_complex_tangent_survives_a_float_dtype():
+    # the paired pass carries ∂/∂y as the imaginary part of the tangent: dtype=np.float64
+    # applied to it dropped ∂/∂y (gradient of np.sum(np.stack([x, y]), dtype=) was (1, 0))
+    S = lambda x, y: np.stack([x, y])   # noqa: E731
+    for f, want in [(lambda x, y: np.sum(S(x, y), dtype=np.float64), (1.0, 1.0)),
+                    (lambda x, y: np.sum(S(x, y) * S(y, x), dtype=np.float64), (4.0, 3.0)),
+                    (lambda x, y: np.cumsum(S(x, y) ** 2, dtype=np.float64)[-1], (3.0, 4.0)),
+                    (lambda x, y: np.add.reduce(S(x, y) * y, dtype=np.float64), (2.0, 5.5)),
+                    (lambda x, y: np.trace(np.outer(S(x, y), S(y, x)), dtype=np.float64),
+                     (4.0, 3.0))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")      # NumPy's ComplexWarning as it dropped it
+            assert dualad.gradient(f, 1.5, 2.0) == want == reverse.gradient(f, 1.5, 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_scalar_gradient_of_three_args_keeps_numpy_semantics():
+    # the paired pass left the arguments outside the pair as Python floats: 1/c at
+    # c = 0 raised ZeroDivisionError, c ** 1000 OverflowError (2 args gave the numbers)
+    f3 = lambda a, b, c: a + b + 1.0 / c    # noqa: E731
+    assert dualad.gradient(f3, 1.0, 1.0, 0.0) == (1.0, 1.0, -np.inf)
+    assert dualad.gradient(f3, 1.0, 1.0, 0.0, chunk_size=3) == (1.0, 1.0, -np.inf)
+    f4 = lambda a, b, c: a * b + c ** 1000.0  # noqa: E731
+    assert dualad.gradient(f4, 1.0, 1.0, 10.0) == (1.0, 1.0, np.inf)
+    f5 = lambda a, b, c, d: a * b + c / d       # noqa: E731
+    assert dualad.gradient(f5, 2.0, 0.0, 1.0, 0.0) == (0.0, 2.0, np.inf, -np.inf)
+
+
+def test_float32_constant_does_not_downcast_a_float64_value():
+    # x[i] and float arguments are carried as Python floats, which NumPy 2 takes as weak:
+    # beside an np.float32 constant primal and gradient dropped to float32 (2e-10 off),
+    # where NumPy on the np.float64 value stays float64 (as jax with x64)
+    x = np.array([1.2345678901234])
+    f = lambda x: np.sin(x[0] * np.float32(2.0))    # noqa: E731
+    out, t = dualad.jvp(f, (x,), (np.ones(1),))
+    assert out == f(x) and type(f(x)) is np.float64
+    assert t == np.cos(2 * x[0]) * 2.0
+    g = dualad.gradient(f, x)
+    assert g.dtype == np.float64 and g[0] == 2.0 * np.cos(2.0 * x[0])
+    a = 1.2345678901234
+    h = lambda a, b: np.sin(a * np.float32(2.0)) * b + b / np.float32(3.0)    # noqa: E731
+    assert dualad.gradient(h, a, 2.0) == (2.0 * np.cos(2.0 * a) * 2.0, np.sin(2.0 * a) + 1 / 3)
+    assert dualad.derivative(lambda a: h(a, 2.0), a) == 2.0 * np.cos(2.0 * a) * 2.0
+    # a partial of the constant alone (1/y) in out's float64, as NumPy computed out
+    assert dualad.gradient(lambda x: np.sum(x / np.float32(3.0)), np.ones(2)).tolist() == \
+        [1 / 3, 1 / 3]

@@ -569,3 +569,152 @@ def test_hessian_directions_share_one_memory_budget():
     np.testing.assert_allclose(H, reverse.hessian(f, x), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(dualad.hessian(f, x[:5], chunk_size=2),
                                reverse.hessian(f, x[:5]), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_strong_zero_redo_keeps_outer_tangents():
+    # in a Hessian's inner redo a tangent is a Dual of the outer call: 2x·ẋ at x = 0 is
+    # 0, its outer derivative 2·ẋ is not; the redo zeroed the term on t == 0 (primal
+    # only) and gave diag(0, 0, 2) for 2·I.  sqrt(0·x₂) is identically 0.
+    x = np.array([0.0, 0.0, 1.0])
+    g = lambda x: np.sum(x ** 2) + np.sqrt(0.0 * x[2])    # noqa: E731
+    for chunk in (None, 1, 2):
+        np.testing.assert_array_equal(dualad.hessian(g, x, chunk_size=chunk), 2 * np.eye(3))
+    assert dualad.hessian(lambda a, b, c: a * a + b * b + c * c + np.sqrt(0.0 * c),
+                          0.0, 0.0, 1.0) == ((2.0, 0.0, 0.0), (0.0, 2.0, 0.0), (0.0, 0.0, 2.0))
+    # prod's strong rule: x₀²·(x₁ + 1) has H = [[2, 0], [0, 0]] at 0 (reverse agrees there)
+    f = lambda x: np.prod(np.stack([x[0] ** 2, x[1] + 1.0])) + np.sqrt(0.0 * x[2])  # noqa: E731
+    H = dualad.hessian(f, x)
+    np.testing.assert_array_equal(H, np.diag([2.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(H[:2], reverse.hessian(f, x)[:2])
+
+
+def test_tuple_and_range_indices_with_directions_are_advanced():
+    # x[(0, 1), :, (1, 1)] is NumPy's x[[0, 1], :, [1, 1]]; with k directions a tuple or
+    # range was taken for a basic index: the Jacobian came out silently wrong (k = 2)
+    # or raised a broadcast ValueError (default k)
+    X = np.arange(1.0, 13.0).reshape(2, 3, 2)
+    eye = np.eye(X.size).reshape(X.shape + (X.size,))     # ∂x[i]/∂x, flat input last
+    for key in [((0, 1), slice(None), (1, 1)), (range(2), slice(None), [1, 1]),
+                (np.array([0, 1]), slice(None), (1, 0)), (Ellipsis, (1, 0)),
+                ((1,), [2], slice(None)), (True, 0, (1, 1))]:
+        want = eye[key + (slice(None),)].reshape(X[key].shape + X.shape)
+        for chunk in (None, 1, 2, 5):
+            J = dualad.jacobian(lambda x: x[key] * 1.0, X, chunk_size=chunk)
+            np.testing.assert_array_equal(J, want, err_msg=f"{key} chunk {chunk}")
+        np.testing.assert_array_equal(reverse.jacobian(lambda x: x[key] * 1.0, X), want)
+
+
+def test_a_dual_built_inside_f_is_the_outer_level():
+    # Dual(x, 1.0) of the call's own x got tag 0, the oldest, and was read as the
+    # inner level: d/dx [d/de (x + e)·x at e = 0] = d/dx x = 1 came out 0
+    assert dualad.derivative(lambda x: (Dual(x, 1.0) * x).tangent, 3.0) == 1.0
+    assert dualad.derivative(lambda x: (x * Dual(x, 2.0) * x).tangent, 3.0) == 12.0
+    # the tangent of Dual(x, v)·sin(x) is v·sin(x): its summed gradient is v·cos(x)
+    x0, v = np.array([1.0, 2.0]), np.array([1.0, 0.5])
+    hvp = lambda x: np.sum((Dual(x, v) * np.sin(x)).tangent)     # noqa: E731
+    np.testing.assert_allclose(dualad.gradient(hvp, x0), v * np.cos(x0), rtol=1e-15)
+    np.testing.assert_allclose(dualad.gradient(hvp, x0, chunk_size=1),
+                               reverse.gradient(lambda x: np.sum(v * np.sin(x)), x0), rtol=1e-15)
+    # a plain Dual stays tag 0 (cheap); an explicit tag is kept
+    assert Dual(2.0, 1.0).tag == 0 and Dual(Dual(2.0, 1.0), 1.0, tag=5).tag == 5
+    inner = Dual(2.0, 1.0)
+    assert Dual(inner, 1.0).tag > inner.tag and Dual(1.0, inner).tag > inner.tag
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_every_path_redoes_a_nonfinite_pass():
+    # sqrt(c·x) with c = (0, 1): derivative (0, 0.5) at 1 (sqrt'(0) = inf meets c₀ = 0's
+    # zero tangent).  jacobian and derivative of a Python float, and gradient of scalar
+    # arguments, gave nan where np.float64(1.0) or a 0-d array gave the numbers
+    c = np.array([0.0, 1.0])
+    f = lambda x: np.sqrt(c * x)            # noqa: E731
+    g = lambda x: np.sum(np.sqrt(c * x))    # noqa: E731
+    for x in (1.0, np.float64(1.0), 1, np.array(1.0)):
+        np.testing.assert_array_equal(dualad.jacobian(f, x), [0.0, 0.5])
+        assert dualad.gradient(g, x) == 0.5
+    for x in (1.0, np.float64(1.0), 1):
+        np.testing.assert_array_equal(dualad.derivative(f, x), [0.0, 0.5])
+        assert dualad.derivative(g, x) == 0.5
+        assert dualad.derivative(lambda x: {"g": g(x)}, x) == {"g": 0.5}
+    # several scalar arguments: the paired pass, its real redo, and the odd last one
+    # (exact: g(x) = √x; reverse mode gives nan here, its 0 comes from a partial)
+    h = lambda a, b, e: g(a) + g(b) * g(e)  # noqa: E731
+    assert dualad.gradient(h, 1.0, 4.0, 1.0) == (0.5, 0.25, 1.0)
+    assert dualad.gradient(lambda a, b: g(a) * b, 1.0, 3.0) == (1.5, 1.0)
+
+
+def test_list_and_tuple_constant_operands():
+    # a list constant reached the partials as a list: 1.0 / [1, 4], [1, 2] - 1 and
+    # x*x + y*y raised TypeError for x / [..], x ** [..] and arctan2 (x * [..] worked)
+    x = np.array([1.0, 2.0])
+    for f, want in [(lambda x: np.sum(x / [1.0, 4.0]), [1.0, 0.25]),
+                    (lambda x: np.sum(x ** [1.0, 2.0]), [1.0, 4.0]),
+                    (lambda x: np.sum(x ** (1, 2)), [1.0, 4.0]),
+                    (lambda x: np.sum(np.arctan2(x, [1.0, 2.0])), [0.5, 0.25]),
+                    (lambda x: np.sum([2.0, 8.0] / x), [-2.0, -2.0]),
+                    (lambda x: np.sum(np.power([2.0, 3.0], x)),
+                     [2.0 * np.log(2.0), 9.0 * np.log(3.0)])]:
+        np.testing.assert_allclose(dualad.gradient(f, x), want, rtol=1e-15)
+        np.testing.assert_allclose(dualad.gradient(f, x, chunk_size=1), want, rtol=1e-15)
+    assert dualad.gradient(lambda a, b: np.sum(a / [1.0, 4.0]) * b, 1.0, 2.0) == (2.5, 1.25)
+
+
+def test_an_element_indexes_like_a_numpy_scalar():
+    # x[i] of a Dual vector has a Python-float primal: x[i][None] and x[i][...] (valid
+    # on np.float64) raised "'float' object is not subscriptable"
+    x = np.array([1.0, 0.5, 2.0])
+    f = lambda x: np.sum(np.concatenate([x[0][None] * 3, x[1:]])) + \
+        x[2][...] * x[1][()] + np.sum(x[0][None, None])     # noqa: E731
+    want = [4.0, 1.0 + x[2], 1.0 + x[1]]        # 3x₀ + x₁ + x₂ + x₂x₁ + x₀
+    for chunk in (None, 1, 2):
+        np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
+    assert dualad.gradient(lambda a, b: f(np.stack([a, b, a])), 1.0, 0.5) == (5.5, 2.0)
+
+
+def test_results_are_writeable_arrays():
+    # a tangent broadcast to out's shape was returned as NumPy's read-only stride-0 view
+    _, t = dualad.jvp(lambda x: x + np.zeros(3), (1.0,), (1.0,))
+    J = dualad.jacobian(lambda x: x[0] + np.zeros(3), np.array([1.0]))
+    d = dualad.derivative(lambda x: {"a": x + np.zeros(2)}, 1.0)["a"]
+    g = dualad.gradient(lambda x: x[0] + np.sum(np.zeros(3)), np.ones(2))
+    for a, want in [(t, np.ones(3)), (J, np.ones((3, 1))), (d, np.ones(2)), (g, [1.0, 0.0])]:
+        np.testing.assert_array_equal(a, want)
+        assert a.flags.writeable
+        a[0] = 5.0
+        assert a[0] == 5.0 and a[1] == want[1]
+
+
+def test_keyword_arguments_one_argument_where_and_error_messages():
+    d = Dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    # the array passed by name was not found (RecursionError; _mean's TypeError)
+    for got, want in [(np.sum(a=d), (3.0, 1.0)), (np.max(a=d), (2.0, 0.0)),
+                      (np.mean(a=d), (1.5, 0.5)), (np.sum(d, axis=0), (3.0, 1.0)),
+                      (np.prod(a=d, axis=0), (2.0, 2.0))]:
+        assert (got.primal, got.tangent) == want
+    np.testing.assert_array_equal(dualad.gradient(lambda x: np.sum(a=x * x), np.ones(2)), [2, 2])
+    assert np.argmax(a=d) == 1
+    assert dualad.gradient(lambda x, y: np.sum(a=np.stack(arrays=[x, y], axis=0),
+                                               dtype=np.float64), 1.0, 2.0) == (1.0, 1.0)
+    # np.where(c) alone is np.nonzero(c): indices, not a Dual holding them
+    idx = np.where(d)
+    assert type(idx) is tuple and idx[0].tolist() == [0, 1]
+    np.testing.assert_array_equal(
+        dualad.gradient(lambda x: np.sum(x[np.where(x)] ** 2), np.array([1.0, 0.0, 2.0])),
+        [2.0, 0.0, 4.0])
+    # a scalar takes axis 0 as in NumPy (np.prod(np.float64(3), axis=0) is 3.0)
+    assert dualad.derivative(lambda x: np.prod(x * x, axis=0), 3.0) == 6.0
+    np.testing.assert_array_equal(dualad.jacobian(lambda x: np.cumprod(x * x, axis=0), 3.0),
+                                  [6.0])
+    for fn in (lambda x: np.prod(x * x, axis=1), lambda x: np.cumprod(x * x, axis=1)):
+        with pytest.raises(np.exceptions.AxisError):
+            fn(np.float64(3.0))
+        with pytest.raises(np.exceptions.AxisError):
+            dualad.derivative(fn, 3.0)
+    # messages that say what f returned, and who needs a scalar
+    with pytest.raises(ValueError, match="gradient needs f to return a scalar, not a tuple"):
+        dualad.gradient(lambda x, y: (x * y,), 1.0, 2.0)
+    with pytest.raises(ValueError, match="gradient needs f to return a scalar, not a list"):
+        dualad.gradient(lambda x: [x, x], 1.0)
+    with pytest.raises(ValueError, match=r"hessian needs f to return a scalar, got shape \(2,\)"):
+        dualad.hessian(lambda x: x * x, np.ones(2))

@@ -117,3 +117,15 @@ def test_matmul_jacobian_is_the_matrix():
     a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     j = dualad.jacobian(lambda v: a @ v, np.array([0.3, -0.7]))
     assert j.tolist() == a.tolist()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_power_with_numpy_integer_zero_exponent():
+    # d/dx Σ x**k for k in np.arange(3) (1 + x + x²) at 0 is 1 (jax.grad, torch give 1.0);
+    # the x**0 term's partial 0·x**-1 was nan for an np.int64 exponent (not for int 0)
+    p = lambda x: sum(x ** k for k in np.arange(3))      # noqa: E731
+    assert dualad.derivative(p, 0.0) == 1.0
+    assert dualad.derivative(lambda x: x ** np.int64(0), 0.0) == 0.0
+    assert dualad.derivative(lambda x: x ** np.float32(0), 0.0) == 0.0
+    assert dualad.hessian(lambda x: np.sum(p(x)), np.array([0.0, 1.0])).tolist() == \
+        [[2.0, 0.0], [0.0, 2.0]]
