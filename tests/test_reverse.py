@@ -967,3 +967,110 @@ def test_a_tensor_only_a_finished_tape_watched_converts_under_another_tape():
         t.watch(x)
         with pytest.raises(TypeError, match="a tape is recording"):
             np.asarray(x)
+
+
+# -- Variable reads share a snapshot until assign (probe16 r9) -------------------------------
+def _reads(tape):
+    return sum(e[0] is reverse.read_variable for e in tape.entries)
+
+
+def test_reading_a_variable_element_by_element_records_one_snapshot():
+    # every v[i] recorded a snapshot of all of v, and the sweep sent each one a full-size
+    # adjoint: O(n²) (16000 reads took 10 s).  The count of entries is the cost, and it
+    # does not depend on timing: one read_variable entry, then 3n getitem, 2n multiply
+    # and n add entries.
+    n = 300
+    v = Variable(np.linspace(0.5, 2.0, n))
+    with Tape() as t:
+        s = 0.0
+        for i in range(n):
+            s = s + v[i] * v[i] * v[i]
+    assert _reads(t) == 1 and len(t.entries) == 1 + 3 * n + 2 * n + n
+    np.testing.assert_allclose(t.gradient(s, v).numpy(), 3 * v.numpy() ** 2, rtol=1e-15)
+    # until an assign, under the same recording tapes
+    with Tape(persistent=True) as t:
+        v[0] * v[1]
+        v.assign_add(1.0)
+        b = v[0] * v[1]
+    with t:
+        b = b * v[2]                        # re-entered: the same snapshot
+    with Tape() as outer:
+        with Tape() as inner:
+            c = v[0] * v[1]                 # one snapshot on both tapes
+        d = c * v[0]                        # the outer tape alone: its own
+        d * v[1]
+    assert (_reads(t), _reads(inner), _reads(outer)) == (2, 1, 2)
+
+
+def test_a_shared_snapshot_keeps_the_value_read_and_assign_starts_a_new_one():
+    v = Variable(np.array([1.0, 2.0, 3.0]))
+    with Tape(persistent=True) as t:
+        a = v[0] * v[1]                     # 1 · 2, read before the assign
+        v.assign(np.array([10.0, 20.0, 30.0]))
+        b = v[0] * v[1] * v[2]              # 10 · 20 · 30
+        c = np.sum(v)
+        y = a + b
+    assert a.numpy() == 2.0 and b.numpy() == 6000.0
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0 + 600.0, 1.0 + 300.0,
+                                                             200.0])
+    np.testing.assert_array_equal(t.gradient(c, v).numpy(), [1.0, 1.0, 1.0])
+    v.assign_add(1.0)                       # assign_add / assign_sub are assigns too
+    with Tape() as t:
+        y = v[0] * v[0]
+        v.assign_sub(np.ones(3))
+        y = y + v[0]
+    assert y.numpy() == 11.0 * 11.0 + 10.0
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [23.0, 0.0, 0.0])
+
+
+def test_a_shared_snapshot_follows_the_tapes_that_record():
+    v = Variable(np.array([1.0, 2.0]))
+    # a persistent tape re-entered records on; another tape has its own reads
+    with Tape(persistent=True) as t:
+        y = v[0] * v[1]
+    with t:
+        y = y + v[1] * v[1]
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 5.0])
+    with Tape() as u:
+        z = v[0] * 3.0
+    assert u.gradient(z, v).numpy().tolist() == [3.0, 0.0]
+    # nested tapes: a read under both is on both; after the inner one ends, the outer
+    # one reads on alone
+    with Tape() as outer:
+        with Tape() as inner:
+            y = v[0] ** 3 + v[1] * v[1]
+        g = inner.gradient(y, v)
+        z = np.sum(g * v)                   # 3 v0³ + 2 v1²
+    np.testing.assert_array_equal(g.numpy(), [3.0, 4.0])
+    # d/dv of g·v with g = (3 v0², 2 v1) read too: (9 v0², 4 v1)
+    np.testing.assert_array_equal(outer.gradient(z, v).numpy(), [9.0, 8.0])
+    # one tape not watching v (watch_accessed_variables=False) until it watches it
+    with Tape() as a, Tape(watch_accessed_variables=False) as b:
+        y1 = v[0] * v[0]
+        b.watch(v)
+        y2 = v[1] * v[1]
+        y = y1 + y2
+    np.testing.assert_array_equal(b.gradient(y, v).numpy(), [0.0, 4.0])
+    np.testing.assert_array_equal(a.gradient(y, v).numpy(), [2.0, 4.0])
+    # trainable=False: never watched
+    frozen = Variable(np.array([1.0, 2.0]), trainable=False)
+    with Tape() as t:
+        y = frozen[0] * frozen[1] * v[0]
+    assert t.gradient(y, frozen) is None
+
+
+def test_a_variable_read_in_a_loop_then_assigned_is_read_live_by_compile():
+    v = Variable(np.array([1.0, 2.0, 3.0]))
+
+    def f(x):
+        s = 0.0
+        for i in range(3):
+            s = s + v[i] * x[i] * v[i]
+        return s
+
+    g = dualad.compile(f, np.ones(3))
+    assert g(np.ones(3)) == 14.0
+    v.assign(np.array([2.0, 0.5, 1.0]))
+    x = np.array([1.0, 2.0, 3.0])
+    assert g(x) == f(x) == 4.0 + 0.5 + 3.0
+    np.testing.assert_array_equal(g.gradient(x), [4.0, 0.25, 1.0])
