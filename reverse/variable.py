@@ -99,27 +99,39 @@ def read(var):
     sending a full-size adjoint to v (O(n²) sweep).  Its value is still the value
     read, since assign rebinds var.value (and drops the snapshot)."""
     stack = state.stack
-    on = []
     vid = id(var)
-    for tape in stack:
+    if len(stack) == 1:     # one tape (the common case): its _on1 names the set
+        tape = stack[0]
         watched = tape._vars
         if vid not in watched:
             if not _auto_watches(tape, var):
-                continue
+                return var.value
             watched[vid] = var
-        on.append(tape._key)
-    if not on:
-        return var.value
-    on = tuple(on)
-    cached = var._snap
-    if cached is not None and cached[1] == on and cached[0].value is var.value:
-        return cached[0]
+        on = tape._on1
+        cached = var._snap
+        if cached is not None and cached[1] is on and cached[0].value is var.value:
+            return cached[0]
+        tapes = (tape,)
+    else:
+        tapes = []
+        for tape in stack:
+            watched = tape._vars
+            if vid not in watched:
+                if not _auto_watches(tape, var):
+                    continue
+                watched[vid] = var
+            tapes.append(tape)
+        if not tapes:
+            return var.value
+        on = tuple(t._key for t in tapes)
+        cached = var._snap
+        if cached is not None and cached[1] == on and cached[0].value is var.value:
+            return cached[0]
     snap = _new(Tensor)
     snap.value = var.value
+    snap._on = on
     entry = (read_variable, None, snap, var)
-    for tape in stack:
-        if tape._key in on:
-            tape.entries.append(entry)
-    snap._on = stack[0]._on1 if len(on) == 1 and on[0] == stack[0]._key else on
+    for tape in tapes:
+        tape.entries.append(entry)
     var._snap = (snap, on)
     return snap
