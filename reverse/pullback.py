@@ -35,16 +35,53 @@ _array = np.array
 
 
 class Elements(list):
-    """x̄ of a 1-d array x while its x[i] cotangents arrive one at a time as traced
-    scalars (Tensors an outer tape records, or Duals in forward-over-reverse):
-    element i's sum so far (None: nothing yet).  `dense` makes it one traced
-    np.stack, where an unindex per element would build n zeros each time (O(n²)
-    time and memory for a loop over x)."""
+    """x̄ of an array x while its x[key] cotangents arrive one at a time as traced
+    values (Tensors an outer tape records, or Duals in forward-over-reverse): for
+    x[i] with an int i, row i's sum so far (None: nothing yet); for any other key,
+    (key, ct) in `pieces`; `base`: x̄ before the first (or None).  `dense` makes it
+    one traced np.stack (rows) and one unindex (pieces) per array, where an unindex
+    per entry would build a zeros(x.shape) each time (O(n²) time and memory for a
+    loop over x)."""
 
-    __slots__ = ()
+    __slots__ = ("shape", "pieces", "base")
+
+    def __init__(self, shape, base=None):
+        super().__init__([None] * shape[0])
+        self.shape = shape
+        self.pieces = []
+        self.base = base
 
     def dense(self):
-        return np.stack([0.0 if c is None else c for c in self])
+        shape = self.shape
+        total = self.base
+        if self.pieces:
+            total = _plus(total, _scatter(self.pieces, shape))
+        if total is None or any(c is not None for c in self):
+            zero = 0.0 if len(shape) == 1 else np.zeros(shape[1:])
+            total = _plus(total, np.stack([zero if c is None else c for c in self]))
+        return total
+
+
+def _plus(a, b):
+    return b if a is None else a + b
+
+
+def _scatter(pieces, shape):
+    """The array of `shape` that is zeros plus each ct at its key: one traced unindex of
+    the pieces raveled and concatenated (0-d ones stacked), at their flat positions."""
+    at = np.arange(int(np.prod(shape))).reshape(shape)
+    keys, cts = [], []
+    for key, ct in pieces:
+        k = at[key]
+        if np.shape(ct) != np.shape(k):
+            ct = np.broadcast_to(ct, np.shape(k))
+        keys.append(np.ravel(k))
+        cts.append(ct)
+    if all(np.ndim(c) == 0 for c in cts):
+        flat = np.stack(cts)
+    else:
+        flat = np.concatenate([c if np.ndim(c) == 1 else np.ravel(c) for c in cts])
+    return np.reshape(unindex(flat, (at.size,), np.concatenate(keys)), shape)
 
 
 PENDING = object()      # owned[PENDING]: the Tensors whose adjoint is an Elements
@@ -239,19 +276,35 @@ def structural(e, ct, adj, owned, nested, masked, out):
                 adj[a] = old + g
 
 
-def _element(x, i, ct, adj, owned) -> bool:
-    """x̄[i] += ct into x's pending Elements (started if x has no adjoint yet), for a
-    scalar ct that is not a plain number; False if it does not apply."""
+def _element(x, key, ct, adj, owned, nested) -> bool:
+    """x̄[key] += ct into x's pending Elements (started if x has no adjoint yet, or
+    nested: on any adjoint it has), for a traced ct; nested: any ct and any key of an
+    array x.  False if it does not apply."""
     pending = adj.get(x)
-    if pending is None:
-        if type(ct) in _SCALARS or np.ndim(ct) != 0:
+    if type(pending) is not Elements:
+        if nested:
+            if not np.ndim(x.value):
+                return False
+            pending = Elements(np.shape(x.value), adjoint(adj, x))
+            owned.pop(x, None)
+        elif pending is None and type(key) is int and np.ndim(x.value) == 1 \
+                and type(ct) not in _SCALARS and np.ndim(ct) == 0:
+            pending = Elements(np.shape(x.value))
+        else:
             return False
-        pending = adj[x] = Elements([None] * np.shape(x.value)[0])
+        adj[x] = pending
         owned.setdefault(PENDING, []).append(x)
-    elif type(pending) is not Elements or np.ndim(ct) != 0:
+    if type(key) is int and (nested or np.ndim(ct) == 0):
+        if np.ndim(ct) != len(pending.shape) - 1:
+            if not nested:
+                return False
+            ct = np.broadcast_to(ct, pending.shape[1:])
+        old = pending[key]
+        pending[key] = ct if old is None else old + ct
+    elif nested:
+        pending.pieces.append((key, ct))
+    else:
         return False
-    old = pending[i]
-    pending[i] = ct if old is None else old + ct
     return True
 
 
@@ -269,8 +322,8 @@ def entry(e, ct, adj, owned, nested, masked):
                 if masked and out in masked:
                     masked.add(x)
                 return
-            if type(e[4]) is int and np.ndim(x.value) == 1 and _element(x, e[4], ct, adj,
-                                                                         owned):
+            if (nested or type(e[4]) is int and np.ndim(x.value) == 1) and \
+                    _element(x, e[4], ct, adj, owned, nested):
                 if masked and out in masked:
                     masked.add(x)
                 return

@@ -12,9 +12,10 @@ class Variable(Tensor):
     """Variable(initial_value, trainable=True, name=None): a mutable Tensor.
 
     Operations read a snapshot of the current value (recorded as
-    `read_variable`); tapes watch trainable variables they see used."""
+    `read_variable`); tapes watch trainable variables they see used.  Reads
+    until the next assign share one snapshot per set of recording tapes (`read`)."""
 
-    __slots__ = ("trainable", "name")
+    __slots__ = ("trainable", "name", "_snap")
 
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
         super().__init__(initial_value)
@@ -22,6 +23,7 @@ class Variable(Tensor):
             self.value = self.value.copy()
         self.trainable = bool(trainable)
         self.name = name
+        self._snap = None       # (snapshot Tensor, keys of the tapes that recorded it)
 
     def __repr__(self) -> str:
         return f"Variable({self.value!r}" + (f", name={self.name!r})" if self.name else ")")
@@ -47,6 +49,7 @@ class Variable(Tensor):
         if isinstance(new, np.ndarray) and new is self.value:
             new = new.copy()
         self.value = new
+        self._snap = None       # the next read is a new snapshot, of the new value
         return self
 
     def assign_add(self, delta) -> Variable:
@@ -89,24 +92,46 @@ def watched_while_recording(var) -> bool:
 
 def read(var):
     """The value of Variable `var` for an operation: a snapshot Tensor recorded
-    (fn = read_variable) on the tapes that watch var, or the plain value."""
+    (fn = read_variable) on the tapes that watch var, or the plain value.
+
+    Reads until var's next assign, under the same recording tapes, share one
+    snapshot (one entry): a loop over v[i] would otherwise record n snapshots, each
+    sending a full-size adjoint to v (O(n²) sweep).  Its value is still the value
+    read, since assign rebinds var.value (and drops the snapshot)."""
     stack = state.stack
-    entry = None
-    on = []
-    for tape in stack:
+    vid = id(var)
+    if len(stack) == 1:     # one tape (the common case): its _on1 names the set
+        tape = stack[0]
         watched = tape._vars
-        vid = id(var)
         if vid not in watched:
             if not _auto_watches(tape, var):
-                continue
+                return var.value
             watched[vid] = var
-        if entry is None:
-            snap = _new(Tensor)
-            snap.value = var.value
-            entry = (read_variable, None, snap, var)
+        on = tape._on1
+        cached = var._snap
+        if cached is not None and cached[1] is on and cached[0].value is var.value:
+            return cached[0]
+        tapes = (tape,)
+    else:
+        tapes = []
+        for tape in stack:
+            watched = tape._vars
+            if vid not in watched:
+                if not _auto_watches(tape, var):
+                    continue
+                watched[vid] = var
+            tapes.append(tape)
+        if not tapes:
+            return var.value
+        on = tuple(t._key for t in tapes)
+        cached = var._snap
+        if cached is not None and cached[1] == on and cached[0].value is var.value:
+            return cached[0]
+    snap = _new(Tensor)
+    snap.value = var.value
+    snap._on = on
+    entry = (read_variable, None, snap, var)
+    for tape in tapes:
         tape.entries.append(entry)
-        on.append(tape._key)
-    if entry is None:
-        return var.value
-    snap._on = stack[0]._on1 if len(on) == 1 and on[0] == stack[0]._key else tuple(on)
+    var._snap = (snap, on)
     return snap

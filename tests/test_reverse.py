@@ -1014,3 +1014,205 @@ def test_a_number_target_is_a_constant_and_jacobian_takes_one_target():
         t.jacobian([z, z], x)
     with pytest.raises(TypeError, match="not NoneType"):
         t.gradient(None, x)
+
+
+# -- Variable reads share a snapshot until assign (probe16 r9) -------------------------------
+def _reads(tape):
+    return sum(e[0] is reverse.read_variable for e in tape.entries)
+
+
+def test_reading_a_variable_element_by_element_records_one_snapshot():
+    # every v[i] recorded a snapshot of all of v, and the sweep sent each one a full-size
+    # adjoint: O(n²) (16000 reads took 10 s).  The count of entries is the cost, and it
+    # does not depend on timing: one read_variable entry, then 3n getitem, 2n multiply
+    # and n add entries.
+    n = 300
+    v = Variable(np.linspace(0.5, 2.0, n))
+    with Tape() as t:
+        s = 0.0
+        for i in range(n):
+            s = s + v[i] * v[i] * v[i]
+    assert _reads(t) == 1 and len(t.entries) == 1 + 3 * n + 2 * n + n
+    np.testing.assert_allclose(t.gradient(s, v).numpy(), 3 * v.numpy() ** 2, rtol=1e-15)
+    # until an assign, under the same recording tapes
+    with Tape(persistent=True) as t:
+        v[0] * v[1]
+        v.assign_add(1.0)
+        b = v[0] * v[1]
+    with t:
+        b = b * v[2]                        # re-entered: the same snapshot
+    with Tape() as outer:
+        with Tape() as inner:
+            c = v[0] * v[1]                 # one snapshot on both tapes
+        d = c * v[0]                        # the outer tape alone: its own
+        d * v[1]
+    assert (_reads(t), _reads(inner), _reads(outer)) == (2, 1, 2)
+
+
+def test_a_shared_snapshot_keeps_the_value_read_and_assign_starts_a_new_one():
+    v = Variable(np.array([1.0, 2.0, 3.0]))
+    with Tape(persistent=True) as t:
+        a = v[0] * v[1]                     # 1 · 2, read before the assign
+        v.assign(np.array([10.0, 20.0, 30.0]))
+        b = v[0] * v[1] * v[2]              # 10 · 20 · 30
+        c = np.sum(v)
+        y = a + b
+    assert a.numpy() == 2.0 and b.numpy() == 6000.0
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0 + 600.0, 1.0 + 300.0,
+                                                             200.0])
+    np.testing.assert_array_equal(t.gradient(c, v).numpy(), [1.0, 1.0, 1.0])
+    v.assign_add(1.0)                       # assign_add / assign_sub are assigns too
+    with Tape() as t:
+        y = v[0] * v[0]
+        v.assign_sub(np.ones(3))
+        y = y + v[0]
+    assert y.numpy() == 11.0 * 11.0 + 10.0
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [23.0, 0.0, 0.0])
+
+
+def test_a_shared_snapshot_follows_the_tapes_that_record():
+    v = Variable(np.array([1.0, 2.0]))
+    # a persistent tape re-entered records on; another tape has its own reads
+    with Tape(persistent=True) as t:
+        y = v[0] * v[1]
+    with t:
+        y = y + v[1] * v[1]
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 5.0])
+    with Tape() as u:
+        z = v[0] * 3.0
+    assert u.gradient(z, v).numpy().tolist() == [3.0, 0.0]
+    # nested tapes: a read under both is on both; after the inner one ends, the outer
+    # one reads on alone
+    with Tape() as outer:
+        with Tape() as inner:
+            y = v[0] ** 3 + v[1] * v[1]
+        g = inner.gradient(y, v)
+        z = np.sum(g * v)                   # 3 v0³ + 2 v1²
+    np.testing.assert_array_equal(g.numpy(), [3.0, 4.0])
+    # d/dv of g·v with g = (3 v0², 2 v1) read too: (9 v0², 4 v1)
+    np.testing.assert_array_equal(outer.gradient(z, v).numpy(), [9.0, 8.0])
+    # one tape not watching v (watch_accessed_variables=False) until it watches it
+    with Tape() as a, Tape(watch_accessed_variables=False) as b:
+        y1 = v[0] * v[0]
+        b.watch(v)
+        y2 = v[1] * v[1]
+        y = y1 + y2
+    np.testing.assert_array_equal(b.gradient(y, v).numpy(), [0.0, 4.0])
+    np.testing.assert_array_equal(a.gradient(y, v).numpy(), [2.0, 4.0])
+    # trainable=False: never watched
+    frozen = Variable(np.array([1.0, 2.0]), trainable=False)
+    with Tape() as t:
+        y = frozen[0] * frozen[1] * v[0]
+    assert t.gradient(y, frozen) is None
+
+
+def test_a_variable_read_in_a_loop_then_assigned_is_read_live_by_compile():
+    v = Variable(np.array([1.0, 2.0, 3.0]))
+
+    def f(x):
+        s = 0.0
+        for i in range(3):
+            s = s + v[i] * x[i] * v[i]
+        return s
+
+    g = dualad.compile(f, np.ones(3))
+    assert g(np.ones(3)) == 14.0
+    v.assign(np.array([2.0, 0.5, 1.0]))
+    x = np.array([1.0, 2.0, 3.0])
+    assert g(x) == f(x) == 4.0 + 0.5 + 3.0
+    np.testing.assert_array_equal(g.gradient(x), [4.0, 0.25, 1.0])
+
+
+# -- nested sweeps: x[key] cotangents of any array, one traced scatter (probe16 r5) ----------
+def _row_loop(x):
+    return sum(np.sum(x[i] ** 2 * x[i - 1]) for i in range(x.shape[0]))
+
+
+def _windows(x):
+    return sum(np.sum(np.sin(x[i:i + 2])) * x[i, 0] for i in range(x.shape[0] - 1))
+
+
+def _cells(x):
+    n, m = x.shape
+    return sum(x[i, j] * x[j % n, (i + 1) % m] for i in range(n) for j in range(m))
+
+
+_MASK = np.linspace(0.3, 1.7, 12).reshape(4, 3) > 1.0
+
+
+def _keys_mixed(x):
+    # a dense adjoint before the x[key] ones and after them; columns, repeated fancy
+    # indices, a boolean mask, None/Ellipsis, negative ints
+    return (np.sum(x ** 3) * x[0, 1] + np.sum(x[:, 1] ** 2) + np.sum(x[[0, 0, 3]] * x[1])
+            + np.sum(x[_MASK] ** 2) + np.sum(x[..., None][1, :, 0] * x[-2])
+            + x[-1, -1] * x[2, 0] + np.sum(x * x))
+
+
+def _slices_1d(x):
+    return sum(np.sum(x[i:i + 3]) ** 2 for i in range(x.shape[0] - 2)) + x[1] * x[-1]
+
+
+@pytest.mark.parametrize("g", [_row_loop, _windows, _cells, _keys_mixed, _slices_1d])
+def test_second_order_through_indexing_loops_matches_forward_hessian(g):
+    x = np.linspace(0.3, 1.7, 12).reshape(4, 3) if g is not _slices_1d \
+        else np.linspace(0.3, 1.7, 8)
+    v = np.cos(np.arange(float(x.size))).reshape(x.shape)
+    h = dualad.hessian(g, x)
+    hv = np.tensordot(h, v, x.ndim)
+    np.testing.assert_allclose(reverse.hessian(g, x), h, rtol=1e-13, atol=1e-13)
+    rr = reverse.gradient(lambda y: np.sum(reverse.gradient(g, y) * v), x)
+    jac = reverse.jacobian(lambda z: reverse.gradient(g, z), x)
+    xv = reverse.constant(x)
+    with reverse.Tape() as outer:
+        outer.watch(xv)
+        with reverse.Tape() as inner:
+            inner.watch(xv)
+            y = g(xv)
+        z = np.sum(inner.gradient(y, xv) * v)
+    tape = outer.gradient(z, xv).numpy()
+    with reverse.Tape() as t:       # reverse.gradient under a recording tape
+        t.watch(xv)
+        z = np.sum(reverse.gradient(g, xv) * v)
+    under = t.gradient(z, xv).numpy()
+    for got in (rr, tape, under):
+        np.testing.assert_allclose(got, hv, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(jac, h, rtol=1e-13, atol=1e-13)
+
+
+def test_third_order_through_a_row_loop():
+    # d³/dx³ of Σ x_ij⁴ is 24 x_ij: the scatter the second sweep records is swept again
+    x = np.linspace(0.5, 1.5, 6).reshape(3, 2)
+
+    def f(y):
+        return sum(np.sum(y[i] ** 4) for i in range(y.shape[0]))
+
+    def d2(y):
+        return np.sum(reverse.gradient(lambda z: np.sum(reverse.gradient(f, z)), y))
+
+    np.testing.assert_allclose(reverse.gradient(d2, x), 24 * x, rtol=1e-14)
+
+
+def _held_by_outer_tape(g, n):
+    """Elements of the arrays the outer tape holds for grad of grad of g at ones((n, 3))."""
+    xv = reverse.constant(np.ones((n, 3)))
+    with reverse.Tape() as outer:
+        outer.watch(xv)
+        with reverse.Tape() as inner:
+            inner.watch(xv)
+            y = g(xv)
+        z = np.sum(inner.gradient(y, xv))
+    held = sum(np.size(e[2].value) for e in outer.entries)
+    hv = dualad.jvp(lambda x: dualad.gradient(g, x), (np.ones((n, 3)),),
+                    (np.ones((n, 3)),))[1]
+    np.testing.assert_allclose(outer.gradient(z, xv).numpy(), hv, rtol=1e-14)
+    return held
+
+
+@pytest.mark.parametrize("g", [_row_loop, _windows, _cells])
+def test_a_nested_sweep_of_an_indexing_loop_records_linear_size(g):
+    # each x[key] cotangent (but x[i] of a vector) became a zeros(x.shape) unindex plus
+    # an x-sized sum, both recorded by the outer tape: O(n · size) (grad of grad over
+    # the rows of an (8000, 3) array took 8 s).  Counted in array elements the outer
+    # tape holds, not timed: doubling n about doubles it.
+    small, large = _held_by_outer_tape(g, 40), _held_by_outer_tape(g, 80)
+    assert large < 2.5 * small
