@@ -99,8 +99,18 @@ def dense_all(adj, owned, kept=None) -> None:
             adj[x] = v.dense()
     borrowed = owned.pop(BORROWED, None)
     if borrowed:    # a borrowed array may have passed on unchanged (x̄ = ȳ of y = x + z)
+        if len(borrowed) == 1:
+            b = borrowed[0][1]
+            for x, v in adj.items():
+                if v is b:
+                    adj[x] = b.copy()
+            if kept:        # the targets' adjoints the sweep returns
+                for x, v in kept.items():
+                    if v is b:
+                        kept[x] = b.copy()
+            return
         ids = {id(v) for _, v in borrowed}
-        for d in (adj, kept) if kept else (adj,):   # kept: the targets' adjoints returned
+        for d in (adj, kept) if kept else (adj,):
             for x, v in d.items():
                 if id(v) in ids:
                     d[x] = v.copy()
