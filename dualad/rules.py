@@ -43,7 +43,10 @@ def _sigmoid(d, base2=False):
     # order (1/(1 + exp(-d)) gave nan in its second derivative past d = -709, 0 past -355)
     m = np.where(d > 0, -d, d)
     e = np.exp2(m) if base2 else np.exp(m)
-    return np.where(d > 0, np.reciprocal(1.0 + e), e / (1.0 + e))
+    s = np.where(d > 0, np.reciprocal(1.0 + e), e / (1.0 + e))
+    # a number for numbers (np.where gives a 0-d array): a 0-d cotangent took reverse's
+    # array path, with NumPy's cosh where the table sweep and forward take math's
+    return s[()] if type(s) is np.ndarray else s
 
 
 def _sech2(x):
