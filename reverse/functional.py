@@ -83,12 +83,20 @@ def _record(f, args, stack=None):
     return entries, xs, out, on
 
 
-def _outer(entries, on, cts=()) -> bool:
-    """Whether a tape outside this call recorded one of its operations too (f read a value
-    that tape watches) or a cotangent: the sweep must then run on Tensors (nested), so
-    that tape records it.  Under an unrelated tape it is the plain sweep: plain results."""
-    return any(type(c) is Tensor and c._on for c in cts) or \
-        any(e[2]._on is not on and e[2]._on != on for e in entries)
+def _outer(entries, on) -> bool:
+    """Whether a tape recording now, outside this call, recorded one of its operations
+    too (f read a value that tape watches): the sweep must then run on Tensors (nested),
+    so that tape records it.  Under an unrelated tape, or one that has stopped
+    recording (a vjp's pullback called later), it is the plain sweep: plain results."""
+    live = {t._key for t in state.stack}
+    live.difference_update(on)
+    if not live:
+        return False
+    for e in entries:
+        o = e[2]._on
+        if o is not on and not live.isdisjoint(o):
+            return True
+    return False
 
 
 def _plain(ct, x):
@@ -154,7 +162,7 @@ def _pull(entries, on, xs, outs, cts, strong=False):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    nested = bool(state.stack) and _outer(entries, on, cts)
+    nested = bool(state.stack) and _outer(entries, on)
     sweep(entries, adj, None, nested, strong=strong)
     return [_plain(adj.get(x), x) for x in xs]
 
@@ -212,14 +220,15 @@ def gradient(f: Callable, *args):
 
 
 def _distinct(grads: list) -> list:
-    """grads with an array that is also an earlier entry copied: x̄ and ȳ of x + y are
-    the one array ct, and an in-place edit of one gradient would change the other."""
-    seen = set()
+    """grads with an array that shares memory with an earlier one copied: x̄ and ȳ of
+    x + y are the one array ct (or two reshapes of it), and an in-place edit of one
+    gradient would change the other."""
+    seen = []
     for i, g in enumerate(grads):
         if type(g) is np.ndarray:
-            if id(g) in seen:
-                grads[i] = g.copy()
-            seen.add(id(g))
+            if any(np.may_share_memory(g, h) for h in seen):
+                grads[i] = g = g.copy()
+            seen.append(g)
     return grads
 
 
@@ -286,12 +295,12 @@ def _frozen(entries: list) -> list:
             if c is None:
                 c = copies[id(a)] = a.copy()
             return c
-        if type(a) is list:
-            return [frozen(b) for b in a]
+        if type(a) in (list, tuple):        # a list of values, a tuple index key
+            return type(a)(frozen(b) for b in a)
         return a
 
     def holds(a):
-        return type(a) is np.ndarray or type(a) is list
+        return type(a) is np.ndarray or type(a) in (list, tuple) and any(map(holds, a))
     out = []
     for e in entries:
         kw = e[1]

@@ -98,22 +98,21 @@ def dense_all(adj, owned, kept=None) -> None:
         if type(v) is Elements:
             adj[x] = v.dense()
     borrowed = owned.pop(BORROWED, None)
-    if borrowed:    # a borrowed array may have passed on unchanged (x̄ = ȳ of y = x + z)
-        if len(borrowed) == 1:
-            b = borrowed[0][1]
-            for x, v in adj.items():
-                if v is b:
-                    adj[x] = b.copy()
-            if kept:        # the targets' adjoints the sweep returns
-                for x, v in kept.items():
-                    if v is b:
-                        kept[x] = b.copy()
-            return
-        ids = {id(v) for _, v in borrowed}
-        for d in (adj, kept) if kept else (adj,):
+    if borrowed:    # a borrowed array may have passed on unchanged (x̄ = ȳ of y = x + z),
+        # or as a view (a reshape's or a transpose's transpose): copied wherever it is
+        arrays = [v for _, v in borrowed]
+        for d in (adj, kept) if kept else (adj,):   # kept: the targets' adjoints returned
             for x, v in d.items():
-                if id(v) in ids:
+                if type(v) is np.ndarray and _aliases(v, arrays):
                     d[x] = v.copy()
+
+
+def _aliases(v, arrays) -> bool:
+    """Whether array v is one of arrays or a view into one of them."""
+    for b in arrays:
+        if v is b or v.base is not None and np.may_share_memory(v, b):
+            return True
+    return False
 
 
 def _value(x):

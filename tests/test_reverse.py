@@ -1216,3 +1216,46 @@ def test_a_nested_sweep_of_an_indexing_loop_records_linear_size(g):
     # tape holds, not timed: doubling n about doubles it.
     small, large = _held_by_outer_tape(g, 40), _held_by_outer_tape(g, 80)
     assert large < 2.5 * small
+
+
+def test_functional_calls_ignore_tapes_that_no_longer_record():
+    # _outer counted keys of tapes that had finished on f's values (an inner Tape in f,
+    # the tape a vjp was recorded under): Tensors came out, and hessian raised
+    def inner(x):
+        with Tape() as t:
+            t.watch(x)
+            y = x ** 3
+        return t.gradient(y, x)
+
+    with Tape():
+        assert reverse.gradient(inner, 2.0) == 12.0
+        assert reverse.hessian(lambda x: inner(x) * x, 2.0) == 36.0
+    x = constant(1.0)
+    with Tape() as t:
+        t.watch(x)
+        _, pb = reverse.vjp(lambda y: y * y, 1.0)
+    with Tape():
+        assert pb(1.0) == (2.0,) and type(pb(1.0)[0]) is float
+
+
+def test_vjp_freezes_index_arrays_inside_a_tuple_key():
+    idx = np.array([0, 2])
+    _, pb = reverse.vjp(lambda x: x[:, idx] ** 2, np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    idx[:] = [1, 1]
+    assert pb(np.ones((2, 2)))[0].tolist() == [[2.0, 0.0, 6.0], [8.0, 0.0, 12.0]]
+
+
+def test_gradients_are_not_views_of_constants_or_of_each_other():
+    # a borrowed constant passed through reshape / .T / concatenate came back as a view
+    c = np.arange(1.0, 4.0).reshape(3, 1)
+    g = reverse.gradient(lambda x: np.sum(np.reshape(x, (3, 1)) * c), np.ones(3))
+    g[:] = 0.0
+    assert c.ravel().tolist() == [1.0, 2.0, 3.0]
+    c5 = np.arange(1.0, 6.0)
+    ga, gb = reverse.gradient(lambda a, b: np.sum(np.concatenate([a, b]) * c5),
+                              np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]))
+    assert not np.shares_memory(ga, c5) and not np.shares_memory(gb, c5)
+    ga, gb = reverse.gradient(lambda a, b: np.sum(np.sin(a.reshape(2, 1) + b.reshape(2, 1))),
+                              np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    ga[0] = 100.0
+    assert gb.tolist() == np.cos([4.0, 6.0]).tolist()
