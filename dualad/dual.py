@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import threading
 
 import numpy as np
@@ -69,11 +70,34 @@ def _strong_product(p, t):
     Dual of an outer call (a Hessian's inner tangent), its own tangent included."""
     if isinstance(t, (float, int, complex)):
         return t * 0.0 if t == 0 else p * t
+    if type(t) is Dual and (type(p) is not Dual or p.tag == t.tag):
+        return _strong_dual(p, t)
     zero = _exact_zero(t)
     with np.errstate(invalid="ignore"):
         if type(t) is Dual and not np.ndim(zero):
             return t * 0.0 if zero else p * t
         return np.where(zero, 0.0, p * t)
+
+
+def _strong_dual(p, t):
+    """p·t for t = t₀ + Σⱼ t₁ⱼ·εⱼ of an outer call (and p = p₀ + Σⱼ p₁ⱼ·εⱼ, or a constant),
+    part by part, each under the strong rule: (p·t)₀ = p₀·t₀ and (p·t)₁ⱼ = p₀·t₁ⱼ + p₁ⱼ·t₀,
+    so an outer direction j is zeroed where its own t₁ⱼ is 0, whatever the others (a
+    Hessian did not depend on chunk_size).  Recursion over nesting levels only."""
+    pd = type(p) is Dual
+    p0, p1 = (p.primal, p.tangent) if pd else (p, None)
+    t0, t1 = t.primal, t.tangent
+    with np.errstate(invalid="ignore"):
+        prim = _strong_product(p0, t0)
+        tan = None if t1 is None else _strong_product(p0, t1)
+        if p1 is not None:
+            if t.ndir:      # p₁ (k, *p₀) meets t₀ (its inner direction axes first)
+                extra = np.ndim(t0) - np.ndim(p0)
+                if extra > 0:
+                    p1 = np.reshape(p1, np.shape(p1)[:1] + (1,) * extra + np.shape(p1)[1:])
+            term = _strong_product(p1, t0)
+            tan = term if tan is None else tan + term
+    return _make(prim, tan, t.tag, t.ndir)
 
 
 def _exact_zero(t):
@@ -89,13 +113,22 @@ def _exact_zero(t):
     return zero
 
 
+def _level_above(primal, tangent) -> float:
+    """A hand-built Dual's tag: 0 around plain values (older than every call); around a
+    Dual of tag t, the float just above t: newer than t (t's Duals are its constants),
+    older than any later call's tag t + 1, and the same for every Dual built around
+    that level (Dual(x, 1.0) and Dual(y, 0.0) in one f are one perturbation)."""
+    inner = max(a.tag if type(a) is Dual else 0 for a in (primal, tangent))
+    return math.nextafter(inner, math.inf)
+
+
 class Dual(ArrayMethods):
     """Dual(primal, tangent): a value with its derivative along one or k directions.
 
     Its tag is 0 (older than every differentiation call), or, when the primal or
-    tangent is a Dual (one built inside a function being differentiated), a fresh
-    tag, newer than the Duals it holds: it is then the outer level, and the
-    Duals of the enclosing call are its constants (no perturbation confusion)."""
+    tangent is a Dual (one built inside a function being differentiated), the tag
+    just above the Duals it holds (`_level_above`): it is then the outer level, and
+    the Duals of the enclosing call are its constants (no perturbation confusion)."""
 
     __slots__ = ("primal", "tangent", "tag", "ndir")
     __array_priority__ = 100
@@ -103,7 +136,8 @@ class Dual(ArrayMethods):
     def __init__(self, primal, tangent=None, tag: int | None = None):
         primal = _as_float(primal, "primal")
         if tag is None:
-            tag = next(_tags) if type(primal) is Dual or type(tangent) is Dual else 0
+            tag = _level_above(primal, tangent) \
+                if type(primal) is Dual or type(tangent) is Dual else 0
         ndir = 0
         if tangent is not None:
             tangent = _as_float(tangent, "tangent")

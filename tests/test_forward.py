@@ -620,28 +620,51 @@ def test_a_dual_built_inside_f_is_the_outer_level():
     assert Dual(2.0, 1.0).tag == 0 and Dual(Dual(2.0, 1.0), 1.0, tag=5).tag == 5
     inner = Dual(2.0, 1.0)
     assert Dual(inner, 1.0).tag > inner.tag and Dual(1.0, inner).tag > inner.tag
+    # Duals built around one call's values are one level: a tag each split a user's own
+    # directional derivative (d/dx of ∂/∂a a·a·b at (x, x) = 2x² gave 0, not 4x)
+    g = lambda a, b: a * a * b      # noqa: E731
+    assert dualad.derivative(lambda x: g(Dual(x, 1.0), Dual(x, 0.0)).tangent, 3.0) == 12.0
+    assert dualad.jvp(lambda x: g(Dual(x, 0.0), Dual(x * 0.0 + 5.0, 1.0)).tangent,
+                      (3.0,), (1.0,)) == (9.0, 6.0)
+    assert dualad.gradient(lambda v: g(Dual(v[0], 1.0), Dual(v[0], 0.0)).tangent,
+                           np.array([3.0])).tolist() == [12.0]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_every_path_redoes_a_nonfinite_pass():
-    # sqrt(c·x) with c = (0, 1): derivative (0, 0.5) at 1 (sqrt'(0) = inf meets c₀ = 0's
-    # zero tangent).  jacobian and derivative of a Python float, and gradient of scalar
-    # arguments, gave nan where np.float64(1.0) or a 0-d array gave the numbers
+def test_every_path_treats_a_computed_zero_tangent_alike():
+    # sqrt(c·x) with c = (0, 1) at 1: sqrt'(0) = inf meets the tangent 0·ẋ = 0 that f
+    # computed (no seeded zero): IEEE's nan, as reverse mode and JAX give, on every path
+    # (jacobian and derivative of a Python float gave nan where np.float64(1.0) or a 0-d
+    # array gave 0; then the redo gave a confident 0 for cbrt(x³)' at 0, exactly 1)
     c = np.array([0.0, 1.0])
     f = lambda x: np.sqrt(c * x)            # noqa: E731
     g = lambda x: np.sum(np.sqrt(c * x))    # noqa: E731
+    want = reverse.jacobian(f, np.array(1.0))
+    assert np.isnan(want[0]) and want[1] == 0.5
     for x in (1.0, np.float64(1.0), 1, np.array(1.0)):
-        np.testing.assert_array_equal(dualad.jacobian(f, x), [0.0, 0.5])
-        assert dualad.gradient(g, x) == 0.5
+        np.testing.assert_array_equal(dualad.jacobian(f, x), want)
+        assert np.isnan(dualad.gradient(g, x))
     for x in (1.0, np.float64(1.0), 1):
-        np.testing.assert_array_equal(dualad.derivative(f, x), [0.0, 0.5])
-        assert dualad.derivative(g, x) == 0.5
-        assert dualad.derivative(lambda x: {"g": g(x)}, x) == {"g": 0.5}
+        np.testing.assert_array_equal(dualad.derivative(f, x), want)
+        assert np.isnan(dualad.derivative(g, x))
+    for fn in (np.cbrt, lambda t: np.power(t, 1.0 / 3.0)):
+        for x in (0.0, np.float64(0.0), np.zeros(1)):
+            h = lambda t: np.sum(fn(t ** 3))    # noqa: E731
+            assert np.all(np.isnan(dualad.gradient(h, x)))
+            assert np.all(np.isnan(reverse.gradient(h, x)))
+        assert np.isnan(dualad.derivative(lambda t: fn(t ** 3), 0.0))
+        assert np.isnan(dualad.jvp(lambda t: fn(t ** 3), (0.0,), (1.0,))[1])
     # several scalar arguments: the paired pass, its real redo, and the odd last one
-    # (exact: g(x) = √x; reverse mode gives nan here, its 0 comes from a partial)
-    h = lambda a, b, e: g(a) + g(b) * g(e)  # noqa: E731
-    assert dualad.gradient(h, 1.0, 4.0, 1.0) == (0.5, 0.25, 1.0)
-    assert dualad.gradient(lambda a, b: g(a) * b, 1.0, 3.0) == (1.5, 1.0)
+    h = lambda a, b, e: np.sqrt(a) + np.sqrt(b) * np.sqrt(e)  # noqa: E731
+    assert dualad.gradient(h, 1.0, 4.0, 1.0) == reverse.gradient(h, 1.0, 4.0, 1.0) \
+        == (0.5, 0.25, 1.0)
+    k = lambda a, b: np.sqrt(a) * b     # noqa: E731
+    assert dualad.gradient(k, 0.0, 3.0) == reverse.gradient(k, 0.0, 3.0) == (np.inf, 0.0)
+    # a zero seeded by the caller (a direction that does not move x[0]) stays strong
+    assert dualad.gradient(lambda x: np.sqrt(x[0]) + np.sqrt(x[1]), np.array([0.0, 1.0])) \
+        .tolist() == [np.inf, 0.5]
+    assert dualad.jvp(lambda x: np.sum(np.sqrt(x)), (np.array([0.0, 4.0]),),
+                      (np.array([0.0, 1.0]),))[1] == 0.25
 
 
 def test_list_and_tuple_constant_operands():
@@ -718,3 +741,19 @@ def test_keyword_arguments_one_argument_where_and_error_messages():
         dualad.gradient(lambda x: [x, x], 1.0)
     with pytest.raises(ValueError, match=r"hessian needs f to return a scalar, got shape \(2,\)"):
         dualad.hessian(lambda x: x * x, np.ones(2))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_strong_redo_hessian_does_not_depend_on_chunk_size():
+    # the redo zeroed an inner term only where its tangent was 0 in every outer
+    # direction of the pass: H[0][1] of x0²·√x1 + x2³ at (0, 0, 1) was 0 with one
+    # direction per pass and nan with several
+    f = lambda x: x[0] ** 2 * np.sqrt(x[1]) + x[2] ** 3     # noqa: E731
+    x = np.array([0.0, 0.0, 1.0])
+    hs = [dualad.hessian(f, x, chunk_size=c) for c in (None, 1, 2, 3)]
+    for h in hs[1:]:
+        np.testing.assert_array_equal(h, hs[0])
+    assert hs[0][0, 1] == 0.0 and hs[0][2, 2] == 6.0
+    g = lambda x: np.sum(x ** 2) + np.sqrt(0 * x[2])       # noqa: E731
+    for c in (None, 1, 2, 3):
+        np.testing.assert_array_equal(dualad.hessian(g, x, chunk_size=c), 2 * np.eye(3))
