@@ -33,6 +33,7 @@ SCHEMES = ("forward", "central", "richardson")
 _FIRST_STEP = {"forward": np.sqrt(EPS), "central": np.cbrt(EPS), "richardson": 0.01}
 _LEVELS = 40      # Richardson: at most this many step halvings (until rounding shows)
 _RESTARTS = 64    # and this many more where f is not finite at x ± h (h < ulp(x) by then)
+_MIN_STEP = 1e-8  # ...but not to a step below this fraction of |x| (x's rounding shows)
 
 
 def _value(f, args):
@@ -145,7 +146,9 @@ def _richardson(g, x, h, floor=0.0):
             # the levels before one difference was finite); restarts are not levels
             h, prev, prev_e = _exact(x, min(h, abs(x)) / 2.0 if x else h / 2.0), [], []
             restarts += 1
-            if h == 0:
+            if h == 0 or h < _MIN_STEP * abs(x):
+                # a step this near x's own rounding (arccosh at 1 + 1e-14, its domain
+                # 1e-14 away) gives differences off by 1e-3 with tiny estimates: none
                 break
             continue
         levels += 1

@@ -266,3 +266,11 @@ def test_richardson_next_to_a_domain_edge(x):
     d, err = numeric.derivative(np.log, x, scheme="richardson", return_error=True)
     assert abs(d - 1.0 / x) <= err and err <= 1e-10 / x
     assert dualad.check(np.log, x).ok
+
+
+@pytest.mark.parametrize("f, x", [(np.arccosh, 1 + 1e-14), (np.arcsin, 1 - 1e-15)])
+def test_richardson_does_not_restart_down_to_xs_rounding(f, x):
+    # the restarts reached steps of a few ulps of x: arccosh' at 1 + 1e-14 came out
+    # 7074332.1 ± 1.4e-7 for 7073895.4 (mpmath); a step under 1e-8·|x| is refused
+    with pytest.raises(ValueError, match="not finite near x"):
+        numeric.derivative(f, x, scheme="richardson")
