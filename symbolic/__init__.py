@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import inspect
 import sys
 import types
@@ -244,6 +245,9 @@ class _Snapshot:
 
     def _of(self, v):
         if isinstance(v, np.ndarray) and v.dtype != object:
+            if v.size > _SNAPSHOT_ITEMS:    # a large table: a digest of its bytes, not
+                return ("array", v.shape, v.dtype.str,      # a copy (nor a re-trace
+                        hashlib.blake2b(np.ascontiguousarray(v).data).digest())  # per call)
             self._spend(v.size)
             return ("array", v.shape, v.dtype.str, v.tobytes())
         if isinstance(v, (list, tuple)):
@@ -263,7 +267,8 @@ class _Snapshot:
             if id(v) in self.functions:
                 return ("function", id(v))
             self.functions.add(id(v))
-            return ("function", id(v), self.free_state(v))
+            # its code too: a redefined helper may reuse a freed one's id
+            return ("function", id(v), v.__code__, self.free_state(v))
         if isinstance(v, types.ModuleType):
             return ("module", id(v), tuple((n, self.of(getattr(v, n)))
                                            for n in sorted(self.names) if hasattr(v, n)))

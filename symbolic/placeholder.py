@@ -316,7 +316,9 @@ OWN = {np.fmax: fmax, np.fmin: fmin}
 
 
 def _fstep(x, y):
-    return np.where(np.isnan(x), 0.0, np.where(np.isnan(y), 1.0, np.heaviside(x - y, 0.5)))
+    # a tie is 0.5 also where x − y is nan (inf, inf), as in the other engines
+    return np.where(np.isnan(x), 0.0, np.where(np.isnan(y), 1.0,
+                                               np.where(x == y, 0.5, np.heaviside(x - y, 0.5))))
 
 
 def _nary(name, share):

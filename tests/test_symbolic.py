@@ -677,3 +677,44 @@ def test_cache_sees_functions_that_say_they_are_librarys():
     assert symbolic.gradient(wrapped, 0.0) == 1.0
     w[0] = 3.0
     assert symbolic.gradient(wrapped, 0.0) == 3.0
+
+
+def test_a_helper_whose_code_changed_is_not_read_from_the_cache():
+    # a function f calls was snapshotted by id and what it reads, not its code: a helper
+    # redefined at a freed helper's address (a notebook cell re-run) brought back the old
+    # trace, gradient 2.0 for 7.0.  Here the same object gets another code object.
+    def helper(x):
+        return np.sin(2.0 * x)
+
+    def f(x):
+        return helper(x) + x ** 2
+
+    assert symbolic.gradient(f, 0.0) == 2.0
+    helper.__code__ = (lambda x: np.sin(7.0 * x)).__code__
+    assert symbolic.gradient(f, 0.0) == dualad.gradient(f, 0.0) == 7.0
+
+
+_TABLE = np.linspace(0.0, 1.0, 20_001)
+
+
+def test_a_function_reading_a_large_array_is_cached_and_follows_it():
+    # a global array of more than 10 000 items made f uncachable: a sympy trace per call
+    def f(x):
+        return np.sum(x * _TABLE[1:3])
+
+    x = np.array([1.0, 2.0])
+    assert symbolic.gradient(f, x).tolist() == _TABLE[1:3].tolist()
+    assert len(symbolic._cache[f]) == 1          # kept (a digest of the table's bytes)
+    old = _TABLE[1]
+    try:
+        _TABLE[1] = 5.0                          # f's value at x changes with it
+        assert symbolic.gradient(f, x).tolist() == [5.0, _TABLE[2]]
+    finally:
+        _TABLE[1] = old
+
+
+def test_fmax_and_fmin_split_an_infinite_tie_as_the_other_engines():
+    # heaviside(inf − inf) is nan: symbolic gave (nan, nan) where forward/reverse give 1.5
+    for f, x in ((lambda x, y: np.fmax(x, y) * 3.0, (np.inf, np.inf)),
+                 (lambda x, y: np.fmin(x, -y) * 3.0, (-np.inf, np.inf))):
+        assert symbolic.gradient(f, *x) == dualad.gradient(f, *x) == reverse.gradient(f, *x)
