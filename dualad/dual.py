@@ -383,7 +383,8 @@ def _elementwise(ufunc, args):
             tangents.append(None)
     out = ufunc(*primals)
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
-    primals = [np.float64(p) if type(p) is float or type(p) is int else _as_operand(p, out)
+    primals = [p if type(p) is _ndarray and p.dtype is _F8 else
+               _f64(p) if type(p) is float or type(p) is int else _as_operand(p, out)
                for p in primals]
     row = ELEMENTWISE[ufunc]
     strong = ZERO_RULE.strong
