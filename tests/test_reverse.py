@@ -798,6 +798,18 @@ def _mixed_elements(x):
     return np.sum(x ** 3) * x[0] + x[-1] * x[1] + x[1] * x[1] + np.sin(x[2]) * x[-2]
 
 
+def _nested_tape_hvp(g, x, v):
+    """H·v of g at x by a Tape inside a Tape (TensorFlow's way)."""
+    xv = reverse.constant(x)
+    with reverse.Tape() as outer:
+        outer.watch(xv)
+        with reverse.Tape() as inner:
+            inner.watch(xv)
+            y = g(xv)
+        z = np.sum(inner.gradient(y, xv) * v)
+    return outer.gradient(z, xv).numpy()
+
+
 @pytest.mark.parametrize("g", [_chain_products, _mixed_elements])
 def test_second_order_through_element_loops_matches_forward_hessian(g):
     x = np.linspace(0.3, 1.7, 9)
@@ -806,14 +818,7 @@ def test_second_order_through_element_loops_matches_forward_hessian(g):
     np.testing.assert_allclose(reverse.hessian(g, x), h, rtol=1e-13, atol=1e-13)
     rr = reverse.gradient(lambda y: np.sum(reverse.gradient(g, y) * v), x)
     fr = dualad.jvp(lambda y: reverse.gradient(g, y), (x,), (v,))[1]
-    xv = reverse.constant(x)
-    with reverse.Tape() as outer:
-        outer.watch(xv)
-        with reverse.Tape() as inner:
-            inner.watch(xv)
-            y = g(xv)
-        z = np.sum(inner.gradient(y, xv) * v)
-    tape = outer.gradient(z, xv).numpy()
+    tape = _nested_tape_hvp(g, x, v)
     for hv in (rr, fr, tape):
         np.testing.assert_allclose(hv, h @ v, rtol=1e-13, atol=1e-13)
 
@@ -1163,13 +1168,7 @@ def test_second_order_through_indexing_loops_matches_forward_hessian(g):
     rr = reverse.gradient(lambda y: np.sum(reverse.gradient(g, y) * v), x)
     jac = reverse.jacobian(lambda z: reverse.gradient(g, z), x)
     xv = reverse.constant(x)
-    with reverse.Tape() as outer:
-        outer.watch(xv)
-        with reverse.Tape() as inner:
-            inner.watch(xv)
-            y = g(xv)
-        z = np.sum(inner.gradient(y, xv) * v)
-    tape = outer.gradient(z, xv).numpy()
+    tape = _nested_tape_hvp(g, x, v)
     with reverse.Tape() as t:       # reverse.gradient under a recording tape
         t.watch(xv)
         z = np.sum(reverse.gradient(g, xv) * v)
