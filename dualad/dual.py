@@ -89,6 +89,10 @@ def _strong_dual(p, t):
     t0, t1 = t.primal, t.tangent
     with np.errstate(invalid="ignore"):
         prim = _strong_product(p0, t0)
+        if t1 is not None and t.ndir and np.ndim(p0) > np.ndim(t0):
+            # t₁ (k, *t₀) meets a larger p₀: its direction axis first, then t₀'s axes
+            t1 = np.reshape(t1, np.shape(t1)[:1] + (1,) * (np.ndim(p0) - np.ndim(t0))
+                            + np.shape(t0))
         tan = None if t1 is None else _strong_product(p0, t1)
         if p1 is not None:
             if t.ndir:      # p₁ (k, *p₀) meets t₀ (its inner direction axes first)
@@ -114,12 +118,14 @@ def _exact_zero(t):
 
 
 def _level_above(primal, tangent) -> float:
-    """A hand-built Dual's tag: 0 around plain values (older than every call); around a
-    Dual of tag t, the float just above t: newer than t (t's Duals are its constants),
-    older than any later call's tag t + 1, and the same for every Dual built around
-    that level (Dual(x, 1.0) and Dual(y, 0.0) in one f are one perturbation)."""
+    """A hand-built Dual's tag around a Dual: the float just above the newest tag issued
+    so far (at least its Duals' own): newer than the calls running now (their Duals are
+    its constants, also an inner call's around an outer x), older than any later call,
+    and the same for every Dual built at that point (Dual(x, 1.0) and Dual(x, 0.0) in one
+    f are one perturbation).  A plain Dual(2.0, 1.0) keeps tag 0."""
     inner = max(a.tag if type(a) is Dual else 0 for a in (primal, tangent))
-    return math.nextafter(inner, math.inf)
+    issued = int(repr(_tags)[6:-1]) - 1     # itertools.count(n): n − 1 was the last
+    return math.nextafter(max(inner, issued), math.inf)
 
 
 class Dual(ArrayMethods):

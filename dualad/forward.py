@@ -146,11 +146,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
         if _finite(out.tangent) or ZERO_RULE.strong:
             return _plain(out.primal), _plain(out.tangent)
     out, out_t = _output(out, tag, bools=True)
-    if not ZERO_RULE.strong and not all(_finite(t) for t in _leaves(out_t)) and \
-            any(np.any(np.equal(a.tangent, 0)) for a in args):
-        # as in _forward_columns: 0·∞ from a zero entry of the given tangents is 0 (a
-        # tangent 0 that f computed, as 3x²·ẋ at 0 in cbrt(x³), keeps IEEE's nan)
-        with strong_zeros():
+    if not ZERO_RULE.strong and not all(_finite(t) for t in _leaves(out_t)):
+        with strong_zeros():        # as in _forward_columns: 0·∞ from a zero tangent is 0
             return jvp(f, primals, tangents)
     return _tree(_plain, out), _tree(_plain, out_t)
 
@@ -203,12 +200,16 @@ def _first_derivative(f, x):
 
 
 def _one_direction(f, x):
-    """(f(x), f'(x)) from one pass seeding scalar x with tangent 1.  No zero tangent
-    is seeded, so nothing is redone: a non-finite result is IEEE's, as reverse mode
-    and JAX give (cbrt(x³)' at 0 is nan, not a confident 0), and as _forward_columns
-    gives for one scalar argument (x = 1.0 or np.float64(1.0) alike)."""
+    """(f(x), f'(x)) from one pass seeding scalar x with tangent 1.  A non-finite
+    tangent is redone under strong_zeros(), as in jvp and _forward_columns (the
+    result did not depend on whether x was 1.0 or np.float64(1.0))."""
     tag = new_tag()
-    return _output(f(_make(x, 1.0, tag, 0)), tag)
+    out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    if not ZERO_RULE.strong and not all(_finite(leaf) for leaf in _leaves(t)):
+        with strong_zeros():
+            tag = new_tag()
+            out, t = _output(f(_make(x, 1.0, tag, 0)), tag)
+    return out, t
 
 
 def derivative(f: Callable, x, order: int = 1):
@@ -295,10 +296,9 @@ def _forward_columns(f, args, chunk_size, need_scalar, who="gradient"):
         k = stop - start
         out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
         _check_shape(out, need_scalar, who)
-        if not _finite(t) and not ZERO_RULE.strong and _seeds_zeros(args, start, stop):
+        if not _finite(t) and not ZERO_RULE.strong:
             # 0·∞ = nan from directions that do not move an x[i] with an infinite
-            # partial: the pass again, a zero tangent entry contributing 0 (a pass of
-            # one direction into a scalar argument seeds no zero: nothing to redo)
+            # partial: the pass again, a zero tangent entry contributing 0
             with strong_zeros():
                 tag = new_tag()
                 out, t = _output(f(*_seed(args, start, stop, tag)), tag, k if k > 1 else 0)
@@ -343,20 +343,6 @@ def _scalar_tangent(out, tag) -> complex:
     return complex(g)
 
 
-def _seeds_zeros(args, start, stop) -> bool:
-    """Whether the pass of directions start..stop-1 seeds a zero tangent entry: several
-    directions, or one into an argument array of more than one entry."""
-    if stop - start > 1:
-        return True
-    offset = 0
-    for a in args:
-        size = int(np.size(a.primal if isinstance(a, Dual) else a))
-        if offset <= start < offset + size:
-            return size > 1
-        offset += size
-    return False
-
-
 def _scalar_pass(f, args, seeds):
     """The tangent of f's scalar output with args[i] seeded by seeds[i]; the other
     args are Duals with a zero tangent, so f meets NumPy's semantics (1/0 = inf) in
@@ -365,7 +351,11 @@ def _scalar_pass(f, args, seeds):
     call = [_make(a, None, tag, 0) for a in args]
     for i, t in seeds:
         call[i] = _make(args[i], t, tag, 0)
-    return _scalar_tangent(f(*call), tag)     # one direction, no zero seeded: no redo
+    g = _scalar_tangent(f(*call), tag)
+    if not cmath.isfinite(g) and not ZERO_RULE.strong:
+        with strong_zeros():    # 0·∞ from a zero tangent is 0, as in _forward_columns
+            return _scalar_pass(f, args, seeds)
+    return g
 
 
 def _scalar_gradient(f, args):

@@ -33,7 +33,6 @@ SCHEMES = ("forward", "central", "richardson")
 _FIRST_STEP = {"forward": np.sqrt(EPS), "central": np.cbrt(EPS), "richardson": 0.01}
 _LEVELS = 40      # Richardson: at most this many step halvings (until rounding shows)
 _RESTARTS = 64    # and this many more where f is not finite at x ± h (h < ulp(x) by then)
-_MIN_STEP = 1e-8  # ...but not to a step below this fraction of |x| (x's rounding shows)
 
 
 def _value(f, args):
@@ -139,6 +138,9 @@ def _richardson(g, x, h, floor=0.0):
     while levels < _LEVELS and restarts < _RESTARTS:
         with np.errstate(all="ignore"):
             d, r = _central_rounding(g, h, floor)
+            # and f's error from its argument's rounding, |f'|·ulp(x) over the step: next
+            # to a domain edge (arccosh at 1 + 1e-14) f is that ill-conditioned
+            r = r + np.abs(d) * np.spacing(abs(x)) / h
         row, row_e = [d], [None]
         if not np.all(np.isfinite(row[0])):
             # the step left f's domain: restart with it halved, or at once at |x|/2 when
@@ -146,9 +148,7 @@ def _richardson(g, x, h, floor=0.0):
             # the levels before one difference was finite); restarts are not levels
             h, prev, prev_e = _exact(x, min(h, abs(x)) / 2.0 if x else h / 2.0), [], []
             restarts += 1
-            if h == 0 or h < _MIN_STEP * abs(x):
-                # a step this near x's own rounding (arccosh at 1 + 1e-14, its domain
-                # 1e-14 away) gives differences off by 1e-3 with tiny estimates: none
+            if h == 0:
                 break
             continue
         levels += 1

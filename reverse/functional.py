@@ -299,8 +299,9 @@ def _frozen(entries: list) -> list:
             return type(a)(frozen(b) for b in a)
         return a
 
-    def holds(a):
-        return type(a) is np.ndarray or type(a) in (list, tuple) and any(map(holds, a))
+    def holds(a):   # an array, a list (of numbers too: x * [1, 2]), a tuple key of arrays
+        return type(a) is np.ndarray or type(a) is list or \
+            type(a) is tuple and any(map(holds, a))
     out = []
     for e in entries:
         kw = e[1]

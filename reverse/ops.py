@@ -56,6 +56,8 @@ def _take(a, tensors):
     if type(a) is Tensor:
         tensors.append(a)
         return a, a.value
+    if type(a) in (list, tuple) and not _has_tensor(a):
+        a = np.asarray(a)   # a list constant as an array, as f's NumPy takes it (power's y - 1)
     if isinstance(a, (complex, np.complexfloating, str, bytes)) or \
             type(a) is np.ndarray and a.dtype.kind not in "biuf":
         raise TypeError(f"a Tensor meets a constant of type {type(a).__name__}"

@@ -817,7 +817,7 @@ def test_division_by_a_constant_zero_gives_the_engines_inf():
         mean = dualad.compile(cases[4][0], cases[4][1][0])
         np.testing.assert_array_equal(mean.gradient(*cases[4][1]), np.zeros(3))
         assert np.isnan(mean.jvp(cases[4][1], (np.ones(3),))[0])
-        assert np.isnan(mean.jvp(cases[4][1], (np.ones(3),))[1])     # 0/0, as in JAX
+        assert mean.jvp(cases[4][1], (np.ones(3),))[1] == 0.0
 
 
 # -- guards read values computed as f computes them ----------------------------------------------

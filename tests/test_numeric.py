@@ -268,9 +268,14 @@ def test_richardson_next_to_a_domain_edge(x):
     assert dualad.check(np.log, x).ok
 
 
-@pytest.mark.parametrize("f, x", [(np.arccosh, 1 + 1e-14), (np.arcsin, 1 - 1e-15)])
-def test_richardson_does_not_restart_down_to_xs_rounding(f, x):
-    # the restarts reached steps of a few ulps of x: arccosh' at 1 + 1e-14 came out
-    # 7074332.1 ± 1.4e-7 for 7073895.4 (mpmath); a step under 1e-8·|x| is refused
-    with pytest.raises(ValueError, match="not finite near x"):
-        numeric.derivative(f, x, scheme="richardson")
+@pytest.mark.parametrize("f, x, exact", [
+    (np.arccosh, 1 + 1e-14, 7073895.380882582),         # mpmath, 40 digits
+    (np.arcsin, 1 - 1e-15, 22369621.33333334),
+    (lambda x: np.log(x - 1e6), 1e6 + 1e-3, 999.999952502551),
+    (lambda x: np.sqrt(x - 100.0), 100.0 + 1e-7, 1581.1388770188562),
+    (np.arccosh, 1 + 1e-9, 22360.678849932483)])
+def test_richardson_next_to_a_domain_edge_away_from_0_is_honest(f, x, exact):
+    # steps of a few ulps of x: arccosh' at 1 + 1e-14 came out 7074332.1 ± 1.4e-7 for
+    # 7073895.4; the estimate now counts f's error from x's rounding, |f'|·ulp(x)/h
+    d, err = numeric.derivative(f, x, scheme="richardson", return_error=True)
+    assert abs(d - exact) <= err

@@ -1258,3 +1258,15 @@ def test_gradients_are_not_views_of_constants_or_of_each_other():
                               np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     ga[0] = 100.0
     assert gb.tolist() == np.cos([4.0, 6.0]).tolist()
+
+
+def test_list_constants_in_vjp_and_in_power():
+    # vjp held a list constant by reference again (x * l after l[0] = 100: [100, 2, 3]);
+    # np.power(x, [1, 2, 3]) raised TypeError in the partial's y - 1 on the raw list
+    lst = [1.0, 2.0, 3.0]
+    _, pb = reverse.vjp(lambda x: x * lst, np.ones(3))
+    lst[0] = 100.0
+    assert pb(np.ones(3))[0].tolist() == [1.0, 2.0, 3.0]
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: np.sum(np.power(x, [1.0, 2.0, 3.0]))      # noqa: E731
+    assert reverse.gradient(f, x).tolist() == dualad.gradient(f, x).tolist() == [1.0, 4.0, 27.0]
