@@ -206,8 +206,13 @@ def add(adj, owned, k, g, fresh):
         adj[k] = old + g
 
 
-def _mask(g, ct):
-    return np.where(ct == 0, 0.0, g)
+def _masked_partial(p, ct):
+    """The partial p with 0 where ct is 0 and p is not finite (sqrt' in the branch
+    np.where did not take): ct·p is then 0, not 0·∞ = nan.  Masking the partial, not
+    the product, keeps a traced ct's own derivative where its value is 0 but it is
+    a real cotangent (the chosen branch at a minimum: reverse.hessian of
+    where(a > -5, (a - 1)², 0) at 1 gave 0 for 2)."""
+    return np.where((ct == 0) & ~np.isfinite(p), 0.0, p)
 
 
 def general(e, row, ct, adj, owned, nested, masked, out):
@@ -226,7 +231,7 @@ def general(e, row, ct, adj, owned, nested, masked, out):
         v = a.value if nested else vals[i]
         if mask:  # below np.where: 0·∞ → 0 here, silently
             with np.errstate(all="ignore"):
-                g = _mask(ct * _partial(p, ov, vals, nested), ct)
+                g = ct * _masked_partial(_partial(p, ov, vals, nested), ct)
             masked.add(a)
             accumulate(adj, owned, a, g, 1.0, v)
         else:

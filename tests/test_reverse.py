@@ -1270,3 +1270,23 @@ def test_list_constants_in_vjp_and_in_power():
     x = np.array([1.0, 2.0, 3.0])
     f = lambda x: np.sum(np.power(x, [1.0, 2.0, 3.0]))      # noqa: E731
     assert reverse.gradient(f, x).tolist() == dualad.gradient(f, x).tolist() == [1.0, 4.0, 27.0]
+
+
+def test_second_order_below_a_where_keeps_a_zero_cotangents_derivative():
+    # below np.where a cotangent 0 masked the whole product, its derivative too: the
+    # chosen branch at a minimum lost its curvature (reverse.hessian 0.0 for 2.0)
+    f = lambda a: np.where(a > -5, (a - 1.0) ** 2, 0.0)         # noqa: E731
+    assert reverse.hessian(f, 1.0) == dualad.hessian(f, 1.0) == 2.0
+    g = lambda a: np.where(a > -5, np.cos(a - 1.0), 0.0)         # noqa: E731
+    assert reverse.hessian(g, 1.0) == -1.0
+    h = lambda x: np.expm1(np.where(x[1] > -5, (x[1] - x[0]) ** 2, 0.0))    # noqa: E731
+    assert reverse.hessian(h, np.array([1.0, 1.0])).tolist() == [[2.0, -2.0], [-2.0, 2.0]]
+    x = Variable(1.0)
+    with Tape() as t1:
+        with Tape() as t2:
+            y = f(x)
+        gr = t2.gradient(y, x)
+    assert t1.gradient(gr, x).numpy() == 2.0
+    with np.errstate(invalid="ignore"):      # the branch not taken still masks sqrt'(−1)
+        k = lambda a: np.where(a > 0, np.sqrt(a), a * a)         # noqa: E731
+        assert reverse.hessian(k, -1.0) == dualad.hessian(k, -1.0) == 2.0
