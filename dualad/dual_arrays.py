@@ -26,6 +26,7 @@ from .structural import (
     PRIMAL_ONLY_FUNCTIONS,
     STRUCTURAL,
     UFUNC_METHODS,
+    _max_weights,
     _name,
     _prod_partials,
     bind_positional,
@@ -188,8 +189,8 @@ def _array_function(func, args, kwargs):
         t = _per_direction(ndir, direction)
     else:  # custom: nonlinear in the first argument
         jvp = rule[1]
-        if func is np.prod and ZERO_RULE.strong:
-            jvp = _prod_jvp_strong
+        if ZERO_RULE.strong:
+            jvp = _STRONG_JVP.get(func, jvp)
         t = _per_direction(
             ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
     return _make(out, t, tag, ndir)
@@ -212,6 +213,14 @@ def _all_finite(x) -> bool:
     if isinstance(x, (float, np.ndarray, np.floating)):
         return bool(np.all(np.isfinite(x)))
     return True
+
+
+def _extreme_jvp_strong(t, out, x, axis=None, _out=None, keepdims=False, **_):
+    """max/min's tangent Σᵢ wᵢ·ṫᵢ under strong_zeros: a direction that does not move the
+    reduced items takes nothing from their weights, NaN where an item is NaN (max over
+    [nan, 1] plus x₂: ∂/∂x₂ was nan, reverse and JAX give 1)."""
+    return np.sum(_strong_product(_max_weights(out, x, axis, keepdims), t), axis=axis,
+                  keepdims=keepdims)
 
 
 def _prod_jvp_strong(t, out, x, axis=None, dtype=None, _out=None, keepdims=False, **_):
@@ -259,3 +268,8 @@ def _deep_primal(a):
     if type(a) in (list, tuple):
         return type(a)(_deep_primal(b) for b in a)
     return a
+
+
+# the custom rules' tangents under strong_zeros (a zero tangent entry takes nothing)
+_STRONG_JVP = {np.prod: _prod_jvp_strong, np.max: _extreme_jvp_strong,
+               np.min: _extreme_jvp_strong}

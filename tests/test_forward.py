@@ -789,3 +789,17 @@ def test_redone_results_do_not_depend_on_chunk_size_or_packaging():
     g = lambda x: np.sum(np.cbrt(x ** 3))                      # noqa: E731
     assert dualad.gradient(g, np.array([0.0]))[0] == dualad.gradient(g, np.zeros(2))[0] \
         == dualad.derivative(lambda t: np.cbrt(t ** 3), 0.0) == 0.0   # (exact 1; reverse nan)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fn", [np.max, np.min])
+def test_a_nan_in_max_does_not_reach_other_inputs(fn):
+    # max/min's weights are nan over a nan item; a direction that does not move the
+    # reduced items took nan from them: [nan, nan, nan] for reverse's and JAX's [nan, nan, 1]
+    f = lambda x: fn(x[:2]) + x[2]      # noqa: E731
+    x = np.array([np.nan, 1.0, 2.0])
+    want = reverse.gradient(f, x)
+    assert np.isnan(want[:2]).all() and want[2] == 1.0
+    for chunk in (None, 1, 2):
+        np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
+    assert dualad.jvp(f, (x,), (np.array([0.0, 0.0, 1.0]),))[1] == 1.0
