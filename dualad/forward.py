@@ -261,14 +261,17 @@ def _chunks(n: int, chunk_size: int | None):
 
 
 def _seed(args, start, stop, tag):
-    """Duals for the inputs that directions start..stop-1 touch; others stay constants."""
+    """Duals for the inputs, seeded in directions start..stop-1; the others are Duals
+    with no tangent (None), so f meets the same types whichever pass it is in: NumPy's
+    1/0 = inf, not Python's ZeroDivisionError on a float, and a Dual(x, v) f builds
+    around any argument sits above this call (with a float x it took tag 0)."""
     k = stop - start
     seeded, offset = [], 0
     for a in args:
         size = int(np.size(a)) if not isinstance(a, Dual) else int(np.size(a.primal))
         lo, hi = max(start, offset), min(stop, offset + size)
         if lo >= hi:
-            seeded.append(a)
+            seeded.append(_make(a, None, tag, k if k > 1 else 0))
         else:
             shape = np.shape(a)
             if k == 1:

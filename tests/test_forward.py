@@ -803,3 +803,18 @@ def test_a_nan_in_max_does_not_reach_other_inputs(fn):
     for chunk in (None, 1, 2):
         np.testing.assert_array_equal(dualad.gradient(f, x, chunk_size=chunk), want)
     assert dualad.jvp(f, (x,), (np.array([0.0, 0.0, 1.0]),))[1] == 1.0
+
+
+def test_arguments_outside_a_pass_are_duals_too():
+    # with chunk_size=1 the arguments a pass did not seed were plain floats: a Dual f
+    # built around one took tag 0 (gradient (36, 0) for (36, 25)), and 1/c at c = 0
+    # raised ZeroDivisionError where the default pass gives NumPy's inf
+    def g(x, y):
+        d = Dual(x, 1.0) * y
+        return d.primal ** 2 + d.tangent ** 2
+    for chunk in (None, 1, 2):      # g = x²y² + y²: (2xy², 2x²y + 2y)
+        assert dualad.gradient(g, 2.0, 3.0, chunk_size=chunk) == (36.0, 30.0)
+    h = lambda a, b, c: a + b + 1 / c       # noqa: E731
+    with np.errstate(divide="ignore"):
+        for chunk in (None, 1, 2, 3):
+            assert dualad.gradient(h, 1.0, 1.0, 0.0, chunk_size=chunk) == (1.0, 1.0, -np.inf)
