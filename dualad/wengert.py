@@ -156,8 +156,8 @@ def record(f, *args) -> Record:
 
 def _explain_int(e: Exception, f, args, vals) -> None:
     """f failed on the trace's inputs; if it runs on the plain values with its int
-    arguments kept ints, it used one as a Python int (range(n), x[n], int(n)), which a
-    trace cannot follow: say so, and what to do instead."""
+    arguments kept ints, and not with them as floats, it used one as a Python int
+    (range(n), x[n], int(n)), which a trace cannot follow: say so, and what to do."""
     ints = [i for i, a in enumerate(args) if isinstance(a, (int, np.integer))
             and not isinstance(a, (bool, np.bool_))]
     if not ints:
@@ -166,6 +166,11 @@ def _explain_int(e: Exception, f, args, vals) -> None:
         f(*[args[i] if i in ints else v for i, v in enumerate(vals)])
     except Exception:
         return
+    try:    # it runs on plain floats too: the trace failed for another reason
+        f(*vals)
+        return
+    except Exception:
+        pass
     names = parameter_names(f, len(args))
     i = ints[0]
     rest = [x for k, x in enumerate(names) if k not in ints]

@@ -1058,3 +1058,15 @@ def test_calls_in_several_threads_switch_variants_safely():
     finally:
         sys.setswitchinterval(old)
     assert errors == [] and wrong == []
+
+
+def test_an_int_argument_is_blamed_only_when_floats_would_not_do():
+    # f failed for another reason (np.dot over a list of traced values); the error said
+    # the int argument was used as a Python int, and suggested closing over it
+    f = lambda x0, x1: np.dot([1.5, -0.25], [x0, x1 * 2.0])   # noqa: E731
+    for args in ((-1.0, 2.0), (-1, 2)):
+        with pytest.raises(TypeError) as info:
+            dualad.compile(f, *args)
+        assert "Python int" not in str(info.value) and "np.asarray" in str(info.value)
+    with pytest.raises(TypeError, match="Python int"):       # range(n): the int's fault
+        dualad.compile(lambda x, n: sum(x for _ in range(n)), 1.0, 3)
