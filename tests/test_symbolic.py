@@ -718,3 +718,12 @@ def test_fmax_and_fmin_split_an_infinite_tie_as_the_other_engines():
     for f, x in ((lambda x, y: np.fmax(x, y) * 3.0, (np.inf, np.inf)),
                  (lambda x, y: np.fmin(x, -y) * 3.0, (-np.inf, np.inf))):
         assert symbolic.gradient(f, *x) == dualad.gradient(f, *x) == reverse.gradient(f, *x)
+
+
+@pytest.mark.parametrize("f", [lambda x: np.sin(np.inf - x), lambda x: x + np.inf,
+                               lambda x: np.sum(np.where(x > 1, x, np.inf))])
+def test_an_infinite_constant_is_refused_not_folded(f):
+    # sympy folded oo into what it met (sin(oo - x) became AccumBounds(-1, 1)): gradient
+    # 0.0 where forward, reverse and JAX give nan or 1
+    with pytest.raises(ValueError, match="infinite constant"):
+        symbolic.gradient(f, np.array([0.5, 2.0]))
