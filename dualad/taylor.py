@@ -175,6 +175,15 @@ def _scalar(c):
     return c
 
 
+def _widened(c):
+    """A float16/32 constant as float64: beside Python-float coefficients NumPy 2 keeps
+    it float32 (d³/dx³ of np.float32(1.7)/x came out 7e-8 off), where x * c on a
+    float64 x is float64."""
+    if isinstance(c, (np.floating, np.ndarray)) and c.dtype.char in "ef":
+        return c.astype(np.float64) if type(c) is np.ndarray else np.float64(c)
+    return c
+
+
 def _f64(c):
     """Python floats as np.float64, so a partial such as 0.5/out gives inf, not an error."""
     return np.float64(c) if type(c) is float else c
@@ -240,6 +249,8 @@ def _elementwise(ufunc, args):
         elif tb is Taylor and ta is float:
             sess, mine = b.sess, (False, True)
         else:
+            args = tuple(_widened(c) for c in args)
+            a, b = args[0], args[1] if len(args) == 2 else None
             sess = _newest(args)
             if not sess:
                 return NotImplemented

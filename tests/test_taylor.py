@@ -378,3 +378,14 @@ def test_an_order_too_high_to_finish_is_refused_at_once():
     for k in (10 ** 6, 10 ** 4 + 1):
         with pytest.raises(ValueError, match="MAX_ORDER"):
             dualad.derivative(np.sin, 0.5, order=k)
+
+
+def test_a_float32_constant_is_taken_as_float64():
+    # beside Python-float coefficients NumPy 2 kept np.float32(1.7) float32: the third
+    # derivative of c/x at 0.5 was −163.20001602 for −6c/x⁴ = −163.20000458
+    c = np.float32(1.7)
+    want = -6.0 * np.float64(c) / 0.5 ** 4
+    assert dualad.derivative(lambda x: c / x, 0.5, order=3) == pytest.approx(want, rel=1e-15)
+    arr = np.array([1.7, 2.5], dtype=np.float32)
+    got = dualad.derivative(lambda x: arr / x, 0.5, order=3)
+    np.testing.assert_allclose(got, -6.0 * arr.astype(np.float64) / 0.5 ** 4, rtol=1e-15)
