@@ -155,22 +155,34 @@ def record(f, *args) -> Record:
 
 
 def _explain_int(e: Exception, f, args, vals) -> None:
-    """f failed on the trace's inputs; if it runs on the plain values with its int
-    arguments kept ints, and not with them as floats, it used one as a Python int
-    (range(n), x[n], int(n)), which a trace cannot follow: say so, and what to do."""
+    """f failed on the trace's inputs; if a trace with its int arguments kept ints runs,
+    it used one as a Python int (range(n), x[n], np.arange(n)), which a trace of it as
+    a float cannot follow: say so, and what to do instead."""
     ints = [i for i, a in enumerate(args) if isinstance(a, (int, np.integer))
             and not isinstance(a, (bool, np.bool_))]
     if not ints:
         return
-    try:
-        f(*[args[i] if i in ints else v for i, v in enumerate(vals)])
-    except Exception:
+    import reverse
+
+    def runs(kept) -> bool:
+        """Whether f traces with the arguments in kept as the ints they are."""
+        try:
+            with reverse.Tape() as tape:
+                xs = [args[i] if i in kept else reverse.constant(v)
+                      for i, v in enumerate(vals)]
+                tape.watch([x for i, x in enumerate(xs) if i not in kept])
+                f(*xs)
+        except Exception:
+            return False
+        return True
+
+    # one int kept at a time (the others traced), then all of them beside traced floats:
+    # if none of these traces runs, the ints are not why f failed (np.dot of a list)
+    trials = [[i] for i in ints] + ([ints] if len(ints) < len(args) else [])
+    kept = next((k for k in trials if runs(k)), None)
+    if kept is None:
         return
-    try:    # it runs on plain floats too: the trace failed for another reason
-        f(*vals)
-        return
-    except Exception:
-        pass
+    ints = kept
     names = parameter_names(f, len(args))
     i = ints[0]
     rest = [x for k, x in enumerate(names) if k not in ints]

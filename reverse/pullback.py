@@ -22,6 +22,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
+from dualad.dual import Dual, _exact_zero
 from dualad.float_rules import numpy_scalar, partial_at
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
@@ -215,6 +216,18 @@ def _masked_partial(p, ct):
     return np.where((ct == 0) & ~np.isfinite(p), 0.0, p)
 
 
+def _masked_product(ct, p):
+    """ct·p below np.where, 0 where ct is a zero with nothing behind it: a plain 0, or a
+    Dual cotangent (reverse.hessian) 0 at every level, is the branch not taken, whatever
+    p or its tangent (x**1.5's at 0 is infinite).  A traced ct that is 0 only in value
+    (a Tensor of nested tapes, the chosen branch at a minimum) keeps its derivative:
+    only its infinite partials are masked."""
+    if type(ct) is Tensor:
+        return ct * _masked_partial(p, ct)
+    zero = _exact_zero(ct) if type(ct) is Dual else ct == 0
+    return np.where(zero, 0.0, ct * _masked_partial(p, ct))
+
+
 def general(e, row, ct, adj, owned, nested, masked, out):
     """Any elementwise entry: nested (Tensor values), below np.where, or 3+ inputs."""
     ov = out if nested else primal(out.value)
@@ -231,7 +244,7 @@ def general(e, row, ct, adj, owned, nested, masked, out):
         v = a.value if nested else vals[i]
         if mask:  # below np.where: 0·∞ → 0 here, silently
             with np.errstate(all="ignore"):
-                g = ct * _masked_partial(_partial(p, ov, vals, nested), ct)
+                g = _masked_product(ct, _partial(p, ov, vals, nested))
             masked.add(a)
             accumulate(adj, owned, a, g, 1.0, v)
         else:

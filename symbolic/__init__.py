@@ -108,6 +108,21 @@ def _check_example(a, i):
     return a
 
 
+_INFINITIES = (sympy.oo, -sympy.oo, sympy.zoo)
+
+
+def _refuse_folded_infinity(out) -> None:
+    """ValueError if f's expression is an infinity sympy folded the variables into
+    (sin(oo - x) is AccumBounds(-1, 1), oo + x is oo): its derivative would be a silent
+    0.  An infinite bound (clip(x, 0, inf), max(..., initial=-inf), x < inf) is not."""
+    exprs = out.ravel() if isinstance(out, np.ndarray) else (out,)
+    for e in exprs:
+        if isinstance(e, sympy.Basic) and (e in _INFINITIES or e.has(sympy.AccumBounds)):
+            raise ValueError("f's expression holds an infinite constant sympy folded the "
+                             f"variables into ({e}): its derivative would be lost; use "
+                             "dualad or reverse there")
+
+
 class _Traced:
     """f run on placeholders: its input symbols and output expressions."""
 
@@ -139,6 +154,7 @@ class _Traced:
         self.value_dependent = state.value_dependent
         if isinstance(out, Sym):
             self.out = out.expr
+            _refuse_folded_infinity(self.out)
         elif isinstance(out, (int, float, np.integer, np.floating, np.ndarray)):
             self.out = _objects(out)
         else:

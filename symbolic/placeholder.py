@@ -11,7 +11,6 @@ a tracer would) and mark the trace as value-dependent.
 
 from __future__ import annotations
 
-import math
 import operator
 import threading
 
@@ -438,12 +437,6 @@ def to_sympy(c):
         return sympy.Integer(int(c))
     if isinstance(c, (float, np.floating)):
         c = float(c)
-        if math.isinf(c):
-            # sympy folds oo into what it meets (sin(oo - x) is AccumBounds, oo + x is
-            # oo): the variable would drop out, a gradient of silent zeros
-            raise ValueError(f"symbolic cannot differentiate through the constant {c!r}: "
-                             "sympy folds an infinite constant into what it meets (use "
-                             "dualad or reverse there)")
         return sympy.Integer(int(c)) if c.is_integer() and abs(c) < 2 ** 53 else \
             sympy.Float(repr(c))
     if isinstance(c, sympy.Basic):

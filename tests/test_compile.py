@@ -1070,3 +1070,9 @@ def test_an_int_argument_is_blamed_only_when_floats_would_not_do():
         assert "Python int" not in str(info.value) and "np.asarray" in str(info.value)
     with pytest.raises(TypeError, match="Python int"):       # range(n): the int's fault
         dualad.compile(lambda x, n: sum(x for _ in range(n)), 1.0, 3)
+
+
+def test_an_int_used_by_np_arange_is_still_named():
+    # np.arange(n) runs on a float n too: checking f on plain floats hid the diagnosis
+    with pytest.raises(TypeError, match=r"argument 1 \(n=3\) is an int"):
+        dualad.compile(lambda x, n: np.sum(x ** np.arange(n)), 2.0, 3)

@@ -1290,3 +1290,16 @@ def test_second_order_below_a_where_keeps_a_zero_cotangents_derivative():
     with np.errstate(invalid="ignore"):      # the branch not taken still masks sqrt'(−1)
         k = lambda a: np.where(a > 0, np.sqrt(a), a * a)         # noqa: E731
         assert reverse.hessian(k, -1.0) == dualad.hessian(k, -1.0) == 2.0
+
+
+def test_second_order_below_a_where_masks_the_branch_not_taken():
+    # a Dual cotangent 0 at every level met a partial whose own tangent is infinite
+    # (x**1.5's at 0): 0·inf = nan in reverse.hessian where the branch is not taken
+    for f, x, want in [(lambda x: np.where(x > 0, x ** 1.5, 0.0), 0.0, 0.0),
+                       (lambda x: np.where(x > 0, np.cbrt(x) ** 4, x * x), 0.0, 2.0)]:
+        with np.errstate(all="ignore"):
+            assert reverse.hessian(f, x) == dualad.hessian(f, x) == want
+    g = lambda x: np.sum(np.where(x > 0, x ** 1.5, 0.0))      # noqa: E731
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(reverse.hessian(g, np.array([0.0, 2.0])),
+                                   [[0.0, 0.0], [0.0, 0.75 / np.sqrt(2.0)]], rtol=1e-15)

@@ -727,3 +727,12 @@ def test_an_infinite_constant_is_refused_not_folded(f):
     # 0.0 where forward, reverse and JAX give nan or 1
     with pytest.raises(ValueError, match="infinite constant"):
         symbolic.gradient(f, np.array([0.5, 2.0]))
+
+
+@pytest.mark.parametrize("f", [lambda x: np.sum(np.clip(x, 0.0, np.inf) ** 2),
+                               lambda x: np.sum(np.where(x < np.inf, x ** 2, 0.0)),
+                               lambda x: np.max(x ** 2, initial=-np.inf),
+                               lambda x: np.sum(np.minimum(x, np.inf) * x)])
+def test_an_infinite_bound_is_no_folded_infinity(f):
+    x = np.array([0.5, 2.0, -1.0])
+    np.testing.assert_array_equal(symbolic.gradient(f, x), reverse.gradient(f, x))
