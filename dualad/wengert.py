@@ -178,7 +178,7 @@ def _explain_int(e: Exception, f, args, vals) -> None:
 
     # one int kept at a time (the others traced), then all of them beside traced floats:
     # if none of these traces runs, the ints are not why f failed (np.dot of a list)
-    trials = [[i] for i in ints] + ([ints] if len(ints) < len(args) else [])
+    trials = [[i] for i in ints] + ([ints] if 1 < len(ints) < len(args) else [])
     kept = next((k for k in trials if runs(k)), None)
     if kept is None:
         return

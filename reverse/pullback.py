@@ -22,7 +22,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
-from dualad.dual import Dual, _exact_zero
+from dualad.dual import _strong_product
 from dualad.float_rules import numpy_scalar, partial_at
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
@@ -218,14 +218,14 @@ def _masked_partial(p, ct):
 
 def _masked_product(ct, p):
     """ct·p below np.where, 0 where ct is a zero with nothing behind it: a plain 0, or a
-    Dual cotangent (reverse.hessian) 0 at every level, is the branch not taken, whatever
-    p or its tangent (x**1.5's at 0 is infinite).  A traced ct that is 0 only in value
-    (a Tensor of nested tapes, the chosen branch at a minimum) keeps its derivative:
-    only its infinite partials are masked."""
+    Dual cotangent's (reverse.hessian) part that is 0, level by level and direction by
+    direction (dual.strong_zeros' product), is the branch not taken, whatever p or its
+    tangent (x**1.5's at 0 is infinite); the same result whichever inputs share a
+    chunk.  A Tensor ct (nested tapes) that is 0 only in value (the chosen branch at a
+    minimum) keeps its derivative: only its infinite partials are masked."""
     if type(ct) is Tensor:
         return ct * _masked_partial(p, ct)
-    zero = _exact_zero(ct) if type(ct) is Dual else ct == 0
-    return np.where(zero, 0.0, ct * _masked_partial(p, ct))
+    return _strong_product(p, ct)   # per level and per direction of a Dual ct
 
 
 def general(e, row, ct, adj, owned, nested, masked, out):

@@ -113,11 +113,13 @@ _INFINITIES = (sympy.oo, -sympy.oo, sympy.zoo)
 
 def _refuse_folded_infinity(out) -> None:
     """ValueError if f's expression is an infinity sympy folded the variables into
-    (sin(oo - x) is AccumBounds(-1, 1), oo + x is oo): its derivative would be a silent
-    0.  An infinite bound (clip(x, 0, inf), max(..., initial=-inf), x < inf) is not."""
+    (sin(oo - x) is AccumBounds(-1, 1), oo + x is oo, (x + oo) - oo is nan): its
+    derivative would be a silent 0.  An infinite bound (clip(x, 0, inf), max(...,
+    initial=-inf), x < inf) is not."""
     exprs = out.ravel() if isinstance(out, np.ndarray) else (out,)
     for e in exprs:
-        if isinstance(e, sympy.Basic) and (e in _INFINITIES or e.has(sympy.AccumBounds)):
+        if isinstance(e, sympy.Basic) and (e in _INFINITIES or
+                                           e.has(sympy.AccumBounds, sympy.nan)):
             raise ValueError("f's expression holds an infinite constant sympy folded the "
                              f"variables into ({e}): its derivative would be lost; use "
                              "dualad or reverse there")

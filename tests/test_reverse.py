@@ -1303,3 +1303,14 @@ def test_second_order_below_a_where_masks_the_branch_not_taken():
     with np.errstate(all="ignore"):
         np.testing.assert_allclose(reverse.hessian(g, np.array([0.0, 2.0])),
                                    [[0.0, 0.0], [0.0, 0.75 / np.sqrt(2.0)]], rtol=1e-15)
+
+
+def test_a_where_hessian_does_not_depend_on_which_inputs_share_a_chunk():
+    # the masked product asked whether a Dual cotangent was 0 in every direction of the
+    # chunk: H[1,1] was nan or 0 by whether x[k] shared x[1]'s chunk (n > 512: two)
+    x = np.zeros(600)
+    x[0] = 1.0
+    with np.errstate(all="ignore"):
+        hs = [reverse.hessian(lambda x: np.where(x[0] > 0, x[1] ** 1.5, 0.0) * x[k], x)
+              for k in (2, 599)]      # noqa: B023
+    assert hs[0][1, 1] == hs[1][1, 1] and hs[0][2, 1] == hs[1][599, 1]

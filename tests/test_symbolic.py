@@ -736,3 +736,9 @@ def test_an_infinite_constant_is_refused_not_folded(f):
 def test_an_infinite_bound_is_no_folded_infinity(f):
     x = np.array([0.5, 2.0, -1.0])
     np.testing.assert_array_equal(symbolic.gradient(f, x), reverse.gradient(f, x))
+
+
+def test_an_infinity_folded_into_nan_is_refused():
+    # (x + inf) − inf is sympy's nan: gradient 0.0 where the engines and JAX give 1
+    with pytest.raises(ValueError, match="infinite constant"):
+        symbolic.gradient(lambda x: (x + np.inf) - np.inf, 0.5)
