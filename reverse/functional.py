@@ -19,7 +19,7 @@ import dualad
 from dualad.forward import check_arg, refuse_bool
 
 from .gradient_tape import _leaves, _leaves_like, _rebuild
-from .pullback import finite
+from .pullback import distinct, finite
 from .sweep import sweep
 from .tape import _keys, state
 from .tensor import Tensor, _new
@@ -216,20 +216,7 @@ def gradient(f: Callable, *args):
             arrays = True
     if len(grads) == 1:
         return grads[0]
-    return tuple(_distinct(grads) if arrays else grads)
-
-
-def _distinct(grads: list) -> list:
-    """grads with an array that shares memory with an earlier one copied: x̄ and ȳ of
-    x + y are the one array ct (or two reshapes of it), and an in-place edit of one
-    gradient would change the other."""
-    seen = []
-    for i, g in enumerate(grads):
-        if type(g) is np.ndarray:
-            if any(np.may_share_memory(g, h) for h in seen):
-                grads[i] = g = g.copy()
-            seen.append(g)
-    return grads
+    return tuple(distinct(grads) if arrays else grads)
 
 
 def _scalar_seed(out):

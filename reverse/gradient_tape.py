@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from .pullback import finite
+from .pullback import distinct, finite
 from .sweep import sweep
 from .tape import new_key, state
 from .tensor import Tensor, Variable, _new_tensor
@@ -282,6 +282,11 @@ class Tape:
                                                                        else 0.0))
             else:
                 results.append(_finish(ct, s))
+        # no two results, nor a result and an output_gradients array, share memory
+        values = distinct([r.value if type(r) is Tensor else r for r in results], seeds)
+        for r, v in zip(results, values):
+            if type(r) is Tensor and r.value is not v:
+                r.value = v
         self._release()
         return _rebuild(sources, iter(results))
 

@@ -108,6 +108,19 @@ def dense_all(adj, owned, kept=None) -> None:
                     d[x] = v.copy()
 
 
+def distinct(grads: list, given=()) -> list:
+    """grads with an array that shares memory with an earlier one, or with an array the
+    caller gave (output_gradients), copied: x̄ and ȳ of x + y are the one array ct (or
+    two reshapes of it), and an in-place edit of one gradient would change the other."""
+    seen = [g for g in given if type(g) is np.ndarray]
+    for i, g in enumerate(grads):
+        if type(g) is np.ndarray:
+            if any(np.may_share_memory(g, h) for h in seen):
+                grads[i] = g = g.copy()
+            seen.append(g)
+    return grads
+
+
 def _aliases(v, arrays) -> bool:
     """Whether array v is one of arrays or a view into one of them."""
     for b in arrays:

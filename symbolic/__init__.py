@@ -118,8 +118,8 @@ def _refuse_folded_infinity(out) -> None:
     initial=-inf), x < inf) is not."""
     exprs = out.ravel() if isinstance(out, np.ndarray) else (out,)
     for e in exprs:
-        if isinstance(e, sympy.Basic) and (e in _INFINITIES or
-                                           e.has(sympy.AccumBounds, sympy.nan)):
+        if isinstance(e, sympy.Basic) and (e in _INFINITIES or e is sympy.nan or
+                                           e.has(sympy.AccumBounds)):
             raise ValueError("f's expression holds an infinite constant sympy folded the "
                              f"variables into ({e}): its derivative would be lost; use "
                              "dualad or reverse there")

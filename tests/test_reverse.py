@@ -1314,3 +1314,19 @@ def test_a_where_hessian_does_not_depend_on_which_inputs_share_a_chunk():
         hs = [reverse.hessian(lambda x: np.where(x[0] > 0, x[1] ** 1.5, 0.0) * x[k], x)
               for k in (2, 599)]      # noqa: B023
     assert hs[0][1, 1] == hs[1][1, 1] and hs[0][2, 1] == hs[1][599, 1]
+
+
+def test_tape_gradients_share_no_memory_with_each_other_or_output_gradients():
+    # tape.gradient of a vector target z = x + y gave x̄ and ȳ as one array, and a
+    # source that is the target itself came back as the caller's output_gradients array
+    x, y = constant(np.array([1.0, 2.0])), constant(np.array([3.0, 4.0]))
+    with Tape(persistent=True) as t:
+        t.watch([x, y])
+        z = x + y
+    gx, gy = t.gradient(z, [x, y])
+    np.asarray(gx, copy=False)[0] = 99.0
+    assert gy.numpy().tolist() == [1.0, 1.0]
+    dz = np.array([2.0, 3.0])
+    gz = t.gradient(z, z, output_gradients=dz)
+    np.asarray(gz, copy=False)[0] = 99.0
+    assert dz.tolist() == [2.0, 3.0]

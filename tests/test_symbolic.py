@@ -742,3 +742,9 @@ def test_an_infinity_folded_into_nan_is_refused():
     # (x + inf) − inf is sympy's nan: gradient 0.0 where the engines and JAX give 1
     with pytest.raises(ValueError, match="infinite constant"):
         symbolic.gradient(lambda x: (x + np.inf) - np.inf, 0.5)
+
+
+def test_a_nan_in_a_list_constant_of_fmax_is_not_a_folded_infinity():
+    # the check for folded infinities refused any nan in the expression: fmax(x, [nan, 2])
+    f = lambda x: np.sum(np.fmax(x, [np.nan, 2.0]))        # noqa: E731
+    assert symbolic.gradient(f, np.array([1.0, 3.0])).tolist() == [1.0, 1.0]
