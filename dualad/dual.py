@@ -262,10 +262,10 @@ class Dual(ArrayMethods):
             return d
         if type(p) is float:    # x[i][None], x[i][...]: index the np.float64 it stands for
             p = _f64(p)
-            if type(t) is float:
-                t = _f64(t)
-            elif type(t) is complex:
-                t = _c128(t)
+        if type(t) is float:    # (a 0-d array's seeded tangent 1.0 too)
+            t = _f64(t)
+        elif type(t) is complex:
+            t = _c128(t)
         p = p[key]
         if t is not None:
             if self.ndir:

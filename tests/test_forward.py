@@ -818,3 +818,14 @@ def test_arguments_outside_a_pass_are_duals_too():
     with np.errstate(divide="ignore", invalid="ignore"):
         for chunk in (None, 1, 2, 3):
             assert dualad.gradient(h, 1.0, 1.0, 0.0, chunk_size=chunk) == (1.0, 1.0, -np.inf)
+
+
+def test_indexing_a_0d_argument_on_every_path():
+    # a 0-d array's seeded tangent is the float 1.0: s[None] raised "'float' object is not
+    # subscriptable" with chunk_size=1 and in jvp, where the default pass worked
+    f = lambda x, s: np.sum(x * s[None])        # noqa: E731
+    x, s = np.array([1.0, 2.0, 3.0]), np.array(2.0)
+    for chunk in (None, 1, 2):
+        gx, gs = dualad.gradient(f, x, s, chunk_size=chunk)
+        assert gx.tolist() == [2.0, 2.0, 2.0] and gs == 6.0
+    assert dualad.jvp(lambda s: np.sum(x * s[...]), (s,), (1.0,)) == (12.0, 6.0)
