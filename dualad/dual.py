@@ -262,10 +262,8 @@ class Dual(ArrayMethods):
             return d
         if type(p) is float:    # x[i][None], x[i][...]: index the np.float64 it stands for
             p = _f64(p)
-        if type(t) is float:    # (a 0-d array's seeded tangent 1.0 too)
-            t = _f64(t)
-        elif type(t) is complex:
-            t = _c128(t)
+        if type(t) is not _ndarray:
+            t = _numpy_scalar(t)    # (a 0-d array's seeded tangent 1.0 too)
         p = p[key]
         if t is not None:
             if self.ndir:
@@ -375,10 +373,7 @@ def _elementwise(ufunc, args):
                 # Python floats as weak, so beside an np.float32 constant primal and
                 # tangent dropped to float32, where the np.float64 value stays float64
                 p = _f64(p)
-                if type(t) is float:
-                    t = _f64(t)
-                elif type(t) is complex:
-                    t = _c128(t)
+                t = _numpy_scalar(t)
             primals.append(p)
             tangents.append(t)
             if a.ndir != ndir:
@@ -413,6 +408,16 @@ def _elementwise(ufunc, args):
         if np.shape(t) != want:
             t = np.broadcast_to(t, want)
     return _make(out, t, tag, ndir)
+
+
+def _numpy_scalar(t):
+    """A Python float or complex tangent as the NumPy scalar it stands for (indexable,
+    and not weak beside float32); anything else as it is."""
+    if type(t) is float:
+        return _f64(t)
+    if type(t) is complex:
+        return _c128(t)
+    return t
 
 
 def _as_operand(p, out):
