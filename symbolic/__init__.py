@@ -179,6 +179,11 @@ class _Traced:
         params = [sympy.Symbol(f"_arg{i}", **s.assumptions0) for i, s in enumerate(self.flat)]
         rename = dict(zip(self.flat, params))
         exprs = [for_lambdify(zero_kinks(e)).xreplace(rename) for e in build()]
+        for e in exprs:
+            if isinstance(e, sympy.Basic) and e.has(sympy.zoo):
+                raise ValueError(f"an expression holds sympy's complex infinity ({e}): f "
+                                 "divides by an exact zero (x / 0.0, log(x - x)), which has "
+                                 "no sign there; use dualad or reverse (NumPy's ±inf)")
         return sympy.lambdify(params, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
                               cse=True, dummify=False)
 

@@ -748,3 +748,15 @@ def test_a_nan_in_a_list_constant_of_fmax_is_not_a_folded_infinity():
     # the check for folded infinities refused any nan in the expression: fmax(x, [nan, 2])
     f = lambda x: np.sum(np.fmax(x, [np.nan, 2.0]))        # noqa: E731
     assert symbolic.gradient(f, np.array([1.0, 3.0])).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("f", [lambda x: x / 0.0, lambda x: np.sin(x) / 0.0,
+                               lambda x: x * x / (x - x)])
+def test_a_division_by_an_exact_zero_is_a_value_error(f):
+    # x / 0.0 is sympy's zoo·x (complex infinity, no sign): lambdify raised
+    # KeyError: 'ComplexInfinity' where the engines give NumPy's inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = dualad.gradient(f, 2.0)
+    assert not np.isfinite(g)
+    with pytest.raises(ValueError, match="complex infinity"):
+        symbolic.gradient(f, 2.0)
