@@ -390,11 +390,13 @@ def _make_parts(node, sess):
         return parts
     saved = sess.partial, sess.need, sess.seg
     sess.partial, sess.need, sess.seg = True, t - 1, len(sess.tape)
+    # constants as np.float64: 1.0 / y at a constant y = 0 is NumPy's inf, not an error
+    operands = [_f64(a) for a in args]
     try:
         for i, a in enumerate(args):
             if type(a) is not Taylor or a.sess is not sess or row[i + 1] is None:
                 continue
-            g = row[i + 1](node, *args)
+            g = row[i + 1](node, *operands)
             if type(g) is Taylor and g.sess is sess:
                 g.target = max(g.target, t - 1)
                 parts.append((a.coefs, g.coefs, True, a.deg))
