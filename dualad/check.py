@@ -68,7 +68,10 @@ class CheckReport:
         if sym is None or any(g is None for g in ad):
             self.max_disagreement = float("inf")
         else:
-            self.max_disagreement = max(relative_difference(g, sym, scale) for g in ad)
+            diffs = [relative_difference(g, sym, scale) for g in ad]
+            # a nan difference (one engine nan where symbolic is not) is the largest:
+            # max(0.0, nan) is 0.0, and such a check said OK
+            self.max_disagreement = float("nan") if any(d != d for d in diffs) else max(diffs)
         self.numeric_ok = sym is not None and gradients.get("numeric") is not None and \
             self._numeric_within_bound()
         self.directional_ok = directional is None or self._directional_agrees()

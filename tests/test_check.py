@@ -227,3 +227,14 @@ def test_the_cancelling_note_only_where_the_gradient_cancels():
         text = str(dualad.check(lambda x, y: np.sin(x) * np.cos(x) + np.max(y), 0.3,
                                 np.array([1.0, 1.0, 1.0])))
     assert "cancels to ~0" not in text and "size of the gradient's terms, 1.0e+00" in text
+
+
+def test_a_nan_from_one_engine_is_a_disagreement():
+    # sqrt(x1 - x1): forward, symbolic and numeric give 0, reverse nan (0·sqrt'(0));
+    # max(0.0, nan) is 0.0, so the check said "max disagreement 0.0: OK"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = dualad.check(lambda x1, x2: np.sqrt(x1 - x1) + x2, 2.0, 5.0)
+    assert r.gradients["symbolic"] == (0.0, 1.0)
+    assert np.isnan(r.gradients["reverse"][0])
+    assert np.isnan(r.max_disagreement) and not r.ok
+    assert "OK" not in str(r).splitlines()[-1]
