@@ -238,10 +238,8 @@ def derivative(f: Callable, x, order: int = 1):
     for _ in range(order - 1):
         g = (lambda h: lambda y: _first_derivative(h, y))(g)
     if order == 0:
-        # f on x with a zero tangent: the primal every order computes, with NumPy's
-        # semantics (x / 0.0 is inf, not ZeroDivisionError); a bool output is fine
-        tag = new_tag()
-        result = _output(f(_make(x, None, tag, 0)), tag, bools=True)[0]
+        result = f(x)
+        _output(result, None, bools=True)   # numbers only (f(x) itself: a bool too)
     else:
         result = _first_derivative(g, x)
     return _tree(_plain, result)
