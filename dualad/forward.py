@@ -67,6 +67,11 @@ def _plain(x):
     return x
 
 
+class TracedOutputError(TypeError):
+    """f returned another engine's traced value (a reverse.Tensor) holding the Dual
+    input: forward mode cannot read a tangent through it."""
+
+
 class OutputError(TypeError):
     """f returned something that is not a number, an array of numbers or a traced
     value (None, text, an object array; a bool where a derivative is asked for)."""
@@ -85,10 +90,11 @@ def _output(out, tag, ndir=0, bools=False):
         pairs = [_output(o, tag, ndir, bools) for o in _items(out)]
         return _like(out, [p for p, _ in pairs]), _like(out, [t for _, t in pairs])
     if _is_traced(out) and _holds_tag(getattr(out, "value", None), tag):
-        raise TypeError(f"f returned a {type(out).__name__} that depends on the Dual input; "
-                        "forward mode cannot read a tangent through it (reverse over forward "
-                        "is not supported): use plain values inside f (t.numpy()), or "
-                        "differentiate the outer function with dualad too")
+        raise TracedOutputError(
+            f"f returned a {type(out).__name__} that depends on the Dual input; forward "
+            "mode cannot read a tangent through it (reverse over forward is not "
+            "supported): use plain values inside f (t.numpy()), or "
+            "differentiate the outer function with dualad too")
     check_output(out, bools)
     return out, np.zeros(((ndir,) if ndir else ()) + np.shape(out))
 

@@ -16,7 +16,7 @@ from gc import isenabled as _gc_isenabled
 import numpy as np
 
 import dualad
-from dualad.forward import check_arg, refuse_bool
+from dualad.forward import TracedOutputError, check_arg, refuse_bool
 
 from .gradient_tape import _leaves, _leaves_like, _rebuild
 from .pullback import distinct, finite
@@ -162,7 +162,8 @@ def _pull(entries, on, xs, outs, cts, strong=False):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    nested = bool(state.stack) and _outer(entries, on)
+    nested = bool(state.stack) and (_outer(entries, on) or
+                                    any(isinstance(c, Tensor) for c in cts))
     sweep(entries, adj, None, nested, strong=strong)
     return [_plain(adj.get(x), x) for x in xs]
 
@@ -253,8 +254,9 @@ def vjp(f: Callable, *args):
             if o is not None and (c is None or isinstance(c, (str, bytes))):
                 raise TypeError(f"a cotangent must be a number or an array, got "
                                 f"{type(c).__name__}")
-            c = np.array(c, dtype=np.float64) if not isinstance(c, float) else c
-            if np.shape(c) != np.shape(_out_value(o)):
+            if not isinstance(c, float) and not (state.stack and isinstance(c, Tensor)):
+                c = np.array(c, dtype=np.float64)   # a Tensor a tape records stays one
+            if np.shape(_out_value(c)) != np.shape(_out_value(o)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
                                  f"shape {np.shape(_out_value(o))}")
             given.append(c)
@@ -349,7 +351,23 @@ def hessian(f: Callable, *args):
         parts = g if len(xs) > 1 else (g,)
         return np.concatenate([np.reshape(p, (-1,)) for p in parts])
 
-    jac = dualad.jacobian(flat_gradient, *args)
+    def dual_flat_gradient(*xs):
+        outer = state.hessian_tags
+        state.hessian_tags = outer | {x.tag for x in xs if type(x) is dualad.Dual}
+        try:
+            return flat_gradient(*xs)
+        finally:
+            state.hessian_tags = outer
+
+    try:
+        jac = dualad.jacobian(dual_flat_gradient, *args)
+    except TracedOutputError:
+        if not state.stack:
+            raise
+        # f read a value a recording tape watches (a Variable, a watched constant): the
+        # gradient is a Tensor that tape records, which a Dual cannot be read through;
+        # reverse over reverse gives the Hessian as Tensors that tape can differentiate
+        jac = jacobian(flat_gradient, *args)
     if len(args) == 1:
         return _plain_out(np.reshape(jac, np.shape(args[0]) * 2))
     sizes = [int(np.size(a)) for a in args]

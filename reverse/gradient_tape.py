@@ -234,8 +234,7 @@ class Tape:
         if not self.persistent:
             self._used = True
             self.entries = []
-            self._vars = {}
-            self.__exit__()
+            self.__exit__()     # _vars kept: watched_variables() still answers, as in TF
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients: str = "none"):

@@ -58,6 +58,10 @@ class _State(threading.local):
         # values (comparisons, bool(), primal-only functions) in this thread;
         # dualad.compile uses it to turn branches into guards
         self.observer = None
+        # tags of the Dual passes of reverse.hessian (forward over reverse) running in
+        # this thread: their tangents differentiate f too, so whatever stops f's
+        # gradient (x.numpy(), constant(x)) stops them as well
+        self.hessian_tags = frozenset()
 
 
 def observed(fn, result, args, kwargs=None):

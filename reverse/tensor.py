@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from dualad.array_methods import ArrayMethods
+from dualad.dual import Dual
 from dualad.float_rules import python_power
 from dualad.rules import ELEMENTWISE
 
@@ -23,6 +24,25 @@ _ND, _F64 = np.ndarray, np.float64
 _UNARY = frozenset(u for u in ELEMENTWISE if u.nin == 1)    # the table's unary rows
 _getitem = operator.getitem
 _f64 = np.float64
+
+
+def without_hessian_levels(v):
+    """v without the Dual levels of a reverse.hessian running in this thread: a value
+    f takes out of the tape (x.numpy(), constant(x)) is a constant to f's second
+    derivative too, as in reverse over reverse and JAX (x·x.numpy() has f'' = 0, not 1).
+    An outer dualad call's levels stay (its Duals are older: inside)."""
+    tags = state.hessian_tags
+    while tags and type(v) is Dual and v.tag in tags:
+        v = v.primal
+    return v
+
+
+def without_dual_levels(v):
+    """v's primal under every Dual level (stop_gradient: no derivative of any order or
+    engine passes it, as JAX's lax.stop_gradient and TensorFlow's tf.stop_gradient)."""
+    while type(v) is Dual:
+        v = v.primal
+    return v
 
 
 def _as_value(x):
@@ -190,7 +210,7 @@ class Tensor(ArrayMethods):
             return np.float64(v)
         if type(v) is np.ndarray:
             return v.copy() if v.ndim else np.float64(v)    # Variable(np.array(2.0)) too
-        return v
+        return without_hessian_levels(v)
 
     def __array__(self, dtype=None, copy=None):
         stack = state.stack

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .tape import EVERY, read_variable, state
-from .tensor import Tensor, _as_value, _new, _new_tensor, _value
+from .tensor import (
+    Tensor,
+    _as_value,
+    _new,
+    _new_tensor,
+    _value,
+    without_dual_levels,
+    without_hessian_levels,
+)
 
 
 class Variable(Tensor):
@@ -70,12 +78,13 @@ class Variable(Tensor):
 
 def constant(value) -> Tensor:
     """constant(value) -> Tensor holding value as float64; watched only after tape.watch."""
-    return Tensor(value)
+    return Tensor(without_hessian_levels(_value(value)))
 
 
 def stop_gradient(x) -> Tensor:
     """stop_gradient(x) -> Tensor with x's value that no tape traces back through."""
-    return _new_tensor(_value(x) if isinstance(x, Tensor) else _as_value(x))
+    return _new_tensor(without_dual_levels(_value(x) if isinstance(x, Tensor)
+                                           else _as_value(x)))
 
 
 def _auto_watches(tape, var) -> bool:

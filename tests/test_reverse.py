@@ -1330,3 +1330,77 @@ def test_tape_gradients_share_no_memory_with_each_other_or_output_gradients():
     gz = t.gradient(z, z, output_gradients=dz)
     np.asarray(gz, copy=False)[0] = 99.0
     assert dz.tolist() == [2.0, 3.0]
+
+
+# -- probe22: TensorFlow GradientTape semantics --------------------------------------
+@pytest.mark.parametrize("stop", [reverse.stop_gradient, lambda t: t.numpy(),
+                                  lambda t: constant(t.numpy()), constant])
+def test_what_stops_the_gradient_stops_the_hessian_too(stop):
+    # reverse.hessian (forward over reverse) let the Dual through stop_gradient, .numpy()
+    # and constant: hessian(x·stop(x)) was 1.0 where f'' = 0 (JAX: 0, reverse over
+    # reverse: 0); sum(x²·stop(sin x)) had diagonal 2 sin x + 2x cos x
+    assert reverse.hessian(lambda x: x * stop(x), 3.0) == 0.0
+    assert reverse.jacobian(lambda z: reverse.gradient(lambda x: x * stop(x), z), 3.0) == 0.0
+    x = np.array([0.5, 1.0])
+    np.testing.assert_allclose(
+        reverse.hessian(lambda x: np.sum(x ** 2 * stop(np.sin(x))), x),
+        np.diag(2 * np.sin(x)), rtol=1e-15)
+
+
+def test_numpy_inside_f_keeps_an_outer_forward_call():
+    # only the hessian's own level is dropped: dualad over a tape's t.numpy() (the
+    # pattern forward mode's error message suggests) still reads the outer tangent
+    def tape_gradient(x):
+        x = constant(x)
+        with Tape() as t:
+            t.watch(x)
+            y = x ** 3
+        return t.gradient(y, x).numpy()
+
+    assert dualad.derivative(tape_gradient, 2.0) == 12.0
+    # and stop_gradient stops every level, as JAX's: d/da of grad_x(x·stop(a·x)) is 0
+    assert dualad.derivative(
+        lambda a: reverse.gradient(lambda x: x * reverse.stop_gradient(a * x), 1.0), 2.0) == 0.0
+
+
+def test_hessian_under_a_tape_that_watches_what_f_reads():
+    # f reads w, which the outer tape watches: reverse.hessian raised "f returned a
+    # Tensor that depends on the Dual input"; H = diag(6·w·x), d ΣH/dw = 6·(1 + 3)
+    w = constant(2.0)
+    x0 = np.array([1.0, 3.0])
+    with Tape() as t:
+        t.watch(w)
+        H = reverse.hessian(lambda x: np.sum(w * x ** 3), x0)
+        s = np.sum(H)
+    np.testing.assert_array_equal(H.numpy(), [[12.0, 0.0], [0.0, 36.0]])
+    assert t.gradient(s, w).numpy() == 24.0
+    # under an unrelated tape it stays forward over reverse, plain values
+    with Tape():
+        H2 = reverse.hessian(lambda x: np.sum(2.0 * x ** 3), x0)
+    assert type(H2) is np.ndarray and H2.tolist() == [[12.0, 0.0], [0.0, 36.0]]
+
+
+def test_a_pullback_takes_a_cotangent_a_tape_records():
+    # pb(u) for a watched Tensor u raised "np.asarray ... of a Tensor a tape is
+    # recording"; the double-vjp trick needs d(uᵀ·J)/du = J: here Σ 2x = [2, 4]
+    u = constant(np.array([3.0, 5.0]))
+    with Tape() as t:
+        t.watch(u)
+        _, pb = reverse.vjp(lambda x: x ** 2, np.array([1.0, 2.0]))
+        g, = pb(u)
+        s = np.sum(g)
+    np.testing.assert_array_equal(g.numpy(), [6.0, 20.0])
+    np.testing.assert_array_equal(t.gradient(s, u).numpy(), [2.0, 4.0])
+
+
+def test_watched_variables_survive_a_non_persistent_gradient():
+    # TF keeps them: `for g, v in zip(grads, tape.watched_variables())` updated nothing
+    w, b = Variable(np.array([1.0, 2.0])), Variable(0.5)
+    with Tape() as t:
+        loss = np.sum(w * w) + b
+    grads = t.gradient(loss, [w, b])
+    assert t.watched_variables() == (w, b)
+    for g, v in zip(grads, t.watched_variables()):
+        v.assign_sub(0.1 * g)
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-15)
+    assert b.numpy() == 0.4
