@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import weakref
 
 import numpy as np
@@ -17,7 +18,7 @@ _MODES = ("none", "zero")
 
 def _leaves(x, out: list):
     """Collect the leaves of a nested list/tuple/dict structure into out."""
-    if type(x) is dict:
+    if isinstance(x, dict):         # OrderedDict, defaultdict too (TensorFlow's nest)
         for v in x.values():
             _leaves(v, out)
     elif isinstance(x, (list, tuple)):
@@ -32,7 +33,7 @@ def _leaves_like(x, like, what: str, out: list):
     """The leaves of x, which must have like's structure, in like's leaf order (dicts
     matched by key, as in JAX and TensorFlow; a leaf of like may match anything, such
     as a nested list for an array); ValueError naming the first mismatch."""
-    if type(like) is dict:
+    if isinstance(like, dict):
         if not isinstance(x, dict) or x.keys() != like.keys():
             got = sorted(map(str, x)) if isinstance(x, dict) else type(x).__name__
             raise ValueError(f"{what} must be a dict with the keys {sorted(map(str, like))} "
@@ -53,8 +54,14 @@ def _leaves_like(x, like, what: str, out: list):
 
 def _rebuild(x, it):
     """The structure of x with its leaves taken in order from iterator it."""
-    if type(x) is dict:
-        return {k: _rebuild(v, it) for k, v in x.items()}
+    if isinstance(x, dict):
+        items = [(k, _rebuild(v, it)) for k, v in x.items()]
+        if type(x) is dict:
+            return dict(items)
+        out = copy.copy(x)      # the same dict type (a defaultdict keeps its factory)
+        out.clear()
+        out.update(items)
+        return out
     if isinstance(x, (list, tuple)):
         items = [_rebuild(v, it) for v in x]
         return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
@@ -128,9 +135,10 @@ class Tape:
                 break
 
     def watch(self, x) -> None:
-        """tape.watch(x): record operations on x (a Tensor, a Variable, or a list of them)."""
-        if isinstance(x, (list, tuple)):
-            for y in x:
+        """tape.watch(x): record operations on x (a Tensor, a Variable, or a list, tuple
+        or dict of them, nested)."""
+        if isinstance(x, (list, tuple, dict)):
+            for y in (x.values() if isinstance(x, dict) else x):
                 self.watch(y)
         elif type(x) is Variable:
             self._vars[id(x)] = x
@@ -254,6 +262,9 @@ class Tape:
                     and np.shape(og[0].value if isinstance(og[0], Tensor) else og[0]) \
                     == np.shape(target.value):
                 og = og[0]      # [dy] for one target, as TensorFlow flattens both sides
+            elif isinstance(target, (list, tuple)) and len(target) == 1 and \
+                    not isinstance(og, (list, tuple, dict)):
+                og = [og]       # dy for a target [y], likewise
             seeds = _leaves_like(og, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
@@ -289,11 +300,26 @@ class Tape:
         self._release()
         return _rebuild(sources, iter(results))
 
-    def jacobian(self, target, source=None, unconnected_gradients: str = "none", *,
-                 sources=None):
+    def _row(self, k, seed, flat, keep) -> list:
+        """The cotangents of the sources flat for cotangent seed of target slot k (None
+        where unconnected); a non-finite one is redone with 0·∞ = 0 from the seed's
+        zero entries, as functional.jacobian does."""
+        if k is None:
+            return [None] * len(flat)
+        adj = {k: seed}
+        kept = self._sweep(adj, keep)
+        if not finite([kept.get(s, adj.get(s)) for s in flat]):
+            adj = {k: seed}
+            kept = self._sweep(adj, keep, strong=True)
+        return [kept.get(s, adj.get(s)) for s in flat]
+
+    def jacobian(self, target, source=None, unconnected_gradients: str = "none",
+                 parallel_iterations=None, experimental_use_pfor=True, *, sources=None):
         """tape.jacobian(target, source) -> Tensors structured like source (one Tensor or
         a list/tuple/dict of them; `sources=` as TensorFlow names it), each of shape
-        target.shape + s.shape: ∂target[i]/∂s[j]."""
+        target.shape + s.shape: ∂target[i]/∂s[j].  parallel_iterations and
+        experimental_use_pfor are TensorFlow's vectorisation hints: accepted, and the
+        rows are swept one by one."""
         if (source is None) == (sources is None):
             raise TypeError("tape.jacobian(target, source) needs one source argument "
                             "(source= or TensorFlow's sources=)")
@@ -313,13 +339,8 @@ class Tape:
             seed = np.zeros(n)
             seed[j] = 1.0
             seed = seed.reshape(tshape) if tshape else 1.0
-            adj = {k: seed}
-            kept = self._sweep(adj, keep) if k is not None else {}
-            if k is not None and not finite([kept.get(s, adj.get(s)) for s in flat]):
-                adj = {k: seed}     # 0·∞ from the zero seed entries: see functional.jacobian
-                kept = self._sweep(adj, keep, strong=True)
-            for r, s in zip(rows, flat):
-                r.append(kept.get(s, adj.get(s)))
+            for r, c in zip(rows, self._row(k, seed, flat, keep)):
+                r.append(c)
         results = []
         for r, s in zip(rows, flat):
             if n and all(c is None for c in r) and mode == "none":
@@ -335,3 +356,40 @@ class Tape:
             results.append(jac if isinstance(jac, Tensor) else _new_tensor(jac))
         self._release()
         return _rebuild(sources, iter(results))
+
+    def batch_jacobian(self, target, source, unconnected_gradients: str = "none",
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """tape.batch_jacobian(target, source) -> Tensor of shape (b, *target.shape[1:],
+        *source.shape[1:]): ∂target[i, ...]/∂source[i, ...] for each example i of the
+        batch, as TensorFlow's.  Like it, assumes example i of target depends only on
+        example i of source (otherwise the other examples' terms are summed in): one
+        sweep per entry of target.shape[1:], each seeding that entry in every example."""
+        self._check_usable()
+        mode = _mode(unconnected_gradients)
+        flat = self._sources(source)
+        if len(flat) != 1 or isinstance(source, (list, tuple, dict)):
+            raise TypeError("tape.batch_jacobian takes one source Tensor, as TensorFlow's")
+        if isinstance(target, (list, tuple, dict)):
+            raise TypeError(f"tape.batch_jacobian takes one target, not a "
+                            f"{type(target).__name__}")
+        k = self._connected(target, mode)
+        tshape = np.shape(target.value if isinstance(target, Tensor) else target)
+        sshape = np.shape(flat[0].value)
+        if not tshape or not sshape or tshape[0] != sshape[0]:
+            raise ValueError(f"batch_jacobian needs target and source with the same first "
+                             f"(batch) dimension; got shapes {tshape} and {sshape}")
+        b, m = tshape[0], int(np.prod(tshape[1:]))
+        cols = []
+        for j in range(m):
+            seed = np.zeros((b, m))
+            seed[:, j] = 1.0
+            cols.append(self._row(k, seed.reshape(tshape), flat, {flat[0]})[0])
+        self._release()
+        if m and all(c is None for c in cols) and mode == "none":
+            return None
+        zero = np.zeros(sshape)
+        cols = [zero if c is None else _finish(c, flat[0]) for c in cols]
+        cols = [c.value if type(c) is Tensor and not c._on else c for c in cols]
+        jac = np.stack(cols, axis=1) if m else np.zeros((b, 0) + sshape[1:])
+        jac = np.reshape(jac, tshape + sshape[1:])
+        return jac if isinstance(jac, Tensor) else _new_tensor(jac)
