@@ -185,8 +185,10 @@ def _widened(c):
 
 
 def _f64(c):
-    """Python floats as np.float64, so a partial such as 0.5/out gives inf, not an error."""
-    return np.float64(c) if type(c) is float else c
+    """Python floats, and the int 0, as np.float64, so a partial such as 0.5/out or 1/y
+    gives inf, not ZeroDivisionError (other ints stay: x**3's exponent is kept exact)."""
+    t = type(c)
+    return np.float64(c) if t is float or t is int and c == 0 else c
 
 
 def _newest(args):

@@ -21,8 +21,9 @@ from dualad.forward import TracedOutputError, check_arg, refuse_bool
 from .gradient_tape import _leaves, _leaves_like, _rebuild
 from .pullback import distinct, finite
 from .sweep import sweep
-from .tape import _keys, state
+from .tape import _keys, hessian_tags, state
 from .tensor import Tensor, _new
+from .variable import watched_while_recording
 
 
 def _args(args, what):
@@ -154,6 +155,16 @@ def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
         raise TypeError(f"f returned {what}; expected a number, an array or Tensors")
 
 
+def _recorded(c) -> bool:
+    """Whether c is a Tensor a tape records now (a Variable one watches): a cotangent
+    that must stay traced, so that tape differentiates the pullback's result."""
+    if not isinstance(c, Tensor) or not state.stack:
+        return False
+    if type(c) is Tensor:
+        return any(t._key in c._on for t in state.stack)
+    return watched_while_recording(c)
+
+
 def _pull(entries, on, xs, outs, cts, strong=False):
     """Cotangents of the inputs xs for cotangents cts of the output Tensors outs
     (strong: a zero cotangent entry contributes 0 through an infinite partial)."""
@@ -162,8 +173,7 @@ def _pull(entries, on, xs, outs, cts, strong=False):
         if isinstance(o, Tensor) and c is not None:
             old = adj.get(o)
             adj[o] = c if old is None else old + c
-    nested = bool(state.stack) and (_outer(entries, on) or
-                                    any(isinstance(c, Tensor) for c in cts))
+    nested = bool(state.stack) and (_outer(entries, on) or any(map(_recorded, cts)))
     sweep(entries, adj, None, nested, strong=strong)
     return [_plain(adj.get(x), x) for x in xs]
 
@@ -254,7 +264,7 @@ def vjp(f: Callable, *args):
             if o is not None and (c is None or isinstance(c, (str, bytes))):
                 raise TypeError(f"a cotangent must be a number or an array, got "
                                 f"{type(c).__name__}")
-            if not isinstance(c, float) and not (state.stack and isinstance(c, Tensor)):
+            if not isinstance(c, float) and not _recorded(c):
                 c = np.array(c, dtype=np.float64)   # a Tensor a tape records stays one
             if np.shape(_out_value(c)) != np.shape(_out_value(o)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
@@ -352,12 +362,8 @@ def hessian(f: Callable, *args):
         return np.concatenate([np.reshape(p, (-1,)) for p in parts])
 
     def dual_flat_gradient(*xs):
-        outer = state.hessian_tags
-        state.hessian_tags = outer | {x.tag for x in xs if type(x) is dualad.Dual}
-        try:
+        with hessian_tags.running(frozenset(x.tag for x in xs if type(x) is dualad.Dual)):
             return flat_gradient(*xs)
-        finally:
-            state.hessian_tags = outer
 
     try:
         jac = dualad.jacobian(dual_flat_gradient, *args)

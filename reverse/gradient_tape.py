@@ -262,10 +262,10 @@ class Tape:
                     and np.shape(og[0].value if isinstance(og[0], Tensor) else og[0]) \
                     == np.shape(target.value):
                 og = og[0]      # [dy] for one target, as TensorFlow flattens both sides
-            elif isinstance(target, (list, tuple)) and len(target) == 1 and \
-                    not isinstance(og, (list, tuple, dict)):
-                og = [og]       # dy for a target [y], likewise
-            seeds = _leaves_like(og, target, "output_gradients", [])
+            if len(targets) == 1 and not isinstance(og, (list, tuple, dict)):
+                seeds = [og]    # one dy for a target [y], {'k': y}, [[y]], likewise
+            else:
+                seeds = _leaves_like(og, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
             k = self._connected(t, mode)

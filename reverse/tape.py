@@ -41,6 +41,7 @@ watched by those tapes.  Recording tapes are per thread (`threading.local`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 
@@ -58,10 +59,6 @@ class _State(threading.local):
         # values (comparisons, bool(), primal-only functions) in this thread;
         # dualad.compile uses it to turn branches into guards
         self.observer = None
-        # tags of the Dual passes of reverse.hessian (forward over reverse) running in
-        # this thread: their tangents differentiate f too, so whatever stops f's
-        # gradient (x.numpy(), constant(x)) stops them as well
-        self.hessian_tags = frozenset()
 
 
 def observed(fn, result, args, kwargs=None):
@@ -73,6 +70,30 @@ def observed(fn, result, args, kwargs=None):
 
 
 state = _State()
+
+
+class _HessianTags:
+    """Tags of the Dual passes of reverse.hessian (forward over reverse) running now, in
+    any thread (a value f hands to a worker thread keeps its tag; tags are never reused,
+    so one call's cannot meet another's): their tangents differentiate f too, so what
+    stops f's gradient (x.numpy(), constant(x)) stops them as well."""
+
+    tags = frozenset()      # replaced, never mutated: readers take no lock
+    _lock = threading.Lock()
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, new):
+        with cls._lock:
+            cls.tags = cls.tags | new
+        try:
+            yield
+        finally:
+            with cls._lock:
+                cls.tags = cls.tags - new
+
+
+hessian_tags = _HessianTags
 
 
 def new_key() -> int:

@@ -13,11 +13,12 @@ import operator
 import numpy as np
 
 from dualad.array_methods import ArrayMethods
-from dualad.dual import Dual
+from dualad.dual import Dual, _make
 from dualad.float_rules import python_power
 from dualad.rules import ELEMENTWISE
+from dualad.taylor import Taylor
 
-from .tape import NOT_ON, observed, record, state
+from .tape import NOT_ON, hessian_tags, observed, record, state
 
 _FAST = (float, int, np.float64, np.ndarray)
 _ND, _F64 = np.ndarray, np.float64
@@ -27,20 +28,31 @@ _f64 = np.float64
 
 
 def without_hessian_levels(v):
-    """v without the Dual levels of a reverse.hessian running in this thread: a value
-    f takes out of the tape (x.numpy(), constant(x)) is a constant to f's second
-    derivative too, as in reverse over reverse and JAX (x·x.numpy() has f'' = 0, not 1).
-    An outer dualad call's levels stay (its Duals are older: inside)."""
-    tags = state.hessian_tags
-    while tags and type(v) is Dual and v.tag in tags:
-        v = v.primal
-    return v
+    """v without the Dual levels of the reverse.hessian calls running now: a value f takes
+    out of the tape (x.numpy(), constant(x)) is a constant to f's second derivative too,
+    as in reverse over reverse and JAX (x·x.numpy() has f'' = 0, not 1).  Other levels
+    (an outer or inner dualad call's) stay, wherever they sit in the nesting."""
+    tags = hessian_tags.tags
+    if not tags or type(v) is not Dual:
+        return v
+    return _drop_levels(v, tags)
+
+
+def _drop_levels(v, tags):
+    """v with the Dual levels whose tags are in tags removed (recursion over nesting
+    levels only)."""
+    if type(v) is not Dual:
+        return v
+    if v.tag in tags:
+        return _drop_levels(v.primal, tags)
+    return _make(_drop_levels(v.primal, tags), _drop_levels(v.tangent, tags), v.tag, v.ndir)
 
 
 def without_dual_levels(v):
-    """v's primal under every Dual level (stop_gradient: no derivative of any order or
-    engine passes it, as JAX's lax.stop_gradient and TensorFlow's tf.stop_gradient)."""
-    while type(v) is Dual:
+    """v's primal under every Dual and Taylor level (stop_gradient: no derivative of any
+    order or engine passes it, as JAX's lax.stop_gradient and TensorFlow's
+    tf.stop_gradient)."""
+    while type(v) is Dual or type(v) is Taylor:
         v = v.primal
     return v
 
@@ -205,12 +217,12 @@ class Tensor(ArrayMethods):
         np.float64 for a scalar.  (The value itself is what tapes recorded: editing it
         in place changed recorded values, a Variable's gradient computed at values it
         never had.)"""
-        v = self.value
+        v = without_hessian_levels(self.value)
         if type(v) is float:
             return np.float64(v)
         if type(v) is np.ndarray:
             return v.copy() if v.ndim else np.float64(v)    # Variable(np.array(2.0)) too
-        return without_hessian_levels(v)
+        return v
 
     def __array__(self, dtype=None, copy=None):
         stack = state.stack

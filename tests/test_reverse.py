@@ -1471,3 +1471,63 @@ def test_tensorflow_nest_forms_of_sources_targets_and_hints():
         [2.0, 8.0]
     assert t.jacobian(y, x, experimental_use_pfor=False, parallel_iterations=4) \
         .numpy().tolist() == [[2.0, 0.0], [0.0, 4.0]]
+
+
+def test_numpy_inside_a_hessian_is_a_copy_of_the_right_type():
+    # after dropping the hessian's Dual level, .numpy() returned the seed's own primal
+    # array (f's in-place edit of it changed the Hessian: [[606, 0], [0, 612]]) and a
+    # Python float for a scalar (x.numpy().shape raised)
+    def f(x):
+        c = x.numpy()
+        c += 100.0
+        return np.sum(x ** 3)
+
+    H = reverse.hessian(f, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(H, np.diag([6.0, 12.0]))
+    assert reverse.hessian(lambda x: x ** 3 * np.ones(x.numpy().shape).sum(), 3.0) == 18.0
+    assert reverse.hessian(lambda x: x ** 3 + x.numpy().item(), 3.0) == 18.0
+
+
+def test_the_hessian_level_is_dropped_wherever_it_sits_and_in_any_thread():
+    # c = d/da (x·a²).numpy() at a = 1 is 2x, a constant: f = x²·c has f'' = 2c = 4 at 1
+    # (an inner dualad level sat above the hessian's, which survived: 8.0); a value read
+    # in a worker thread kept it too (12 for 6)
+    from concurrent.futures import ThreadPoolExecutor
+
+    def f(x):
+        return x ** 2 * dualad.derivative(lambda a: (x * a * a).numpy(), 1.0)
+
+    assert reverse.hessian(f, 1.0) == 4.0 == \
+        reverse.jacobian(lambda z: reverse.gradient(f, z), 1.0)
+    with ThreadPoolExecutor(1) as pool:
+        assert reverse.hessian(lambda x: x ** 2 * pool.submit(x.numpy).result(), 3.0) == 6.0
+
+
+def test_stop_gradient_stops_taylor_mode_too():
+    # orders ≥ 3 run on Taylor values, which stop_gradient let through: d⁴/da⁴ of
+    # a³·stop(a) was 24 for 0, and of grad_x(x·stop(a⁴·x)) 48, 24 at orders 3, 4
+    g = lambda a: a ** 3 * reverse.stop_gradient(a).numpy()     # noqa: E731
+    assert [dualad.derivative(g, 2.0, k) for k in range(1, 5)] == [24.0, 24.0, 12.0, 0.0]
+    G = lambda a: reverse.gradient(                               # noqa: E731
+        lambda x: x * reverse.stop_gradient(a ** 4 * x), 1.0)
+    assert [dualad.derivative(G, 2.0, k) for k in range(1, 5)] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_pullback_under_an_unrelated_tape_gives_plain_values_for_a_tensor_cotangent():
+    # only a cotangent a tape records stays traced: an unwatched Tensor gave Tensors
+    _, pb = reverse.vjp(lambda x: x ** 2, np.array([1.0, 2.0]))
+    _, pbs = reverse.vjp(lambda x: x ** 2, 3.0)
+    with Tape():
+        g, = pb(constant(np.array([1.0, 1.0])))
+        gs, = pbs(constant(1.0))
+    assert type(g) is np.ndarray and g.tolist() == [2.0, 4.0]
+    assert type(gs) is float and gs == 6.0
+
+
+def test_one_dy_for_any_single_target_nest():
+    x = constant(2.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x ** 3
+    for target in ({"y": y}, [[y]], (y,)):
+        assert t.gradient(target, x, output_gradients=np.float64(1.0)).numpy() == 12.0

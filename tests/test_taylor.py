@@ -403,3 +403,12 @@ def test_a_constant_zero_divisor_gives_numpy_infinities_at_every_order():
     with pytest.raises(ZeroDivisionError):
         dualad.derivative(lambda x: x / 0.0, 2.0, 0)
     assert got == [s * np.inf for s in signs]
+
+
+def test_an_int_zero_divisor_too():
+    # _f64 widened only Python floats: x / 0 raised ZeroDivisionError from order 3 on
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert [dualad.derivative(lambda x: x / 0, 2.0, k) for k in range(1, 5)] == \
+            [np.inf, 0.0, 0.0, 0.0]
+    assert [dualad.derivative(lambda x: x ** 3, -1.5, k) for k in range(1, 6)] == \
+        [6.75, -9.0, 6.0, 0.0, 0.0]
