@@ -195,13 +195,16 @@ def adjoint(gen, lines: list, cse: dict) -> list[str]:
         if fn is np.where or mask:
             masked.update(gen.label[id(b)] for b in _tensors(args) if id(b) in gen.label)
     results = []
+    # a scalar line may hold an np.float64 (np.sin of where's 0-d result): then every
+    # scalar adjoint is made a Python float, as the other engines return
+    floats = all(type(e[2].value) is float for e in rec.entries)
     for k in range(1 - gen.n, 1):
         finish(k)
         v = gen._value(k)
         if k not in done:
             results.append("0.0" if np.ndim(v) == 0 else f"np.zeros({np.shape(v)!r})")
         elif np.ndim(v) == 0:
-            results.append(adj[k] if k not in impure else f"float({adj[k]})")
+            results.append(adj[k] if k not in impure and floats else f"float({adj[k]})")
         else:
             results.append(f"_garray({adj[k]}, {np.shape(v)!r})")
     return results

@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .forward import check_arg
+from .forward import _is_traced, check_arg
 from .structural import unbroadcast, unindex
 from .wengert import record
 
@@ -389,6 +389,11 @@ class Compiled:
 
     def _fallback(self, variant: Variant, kind: str, *args):
         """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
+        n = len(args) // 2 if kind == "jvp" else len(args)
+        if any(map(_is_traced, args[:n])):
+            # a Dual or Tensor of an outer differentiation (as jax.grad over jax.jit): f
+            # itself on it, through the engines (the code computes on floats only)
+            return self._uncompiled(kind, args[:n], args[n:])
         with self._lock:
             return self._missed(variant, kind, *args)
 
@@ -435,7 +440,8 @@ class Compiled:
 
     def _uncompiled(self, kind, prim, tangents):
         if kind == "value":
-            return _plain(self.f(*prim))
+            out = self.f(*prim)
+            return out if _is_traced(out) else _plain(out)
         if kind == "jvp":
             from .forward import jvp
             return jvp(self.f, prim, tangents)

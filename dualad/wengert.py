@@ -32,7 +32,7 @@ import operator
 import numpy as np
 
 from .float_rules import partial_at
-from .forward import check_arg
+from .forward import TracedOutputError, check_arg
 from .rules import ELEMENTWISE
 from .structural import STRUCTURAL
 
@@ -130,6 +130,11 @@ def record(f, *args) -> Record:
         with _observing(observe), tape:
             tape.watch(xs)
             out = f(*xs)
+    except TracedOutputError as e:
+        raise TypeError("dualad.compile traces f on reverse-mode Tensors, and forward mode "
+                        "inside f (dualad.gradient, derivative, jvp) cannot read its "
+                        "tangent through them; differentiate inside f with reverse."
+                        "gradient (which compiles), or call f uncompiled") from e
     except (TypeError, IndexError) as e:
         _explain_int(e, f, args, vals)
         raise

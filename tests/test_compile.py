@@ -1076,3 +1076,39 @@ def test_an_int_used_by_np_arange_is_still_named():
     # np.arange(n) runs on a float n too: checking f on plain floats hid the diagnosis
     with pytest.raises(TypeError, match=r"argument 1 \(n=3\) is an int"):
         dualad.compile(lambda x, n: np.sum(x ** np.arange(n)), 2.0, 3)
+
+
+def test_gradient_of_a_where_program_is_floats():
+    # np.where on a scalar line gives a 0-d array, np.sin of it an np.float64: the
+    # compiled gradient returned (np.float64, float) where the engines give floats
+    f = lambda x, y: x * np.sin(np.where(y < 0.3, 1.0, y))     # noqa: E731
+    g = dualad.compile(f, 0.3, 0.7)
+    got = g.gradient(0.4, 0.5)
+    assert [type(v) for v in got] == [float, float]
+    assert got == dualad.gradient(f, 0.4, 0.5) == reverse.gradient(f, 0.4, 0.5)
+
+
+def test_the_engines_differentiate_a_compiled_function():
+    # as jax.grad over jax.jit: a Dual or Tensor argument runs f through the engines
+    # (it raised "argument 0 has type Dual; pass floats")
+    f = lambda x, y: np.sin(x) * y ** 2 + np.exp(x * y)       # noqa: E731
+    g = dualad.compile(f, 0.5, 1.2)
+    assert dualad.gradient(lambda a: g(a, 0.8), 0.3) == dualad.gradient(lambda a: f(a, 0.8), 0.3)
+    assert reverse.gradient(lambda a: g(a, 0.8), 0.3) == reverse.gradient(lambda a: f(a, 0.8), 0.3)
+    h = dualad.hessian(f, 0.3, 0.8)[0][0]
+    assert dualad.gradient(lambda a: g.gradient(a, 0.8)[0], 0.3) == pytest.approx(h, rel=1e-15)
+    assert reverse.gradient(lambda a: g.gradient(a, 0.8)[0], 0.3) == pytest.approx(h, rel=1e-15)
+    assert dualad.derivative(lambda a: g(a, 0.8), 0.3, 4) == \
+        dualad.derivative(lambda a: f(a, 0.8), 0.3, 4)
+    x = np.array([0.1, 0.2, 0.3])
+    c = dualad.compile(lambda x: np.sum(x ** 2 * np.sin(x)), x)
+    np.testing.assert_allclose(dualad.hessian(c, x), reverse.hessian(c, x), rtol=1e-14)
+    assert type(g(0.3, 0.8)) is float     # plain calls stay compiled floats
+
+
+def test_compiling_an_f_that_uses_forward_mode_inside_names_the_way_out():
+    f = lambda x, y: np.sin(x) * y ** 2                        # noqa: E731
+    with pytest.raises(TypeError, match="reverse.gradient"):
+        dualad.compile(lambda a, b: dualad.gradient(lambda t: f(t, b), a), 0.5, 1.2)
+    g = dualad.compile(lambda a, b: reverse.gradient(lambda t: f(t, b), a), 0.5, 1.2)
+    assert g(0.3, 0.8) == dualad.gradient(lambda t: f(t, 0.8), 0.3)
