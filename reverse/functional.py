@@ -367,6 +367,11 @@ def hessian(f: Callable, *args):
 
     try:
         jac = dualad.jacobian(dual_flat_gradient, *args)
+    except ValueError as e:
+        if str(e).startswith("gradient needs f to return a scalar"):
+            # the inner gradient's words, as dualad.hessian says it
+            raise ValueError("hessian" + str(e)[len("gradient"):].split(";")[0]) from None
+        raise
     except TracedOutputError:
         if not state.stack:
             raise

@@ -726,6 +726,9 @@ def test_keyword_arguments_one_argument_where_and_error_messages():
         dualad.gradient(lambda x: [x, x], 1.0)
     with pytest.raises(ValueError, match=r"hessian needs f to return a scalar, got shape \(2,\)"):
         dualad.hessian(lambda x: x * x, np.ones(2))
+    # reverse.hessian said "gradient needs ...; use jacobian" (its inner call's words)
+    with pytest.raises(ValueError, match=r"^hessian needs f to return a scalar, got shape \(2,\)$"):
+        reverse.hessian(lambda x: x * x, np.ones(2))
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
