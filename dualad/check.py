@@ -223,11 +223,24 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     and ok (AD engines within rtol of symbolic, numeric within its error bound)."""
     if not args:
         raise TypeError("check(f, *args) needs at least one argument")
+    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, (int, float, np.integer,
+                                                                 np.floating)) \
+            or not rtol >= 0 or not np.isfinite(rtol):
+        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0 (it picks the random direction), "
+                         f"got {seed!r}")
     args = tuple(forward.check_arg(a, i) for i, a in enumerate(args))
+    for i, a in enumerate(args):
+        if not isinstance(a, (float, np.ndarray)):
+            raise TypeError(f"argument {i} has type {type(a).__name__}; check takes floats, "
+                            "ints and NumPy float arrays")
     # f's value on NumPy scalars: NumPy semantics (1/x at 0 is inf, as every engine
     # gives), not Python's ZeroDivisionError on floats
     value = f(*[np.float64(a) if isinstance(a, float) else a for a in args])
     _reverse().functional.check_output(value)     # None, a str: a TypeError naming it
+    if isinstance(value, (list, tuple, dict)):
+        raise ValueError(f"check needs f to return a scalar, got a {type(value).__name__}")
     if np.ndim(value) != 0:
         raise ValueError(f"check needs f to return a scalar, got shape {np.shape(value)}")
     import symbolic

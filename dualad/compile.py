@@ -150,7 +150,7 @@ class _Lazy:
     def __init__(self, variant, kind, attr):
         self.variant, self.kind, self.attr, self.fn = variant, kind, attr, None
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         fn = self.fn
         if fn is None:
             v = self.variant
@@ -158,7 +158,7 @@ class _Lazy:
                 fn = self.fn = v.get(self.kind)
                 if v.owner._current is v and getattr(v.owner, self.attr) is self:
                     setattr(v.owner, self.attr, fn)
-        return fn(*args)
+        return fn(*args, **kwargs)  # keywords: as the generated function takes them
 
 
 class Variant:
@@ -269,12 +269,13 @@ class Compiled:
         self._use(self._current)
 
     # -- the public calls ----------------------------------------------------------
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         """g(*args) -> f(*args), a float for a scalar output."""
         try:
-            return self.value(*args)
+            return self.value(*args, **kwargs)
         except TypeError:
-            self._count(args)
+            if not kwargs:
+                self._count(args)
             raise
 
     def _count(self, args) -> None:

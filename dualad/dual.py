@@ -164,9 +164,9 @@ class Dual(ArrayMethods):
         return f"Dual({self.primal!r}, {self.tangent!r})"
 
     def __float__(self):
-        raise TypeError("float() would drop the tangent of a Dual; use d.primal "
-                        "(or np.sin etc. instead of math.sin). Storing a Dual into a float "
-                        "array (out[i] = d; NumPy then says 'setting an array element with a "
+        raise TypeError("float(), int() or complex() would drop the tangent of a Dual; use "
+                        "d.primal (or np.sin etc. instead of math.sin). Storing a Dual into a "
+                        "float array (out[i] = d; NumPy then says 'setting an array element with a "
                         "sequence') drops it too: build arrays with np.stack / np.where")
 
     __int__ = __complex__ = __float__

@@ -120,7 +120,15 @@ class Expression:
                 stack.append(arg(stack.pop()))
             elif op == "binary":
                 b = stack.pop()
-                stack.append(arg(stack.pop(), b))
+                a = stack.pop()
+                if type(a) is float and type(b) is float:
+                    # two constants: NumPy's semantics, as every engine's values have
+                    # (1/0 is inf, 10**400 inf, (-8)**(1/3) nan; Python raised or gave
+                    # a complex number)
+                    with np.errstate(all="ignore"):
+                        stack.append(float(arg(np.float64(a), np.float64(b))))
+                else:
+                    stack.append(arg(a, b))
             else:   # "call": (function, n)
                 fn, n = arg
                 xs = stack[-n:]

@@ -46,15 +46,39 @@ def check_arg(x, i: int = 0):
     """A differentiable argument as float / float64 array (traced values pass through)."""
     if isinstance(x, Dual) or _is_traced(x):
         return x
-    if isinstance(x, (bool, int, np.integer)):
-        return float(x)
+    if isinstance(x, (bool, np.bool_, int, np.integer)):
+        return int_as_float(x, i)
     if isinstance(x, (float, np.floating)):
         return float(x)
     if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
-        return x.astype(np.float64)
+        return plain_array(x, i).astype(np.float64)
     what = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else f"type {type(x).__name__}"
     raise TypeError(f"argument {i} has {what}; dualad differentiates "
                     "functions of floats, ints and NumPy float arrays")
+
+
+def int_as_float(x, i: int = 0) -> float:
+    """An int (or bool) argument as a float; a ValueError naming it beyond float range."""
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"argument {i} is an int too large for a float64 "
+                         f"({len(str(abs(int(x))))} digits; the largest float is ~1.8e308)") \
+            from None
+
+
+def plain_array(x: np.ndarray, i: int = 0) -> np.ndarray:
+    """x as a plain ndarray: a TypeError for np.matrix and masked arrays, whose operators
+    and reductions differ from an ndarray's (x * x is a matrix product, np.sum skips
+    masked items), so an engine would differentiate another function than f (every
+    engine refuses them alike); other subclasses (np.memmap) become ndarrays."""
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, (np.matrix, np.ma.MaskedArray)):
+        raise TypeError(f"argument {i} is a {type(x).__module__}.{type(x).__name__}, whose "
+                        "operators differ from an ndarray's; pass a plain array "
+                        "(np.asarray(x), or x.filled(...) for a masked array)")
+    return np.asarray(x)
 
 
 def _plain(x):
@@ -194,6 +218,7 @@ def _like(x, items):
 def directional_derivative(f: Callable, x, v) -> float:
     """directional_derivative(f, x, v) -> float: ∇f(x)·v for one argument x."""
     out, t = jvp(f, (x,), (v,))
+    refuse_bool(out)    # a comparison has no derivative (jvp takes it as a constant)
     if isinstance(out, dict) or np.ndim(out) != 0:
         got = "a dict" if isinstance(out, dict) else f"shape {np.shape(out)}"
         raise ValueError(f"directional_derivative needs a scalar f; got {got}")
@@ -261,6 +286,7 @@ def _chunks(n: int, chunk_size: int | None):
     k = default_chunk(n) if chunk_size is None else chunk_size
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    k = int(k)      # np.uint8(2): -(-n // k) overflowed in uint8
     passes = max(1, -(-n // k))
     k = -(-n // passes) if n else 1
     return [(s, min(s + k, n)) for s in range(0, n, k)]

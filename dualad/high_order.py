@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .taylor import _check_order, _check_x, _coefficients, _flat
+from .forward import _items, _like
+from .taylor import _check_order, _check_x, _coefficients
 
 # Orders above this are refused: the sweep is O(k²) Python operations per node
 # (sin: k = 2000 0.6 s, 5000 9 s, 10000 ~40 s; k = 10⁶ would run for days)
@@ -76,19 +77,28 @@ _FLOAT_MAX = Fraction(np.finfo(np.float64).max)
 def _in_range(c) -> bool:
     """Whether the scaled coefficient c (a float, an array, a tuple of them) is finite and
     normal or 0: else the float64 pass may have overflowed where the derivative does not."""
-    for leaf in _flat((c,)):
+    for leaf in _leaves(c):
         a = np.abs(np.asarray(leaf, dtype=float))
         if not np.all(np.isfinite(a) & ((a == 0) | (a >= np.finfo(np.float64).tiny))):
             return False
     return True
 
 
+def _leaves(c):
+    """The numbers of a coefficient in f's output structure (lists, tuples, dicts)."""
+    if isinstance(c, (tuple, list, dict)):
+        for x in _items(c):
+            yield from _leaves(x)
+    else:
+        yield c
+
+
 def _scale(c, s):
     """c·s: s a float, or an exact Fraction when it (or c) leaves float64 range: then
     the product is formed exactly and rounded once (±inf only where the derivative
     itself is beyond float64)."""
-    if type(c) in (tuple, list):
-        return type(c)(_scale(x, s) for x in c)
+    if isinstance(c, (tuple, list, dict)):
+        return _like(c, [_scale(x, s) for x in _items(c)])
     if type(s) is float:
         return c if s == 1.0 else c * s
     if isinstance(c, np.ndarray):

@@ -227,6 +227,15 @@ def _node(sess, kind, fn, args, kw, c0, deg, inputs=None):
     return n
 
 
+def _out_leaves(out):
+    """The values of f's output structure (lists, tuples, named tuples, dicts)."""
+    if isinstance(out, (tuple, list, dict)):
+        for o in _forward._items(out):
+            yield from _out_leaves(o)
+    else:
+        yield out
+
+
 def _flat(args):
     for a in args:
         if type(a) in (list, tuple):
@@ -489,8 +498,9 @@ def _coefficient(out, j, sess, wide=False):
     t = type(out)
     if t is Taylor and out.sess is sess:
         c = out.coefs[j]
-    elif t in (tuple, list):
-        return t(_coefficient(o, j, sess, wide) for o in out)
+    elif isinstance(out, (tuple, list, dict)):     # f's structure back, as at orders 1-2
+        return _forward._like(out, [_coefficient(o, j, sess, wide)
+                                    for o in _forward._items(out)])
     else:   # a constant to this session
         if t is not Dual and t is not Taylor:
             if _holds_session(out, sess):
@@ -543,7 +553,7 @@ def _coefficients(f, x, k, h, wide=False):
     else:
         leaf.coefs += [h] + [0.0] * (k - 1)
     out = f(leaf)
-    for o in _flat((out,)):
+    for o in _out_leaves(out):
         if type(o) is Taylor and o.sess is sess:
             o.target = k
     tape = sess.tape

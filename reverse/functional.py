@@ -19,7 +19,7 @@ import dualad
 from dualad.forward import TracedOutputError, check_arg, refuse_bool
 
 from .gradient_tape import _leaves, _leaves_like, _rebuild
-from .pullback import distinct, finite
+from .pullback import distinct, finite, real_cotangent
 from .sweep import sweep
 from .tape import _keys, hessian_tags, state
 from .tensor import Tensor, _new
@@ -129,7 +129,7 @@ def _out_value(out):
     return out
 
 
-_NUMBERS = (bool, int, float, np.number, np.bool_)
+_NUMBERS = (bool, int, float, np.integer, np.floating, np.bool_)   # not complex
 
 
 def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
@@ -150,7 +150,8 @@ def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
                 continue
         elif hasattr(type(leaf), "__array_ufunc__"):
             continue    # a traced value (a dualad.Dual in forward-over-reverse)
-        held = type(leaf).__name__ if leaf is not None else "None"
+        held = f"an array of dtype {leaf.dtype}" if isinstance(leaf, np.ndarray) else \
+            type(leaf).__name__ if leaf is not None else "None"
         what = held if leaf is out else f"a {type(out).__name__} holding {held}"
         raise TypeError(f"f returned {what}; expected a number, an array or Tensors")
 
@@ -265,7 +266,7 @@ def vjp(f: Callable, *args):
                 raise TypeError(f"a cotangent must be a number or an array, got "
                                 f"{type(c).__name__}")
             if not isinstance(c, float) and not _recorded(c):
-                c = np.array(c, dtype=np.float64)   # a Tensor a tape records stays one
+                c = real_cotangent(c, "the cotangent")  # a Tensor a tape records stays one
             if np.shape(_out_value(c)) != np.shape(_out_value(o)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match the output "
                                  f"shape {np.shape(_out_value(o))}")

@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from .pullback import distinct, finite
+from .pullback import distinct, finite, real_cotangent
 from .sweep import sweep
 from .tape import new_key, state
 from .tensor import Tensor, Variable, _new_tensor
@@ -276,7 +276,8 @@ class Tape:
                 s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))
             else:
                 if not (state.stack and isinstance(s, Tensor)):
-                    s = s.value if isinstance(s, Tensor) else np.asarray(s, dtype=np.float64)
+                    s = s.value if isinstance(s, Tensor) else \
+                        real_cotangent(s, "output_gradients")
                 if np.shape(s) != np.shape(v):
                     raise ValueError(f"output_gradients shape {np.shape(s)} does not match "
                                      f"the target's shape {np.shape(v)}")

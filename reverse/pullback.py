@@ -419,3 +419,18 @@ def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False,
         entry(e, ct, adj, owned, nested, masked)
     dense_all(adj, owned, kept)
     return kept
+
+
+def real_cotangent(c, what: str) -> np.ndarray:
+    """c as a float64 array (a copy); a TypeError naming `what` unless it holds real
+    numbers: a complex cotangent lost its imaginary part (0 for 1j), an object array
+    turned None into nan, a string said "could not convert string to float"."""
+    try:
+        a = np.asarray(c)
+    except ValueError as e:     # a ragged list
+        raise ValueError(f"{what} is not an array of numbers: {e}") from None
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must hold real numbers, got {type(c).__name__} of dtype "
+                        f"{a.dtype}")
+    return np.array(a, dtype=np.float64)
+

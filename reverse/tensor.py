@@ -66,7 +66,11 @@ def _as_value(x):
     if type(x) is float:
         return x
     if isinstance(x, (np.ndarray, list, tuple)):
-        a = np.asarray(x)
+        try:
+            a = np.asarray(x)
+        except ValueError as e:     # a ragged list
+            raise ValueError(f"a Tensor holds a float array; got a list that is not one "
+                             f"({e})") from None
         if a.dtype.kind not in "biuf":
             raise TypeError(f"a Tensor holds float values; got an array of dtype {a.dtype}")
         return a.astype(np.float64)

@@ -23,6 +23,8 @@ from collections.abc import Callable
 import numpy as np
 import sympy
 
+from dualad.forward import int_as_float, plain_array
+
 from .placeholder import (
     LAMBDIFY_NAMESPACE,
     Sym,
@@ -39,6 +41,8 @@ __all__ = ["expression", "gradient_expressions", "gradient", "gradient_scale", "
 
 # expressions with more operations than this are returned unsimplified (simplify is slow)
 SIMPLIFY_LIMIT = 400
+# derivative(order=k) above this is a ValueError at once (10**30 ran for ever)
+MAX_ORDER = 1000
 
 
 def parameter_names(f, n: int) -> list[str]:
@@ -102,6 +106,10 @@ def _check_example(a, i):
     if not isinstance(a, (bool, np.bool_, int, float, np.integer, np.floating, np.ndarray)):
         raise TypeError(f"argument {i} has type {type(a).__name__}; symbolic takes floats, "
                         "ints and NumPy float arrays")
+    if isinstance(a, np.ndarray):
+        a = plain_array(a, i)
+    elif isinstance(a, (int, np.integer)):
+        a = int_as_float(a, i)
     a = np.asarray(a, dtype=float) if np.asarray(a).dtype.kind in "biuf" else None
     if a is None:
         raise TypeError(f"argument {i} is not a numeric array")
@@ -633,6 +641,12 @@ def derivative(f: Callable, x, order: int = 1):
     """derivative(f, x, order=1) -> dᵏf/dxᵏ at scalar x, shaped like f(x)."""
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be an integer >= 0, got {order!r}")
+    if order > MAX_ORDER:
+        raise ValueError(f"symbolic.derivative takes order <= {MAX_ORDER}, got {order}: sympy "
+                         "differentiates order by order and the expression grows (order 1000 "
+                         "of log(x)·sin(x) takes ~20 s); dualad.derivative (Taylor mode) "
+                         "takes high orders")
+    _check_example(x, 0)
     if np.ndim(x) != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)}")
     t = _trace(f, (x,))
@@ -650,4 +664,8 @@ def latex(f_or_expr, *example_args) -> str:
     (or of f's expression)."""
     if callable(f_or_expr) and not isinstance(f_or_expr, sympy.Basic):
         f_or_expr = expression(f_or_expr, *example_args)
+    elif not isinstance(f_or_expr, (sympy.Basic, sympy.MatrixBase, tuple, list, np.ndarray)):
+        # a string was typeset as \mathtt{\text{np.sin}}, None and 3.0 as text
+        raise TypeError(f"latex takes a function or a sympy expression, got "
+                        f"{type(f_or_expr).__name__}")
     return sympy.latex(f_or_expr)

@@ -1,0 +1,171 @@
+"""Bad input across the engines: a clear TypeError/ValueError naming the problem, never
+a number (probe24).  Each case here once gave a number, a hang or an unclear error."""
+
+import collections
+
+import numpy as np
+import pytest
+
+import dualad
+import reverse
+import symbolic
+from dualad import numeric
+
+ENGINES = {"forward": dualad.gradient, "reverse": reverse.gradient,
+           "symbolic": symbolic.gradient, "numeric": numeric.gradient,
+           "hessian": reverse.hessian, "check": dualad.check}
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("kind", ["matrix", "masked"])
+@pytest.mark.parametrize("api", list(ENGINES))
+def test_matrix_and_masked_arguments_are_refused_by_every_engine(kind, api):
+    # sum(x·x) of np.matrix([[1, 2]]) was [[6, 6]] (x*x a matrix product), of a masked
+    # array [2, 0, 6] in forward mode, [2, --, 6] in reverse, [2, 4, 6] in the others
+    x = np.matrix([[1.0, 2.0]]) if kind == "matrix" else \
+        np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="operators differ from an ndarray's"):
+        ENGINES[api](lambda x: np.sum(np.multiply(x, x)), x)
+
+
+def test_other_ndarray_subclasses_are_taken_as_arrays(tmp_path):
+    m = np.memmap(tmp_path / "x.dat", dtype=np.float64, mode="w+", shape=(3,))
+    m[:] = [1.0, 2.0, 3.0]
+    for api in ("forward", "reverse", "symbolic"):
+        g = ENGINES[api](lambda x: np.sum(x * x), m)
+        assert type(g) is np.ndarray and g.tolist() == [2.0, 4.0, 6.0]
+
+
+@pytest.mark.parametrize("x", [True, np.bool_(True)])
+def test_bools_are_numbers_in_every_engine(x):
+    # np.bool_ was refused by forward and reverse, True by numeric
+    for api in ("forward", "reverse", "symbolic"):
+        assert ENGINES[api](lambda x: x * x, x) == 2.0
+    assert numeric.gradient(lambda x: x * x, x) == pytest.approx(2.0, rel=1e-9)
+
+
+def test_an_int_beyond_float_range_is_named():
+    for api in ("forward", "reverse", "symbolic", "numeric"):
+        with pytest.raises(ValueError, match="argument 0 is an int too large"):
+            ENGINES[api](lambda x: x, 10 ** 400)
+
+
+def test_a_comparison_has_no_derivative_in_trace_compile_and_directional():
+    # each gave 0.0 (dualad.gradient and reverse.gradient refused it already)
+    with pytest.raises(TypeError, match="comparison"):
+        dualad.trace(lambda x: x > 0, 1.0)
+    with pytest.raises(TypeError, match="comparison"):
+        dualad.compile(lambda x: x > 0, 1.0)
+    with pytest.raises(TypeError, match="comparison"):
+        dualad.directional_derivative(lambda x: x > 0, 1.0, 1.0)
+    assert dualad.jvp(lambda x: x > 0, (1.0,), (1.0,))[1] == 0.0    # jvp: a constant (JAX)
+
+
+@pytest.mark.parametrize("f", [lambda x: np.complex128(2j), lambda x: x + np.complex128(1j)])
+def test_a_complex_output_is_refused_by_reverse_and_check(f):
+    # np.complex128 was a number to reverse: gradient 0.0; check printed "value 1.0"
+    for api in (reverse.gradient, reverse.jacobian, reverse.hessian, dualad.check):
+        with pytest.raises(TypeError, match="complex"):
+            api(f, 1.0)
+
+
+def test_complex_object_and_text_cotangents_are_refused():
+    # 1j·ones gave zeros (the imaginary part dropped), [1, None, 1] gave a nan, 'a'
+    # said "could not convert string to float"
+    _, pb = reverse.vjp(lambda x: x * x, np.array([1.0, 2.0, 3.0]))
+    for ct in (np.ones(3) * 1j, np.array([1.0, None, 1.0]), 1j * np.ones(1)):
+        with pytest.raises(TypeError, match="the cotangent must hold real numbers"):
+            pb(ct)
+    x = reverse.constant(np.array([1.0, 2.0, 3.0]))
+    with reverse.Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+    for og in (np.ones(3) * 1j, "a"):
+        with pytest.raises(TypeError, match="output_gradients must hold real numbers"):
+            t.gradient(y, x, output_gradients=og)
+    assert pb(np.array([1, 0, 1]))[0].tolist() == [2.0, 0.0, 6.0]     # ints are fine
+
+
+@pytest.mark.parametrize("kw, match", [({"rtol": -1.0}, "rtol"), ({"rtol": float("nan")}, "rtol"),
+                                       ({"rtol": "1e-12"}, "rtol"), ({"seed": "a"}, "seed"),
+                                       ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed")])
+def test_check_validates_rtol_and_seed(kw, match):
+    # rtol=-1 or nan said DISAGREE for engines that agree exactly; seed='a' INCOMPLETE
+    with pytest.raises(ValueError, match=match):
+        dualad.check(lambda x: np.sum(x * x), np.ones(3), **kw)
+
+
+def test_check_refuses_structured_outputs_and_traced_arguments():
+    with pytest.raises(ValueError, match="got a dict"):
+        dualad.check(lambda x: {"a": x}, 1.0)
+    with pytest.raises(ValueError, match="got a list"):
+        dualad.check(lambda x: [x, [x, x]], 1.0)
+    with pytest.raises(TypeError, match="argument 0 has type Dual"):
+        dualad.check(lambda x: x, dualad.Dual(1.0, 1.0))
+
+
+def test_richardson_from_a_step_wider_than_f_is_not_a_confident_wrong_number():
+    # step=1e15 gave 1.13e-06 ± 3.7e-20 for cos(5) = 0.2837
+    for step in (1e15, 1e100):
+        v, e = numeric.derivative(np.sin, 5.0, scheme="richardson", step=step,
+                                  return_error=True)
+        assert abs(v - np.cos(5.0)) <= e and abs(v - np.cos(5.0)) < 1e-12
+    v, e = numeric.derivative(np.sin, 5.0, scheme="richardson", step=100.0, return_error=True)
+    assert abs(v - np.cos(5.0)) < 1e-13     # a wide step that settles is kept
+
+
+def test_numeric_refuses_an_output_that_changes_shape():
+    # [1.0, 8.3e4]: the values at x ± h broadcast
+    f = lambda x: np.array([x, 2 * x]) if x > 1.0 else x          # noqa: E731
+    with pytest.raises(ValueError, match="changes shape"):
+        numeric.derivative(f, 1.0)
+
+
+def test_symbolic_derivative_caps_the_order():
+    # order 10**30 ran for ever
+    with pytest.raises(ValueError, match="order <= 1000"):
+        symbolic.derivative(np.sin, 1.0, order=10 ** 30)
+    assert symbolic.derivative(np.sin, 1.0, order=1000) == pytest.approx(np.sin(1.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("k", [np.uint8(2), np.uint64(2), np.int8(2)])
+def test_numpy_integer_chunk_sizes(k):
+    # OverflowError: Python integer -3 out of bounds for uint8
+    x = np.arange(1.0, 301.0)
+    np.testing.assert_array_equal(dualad.gradient(lambda x: np.sum(x * x), x, chunk_size=k),
+                                  2 * x)
+
+
+def test_derivative_keeps_dict_and_namedtuple_outputs_at_every_order():
+    # orders >= 3 (Taylor mode) said "f returned dict"
+    P = collections.namedtuple("P", "a b")
+    for k, (a, b) in {3: (24.0, -np.cos(1.0)), 4: (24.0, np.sin(1.0))}.items():
+        d = dualad.derivative(lambda x: {"a": x ** 4, "b": np.sin(x)}, 1.0, k)
+        assert d == {"a": a, "b": b}
+        p = dualad.derivative(lambda x: P(x ** 4, np.sin(x)), 1.0, k)
+        assert type(p) is P and p == (a, b)
+
+
+def test_constant_arithmetic_in_an_expression_follows_numpy():
+    # 1/0 raised ZeroDivisionError, 10**400 OverflowError, (-8)**(1/3) was complex
+    from dualad.expr import parse
+    with np.errstate(all="ignore"):
+        assert parse("x + 1/0")(1.0) == np.inf
+        assert parse("x*10**400")(1.0) == np.inf
+        assert np.isnan(parse("x + (-8)**(1/3)")(1.0))
+    assert parse("x + 2**3")(1.0) == 9.0
+
+
+def test_latex_refuses_what_is_neither_a_function_nor_an_expression():
+    for bad in ("np.sin", None, 3.0):
+        with pytest.raises(TypeError, match="latex takes a function or a sympy expression"):
+            symbolic.latex(bad)
+
+
+def test_compiled_functions_take_keywords_as_f_does():
+    f = lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2)        # noqa: E731
+    g = dualad.compile(f, 2.0, 5.0)
+    assert g.gradient(x1=2.0, x2=5.0) == (5.5, 1.7163378145367738)    # first call: _Lazy
+    assert g(x1=2.0, x2=5.0) == f(2.0, 5.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        g(2.0, z=1.0)
