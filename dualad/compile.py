@@ -309,6 +309,8 @@ class Compiled:
                     raise ValueError(f"tangent {i} has shape {np.shape(t)}, its primal "
                                      f"{np.shape(p)}")
             ts.append(t)
+        if any(map(_is_traced, ts)):    # an outer call differentiates by the tangent
+            return self._uncompiled("jvp", self._convert(primals), tuple(ts))
         value, slope = _tidy(self._jvp(*primals, *ts))
         if type(slope) is float and slope - slope == 0.0 or \
                 type(slope) is np.ndarray and np.isfinite(slope).all():
@@ -365,10 +367,20 @@ class Compiled:
             self._variants.remove(v)
             self._variants.insert(0, v)
 
-    def _no_gradient(self, *args):
+    def _no_gradient(self, *args, **kwargs):
         """g.gradient while the current variant's f returns an array: the call goes to
         the variant its arguments and branches pick (a ValueError if f returns an array
         there too)."""
+        if kwargs:      # by name, as the generated functions take them
+            names = self._current.gen.rec.names
+            unknown = set(kwargs) - set(names[len(args):])
+            if unknown:
+                raise TypeError(f"{self.name}.gradient() got an unexpected keyword argument "
+                                f"{sorted(unknown)[0]!r}")
+            missing = [nm for nm in names[len(args):] if nm not in kwargs]
+            if missing:
+                raise TypeError(f"{self.name}.gradient() missing argument {missing[0]!r}")
+            args = args + tuple(kwargs[nm] for nm in names[len(args):])
         return self._fallback(self._current, "gradient", *args)
 
     @staticmethod
@@ -391,10 +403,12 @@ class Compiled:
     def _fallback(self, variant: Variant, kind: str, *args):
         """A fast call missed: NumPy semantics, other variants, a re-trace, the engines."""
         n = len(args) // 2 if kind == "jvp" else len(args)
-        if any(map(_is_traced, args[:n])):
-            # a Dual or Tensor of an outer differentiation (as jax.grad over jax.jit): f
-            # itself on it, through the engines (the code computes on floats only)
-            return self._uncompiled(kind, args[:n], args[n:])
+        if any(map(_is_traced, args)):
+            # a Dual or Tensor of an outer differentiation (as jax.grad over jax.jit), as a
+            # primal or a tangent: f itself on it, through the engines (the code computes
+            # on floats only); ints as floats, as the code takes them (n**20 wrapped in
+            # np.int64)
+            return self._uncompiled(kind, self._convert(args[:n]), args[n:])
         with self._lock:
             return self._missed(variant, kind, *args)
 

@@ -67,7 +67,7 @@ def int_as_float(x, i: int = 0) -> float:
             from None
 
 
-def plain_array(x: np.ndarray, i: int = 0) -> np.ndarray:
+def plain_array(x: np.ndarray, i: int = 0, what: str | None = None) -> np.ndarray:
     """x as a plain ndarray: a TypeError for np.matrix and masked arrays, whose operators
     and reductions differ from an ndarray's (x * x is a matrix product, np.sum skips
     masked items), so an engine would differentiate another function than f (every
@@ -75,7 +75,8 @@ def plain_array(x: np.ndarray, i: int = 0) -> np.ndarray:
     if type(x) is np.ndarray:
         return x
     if isinstance(x, (np.matrix, np.ma.MaskedArray)):
-        raise TypeError(f"argument {i} is a {type(x).__module__}.{type(x).__name__}, whose "
+        raise TypeError(f"{what or f'argument {i}'} is a {type(x).__module__}."
+                        f"{type(x).__name__}, whose "
                         "operators differ from an ndarray's; pass a plain array "
                         "(np.asarray(x), or x.filled(...) for a masked array)")
     return np.asarray(x)

@@ -120,14 +120,15 @@ def _one(g, x, step, scheme, g0=None, need_error=True, floor=0.0):
             return d1, None
         d2 = _central(g, _exact(x, 2 * h))
         return d1, np.abs(d2 - d1) + EPS * (_size(gp, floor) + _size(gm, floor)) / (2 * h)
-    d, err = _richardson(g, x, h, floor)
+    d, err, smallest = _richardson(g, x, h, floor)
     default = _exact(x, _FIRST_STEP["richardson"] * max(abs(x), 1.0))
-    if step is not None and h > default:
-        # a first step wider than f's scale settles on entries that agree by coincidence
-        # (sin at 5 from step 1e15: 1.1e-6 ± 4e-20 for 0.28): where the tableau from the
-        # default step disagrees beyond both errors, its value is taken, with an error
-        # that covers the other
-        d2, err2 = _richardson(g, x, default, floor)
+    if smallest > default:
+        # the tableau never came down to the default first step (step=1e15: its 40
+        # halvings end at h = 909), so its entries may agree by coincidence, all far
+        # wider than f's scale (sin at 5: 1.1e-6 ± 4e-20 for 0.28): where the tableau from
+        # the default step disagrees beyond both errors, its value is taken, with an
+        # error that covers the other (a wide step that reaches small h is kept as is)
+        d2, err2, _ = _richardson(g, x, default, floor)
         with np.errstate(invalid="ignore"):
             gap = np.abs(d - d2)
             apart = gap > err + err2
@@ -191,7 +192,7 @@ def _richardson(g, x, h, floor=0.0):
                 best, err, rounding = prev[j], prev_e[j], prev_r
     if best is None:
         raise ValueError(f"f is not finite near x = {x!r}: no finite differences to extrapolate")
-    return best, err + rounding
+    return best, err + rounding, h
 
 
 def _value_scale(v) -> float:
@@ -269,13 +270,15 @@ def derivative(f: Callable, x, step: float | None = None, scheme: str = "central
     if x.ndim != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {x.shape} (use gradient)")
     x = float(x)
-    shape = np.shape(_value(f, [np.float64(x)]))
+    first = []      # (t, shape) of f's first value: every other must have that shape
 
     def g(t):
         v = _value(f, [np.float64(x + t)])
-        if v.shape != shape:    # broadcast, the differences would be numbers
-            raise ValueError(f"f's output changes shape with x: {shape} at x = {x!r}, "
-                             f"{v.shape} at x + {float(t)!r}")
+        if not first:
+            first.append((float(t), v.shape))
+        elif v.shape != first[0][1]:    # broadcast, the differences would be numbers
+            raise ValueError(f"f's output changes shape with x: {first[0][1]} at x + "
+                             f"{first[0][0]!r}, {v.shape} at x + {float(t)!r} (x = {x!r})")
         return v
 
     d, e = _one(g, x, step, scheme, None, return_error, floor)

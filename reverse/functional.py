@@ -201,7 +201,7 @@ def gradient(f: Callable, *args):
         if type(out) is Tensor and type(out.value) is float:
             adj = {out: 1.0}
         else:
-            adj = _scalar_seed(out)
+            adj = _scalar_seed(out, f)
         if stack and _outer(entries, on):
             # an outer tape records (gradient of a gradient): the sweep runs on Tensors,
             # so it is recorded too, and the gradient is a Tensor the outer tape knows
@@ -231,17 +231,28 @@ def gradient(f: Callable, *args):
     return tuple(distinct(grads) if arrays else grads)
 
 
-def _scalar_seed(out):
+class NotScalarError(ValueError):
+    """gradient's f returned no scalar; `f` is that function (hessian tells its own f's
+    from one of a gradient call inside it)."""
+
+    def __init__(self, message, f, got):
+        super().__init__(message)
+        self.f, self.got = f, got
+
+
+def _scalar_seed(out, f=None):
     """{out: 1.0} for a scalar output of f (an empty dict for a constant); a
     ValueError naming the shape for anything else."""
     check_output(out, bools=False)
     if isinstance(out, (list, tuple, dict)):
-        raise ValueError(f"gradient needs f to return a scalar, got a {type(out).__name__}; "
-                         "use vjp for several outputs")
+        got = f"a {type(out).__name__}"
+        raise NotScalarError(f"gradient needs f to return a scalar, got {got}; use vjp for "
+                             "several outputs", f, got)
     value = out.value if isinstance(out, Tensor) else out
     if not isinstance(value, float) and np.ndim(value) != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {np.shape(value)}; "
-                         "use jacobian")
+        got = f"shape {np.shape(value)}"
+        raise NotScalarError(f"gradient needs f to return a scalar, got {got}; use jacobian",
+                             f, got)
     return {out: 1.0} if isinstance(out, Tensor) else {}
 
 
@@ -262,7 +273,10 @@ def vjp(f: Callable, *args):
         cts = _leaves_like(ct, out, "the cotangent", [])
         given = []
         for o, c in zip(outs, cts):
-            if o is not None and (c is None or isinstance(c, (str, bytes))):
+            if o is None:               # an empty output (JAX's None): its cotangent unread
+                given.append(None)
+                continue
+            if c is None or isinstance(c, (str, bytes)):
                 raise TypeError(f"a cotangent must be a number or an array, got "
                                 f"{type(c).__name__}")
             if not isinstance(c, float) and not _recorded(c):
@@ -368,11 +382,10 @@ def hessian(f: Callable, *args):
 
     try:
         jac = dualad.jacobian(dual_flat_gradient, *args)
-    except ValueError as e:
-        if str(e).startswith("gradient needs f to return a scalar"):
-            # the inner gradient's words, as dualad.hessian says it
-            raise ValueError("hessian" + str(e)[len("gradient"):].split(";")[0]) from None
-        raise
+    except NotScalarError as e:
+        if e.f is not f:
+            raise       # a gradient call inside f, on another function: its own words
+        raise ValueError(f"hessian needs f to return a scalar, got {e.got}") from None
     except TracedOutputError:
         if not state.stack:
             raise

@@ -198,8 +198,12 @@ def getitem(x, key):
     """out = x[key]; records (operator.getitem, None, out, x, key)."""
     if type(x) is Variable:
         x = read(x)
-        if type(x) is not Tensor:
-            return _new_tensor(x[deep_value(key)])
+        if type(x) is not Tensor:   # read unrecorded: the value itself
+            k = deep_value(key)
+            return _new_tensor(x.item(k) if type(k) is int and type(x) is np.ndarray and
+                               x.ndim == 1 else x[k])
+        if type(key) is int:
+            return x[key]       # Tensor's x[i]: an element of a vector as a Python float
     key = deep_value(key)
     if type(key) is tuple and not key and type(x.value) is float:
         return x                # x[()] of a scalar is the scalar, as np.float64(v)[()]

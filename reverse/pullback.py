@@ -24,6 +24,7 @@ import numpy as np
 
 from dualad.dual import _strong_product
 from dualad.float_rules import numpy_scalar, partial_at
+from dualad.forward import plain_array
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
 
@@ -425,6 +426,8 @@ def real_cotangent(c, what: str) -> np.ndarray:
     """c as a float64 array (a copy); a TypeError naming `what` unless it holds real
     numbers: a complex cotangent lost its imaginary part (0 for 1j), an object array
     turned None into nan, a string said "could not convert string to float"."""
+    if isinstance(c, np.ndarray):   # a masked array's hidden items would count
+        c = plain_array(c, what=what)
     try:
         a = np.asarray(c)
     except ValueError as e:     # a ragged list

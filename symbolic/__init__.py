@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy
 
-from dualad.forward import int_as_float, plain_array
+from dualad.forward import int_as_float, plain_array, refuse_bool
 
 from .placeholder import (
     LAMBDIFY_NAMESPACE,
@@ -133,6 +133,17 @@ def _refuse_folded_infinity(out) -> None:
                              "dualad or reverse there")
 
 
+def _refuse_complex_infinity(exprs) -> None:
+    """ValueError if an expression holds sympy's unsigned infinity zoo (x / 0.0): lambdify
+    cannot print it (KeyError), and a derivative may have lost it (hessian of zoo·x was 0,
+    its derivative of order 2 nan), where the engines give NumPy's ±inf."""
+    for e in exprs:
+        if isinstance(e, sympy.Basic) and e.has(sympy.zoo):
+            raise ValueError(f"an expression holds sympy's complex infinity ({e}): f "
+                             "divides by an exact zero (x / 0.0, log(x - x)), which has "
+                             "no sign there; use dualad or reverse (NumPy's ±inf)")
+
+
 class _Traced:
     """f run on placeholders: its input symbols and output expressions."""
 
@@ -166,6 +177,7 @@ class _Traced:
             self.out = out.expr
             _refuse_folded_infinity(self.out)
         elif isinstance(out, (int, float, np.integer, np.floating, np.ndarray)):
+            refuse_bool(out)    # a comparison's array: no derivative (zeros before)
             self.out = _objects(out)
         else:
             raise TypeError(f"f returned {type(out).__name__}; expected a number or an array")
@@ -175,6 +187,7 @@ class _Traced:
     def compiled(self, key, build):
         """The lambdified function for `key`, built once by build() -> flat expressions."""
         if key not in self._cache:
+            _refuse_complex_infinity(self.out.ravel())  # f's own: its derivatives may lose it
             with _depth_guard():
                 self._cache[key] = self._lambdify(build)
         return self._cache[key]
@@ -187,19 +200,23 @@ class _Traced:
         params = [sympy.Symbol(f"_arg{i}", **s.assumptions0) for i, s in enumerate(self.flat)]
         rename = dict(zip(self.flat, params))
         exprs = [for_lambdify(zero_kinks(e)).xreplace(rename) for e in build()]
-        for e in exprs:
-            if isinstance(e, sympy.Basic) and e.has(sympy.zoo):
-                raise ValueError(f"an expression holds sympy's complex infinity ({e}): f "
-                                 "divides by an exact zero (x / 0.0, log(x - x)), which has "
-                                 "no sign there; use dualad or reverse (NumPy's ±inf)")
+        _refuse_complex_infinity(exprs)
         return sympy.lambdify(params, exprs, modules=[LAMBDIFY_NAMESPACE, "numpy"],
                               cse=True, dummify=False)
 
     def evaluate(self, key, build, args):
         # 1-element arrays, not scalars: np.select (from Piecewise) needs array conditions
         flat = [np.array([v]) for a in args for v in np.ravel(np.asarray(a, dtype=float))]
+        fn = self.compiled(key, build)
         with np.errstate(divide="ignore", invalid="ignore"):
-            vals = self.compiled(key, build)(*flat)
+            try:
+                vals = fn(*flat)
+            except OverflowError:
+                # an exact integer coefficient beyond float range (171! in order 172 of
+                # log), which the generated code meets as a Python int
+                raise ValueError("the symbolic derivative holds an integer coefficient "
+                                 "beyond float range (as 171! in order 172 of log); "
+                                 "dualad.derivative (Taylor mode) takes such orders") from None
         return np.array([np.reshape(_real(v), -1)[0] for v in vals])
 
 
@@ -382,10 +399,10 @@ def expression(f: Callable, *example_args):
     return _single(_Traced(f, example_args).out)
 
 
-def _scalar_out(t):
+def _scalar_out(t, who: str = "gradient"):
     if t.out.ndim != 0:
-        raise ValueError(f"gradient needs f to return a scalar, got shape {t.out.shape}; "
-                         "use jacobian")
+        raise ValueError(f"{who} needs f to return a scalar, got shape {t.out.shape}"
+                         + ("; use jacobian" if who == "gradient" else ""))
     return t.out[()]
 
 
@@ -617,7 +634,7 @@ def hessian(f: Callable, *args):
     tuple H[i][j] of shape argᵢ.shape + argⱼ.shape."""
     _need_args(args, "hessian")
     t = _trace(f, args)
-    out = _scalar_out(t)
+    out = _scalar_out(t, "hessian")
     n = len(t.flat)
 
     def build():
