@@ -224,10 +224,14 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     and ok (AD engines within rtol of symbolic, numeric within its error bound)."""
     if not args:
         raise TypeError("check(f, *args) needs at least one argument")
-    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, (int, float, np.integer,
-                                                                 np.floating)) \
-            or not 0 <= rtol < math.inf:     # nan fails too
+    try:
+        ok = not isinstance(rtol, (bool, np.bool_)) and isinstance(
+            rtol, (int, float, np.integer, np.floating)) and 0 <= float(rtol) < math.inf
+    except OverflowError:       # an int beyond float range (10**400)
+        ok = False
+    if not ok:                  # nan fails too
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    rtol = float(rtol)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0 (it picks the random direction), "
                          f"got {seed!r}")

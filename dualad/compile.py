@@ -373,6 +373,10 @@ class Compiled:
         there too)."""
         if kwargs:      # by name, as the generated functions take them
             names = self._current.gen.rec.names
+            twice = set(kwargs) & set(names[:len(args)])
+            if twice:
+                raise TypeError(f"{self.name}.gradient() got multiple values for argument "
+                                f"{sorted(twice)[0]!r}")
             unknown = set(kwargs) - set(names[len(args):])
             if unknown:
                 raise TypeError(f"{self.name}.gradient() got an unexpected keyword argument "

@@ -35,6 +35,7 @@ SCHEMES = ("forward", "central", "richardson")
 _FIRST_STEP = {"forward": np.sqrt(EPS), "central": np.cbrt(EPS), "richardson": 0.01}
 _LEVELS = 40      # Richardson: at most this many step halvings (until rounding shows)
 _RESTARTS = 64    # and this many more where f is not finite at x ± h (h < ulp(x) by then)
+WIDE = 4.0        # Richardson: a wide step's entry from steps above WIDE·0.01 is checked
 
 
 def _value(f, args):
@@ -120,14 +121,17 @@ def _one(g, x, step, scheme, g0=None, need_error=True, floor=0.0):
             return d1, None
         d2 = _central(g, _exact(x, 2 * h))
         return d1, np.abs(d2 - d1) + EPS * (_size(gp, floor) + _size(gm, floor)) / (2 * h)
-    d, err, smallest = _richardson(g, x, h, floor)
+    d, err, narrowest = _richardson(g, x, h, floor)
     default = _exact(x, _FIRST_STEP["richardson"] * max(abs(x), 1.0))
-    if smallest > default:
-        # the tableau never came down to the default first step (step=1e15: its 40
-        # halvings end at h = 909), so its entries may agree by coincidence, all far
-        # wider than f's scale (sin at 5: 1.1e-6 ± 4e-20 for 0.28): where the tableau from
-        # the default step disagrees beyond both errors, its value is taken, with an
-        # error that covers the other (a wide step that reaches small h is kept as is)
+    if h > default and narrowest > WIDE * _FIRST_STEP["richardson"]:
+        # a step wider than the default whose entry taken saw f only at steps over
+        # WIDE·0.01 (whatever |x|: sin at 1e6 from step=1e15 took one at 7275, below
+        # that point's default 1e4 and wider than sin's period) may be one of a wide
+        # step's entries that agree by coincidence, all far wider than f's scale (sin at
+        # 5 from step=1e15: 1.1e-6 ± 4e-20 for 0.28; tanh at 1 from 1e10: 2.3e-10 for
+        # 0.42): where the tableau from the default step disagrees beyond both errors,
+        # its value is taken, with an error that covers the other.  An entry from steps
+        # near 0.01 is kept (a noisy f's step=0.1 took one at 0.0125: 2.7182817 for e)
         d2, err2, _ = _richardson(g, x, default, floor)
         with np.errstate(invalid="ignore"):
             gap = np.abs(d - d2)
@@ -148,10 +152,10 @@ def _richardson(g, x, h, floor=0.0):
     test two entries that agreed by coincidence, while a first step wider than f's scale
     was still settling, were taken for convergence: sin(1000x) at 1.25 came out
     938.27 ± 4e-4 for 938.04."""
-    best, err, rounding = None, np.inf, 0.0
+    best, err, rounding, best_h = None, np.inf, 0.0, h
     prev: list = []
     prev_e: list = []       # the previous row's entries' own errors (not yet checked)
-    prev_r = 0.0
+    prev_r, prev_h = 0.0, h     # prev_h: the narrowest step of the previous row
     levels = restarts = 0
     while levels < _LEVELS and restarts < _RESTARTS:
         with np.errstate(all="ignore"):
@@ -179,20 +183,20 @@ def _richardson(g, x, h, floor=0.0):
         for j in range(1, len(prev)):           # the previous row, checked one level on
             e = np.maximum(prev_e[j], np.abs(row[j] - prev[j]))
             if np.max(e) <= np.max(err):
-                best, err, rounding = prev[j], e, prev_r
+                best, err, rounding, best_h = prev[j], e, prev_r, prev_h
         change = np.max(np.abs(row[-1] - prev[-1])) if prev else 0.0
         if prev and change >= 2.0 * np.max(err) and change <= 10.0 * np.max(r):
             break           # rounding has taken over (not a wide step still settling)
-        prev, prev_e, prev_r, h = row, row_e, r + u, _exact(x, h / 2.0)
+        prev, prev_e, prev_r, prev_h, h = row, row_e, r + u, h, _exact(x, h / 2.0)
         if h == 0:
             break
     if best is None:        # no entry could be checked one level on: the last row's own
         for j in range(1, len(prev)):
             if np.max(prev_e[j]) <= np.max(err):
-                best, err, rounding = prev[j], prev_e[j], prev_r
+                best, err, rounding, best_h = prev[j], prev_e[j], prev_r, prev_h
     if best is None:
         raise ValueError(f"f is not finite near x = {x!r}: no finite differences to extrapolate")
-    return best, err + rounding, h
+    return best, err + rounding, best_h
 
 
 def _value_scale(v) -> float:

@@ -273,7 +273,10 @@ def vjp(f: Callable, *args):
         cts = _leaves_like(ct, out, "the cotangent", [])
         given = []
         for o, c in zip(outs, cts):
-            if o is None:               # an empty output (JAX's None): its cotangent unread
+            if o is None:               # an empty output (JAX's None): its cotangent None
+                if c is not None:
+                    raise ValueError(f"the cotangent of a None output must be None, got "
+                                     f"{type(c).__name__}")
                 given.append(None)
                 continue
             if c is None or isinstance(c, (str, bytes)):

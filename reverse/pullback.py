@@ -422,12 +422,21 @@ def sweep_by_table(entries, adj: dict, keep=frozenset(), nested: bool = False,
     return kept
 
 
+def _holds_masked(c) -> bool:
+    """Whether a nested list/tuple holds a masked array (np.asarray drops its mask)."""
+    return any(isinstance(e, np.ma.MaskedArray) or isinstance(e, (list, tuple)) and
+               _holds_masked(e) for e in c)
+
+
 def real_cotangent(c, what: str) -> np.ndarray:
     """c as a float64 array (a copy); a TypeError naming `what` unless it holds real
     numbers: a complex cotangent lost its imaginary part (0 for 1j), an object array
     turned None into nan, a string said "could not convert string to float"."""
     if isinstance(c, np.ndarray):   # a masked array's hidden items would count
         c = plain_array(c, what=what)
+    elif isinstance(c, (list, tuple)) and _holds_masked(c):
+        raise TypeError(f"{what} holds a masked array, whose hidden items would count; "
+                        "pass a plain array (x.filled(...))")
     try:
         a = np.asarray(c)
     except ValueError as e:     # a ragged list
