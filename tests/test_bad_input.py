@@ -277,3 +277,18 @@ def test_a_variable_element_is_a_python_float():
     with reverse.Tape() as t:
         y = v[0] * v[1] + v[1]
     assert type(y.value) is float and t.gradient(y, v).numpy().tolist() == [2.0, 2.0]
+
+
+def test_a_noisy_f_from_a_wide_step_keeps_an_error_that_covers_the_truth():
+    # sin + 1e-8 noise at 1e4 from step=1e3: the default tableau (0.0051) wins over the
+    # step's good value (-0.952); the error covered the gap but not the step's own band
+    def f(x):      # sin with deterministic noise of 1e-8 (a hash of x's bits)
+        u = np.asarray(x, dtype=np.float64).view(np.uint64)
+        with np.errstate(over="ignore"):
+            h = ((u * np.uint64(0x9E3779B97F4A7C15)) ^ (u >> np.uint64(29))) * \
+                np.uint64(0xBF58476D1CE4E5B9)
+        return np.sin(x) + 1e-8 * ((h >> np.uint64(11)).astype(np.float64) / 2.0 ** 52 - 1)
+
+    for x in (1e4, -1e4):
+        d, e = numeric.derivative(f, x, scheme="richardson", step=1e3, return_error=True)
+        assert abs(d - np.cos(x)) <= e
