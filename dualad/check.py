@@ -230,7 +230,7 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     except OverflowError:       # an int beyond float range (10**400)
         ok = False
     if not ok:                  # nan fails too
-        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+        raise ValueError(f"rtol must be a finite number >= 0, got {repr(rtol)[:40]}")
     rtol = float(rtol)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0 (it picks the random direction), "

@@ -385,6 +385,7 @@ class Compiled:
             if missing:
                 raise TypeError(f"{self.name}.gradient() missing argument {missing[0]!r}")
             args = args + tuple(kwargs[nm] for nm in names[len(args):])
+        self._count(args)     # too many: named as gradient's, not the value code's
         return self._fallback(self._current, "gradient", *args)
 
     @staticmethod

@@ -292,3 +292,10 @@ def test_a_noisy_f_from_a_wide_step_keeps_an_error_that_covers_the_truth():
     for x in (1e4, -1e4):
         d, e = numeric.derivative(f, x, scheme="richardson", step=1e3, return_error=True)
         assert abs(d - np.cos(x)) <= e
+
+
+def test_the_array_variants_gradient_names_its_argument_count():
+    # too many arguments said "value() takes 2 positional arguments"
+    g = dualad.compile(lambda x, y: x * y, np.ones(2), 2.0)
+    with pytest.raises(TypeError, match=r"takes 2 arguments \(x, y\), got 3"):
+        g.gradient(np.ones(2), 2.0, 3.0)
