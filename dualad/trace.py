@@ -269,8 +269,9 @@ def _adjoint_lines(rec: Record, bars: dict, name, out_id) -> list[tuple[str, str
     from .rules import ELEMENTWISE
     from .wengert import _is_tensor
     lines = []
-    if out_id is None:
-        return lines
+    if out_id is None:      # f ignores its inputs: each x̄ is 0 (the gradient row still shows)
+        return [(_marked(rec.names[k], BAR), "0", number(_fit(None, x.value)))
+                for k, x in enumerate(rec.inputs)]
     lines.append((label(out_id, BAR), _marked(output_name(rec.names), BAR),
                   number(bars.get(rec.out))))
     running = {}

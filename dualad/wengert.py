@@ -31,6 +31,7 @@ import operator
 
 import numpy as np
 
+from .dual import _strong_product
 from .float_rules import partial_at
 from .forward import TracedOutputError, check_arg
 from .rules import ELEMENTWISE
@@ -310,9 +311,10 @@ def value(x):
 
 
 # -- forward mode on one entry ---------------------------------------------------
-def tangent(entry, dots: dict):
+def tangent(entry, dots: dict, strong: bool = False):
     """tangent(entry, dots) -> v̇ of the entry's output, or None (zero); dots maps
-    id(Tensor) -> tangent shaped like its value."""
+    id(Tensor) -> tangent shaped like its value.  strong: a tangent entry that is exactly
+    0 contributes 0 through an infinite partial (forward mode's redo, dual.strong_zeros)."""
     fn, kw, out, *args = entry
     kw = kw or {}
     ov = out.value
@@ -330,7 +332,8 @@ def tangent(entry, dots: dict):
             d = dot(a)
             if d is None or row[i + 1] is None:
                 continue
-            term = partial_at(row[i + 1], ov, vals) * d
+            p = partial_at(row[i + 1], ov, vals)
+            term = _strong_product(p, d) if strong else p * d
             t = term if t is None else t + term
         if t is not None and np.shape(t) != np.shape(ov):
             t = np.broadcast_to(t, np.shape(ov)).copy()
@@ -374,10 +377,18 @@ def tangent(entry, dots: dict):
 
 
 def tangents(rec: Record, seeds: dict) -> dict:
-    """tangents(rec, {input position: tangent}) -> {id(value): v̇} for every value."""
-    dots = {id(rec.inputs[i]): t for i, t in seeds.items()}
-    for e in rec.entries:
-        t = tangent(e, dots)
-        if t is not None:
-            dots[id(e[2])] = t
+    """tangents(rec, {input position: tangent}) -> {id(value): v̇} for every value; where
+    the output's comes out inf or nan, the pass is redone as forward mode redoes it, a
+    zero tangent entry times an infinite partial taken as 0 (sqrt of where's branch at 0:
+    nan in the table where jvp gives 0)."""
+    for strong in (False, True):
+        dots = {id(rec.inputs[i]): t for i, t in seeds.items()}
+        with np.errstate(invalid="ignore") if strong else contextlib.nullcontext():
+            for e in rec.entries:
+                t = tangent(e, dots, strong)
+                if t is not None:
+                    dots[id(e[2])] = t
+        out = dots.get(id(rec.out))
+        if out is None or np.all(np.isfinite(out)):
+            break
     return dots

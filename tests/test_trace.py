@@ -248,3 +248,21 @@ def test_constants_are_printed_in_full():
     t = dualad.trace(lambda x: x * 1.000001 - 123456.789 + 2.0, 1.0e6)
     ops = [r.op for r in t.rows]
     assert "v_0 × 1.000001" in ops and "v_1 - 123456.789" in ops and "v_2 + 2" in ops
+
+
+def test_tangents_below_a_where_are_redone_as_forward_mode_redoes_them():
+    # sqrt(where(x1 > 0, x2, x1)) at (2, 0) along x1: the table said ẏ = nan (the zero
+    # tangent of the branch times sqrt'(0) = inf) where jvp gives 0 and Table 3 x̄1 = 0
+    f = lambda x1, x2: np.sqrt(np.where(x1 > 0, x2, x1))        # noqa: E731
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = dualad.trace(f, 2.0, 0.0, wrt="x1")
+        assert t.tangent == 0.0 == dualad.jvp(f, (2.0, 0.0), (1.0, 0.0))[1]
+        assert t.gradient == (0.0, np.inf) == dualad.gradient(f, 2.0, 0.0)
+        g = lambda x: np.log(np.where(x > 0, 0.0, x))            # noqa: E731
+        assert dualad.trace(g, 2.0).tangent == 0.0 == dualad.derivative(g, 2.0)
+    assert "nan" not in str(t)
+
+
+def test_a_constant_output_still_shows_the_gradient_rows():
+    t = dualad.trace(lambda x: 3.0, 2.0)
+    assert t.gradient == 0.0 and t.adjoint_lines == [("x̄", "0", "0.000")]
