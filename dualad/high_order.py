@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .forward import _items, _like
+from .forward import _items, _leaves, _like
 from .taylor import _check_order, _check_x, _coefficients
 
 # Orders above this are refused: the sweep is O(k²) Python operations per node
@@ -82,15 +82,6 @@ def _in_range(c) -> bool:
         if not np.all(np.isfinite(a) & ((a == 0) | (a >= np.finfo(np.float64).tiny))):
             return False
     return True
-
-
-def _leaves(c):
-    """The numbers of a coefficient in f's output structure (lists, tuples, dicts)."""
-    if isinstance(c, (tuple, list, dict)):
-        for x in _items(c):
-            yield from _leaves(x)
-    else:
-        yield c
 
 
 def _scale(c, s):

@@ -227,15 +227,6 @@ def _node(sess, kind, fn, args, kw, c0, deg, inputs=None):
     return n
 
 
-def _out_leaves(out):
-    """The values of f's output structure (lists, tuples, named tuples, dicts)."""
-    if isinstance(out, (tuple, list, dict)):
-        for o in _forward._items(out):
-            yield from _out_leaves(o)
-    else:
-        yield out
-
-
 def _flat(args):
     for a in args:
         if type(a) in (list, tuple):
@@ -553,7 +544,7 @@ def _coefficients(f, x, k, h, wide=False):
     else:
         leaf.coefs += [h] + [0.0] * (k - 1)
     out = f(leaf)
-    for o in _out_leaves(out):
+    for o in _forward._leaves(out):     # f's output structure (dicts too)
         if type(o) is Taylor and o.sess is sess:
             o.target = k
     tape = sess.tape

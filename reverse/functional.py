@@ -22,8 +22,7 @@ from .gradient_tape import _leaves, _leaves_like, _rebuild
 from .pullback import distinct, finite, real_cotangent
 from .sweep import sweep
 from .tape import _keys, hessian_tags, state
-from .tensor import Tensor, _new
-from .variable import watched_while_recording
+from .tensor import Tensor, _new, recorded_now
 
 
 def _args(args, what):
@@ -159,11 +158,7 @@ def check_output(out, none_ok: bool = False, bools: bool = True) -> None:
 def _recorded(c) -> bool:
     """Whether c is a Tensor a tape records now (a Variable one watches): a cotangent
     that must stay traced, so that tape differentiates the pullback's result."""
-    if not isinstance(c, Tensor) or not state.stack:
-        return False
-    if type(c) is Tensor:
-        return any(t._key in c._on for t in state.stack)
-    return watched_while_recording(c)
+    return isinstance(c, Tensor) and recorded_now(c)
 
 
 def _pull(entries, on, xs, outs, cts, strong=False):

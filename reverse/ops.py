@@ -198,10 +198,8 @@ def getitem(x, key):
     """out = x[key]; records (operator.getitem, None, out, x, key)."""
     if type(x) is Variable:
         x = read(x)
-        if type(x) is not Tensor:   # read unrecorded: the value itself
-            k = deep_value(key)
-            return _new_tensor(x.item(k) if type(k) is int and type(x) is np.ndarray and
-                               x.ndim == 1 else x[k])
+        if type(x) is not Tensor:   # read unrecorded: the value itself, indexed as below
+            x = _new_tensor(x)
         if type(key) is int:
             return x[key]       # Tensor's x[i]: an element of a vector as a Python float
     key = deep_value(key)

@@ -27,6 +27,14 @@ _getitem = operator.getitem
 _f64 = np.float64
 
 
+def recorded_now(t) -> bool:
+    """Whether Tensor t is recorded by a tape recording in this thread now (a Variable:
+    watched by one, or would be once read)."""
+    stack = state.stack
+    return bool(stack) and (bool(t._on) and any(k._key in t._on for k in stack) or
+                            type(t) is Variable and watched_while_recording(t))
+
+
 def without_hessian_levels(v):
     """v without the Dual levels of the reverse.hessian calls running now: a value f takes
     out of the tape (x.numpy(), constant(x)) is a constant to f's second derivative too,
@@ -229,9 +237,7 @@ class Tensor(ArrayMethods):
         return v
 
     def __array__(self, dtype=None, copy=None):
-        stack = state.stack
-        if stack and (self._on and any(t._key in self._on for t in stack) or
-                      type(self) is Variable and watched_while_recording(self)):
+        if recorded_now(self):
             # np.asarray(x), np.array(x), np.float64(x) inside f: the result would be a
             # constant to the tape, a gradient silently missing its terms
             raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "
