@@ -362,10 +362,12 @@ def _split(a, tag):
 def _elementwise(ufunc, args):
     """v = φ(args) and v̇ = Σᵢ ∂φ/∂argᵢ · ȧrgᵢ, from the ELEMENTWISE row of φ."""
     tag, ndir = _outer_tag(args)
-    if tag is None or any(not isinstance(a, _OPERAND_TYPES) for a in args):
-        return NotImplemented   # Python / NumPy then raise TypeError naming both types
+    if tag is None:
+        return NotImplemented   # another traced type: let it handle us
     primals, tangents = [], []
     for a in args:
+        if not isinstance(a, _OPERAND_TYPES):
+            return NotImplemented   # Python / NumPy then raise TypeError naming both types
         if type(a) is Dual and a.tag == tag:
             p, t = a.primal, a.tangent
             if type(p) is float:
@@ -384,7 +386,7 @@ def _elementwise(ufunc, args):
             tangents.append(None)
     out = ufunc(*primals)
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
-    primals = [p if type(p) is _ndarray and p.dtype is _F8 else
+    primals = [p if type(p) is _f64 or type(p) is _ndarray and p.dtype is _F8 else
                _f64(p) if type(p) is float or type(p) is int else _as_operand(p, out)
                for p in primals]
     row = ELEMENTWISE[ufunc]

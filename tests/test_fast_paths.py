@@ -294,3 +294,19 @@ def test_float32_constant_does_not_downcast_a_float64_value():
     # a partial of the constant alone (1/y) in out's float64, as NumPy computed out
     assert dualad.gradient(lambda x: np.sum(x / np.float32(3.0)), np.ones(2)).tolist() == \
         [1 / 3, 1 / 3]
+
+
+def test_finite_check_of_a_tangent_array_is_exact():
+    """forward._finite takes "finite" from Σ t² (BLAS) and checks anything else entry by
+    entry: an overflowing sum of finite entries is still finite, one inf or nan is not."""
+    from dualad.forward import _finite
+    big = np.array([1e200, -1e200, 1.0])
+    assert _finite(big) and _finite(big.reshape(3, 1)[::2]) and _finite(np.zeros((0, 3)))
+    for bad in (np.inf, -np.inf, np.nan):
+        assert not _finite(np.array([[1.0, 2.0], [bad, 3.0]]))
+    # the Jacobian of R -> R^m past the overflow of Σ t² is taken in one ordinary pass
+    ks = np.array([1e200, 2e200, 3.0])
+    np.testing.assert_array_equal(dualad.jacobian(lambda t: ks * t, 0.5), ks)
+    with np.errstate(all="ignore"):
+        j = dualad.jacobian(lambda t: np.sqrt(t - np.array([0.0, 1.0])), 0.0)
+    assert j[0] == np.inf and np.isnan(j[1])
