@@ -35,16 +35,20 @@ def _flat(g):
 
 
 def relative_difference(a, b, scale=None) -> float:
-    """max|a − b| / max|b| over all entries (0 when both are zero; inf when b is 0 alone);
-    with scale (the size of b's terms, `symbolic.gradient_scale`) / max(|b|, scale)."""
+    """max|a − b| / max|b| over the entries where a and b differ, the size max|b| taken
+    over b's finite entries (0 when they are equal, the same infinities and nans
+    included; inf when b is 0 alone); with scale (the size of b's terms,
+    `symbolic.gradient_scale`) / max(|b|, scale)."""
     a, b = _flat(a), _flat(b)
-    diff = np.max(np.abs(a - b), initial=0.0)
+    with np.errstate(invalid="ignore"):
+        differ = (a != b) & ~(np.isnan(a) & np.isnan(b))
+        if not differ.any():
+            return 0.0
+        diff = np.max(np.abs(a[differ] - b[differ]))     # inf − inf would be nan
     if np.isnan(diff):
-        return float("nan") if not np.array_equal(a, b, equal_nan=True) else 0.0
-    scale = np.max(np.abs(b) if scale is None else np.maximum(np.abs(b), _flat(scale)),
-                   initial=0.0)
-    if diff == 0:
-        return 0.0
+        return float("nan")
+    size = np.where(np.isfinite(b), np.abs(b), 0.0)
+    scale = np.max(size if scale is None else np.maximum(size, _flat(scale)), initial=0.0)
     return float(diff / scale) if scale > 0 else float("inf")
 
 
@@ -121,7 +125,7 @@ class CheckReport:
             else:
                 note = f"{relative_difference(g, sym, self.scale):.1e}"
                 if e == "numeric":
-                    note += f" (error bound {np.max(_flat(self.numeric_error)):.1e})"
+                    note += f" (error bound {np.max(_flat(self.numeric_error), initial=0.0):.1e})"
             rows.append((e, cells, note))
         return rows
 
@@ -141,7 +145,7 @@ class CheckReport:
                          f"{size:.1e} (symbolic.gradient_scale)")
         if self.directional is not None:
             lines.append("random direction: " + ", ".join(
-                f"{k} = {v:.16g}" for k, v in self.directional.items()))
+                f"{k} = {_fmt(v)}" for k, v in self.directional.items()))
         verdict = "OK" if self.ok else "DISAGREE" if not self.errors else "INCOMPLETE"
         if self.gradients.get("symbolic") is None or self.gradients.get("numeric") is None:
             numeric = "numeric not compared (an engine failed)"
@@ -171,9 +175,11 @@ class CheckReport:
 
 
 def _fmt(x) -> str:
+    """A number in its shortest round-trip digits (0.9999999 stays 0.9999999, and
+    float(text) is the number again); an array summarised by NumPy."""
     x = np.asarray(x, dtype=float)
     if x.ndim == 0:
-        return f"{float(x):.16g}"
+        return repr(float(x))
     return " ".join(np.array2string(x, precision=6, threshold=8, separator=", ").split())
 
 

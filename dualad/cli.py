@@ -38,12 +38,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    # no abbreviated options: "--c" is the expression −(−c), not --code
     p = _Parser(prog="dualad", description="Cross-check derivatives of an expression "
-                "(forward, reverse, symbolic, numeric) and print its evaluation trace.")
+                "(forward, reverse, symbolic, numeric) and print its evaluation trace.",
+                allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
     for name, help_ in (("check", "every engine's gradient side by side"),
                         ("trace", "the evaluation trace tables (Baydin et al. 2018)")):
-        s = sub.add_parser(name, help=help_)
+        s = sub.add_parser(name, help=help_, allow_abbrev=False)
         s.add_argument("expression", nargs="?", default=None,
                        help=f"math expression (default: {SEED_EXPRESSION!r})")
         s.add_argument("--at", nargs="+", action="extend", metavar="NAME=VALUE", default=None,
@@ -138,14 +140,13 @@ def _expression_not_option(argv: list[str]) -> list[str]:
     """argv with an expression that starts with '-' (`dualad check "-x**2"`) led by a
     space and moved right after the command: argparse takes any word led by '-' for an
     option it does not know (and after `--at` for one more point), and the expression
-    parser strips the space.  Options, their abbreviations and what follows `--` are
-    left as they are."""
+    parser strips the space.  The options themselves (exactly: "--a" is −(−a), not an
+    abbreviated --at), -h and what follows `--` are left as they are."""
     out = list(argv)
     for i, a in enumerate(out[1:], 1):
         if a == "--":
             break
-        if a.startswith("-") and a != "-h" and not (
-                a.startswith("--") and any(o.startswith(a.split("=")[0]) for o in _OPTIONS)):
+        if a.startswith("-") and a != "-h" and a.split("=")[0] not in _OPTIONS:
             del out[i]
             out.insert(1, " " + a)
             break

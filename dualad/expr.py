@@ -17,6 +17,8 @@ import operator
 
 import numpy as np
 
+from .rules import _sigmoid
+
 MAX_LENGTH = 1000    # characters
 MAX_DEPTH = 50       # nesting of the syntax tree
 
@@ -31,7 +33,10 @@ FUNCTIONS = {   # name: (NumPy function, number of arguments)
     "log": (np.log, 1), "log2": (np.log2, 1), "log10": (np.log10, 1), "log1p": (np.log1p, 1),
     "sqrt": (np.sqrt, 1), "cbrt": (np.cbrt, 1), "square": (np.square, 1),
     "abs": (np.absolute, 1), "sign": (np.sign, 1),
-    "sigmoid": (lambda x: 1.0 / (1.0 + np.exp(-x)), 1),
+    # 1/(1 + e^−x) from e = exp(−|x|) ≤ 1, as the table's logaddexp rows take it: value
+    # and derivative within 3 ulps at every x (written 1/(1 + e^−x), its derivative was
+    # 0 from x = −400 and nan past −709, where e^−x overflowed)
+    "sigmoid": (_sigmoid, 1),
     "relu": (lambda x: np.maximum(x, 0.0), 1),
     "max": (np.maximum, 2), "min": (np.minimum, 2),
     "maximum": (np.maximum, 2), "minimum": (np.minimum, 2),

@@ -55,15 +55,21 @@ def _observing(observer):
 
 def parameter_names(f, n: int) -> tuple[str, ...]:
     """Display names of f's n inputs: its parameter names if plain ASCII identifiers
-    (so they are safe in text), else x1 .. xn."""
+    (so they are safe in text), *rest's as rest0, rest1, ... (as check and symbolic
+    name them), else x1 .. xn."""
     names = getattr(f, "names", None)
     if names is None:
         try:
             params = list(inspect.signature(f).parameters.values())
         except (TypeError, ValueError):
             params = []
-        names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
-                                                      p.POSITIONAL_OR_KEYWORD)]
+        names = []
+        for p in params:
+            if p.kind is p.VAR_POSITIONAL:
+                names += [f"{p.name}{i}" for i in range(n - len(names))]
+                break
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                names.append(p.name)
     names = [str(x) for x in names][:n]
     if len(names) < n or len(set(names)) < n or not all(safe_name(x) for x in names):
         return tuple(f"x{i + 1}" for i in range(n))

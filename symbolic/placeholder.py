@@ -18,10 +18,11 @@ import numpy as np
 import sympy
 
 from dualad.array_methods import ArrayMethods
-from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _sigmoid
+from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _one_minus_square, _sech2, _sigmoid
 from dualad.structural import (
     PRIMAL_ONLY_FUNCTIONS,
     STRUCTURAL,
+    UFUNC_METHODS,
     _axes,
     _signature,
     check_keywords,
@@ -129,6 +130,25 @@ class sigmoid(sympy.Function):
         return 1 / (1 + sympy.exp(-z))
 
 
+class sigmoid2(sympy.Function):
+    """sigmoid2(z) = 1/(1 + 2^−z), evaluated as the table's logaddexp2 rows do: as
+    sigmoid(z·log 2) it carried the rounding of z·log 2 (275 ulps in the second
+    derivative of logaddexp2(x, 0) at x = −900)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        return 1 / (1 + 2 ** (-z)) if z.is_number else None
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return sympy.log(2) * sigmoid2(z) * sigmoid2(-z)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + 2 ** (-z))
+
+
 class logaddexp(sympy.Function):
     """log(e^x + e^y), evaluated as np.logaddexp; ∂/∂x = sigmoid(x − y).  Written out,
     e^x overflows past 709: logaddexp(1000, 0) had gradient (nan, 0) for (1, 0)."""
@@ -148,7 +168,7 @@ class logaddexp(sympy.Function):
 
 
 class logaddexp2(sympy.Function):
-    """log2(2^x + 2^y), evaluated as np.logaddexp2; ∂/∂x = sigmoid((x − y)·log 2)."""
+    """log2(2^x + 2^y), evaluated as np.logaddexp2; ∂/∂x = sigmoid2(x − y)."""
 
     nargs = 2
 
@@ -160,7 +180,7 @@ class logaddexp2(sympy.Function):
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return sigmoid(sympy.log(2) * (x - y if argindex == 1 else y - x))
+        return sigmoid2(x - y if argindex == 1 else y - x)
 
     def _eval_rewrite_as_exp(self, x, y, **kwargs):
         return sympy.log(2 ** x + 2 ** y) / sympy.log(2)
@@ -205,6 +225,22 @@ class unit(sympy.Function):
         return x / sympy.sqrt(x ** 2 + y ** 2)
 
 
+class cbrt(sympy.Function):
+    """The real cube root, evaluated as np.cbrt; cbrt' = 1/(3·cbrt²), as the table's row
+    (+inf at 0).  Written sign(x)·|x|^(1/3), its derivative at 0 was sign(0)·∞ = nan."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number and x.is_real:
+            return sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3)
+        return None
+
+    def fdiff(self, argindex=1):
+        return 1 / (3 * self ** 2)
+
+
 def _pow(x, y):
     """x**y: sympy's own for a constant exponent (x**2 differentiates to 2·x)."""
     return x ** y if getattr(y, "is_number", True) else power(x, y)
@@ -220,7 +256,7 @@ COMPOSITES = {
     "log10": lambda x: sympy.log(x) / sympy.log(10),
     "square": lambda x: x ** 2,
     "reciprocal": lambda x: 1 / x,
-    "cbrt": lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),  # real root
+    "cbrt": cbrt,
     "logaddexp": logaddexp,
     "logaddexp2": logaddexp2,
     "hypot": hypot,
@@ -358,7 +394,9 @@ LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "maximum": np.maximum, "minimum": np.minimum,
                       "fmax": np.fmax, "fmin": np.fmin, "fstep": _fstep,
                       "step": lambda x: np.heaviside(x, 0.5),
-                      "sigmoid": _sigmoid, "logaddexp": np.logaddexp,
+                      "cbrt": np.cbrt, "sigmoid": _sigmoid, "sigmoid2": lambda z: _sigmoid(z, True),
+                      "logaddexp": np.logaddexp,
+                      "sech2": _sech2, "one_minus_square": _one_minus_square,
                       "logaddexp2": np.logaddexp2, "hypot": np.hypot,
                       "unit": lambda x, y: x / np.hypot(x, y),
                       "maxn": _numeric_extreme(np.maximum), "minn": _numeric_extreme(np.minimum),
@@ -379,9 +417,50 @@ def resolve(name: str):
     return fn
 
 
+class sech2(sympy.Function):
+    """sech² u for lambdify, evaluated as the table's 4e/(1 + e)², e = exp(−2|u|):
+    sympy's tanh' = 1 − tanh² u cancels as tanh → ±1 (0 past u = 19)."""
+
+
+class one_minus_square(sympy.Function):
+    """1 − u² for lambdify, evaluated as the table does ((1 − u)(1 + u) for |u| ≥ ½):
+    1 − u·u cancels near |u| = 1 (arcsin', arccos', arctanh': 8e6 ulps at 1 − 2⁻²⁷)."""
+
+
+def _signed_square(term):
+    """(±1, u) when term is ±u², else None."""
+    sign = 1
+    if term.is_Mul and len(term.args) == 2 and term.args[0] is sympy.S.NegativeOne:
+        sign, term = -1, term.args[1]
+    if term.is_Pow and term.exp == 2:
+        return sign, term.base
+    return None
+
+
+def _stable_form(e):
+    """e in a form whose evaluation keeps its digits, or None when it has none: the
+    forms dualad.rules chose for the partials that sympy writes in textbook form
+    (1 − tanh² u, 1 − u², √(u² + 1)), and Heaviside(x) as step(x) (a plain call)."""
+    if isinstance(e, sympy.Heaviside):
+        return step(e.args[0])
+    if e.is_Add and len(e.args) == 2 and e.args[0] in (sympy.S.One, sympy.S.NegativeOne):
+        sq = _signed_square(e.args[1])
+        if sq is not None and sq[0] == -e.args[0]:      # ±(1 − u²)
+            u = sq[1]
+            core = sech2(u.args[0]) if isinstance(u, sympy.tanh) else one_minus_square(u)
+            return core if e.args[0] is sympy.S.One else -core
+    if e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.is_Add and \
+            len(e.base.args) == 2 and e.base.args[0] is sympy.S.One:
+        sq = _signed_square(e.base.args[1])
+        if sq is not None and sq[0] == 1:               # (1 + u²)^(k/2): x² overflowed
+            return hypot(sq[1], sympy.S.One) ** (2 * e.exp)
+    return None
+
+
 def for_lambdify(expr):
-    """expr with Heaviside(x) written as step(x), which lambdify prints as a plain call."""
-    return expr.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: step(e.args[0]))
+    """expr as lambdify should evaluate it: the same function, with `_stable_form`'s
+    rewrites (the partials keep their digits as in the other engines)."""
+    return expr.replace(lambda e: _stable_form(e) is not None, _stable_form)
 
 
 def zero_kinks(expr):
@@ -631,9 +710,14 @@ class Sym(ArrayMethods):
 
     # -- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__" or kwargs:
-            raise TypeError(f"np.{ufunc.__name__}.{method} with {sorted(kwargs)} is not "
-                            "supported on symbolic values")
+        if method != "__call__":
+            rule = UFUNC_METHODS.get(ufunc, {}).get(method)
+            if rule is None:
+                raise TypeError(f"symbolic does not support np.{ufunc.__name__}.{method}")
+            return rule(*inputs, **kwargs)      # re-expressed as every engine does
+        if kwargs:
+            raise TypeError(f"np.{ufunc.__name__} with the keyword(s) "
+                            f"{', '.join(sorted(kwargs))} is not supported on symbolic values")
         ps = [parts(x) for x in inputs]
         values = [v for _, v in ps]
         if ufunc in ELEMENTWISE:

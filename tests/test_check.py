@@ -29,7 +29,7 @@ def test_seed_report():
     text = str(r)
     for e in ENGINES:
         assert e in text
-    assert "∂f/∂x1" in text and "5.5" in text and "1.716337814536774" in text
+    assert "∂f/∂x1" in text and "5.5" in text and "1.7163378145367738" in text
     assert "OK" in text.splitlines()[-1]
     html = r._repr_html_()
     assert html.count("<tr>") == 5 and "reverse" in html and "OK" in html
@@ -238,3 +238,25 @@ def test_a_nan_from_one_engine_is_a_disagreement():
     assert np.isnan(r.gradients["reverse"][0])
     assert np.isnan(r.max_disagreement) and not r.ok
     assert "OK" not in str(r).splitlines()[-1]
+
+
+def test_an_infinite_partial_every_engine_agrees_on_is_no_disagreement():
+    # inf − inf made max_disagreement nan for sqrt(x) + tanh(y) at (0, 2), where forward
+    # and symbolic give (inf, 0.07065082485316446) and (inf, 0.07065082485316443)
+    from dualad.check import relative_difference
+    assert relative_difference([np.inf, 0.07065082485316446],
+                               [np.inf, 0.07065082485316443]) == 2.0 ** -55 / 0.07065082485316443
+    assert relative_difference([1.0], [np.inf]) == np.inf
+    assert relative_difference([np.inf], [-np.inf]) == np.inf
+    assert np.isnan(relative_difference([np.nan, 1.0], [2.0, 1.0]))
+    assert relative_difference([np.nan, np.inf], [np.nan, np.inf]) == 0.0
+    with np.errstate(all="ignore"):
+        r = dualad.check(lambda x, y: np.sqrt(x) + np.tanh(y), 0.0, 2.0)
+    assert r.max_disagreement == 0.0    # forward, reverse and symbolic: both partials equal
+
+
+def test_report_of_an_empty_array_prints():
+    # str(report) raised "zero-size array to reduction operation maximum"
+    r = dualad.check(lambda x: np.sum(x ** 2), np.zeros(0))
+    assert r.ok and "forward   []" in str(r) and "error bound 0.0e+00" in str(r)
+    assert "<table>" in r._repr_html_()

@@ -27,13 +27,13 @@ def test_check_seed_function_exits_0(capsys):
     assert code == 0, out + err
     for engine in ("forward", "reverse", "symbolic", "numeric"):
         assert engine in out
-    assert "5.5" in out and "1.716337814536774" in out and err == ""
+    assert "5.5" in out and "1.7163378145367738" in out and err == ""
 
 
 def test_check_defaults_to_the_seed_function(capsys):
     code, out, _ = run(capsys, "check")
     assert code == 0
-    assert "log(x1) + x1*x2 - sin(x2)" in out and "11.65207145522308" in out
+    assert "log(x1) + x1*x2 - sin(x2)" in out and "11.652071455223084" in out
 
 
 def test_check_exits_1_when_engines_disagree(capsys, monkeypatch):
@@ -78,6 +78,31 @@ def test_expression_led_by_a_minus_is_not_an_option(capsys):
     assert code == 0 and "-6" in out
     code, out, _ = run(capsys, "check", "--at", "x=3", "-x**2")     # after the point
     assert code == 0 and "-6" in out
+    # a prefix of an option is an expression, not the option abbreviated: "--a" was
+    # taken for --at, "--c" for --code (the seed function's program was printed)
+    code, out, _ = run(capsys, "check", "--a", "--at", "a=3")
+    assert code == 0 and "check of --a at (3.0)" in out
+    code, out, _ = run(capsys, "trace", "--c", "--at", "c=2")
+    assert code == 0 and "c̄   = v̄_0  =  1.000" in out and "def " not in out
+
+
+def test_sigmoid_keeps_its_derivative_in_the_tails(capsys):
+    # 1/(1 + exp(-x)) had derivative 0 at x = -400 and nan past -709 (exp(-x) overflowed)
+    for x, want in (("-400", "1.9151695967140057e-174"), ("-710", "4.47628622567513e-309"),
+                    ("0", "0.25"), ("40", "4.248354255291589e-18")):
+        code, out, _ = run(capsys, "check", "sigmoid(x)", "--at", f"x={x}")
+        rows = [line.split() for line in out.splitlines()]
+        assert code == 0 and all(r[1] == want for r in rows if r[0] in ("forward", "reverse",
+                                                                           "symbolic")), out
+
+
+def test_check_echoes_numbers_in_round_trip_digits(capsys):
+    # %.16g printed 0.9999999 as 0.9999999000000001 and the largest float as a number
+    # float() reads back as inf; arcsin'(0.9999999) read DISAGREE (symbolic's 1 − x²)
+    code, out, _ = run(capsys, "check", "asin(x)", "--at", "x=0.9999999")
+    assert code == 0 and "at (0.9999999)" in out and "2236.068033989975 " in out
+    _, out, _ = run(capsys, "check", "x", "--at", "x=1.7976931348623157e308")
+    assert "at (1.7976931348623157e+308)" in out
 
 
 def test_trace_command(capsys):
@@ -153,7 +178,7 @@ def test_at_may_be_repeated_but_not_a_name_twice(capsys):
     # --at x=1 --at y=2 is one point; a name given again in a later --at is refused,
     # not silently replaced by it
     code, out, _ = run(capsys, "check", "x*y**2", "--at", "x=1.5", "--at", "y=-2")
-    assert code == 0 and re.search(r"forward\s+4\s+-6\s", out)     # (y², 2xy) = (4, -6)
+    assert code == 0 and re.search(r"forward\s+4\.0\s+-6\.0\s", out)     # (y², 2xy) = (4, -6)
     code, out, err = run(capsys, "check", "x", "--at", "x=1", "--at", "x=2")
     assert code == 2 and out == "" and "given twice" in err
 
@@ -171,7 +196,7 @@ def test_bad_command_line_is_one_line(capsys):
 def test_python_m_dualad_runs_check_then_trace():
     p = subprocess.run([sys.executable, "-m", "dualad"], capture_output=True, text=True,
                        timeout=120)
-    assert "symbolic" in p.stdout and "11.65207145522308" in p.stdout
+    assert "symbolic" in p.stdout and "11.652071455223084" in p.stdout
     if HAS_TRACE:
         assert p.returncode == 0, p.stderr
         assert p.stdout.index("reverse") < p.stdout.rindex("11.652")

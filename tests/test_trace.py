@@ -266,3 +266,12 @@ def test_tangents_below_a_where_are_redone_as_forward_mode_redoes_them():
 def test_a_constant_output_still_shows_the_gradient_rows():
     t = dualad.trace(lambda x: 3.0, 2.0)
     assert t.gradient == 0.0 and t.adjoint_lines == [("x̄", "0", "0.000")]
+
+
+def test_star_args_are_named_as_check_and_symbolic_name_them():
+    # f(x, *rest) was traced as x1, x2: wrt="x" was refused
+    t = dualad.trace(lambda x, *rest: x * rest[0], 2.0, 3.0, wrt="x")
+    assert t.names == ("x", "rest0") and "v_0    = rest0" in str(t)
+    assert t.tangent == 3.0 and t.gradient == (3.0, 2.0)
+    t = dualad.trace(lambda *a: a[0] * a[1], 2.0, 3.0, wrt="a1")
+    assert t.names == ("a0", "a1") and t.tangent == 2.0
