@@ -156,13 +156,16 @@ def _expression_not_option(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """main(argv) -> exit status: 0 fine, 1 the engines disagree, 2 refused input."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    # NumPy's floating-point warnings (sqrt of -1, log of 0) are not printed: they name
+    # our source lines, and the tables show the inf or nan they warn of
     try:
-        if not argv:    # the demo: check, then trace, of the seed function
-            ns = _parser().parse_args
-            code = _run(ns(["check"]))
-            print()
-            return max(code, _run(ns(["trace"])))
-        return _run(_parser().parse_args(_expression_not_option(argv)))
+        with np.errstate(all="ignore"):
+            if not argv:    # the demo: check, then trace, of the seed function
+                ns = _parser().parse_args
+                code = _run(ns(["check"]))
+                print()
+                return max(code, _run(ns(["trace"])))
+            return _run(_parser().parse_args(_expression_not_option(argv)))
     except _Refused as exc:
         print(f"dualad: error: {exc}", file=sys.stderr)
         return 2

@@ -202,3 +202,10 @@ def test_python_m_dualad_runs_check_then_trace():
         assert p.stdout.index("reverse") < p.stdout.rindex("11.652")
     else:
         assert p.returncode == 2 and "trace" in p.stderr
+
+
+def test_domain_edges_print_tables_not_numpy_warnings():
+    # sqrt(x) + log(x) at 0 printed NumPy's RuntimeWarnings naming dualad/rules.py lines
+    p = subprocess.run([sys.executable, "-m", "dualad", "check", "sqrt(x) + log(x)", "--at",
+                        "x=0"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stderr == "" and "forward   inf" in p.stdout
