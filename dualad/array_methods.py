@@ -14,40 +14,62 @@ class ArrayMethods:
 
     T = property(lambda self: np.transpose(self))
 
-    def sum(self, axis=None, keepdims=False, **kw):
-        return np.sum(self, axis=axis, keepdims=keepdims, **kw)
+    # The reductions take ndarray's parameters in ndarray's order (x.sum(0, float) is
+    # axis 0, dtype float; x.max(0, None) axis 0, out None): NumPy's function binds
+    # them, and every engine handles or refuses each one by name
+    def sum(self, *args, **kw):
+        return np.sum(self, *args, **kw)
 
-    def mean(self, axis=None, keepdims=False, **kw):
-        return np.mean(self, axis=axis, keepdims=keepdims, **kw)
+    def mean(self, *args, **kw):
+        return np.mean(self, *args, **kw)
 
-    def prod(self, axis=None, keepdims=False, **kw):
-        return np.prod(self, axis=axis, keepdims=keepdims, **kw)
+    def prod(self, *args, **kw):
+        return np.prod(self, *args, **kw)
 
-    def max(self, axis=None, keepdims=False, **kw):
-        return np.max(self, axis=axis, keepdims=keepdims, **kw)
+    def max(self, *args, **kw):
+        return np.max(self, *args, **kw)
 
-    def min(self, axis=None, keepdims=False, **kw):
-        return np.min(self, axis=axis, keepdims=keepdims, **kw)
+    def min(self, *args, **kw):
+        return np.min(self, *args, **kw)
 
-    def std(self, axis=None, keepdims=False, **kw):
-        return np.std(self, axis=axis, keepdims=keepdims, **kw)
+    def std(self, *args, **kw):
+        return np.std(self, *args, **kw)
 
-    def var(self, axis=None, keepdims=False, **kw):
-        return np.var(self, axis=axis, keepdims=keepdims, **kw)
+    def var(self, *args, **kw):
+        return np.var(self, *args, **kw)
 
-    def cumsum(self, axis=None):
-        return np.cumsum(self, axis=axis)
+    def cumsum(self, *args, **kw):
+        return np.cumsum(self, *args, **kw)
 
-    def cumprod(self, axis=None):
-        return np.cumprod(self, axis=axis)
+    def cumprod(self, *args, **kw):
+        return np.cumprod(self, *args, **kw)
+
+    def argmax(self, *args, **kw):
+        return np.argmax(self, *args, **kw)
+
+    def argmin(self, *args, **kw):
+        return np.argmin(self, *args, **kw)
+
+    def argsort(self, *args, **kw):
+        return np.argsort(self, *args, **kw)
+
+    def nonzero(self):
+        return np.nonzero(self)
+
+    def any(self, *args, **kw):
+        return np.any(self, *args, **kw)
+
+    def all(self, *args, **kw):
+        return np.all(self, *args, **kw)
 
     def dot(self, other):
         return np.dot(self, other)
 
-    def clip(self, min=None, max=None, **kw):     # NumPy 2's names; a_min=/a_max= too
-        return np.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), **kw)
+    def clip(self, min=None, max=None, *args, **kw):  # NumPy 2's names; a_min=/a_max= too
+        return np.clip(self, kw.pop("a_min", min), kw.pop("a_max", max), *args, **kw)
 
-    def reshape(self, *shape, order="C"):
+    def reshape(self, *shape, order="C", copy=None):
+        # copy= changes nothing here: a traced value is never written in place
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def transpose(self, *axes):
@@ -61,20 +83,15 @@ class ArrayMethods:
 
     flatten = ravel
 
-    def argmax(self, axis=None):
-        return np.argmax(self, axis=axis)
-
-    def argmin(self, axis=None):
-        return np.argmin(self, axis=axis)
-
     def round(self, decimals=0):
         return np.round(self, decimals)
 
     def __round__(self, ndigits=None):     # the builtin round(x), in every engine
         return np.round(self, ndigits or 0)
 
-    def astype(self, dtype):
-        """x.astype(float): x itself (traced values are float64); other dtypes refused."""
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """x.astype(float): x itself (traced values are float64, never written in place,
+        so a copy is the value itself); other dtypes refused."""
         if np.dtype(dtype).kind != "f":
             raise TypeError(f"a traced value cannot become {np.dtype(dtype).name}: "
                             "derivatives need floats")
@@ -83,8 +100,25 @@ class ArrayMethods:
     def squeeze(self, axis=None):
         return np.squeeze(self, axis)
 
-    def copy(self):
+    def copy(self, order="C"):
         return self
+
+    # the real part of a real value is itself, its imaginary part a constant 0
+    real = property(lambda self: self)
+    imag = property(lambda self: np.zeros_like(self))
+
+    @property
+    def mT(self):
+        """The matrix transpose: the last two axes swapped (ndarray.mT)."""
+        if np.ndim(self) < 2:
+            raise ValueError("matrix transpose with ndim < 2 is undefined")
+        return np.swapaxes(self, -1, -2)
+
+    # x.flat[i] and iteration over x.flat: the flattened value (nothing assigned through it)
+    flat = property(lambda self: np.ravel(self))
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return np.take(self, indices, axis, out, mode)
 
     def trace(self, offset=0, axis1=0, axis2=1):
         return np.trace(self, offset, axis1, axis2)

@@ -395,6 +395,8 @@ class Generator:
             src = self.label[id(args[0])]
             if el is not None:
                 return f"{name(src, 'L')}" + "".join(f"[{i}]" for i in el[1])
+            if type(args[0].value) is float:    # x[None], x[...] of a scalar held as a float
+                return f"np.float64({self.arg(args[0])})[{self.key(args[1])}]"
             return f"{self.arg(args[0])}[{self.key(args[1])}]"
         if fn.__name__ == "read_variable":
             return f"{self.ref(args[0])}.value"
@@ -471,6 +473,8 @@ class Generator:
             el = self._element(args[0], args[1])
             if el is not None:
                 return name(self.label[id(args[0])], "Ld") + "".join(f"[{i}]" for i in el[1])
+            if type(args[0].value) is float:
+                return f"np.float64({self.tangent_arg(args[0])})[{self.key(args[1])}]"
             return f"{self.tangent_arg(args[0])}[{self.key(args[1])}]"
         if fn.__name__ == "read_variable":
             return zero

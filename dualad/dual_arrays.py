@@ -31,6 +31,7 @@ from .structural import (
     _prod_partials,
     bind_positional,
     check_keywords,
+    ufunc_call_keywords,
 )
 
 
@@ -39,16 +40,14 @@ def _ufunc_general(ufunc, method, inputs, kwargs):
     if kwargs.get("out") is not None:
         raise TypeError(f"np.{ufunc.__name__}(..., out=) cannot write a Dual into an array")
     if method == "__call__":
-        for key in ("where", "dtype", "casting", "order", "subok", "signature"):
-            if key in kwargs:
-                raise TypeError(f"np.{ufunc.__name__}(..., {key}=) is not supported on Dual "
-                                "values")
+        if ufunc in STRUCTURAL:     # np.matmul is a (generalized) ufunc
+            return _array_function(ufunc, inputs, kwargs)
+        if kwargs:
+            ufunc_call_keywords(ufunc, kwargs, "Dual")
         if ufunc in ELEMENTWISE:
             return _elementwise(ufunc, inputs)
         if ufunc in PRIMAL_ONLY:
             return ufunc(*[_primal(x) for x in inputs])
-        if ufunc in STRUCTURAL:     # np.matmul is a (generalized) ufunc
-            return _array_function(ufunc, inputs, kwargs)
     elif method in UFUNC_METHODS.get(ufunc, ()):
         return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -142,7 +141,7 @@ def _array_function(func, args, kwargs):
         args, kwargs = bind_positional(func, args, kwargs, _holds_dual)
     if func is np.where and len(args) == 1:
         return np.nonzero(_deep_primal(args[0]))   # np.where(c) is np.nonzero(c): indices
-    rewrite = check_keywords(func, args, kwargs, "dualad")
+    rewrite, args, kwargs = check_keywords(func, args, kwargs, "dualad")
     if rewrite is not None:
         return rewrite(*args, **kwargs)
     kind = rule[0]

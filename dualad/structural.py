@@ -228,7 +228,12 @@ def _dot_T0(ct, out, a, b):
         return unbroadcast(ct * b, np.shape(a))
     if np.ndim(b) <= 2:
         return _matmul_T0(ct, out, a, b)
-    raise TypeError("np.dot with a >2-d second argument is not supported; use np.matmul")
+    # dot(a, b)[i.., j.., m] = Σₖ a[i.., k]·b[j.., k, m]: ā = ct₂ @ b₂ᵀ with ct as
+    # (i.., j..·m) and b as (k, j..·m)
+    k = np.shape(a)[-1]
+    ct2 = np.reshape(ct, (-1, int(np.size(b)) // k))
+    b2 = np.reshape(np.moveaxis(b, -2, 0), (k, -1))
+    return np.reshape(np.matmul(ct2, np.swapaxes(b2, 0, 1)), np.shape(a))
 
 
 def _dot_T1(ct, out, a, b):
@@ -236,7 +241,13 @@ def _dot_T1(ct, out, a, b):
         return unbroadcast(ct * a, np.shape(b))
     if np.ndim(b) <= 2:
         return _matmul_T1(ct, out, a, b)
-    raise TypeError("np.dot with a >2-d second argument is not supported; use np.matmul")
+    # b̄[j.., k, m] = Σᵢ a[i.., k]·ct[i.., j.., m]: aᵀ₂ @ ct₂, k moved back before m
+    k = np.shape(a)[-1]
+    a2 = np.reshape(a, (-1, k))
+    ct2 = np.reshape(ct, (np.shape(a2)[0], -1))
+    shape = np.shape(b)
+    g = np.reshape(np.matmul(np.swapaxes(a2, 0, 1), ct2), (k,) + shape[:-2] + shape[-1:])
+    return np.moveaxis(g, 0, -2)
 
 
 def _count(x, total, axis, keepdims, where):
@@ -282,6 +293,8 @@ def _matrix_norm(x, ord, axis, keepdims):
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
+    if isinstance(axis, (tuple, list)) and len(axis) not in (1, 2):
+        raise ValueError("Improper number of dimensions to norm.")      # NumPy's error
     if isinstance(axis, (tuple, list)) and len(axis) == 2 or \
             axis is None and ord is not None and np.ndim(x) == 2:
         return _matrix_norm(x, ord, axis, keepdims)
@@ -313,6 +326,7 @@ def _cumprod(x, axis=None, dtype=None, out=None):
         if axis is not None:
             _axes(axis, 0)      # a scalar takes axis 0 / -1 as NumPy does (AxisError beyond)
         x, axis = np.reshape(x, (-1,)), 0
+    (axis,) = normalize_axis_tuple(axis, np.ndim(x))   # NumPy's AxisError if out of range
     if not np.shape(x)[axis]:
         return x * 1.0
     xs = np.moveaxis(x, axis, 0)
@@ -360,6 +374,8 @@ def _vstack(arrays, **kw):
 
 
 def _diff(x, n=1, axis=-1, prepend=None, append=None):
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")     # NumPy's error
     (axis,) = normalize_axis_tuple(axis, np.ndim(x))   # NumPy's AxisError if out of range
     if prepend is not None or append is not None:   # joined to x along axis first
         edge = list(np.shape(x))
@@ -428,11 +444,12 @@ def _copy_T(ct, out, x, *args, **kw):
 
 
 def _triu_T(ct, out, x, k=0):
-    return (np.triu(ct, k),)
+    # a 1-d x is broadcast to rows first (NumPy's triu of a vector is (n, n)): summed back
+    return (unbroadcast(np.triu(ct, k), np.shape(x)),)
 
 
 def _tril_T(ct, out, x, k=0):
-    return (np.tril(ct, k),)
+    return (unbroadcast(np.tril(ct, k), np.shape(x)),)
 
 
 def _trace_T(ct, out, x, offset=0, axis1=0, axis2=1, **_):
@@ -510,13 +527,17 @@ def _prod_masked(a, axis=None, dtype=None, out=None, keepdims=False, initial=1.0
 
 
 def _extreme_masked(extreme, pairwise):
-    # max(x, initial=c, where=w) = maximum(max(where(w, x, c)), c)
+    # max(x, initial=c, where=w) = maximum(max(where(w, x, −inf)), c): the masked slots
+    # filled with c tied with an x equal to c, each taking a share of its derivative
+    # (1/6 for 1/2 when five slots were masked)
+    fill = -np.inf if pairwise is np.maximum else np.inf
+
     def impl(a, axis=None, out=None, keepdims=False, initial=None, where=True):
         if initial is None:
             raise ValueError(f"reduction operation '{pairwise.__name__}' does not have an "
                              "identity, so to use a where mask one has to specify 'initial'")
         if where is not True:
-            a = np.where(where, a, initial)
+            a = np.where(where, a, fill)
         if 0 in a.shape:    # nothing to reduce (NumPy's max has no identity): initial
             return np.sum(a, axis=axis, keepdims=keepdims) * 0.0 + initial
         return pairwise(extreme(a, axis=axis, keepdims=keepdims), initial)
@@ -604,15 +625,22 @@ def _is_default(name, value, default):
 
 
 def check_keywords(func, args, kwargs, engine):
-    """check_keywords(func, args, kwargs, engine) -> None, or the rewrite to call instead.
+    """check_keywords(func, args, kwargs, engine) -> (rewrite or None, args, kwargs).
 
     Raises TypeError naming func and the first parameter given away from NumPy's
-    default that func's row neither handles nor rewrites."""
+    default that func's row neither handles nor rewrites.  A parameter given at its
+    default that the row does not handle (out=None, written out) is dropped from the
+    args and kwargs returned, the positional ones after it passed by name: the rules
+    take only what they handle (np.sum(x, out=None) reached them as a second out)."""
     positional, defaults, free, easy = _signature(func)
     if len(args) <= free and (not kwargs or easy.issuperset(kwargs)):
-        return None
+        return None, args, kwargs
     handled, rewrites, rewrite = KEYWORDS[func], REWRITES.get(func, ()), None
-    for name, value in (*zip(positional, args), *kwargs.items()):
+    dropped, cut = [], len(args)
+    for i, (name, value) in enumerate((*zip(positional, args), *kwargs.items())):
+        default = _is_default(name, value, defaults.get(name))
+        if default and i < cut:
+            cut = i     # positional from here on: passed by name (np.cumsum(x, 0, None))
         if name in handled:
             if name == "dtype" and value is not None and np.dtype(value).kind != "f":
                 raise TypeError(f"{_name(func)}(..., dtype={np.dtype(value).name}) is not "
@@ -620,13 +648,17 @@ def check_keywords(func, args, kwargs, engine):
             if name in _ONLY and value not in _ONLY[name]:
                 raise TypeError(f"{_name(func)}(..., {name}={value!r}) is not supported by "
                                 f"{engine}: only {name}={_ONLY[name]}")
-        elif _is_default(name, value, defaults.get(name)):
-            continue
+        elif default:
+            dropped.append(name)
         elif name in rewrites:
             rewrite = rewrites[name]
         else:
             raise TypeError(f"{_name(func)}(..., {name}=...) is not supported by {engine}")
-    return rewrite
+    if dropped or cut < len(args):
+        kwargs = {**{n: v for n, v in zip(positional[cut:], args[cut:]) if n not in dropped},
+                  **{k: v for k, v in kwargs.items() if k not in dropped}}
+        args = args[:cut]
+    return rewrite, args, kwargs
 
 
 def _name(func):
@@ -652,6 +684,33 @@ def _reduce_with(reduction):
     return reduce
 
 
+_UFUNC_DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "subok": True,
+                   "signature": None}
+
+
+def ufunc_call_keywords(ufunc, kwargs, engine) -> None:
+    """TypeError naming the first keyword of a ufunc call (np.sin(x, where=m)) that is
+    away from NumPy's default; a float64 dtype= counts as the default.  The engines
+    then compute the call as one without keywords (np.sin(x, where=True) was refused)."""
+    for key, value in kwargs.items():
+        if key == "dtype" and (value is None or np.dtype(value) == np.float64):
+            continue
+        if key in _UFUNC_DEFAULTS and _is_default(key, value, _UFUNC_DEFAULTS[key]):
+            continue
+        raise TypeError(f"np.{ufunc.__name__}(..., {key}={value!r}) is not supported on "
+                        f"{engine} values")
+
+
+def _accumulate_axis(axis):
+    """The one axis accumulate runs along; NumPy's ValueError for axis=None (cumsum
+    would flatten) and several axes."""
+    if isinstance(axis, (tuple, list)) and len(axis) == 1:
+        axis = axis[0]
+    if axis is None or isinstance(axis, (tuple, list)):
+        raise ValueError("accumulate does not allow multiple axes")
+    return axis
+
+
 def _outer_with(ufunc):
     def outer(a, b, **kw):
         return ufunc(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b, **kw)
@@ -663,7 +722,7 @@ def _outer_with(ufunc):
 UFUNC_METHODS = {
     np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
              "accumulate": lambda x, axis=0, dtype=None, out=None:
-                 np.cumsum(x, axis=axis, dtype=dtype)},
+                 np.cumsum(x, axis=_accumulate_axis(axis), dtype=dtype)},
     np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply)},
     np.maximum: {"reduce": _reduce_with(np.max)},
     np.minimum: {"reduce": _reduce_with(np.min)},

@@ -45,6 +45,7 @@ from .structural import (
     _axes,
     _max_weights,
     check_keywords,
+    ufunc_call_keywords,
 )
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
@@ -136,10 +137,12 @@ class Taylor(ArrayMethods):
                         "np.concatenate or np.stack instead of item assignment")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs and (kwargs.get("out") is not None or any(k != "out" for k in kwargs)):
+        if kwargs.get("out") is not None or kwargs and method != "__call__":
             raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
                             "is not supported on Taylor values")
         if method == "__call__":
+            if kwargs:
+                ufunc_call_keywords(ufunc, kwargs, "Taylor")
             if ufunc in ELEMENTWISE:
                 return _elementwise(ufunc, inputs)
             if ufunc in PRIMAL_ONLY:
@@ -328,7 +331,7 @@ def _array_function(func, args, kwargs):
             return func(*[_deep_primal(a, _newest(args)) for a in args], **kwargs)
         raise TypeError(f"np.{func.__name__} has no Taylor rule in dualad (no row in the "
                         "tables); nested dual numbers may support it")
-    rewrite = check_keywords(func, args, kwargs, "dualad's Taylor mode")
+    rewrite, args, kwargs = check_keywords(func, args, kwargs, "dualad's Taylor mode")
     if rewrite is not None:
         return rewrite(*args, **kwargs)
     if rule[0] == "composite":

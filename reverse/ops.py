@@ -14,7 +14,13 @@ import operator
 import numpy as np
 
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
-from dualad.structural import PRIMAL_ONLY_FUNCTIONS, STRUCTURAL, UFUNC_METHODS, check_keywords
+from dualad.structural import (
+    PRIMAL_ONLY_FUNCTIONS,
+    STRUCTURAL,
+    UFUNC_METHODS,
+    check_keywords,
+    ufunc_call_keywords,
+)
 
 from .tape import observed, record, state
 from .tensor import Tensor, _new_tensor, _unary
@@ -91,14 +97,12 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__":
         if ufunc in STRUCTURAL:     # np.matmul is a ufunc
             return array_function(ufunc, inputs, kwargs)
+        if kwargs:
+            ufunc_call_keywords(ufunc, kwargs, "Tensor")
         if ufunc in ELEMENTWISE:
-            if kwargs:
-                raise TypeError(f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} "
-                                "is not supported on Tensors")
             return elementwise(ufunc, inputs)
         if ufunc in PRIMAL_ONLY:
-            return observed(ufunc, ufunc(*[deep_value(x) for x in inputs], **kwargs),
-                            tuple(inputs), kwargs or None)
+            return observed(ufunc, ufunc(*[deep_value(x) for x in inputs]), tuple(inputs))
     elif method in UFUNC_METHODS.get(ufunc, ()):
         return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -153,7 +157,7 @@ def array_function(func, args, kwargs):
             return observed(func, out, tuple(args), kwargs or None)
         raise TypeError(f"{np_name(func)} has no derivative rule in reverse; it is not "
                         "supported on Tensor values")
-    rewrite = check_keywords(func, args, kwargs, "reverse")
+    rewrite, args, kwargs = check_keywords(func, args, kwargs, "reverse")
     if rewrite is not None:
         return rewrite(*args, **kwargs)
     kind = rule[0]
@@ -203,9 +207,12 @@ def getitem(x, key):
         if type(key) is int:
             return x[key]       # Tensor's x[i]: an element of a vector as a Python float
     key = deep_value(key)
-    if type(key) is tuple and not key and type(x.value) is float:
-        return x                # x[()] of a scalar is the scalar, as np.float64(v)[()]
-    out = _new_tensor(x.value[key])
+    v = x.value
+    if type(v) is float:
+        if type(key) is tuple and not key:
+            return x            # x[()] of a scalar is the scalar, as np.float64(v)[()]
+        v = np.float64(v)       # x[None], x[...]: index the np.float64 it stands for
+    out = _new_tensor(v[key])
     if state.stack:
         out._on = record(operator.getitem, None, out, (x, key), (x,))
     return out

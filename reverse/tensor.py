@@ -254,6 +254,15 @@ class Tensor(ArrayMethods):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.value!r})"
 
+    # A Tensor is immutable: a copy is the Tensor itself, still on the tape (TensorFlow's
+    # EagerTensor does the same).  Python's default copy was a new object no tape knew:
+    # reverse.gradient of sum(copy.copy(x)**2) was 0.
+    def __copy__(self) -> Tensor:
+        return self
+
+    def __deepcopy__(self, memo) -> Tensor:
+        return self
+
     def __format__(self, spec: str) -> str:
         # observed: dualad.compile guards a branch on the text (format(x, ".1f"))
         return observed(format, format(self.value, spec), (self, spec))

@@ -41,6 +41,18 @@ class Variable(Tensor):
     def copy(self) -> Tensor:
         return np.copy(self)
 
+    def __copy__(self) -> Variable:
+        """copy.copy(v) is v, as TensorFlow's (the same variable, its reads recorded)."""
+        return self
+
+    def __deepcopy__(self, memo) -> Variable:
+        """copy.deepcopy(v): a new Variable holding a copy of v's value now (TensorFlow's
+        eager deepcopy); tapes see it as a variable of its own."""
+        new = Variable(np.copy(self.value) if isinstance(self.value, np.ndarray)
+                       else self.value, self.trainable, self.name)
+        memo[id(self)] = new
+        return new
+
     def astype(self, dtype) -> Tensor:
         Tensor.astype(self, dtype)      # the dtype check
         return np.copy(self)

@@ -26,6 +26,7 @@ from dualad.structural import (
     _axes,
     _signature,
     check_keywords,
+    ufunc_call_keywords,
 )
 
 
@@ -715,7 +716,9 @@ class Sym(ArrayMethods):
             if rule is None:
                 raise TypeError(f"symbolic does not support np.{ufunc.__name__}.{method}")
             return rule(*inputs, **kwargs)      # re-expressed as every engine does
-        if kwargs:
+        if ufunc not in STRUCTURAL:
+            ufunc_call_keywords(ufunc, kwargs, "symbolic")
+        elif kwargs:
             raise TypeError(f"np.{ufunc.__name__} with the keyword(s) "
                             f"{', '.join(sorted(kwargs))} is not supported on symbolic values")
         ps = [parts(x) for x in inputs]
@@ -738,7 +741,7 @@ class Sym(ArrayMethods):
     def __array_function__(self, func, types, args, kwargs):
         name = getattr(func, "__name__", str(func))
         if func in STRUCTURAL:      # the keywords every engine handles alike (or refuses)
-            rewrite = check_keywords(func, args, kwargs, "symbolic")
+            rewrite, args, kwargs = check_keywords(func, args, kwargs, "symbolic")
             if rewrite is not None:
                 return rewrite(*args, **kwargs)
             if func in _REDUCTIONS:     # np.max(x, 1, None, True): keepdims is the 4th
@@ -767,6 +770,8 @@ class Sym(ArrayMethods):
             _, v = parts(args[0])
             _read_values("np.where's condition", [v])
             args = (np.asarray(v) != 0, *args[1:])
+            if len(args) == 1:      # np.where(c) is np.nonzero(c): indices, as in NumPy
+                return np.nonzero(args[0])
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
             _read_values(f"np.{name}", [v for _, v in ps])

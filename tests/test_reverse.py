@@ -1531,3 +1531,37 @@ def test_one_dy_for_any_single_target_nest():
         y = x ** 3
     for target in ({"y": y}, [[y]], (y,)):
         assert t.gradient(target, x, output_gradients=np.float64(1.0)).numpy() == 12.0
+
+
+def test_copies_of_a_tensor_stay_on_the_tape():
+    # a Tensor's copy.copy / deepcopy was a new object no tape knew: gradient 0 (compile
+    # too); TensorFlow's EagerTensor copies are the tensor itself
+    import copy
+    v = np.array([0.3, -1.2, 0.7])
+    for cp in (copy.copy, copy.deepcopy):
+        f = lambda x, cp=cp: np.sum(cp(x) ** 2) + np.sum(cp([x, x])[1])
+        want = 2 * v + 1
+        np.testing.assert_array_equal(reverse.gradient(f, v), want)
+        np.testing.assert_array_equal(dualad.compile(f, v).gradient(v), want)
+    w = reverse.Variable(2.0)
+    with reverse.Tape() as t:
+        y = copy.copy(w) * w
+    assert t.gradient(y, w).numpy() == 4.0          # copy.copy(v) is v, as in TensorFlow
+    d = copy.deepcopy(w)                            # a variable of its own (TF's eager deepcopy)
+    d.assign_add(1.0)
+    assert w.numpy() == 2.0 and d.numpy() == 3.0 and d.trainable
+    with reverse.Tape() as t:
+        y = copy.deepcopy(w) * w
+    assert t.gradient(y, w).numpy() == 2.0
+
+
+def test_a_scalar_tensor_indexed_with_none_or_ellipsis():
+    # x[0][None] of a float-valued Tensor: "'float' object is not subscriptable" in
+    # reverse and compiled mode (forward and symbolic took it)
+    v = np.array([0.3, -1.2, 0.7])
+    for f, a in ((lambda x: np.sum(x[0][None] * x), v), (lambda x: x[0][...] * x[1], v),
+                 (lambda x: np.sum(np.sin(x[1])[None, None] * 2.0), v),
+                 (lambda t: np.sum(t[None] * t), 0.7)):
+        want = dualad.gradient(f, a)
+        np.testing.assert_allclose(reverse.gradient(f, a), want, rtol=1e-15)
+        np.testing.assert_allclose(dualad.compile(f, a).gradient(a), want, rtol=1e-15)

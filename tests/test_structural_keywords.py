@@ -369,3 +369,132 @@ def test_mixed_direction_counts_and_function_names_in_errors():
         Dual(x, np.ones((1, 3))) + Dual(x, np.ones(3))
     with pytest.raises(TypeError, match=r"np\.linalg\.inv has no derivative rule in dualad"):
         dualad.gradient(lambda A: np.sum(np.linalg.inv(A)), np.eye(2))
+
+
+# 9. NumPy's defaults written out, ndarray's method signatures (probe26)
+
+def _every_engine(f, *args):
+    """f's gradient in forward, reverse, compiled and symbolic mode, each equal to
+    check_grads' (forward, against central differences and reverse)."""
+    g = check_grads(f, *args, engines={"reverse", "symbolic"})
+    compiled = dualad.compile(f, *args).gradient(*args)
+    for c, want in zip(*((compiled, g) if len(args) > 1 else ((compiled,), (g,)))):
+        np.testing.assert_allclose(c, want, rtol=1e-13, atol=1e-15)
+    return g
+
+
+DEFAULTS_WRITTEN_OUT = [   # (f, the same f without the defaults)
+    (lambda v: np.sum(v * v, out=None), lambda v: np.sum(v * v)),
+    (lambda v: (v * v).sum(out=None), lambda v: np.sum(v * v)),
+    (lambda v: np.prod(v, out=None), lambda v: np.prod(v)),
+    (lambda v: np.max(v, out=None) + np.min(v, None, None), lambda v: np.max(v) + np.min(v)),
+    (lambda v: np.sum(np.cumsum(v, 0, None, None) ** 2), lambda v: np.sum(np.cumsum(v) ** 2)),
+    (lambda v: np.sum(np.sum(v, 0, None, None, False) ** 2), lambda v: np.sum(v) ** 2),
+    (lambda v: np.dot(v, v, out=None), lambda v: np.dot(v, v)),
+    (lambda v: np.sum(np.concatenate([v, v * v], out=None) ** 2),
+     lambda v: np.sum(np.concatenate([v, v * v]) ** 2)),
+    (lambda v: np.std(v, mean=None), np.std),
+    (lambda v: np.sum(np.sin(v, where=True, dtype=float, casting="same_kind", order="K")),
+     lambda v: np.sum(np.sin(v))),
+    (lambda v: np.sum(np.add(v, v * v, dtype=None, subok=True)), lambda v: np.sum(v + v * v)),
+]
+
+
+@pytest.mark.parametrize("f, plain", DEFAULTS_WRITTEN_OUT, ids=range(len(DEFAULTS_WRITTEN_OUT)))
+def test_numpy_defaults_written_out_change_nothing(f, plain):
+    # out=None reached the rules as a second out ("_sum_T() got multiple values for
+    # argument 'out'"); np.cumsum(x, 0, None, None) gave it 6 positional arguments;
+    # np.sin(x, where=True) was refused
+    np.testing.assert_array_equal(_every_engine(f, x), dualad.gradient(plain, x))
+
+
+def test_ufunc_keywords_away_from_their_defaults_are_refused_by_name():
+    for f, word in ((lambda v: np.sum(np.sin(v, where=m)), "where="),
+                    (lambda v: np.sum(np.sin(v, dtype=np.float32)), "dtype="),
+                    (lambda v: np.sum(np.add(v, 1, casting="unsafe")), "casting=")):
+        for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+            with pytest.raises(TypeError, match=word):
+                engine(f, x)
+
+
+METHOD_SIGNATURES = [   # ndarray's parameter order (x.sum(axis, dtype, out, keepdims))
+    (lambda v: np.sum(v.reshape(2, 2).sum(0, float) ** 2),
+     lambda v: np.sum(np.sum(v.reshape(2, 2), axis=0) ** 2)),
+    (lambda v: np.sum(v.reshape(2, 2).mean(0, None) ** 2),
+     lambda v: np.sum(np.mean(v.reshape(2, 2), axis=0) ** 2)),
+    (lambda v: np.sum(v.reshape(2, 2).max(0, None, True) ** 2),
+     lambda v: np.sum(np.max(v.reshape(2, 2), axis=0) ** 2)),
+    (lambda v: v.std(0, None, None, 1), lambda v: np.std(v, ddof=1)),
+    (lambda v: v.var(0, np.float64), np.var),
+    (lambda v: np.sum(v.cumsum(axis=0, dtype=None) ** 2), lambda v: np.sum(np.cumsum(v) ** 2)),
+    (lambda v: np.sum(v.reshape(2, 2).cumprod(1, float)),
+     lambda v: np.sum(np.cumprod(v.reshape(2, 2), axis=1))),
+    (lambda v: np.sum(v.reshape(2, 2, copy=True).astype(float, copy=False).copy(order="C")),
+     np.sum),
+    (lambda v: np.sum(v.clip(-0.5, 0.5, None) * v), lambda v: np.sum(np.clip(v, -0.5, 0.5) * v)),
+    (lambda v: np.sum(v.reshape(2, 2).mT * np.arange(4.).reshape(2, 2)),
+     lambda v: np.sum(v.reshape(2, 2).T * np.arange(4.).reshape(2, 2))),
+    (lambda v: np.sum(v.real * v + v.imag), lambda v: np.sum(v * v)),
+    (lambda v: np.sum(v.flat[1:3] * 2.0) + sum(v.flat), lambda v: np.sum(v[1:3] * 2.0) + np.sum(v)),
+    (lambda v: np.sum(v[v.argsort()] * np.arange(4.)) + v[v.nonzero()[0][0]] * v.any() * v.all(),
+     lambda v: np.sum(v[[1, 3, 0, 2]] * np.arange(4.)) + v[0]),
+]
+
+
+@pytest.mark.parametrize("f, plain", METHOD_SIGNATURES, ids=range(len(METHOD_SIGNATURES)))
+def test_array_methods_take_ndarray_parameters(f, plain):
+    # x.sum(0, float) bound float to keepdims ("'type' object cannot be interpreted as an
+    # integer"); x.mT, .real, .imag, .flat, .argsort(), .nonzero(), .any(), .all() were
+    # AttributeErrors
+    want = dualad.gradient(plain, x) if plain is not np.sum else np.ones_like(x)
+    np.testing.assert_allclose(_every_engine(f, x), want, rtol=1e-14)
+
+
+def test_calls_numpy_refuses_are_refused():
+    # every engine answered np.diff(x, n=-1), norm(x, axis=()) and add.accumulate over all
+    # axes with a number; np.cumprod(x, axis=1) of a vector raised an IndexError
+    for f, error in ((lambda v: np.sum(np.diff(v, n=-1)), ValueError),
+                     (lambda v: np.linalg.norm(v, axis=()), ValueError),
+                     (lambda v: np.linalg.norm(v[None, None], axis=(0, 1, 2)), ValueError),
+                     (lambda v: np.sum(np.cumprod(v, axis=1)), np.exceptions.AxisError),
+                     (lambda v: np.sum(np.add.accumulate(np.outer(v, v), axis=None)), ValueError)):
+        with pytest.raises(error):
+            f(x)                # NumPy's own error
+        for engine in (dualad.gradient, reverse.gradient):
+            with pytest.raises(error):
+                engine(f, x)
+
+
+def test_masked_extreme_tie_with_initial_shares_once():
+    # the masked slots were filled with initial and tied with an x equal to it: 1/6 for
+    # 1/2 with five masked; JAX (x64): 0.5
+    for f, v in ((lambda v: np.max(v, where=np.array([True, False, False]), initial=1.0),
+                  np.array([1.0, 5.0, 5.0])),
+                 (lambda v: np.min(v, where=np.array([True, False, True]), initial=3.0),
+                  np.array([3.0, 3.0, 4.0]))):
+        np.testing.assert_array_equal(_every_engine(f, v), [0.5, 0.0, 0.0])
+    # x.take has no rule: a TypeError naming np.take, where it was an AttributeError
+    with pytest.raises(TypeError, match="np.take"):
+        dualad.gradient(lambda v: np.sum(v.take([0, 1])), x)
+
+
+def test_triangle_of_a_vector_sums_back_to_it():
+    # np.tril(vector) is (n, n): reverse and compile failed to sum the cotangent back
+    w = np.arange(9.).reshape(3, 3) + 1
+    v = np.array([0.3, -1.2, 0.7])
+    np.testing.assert_array_equal(_every_engine(lambda v: np.sum(np.tril(v) * w), v),
+                                  [w[0, 0] + w[1, 0] + w[2, 0], w[1, 1] + w[2, 1], w[2, 2]])
+    _every_engine(lambda v: np.sum(np.triu(v, 1) * w), v)
+
+
+@pytest.mark.parametrize("sa, sb", [((3,), (2, 3, 4)), ((2, 3), (4, 3, 5)),
+                                    ((2, 2, 3), (2, 4, 3, 2))])
+def test_dot_with_a_stack_of_matrices(sa, sb):
+    # reverse refused np.dot with a >2-d b (advising np.matmul, which differs there);
+    # checked against JAX's jax.grad(jnp.dot) too in probe26
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+    w = rng.normal(size=np.dot(a, b).shape)
+    _every_engine(lambda a, b: np.sum(np.sin(np.dot(a, b)) * w), a, b)
+    np.testing.assert_allclose(reverse.hessian(lambda a: np.sum(np.sin(np.dot(a, b)) * w), a),
+                               dualad.hessian(lambda a: np.sum(np.sin(np.dot(a, b)) * w), a),
+                               rtol=1e-12, atol=1e-12)
