@@ -35,21 +35,26 @@ def _flat(g):
 
 
 def relative_difference(a, b, scale=None) -> float:
-    """max|a − b| / max|b| over the entries where a and b differ, the size max|b| taken
-    over b's finite entries (0 when they are equal, the same infinities and nans
-    included; inf when b is 0 alone); with scale (the size of b's terms,
-    `symbolic.gradient_scale`) / max(|b|, scale)."""
+    """maxᵢ |aᵢ − bᵢ| / |bᵢ| over the entries where a and b differ, each partial
+    relative to itself, as jax's check_grads and torch's gradcheck compare (0 when a and
+    b are equal, the same infinities and nans included; inf where bᵢ is 0 or infinite
+    alone); with scale (the size of each partial's terms, `symbolic.gradient_scale`)
+    / max(|bᵢ|, scaleᵢ).  (Relative to the largest partial, a 14 % error in ∂f/∂x hid
+    behind a ∂f/∂y of 1e13.)"""
     a, b = _flat(a), _flat(b)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         differ = (a != b) & ~(np.isnan(a) & np.isnan(b))
         if not differ.any():
             return 0.0
-        diff = np.max(np.abs(a[differ] - b[differ]))     # inf − inf would be nan
-    if np.isnan(diff):
-        return float("nan")
-    size = np.where(np.isfinite(b), np.abs(b), 0.0)
-    scale = np.max(size if scale is None else np.maximum(size, _flat(scale)), initial=0.0)
-    return float(diff / scale) if scale > 0 else float("inf")
+        diff = np.abs(a[differ] - b[differ])        # inf − inf would be nan
+        if np.isnan(diff).any():
+            return float("nan")
+        size = np.abs(b[differ])
+        size = np.where(np.isfinite(size), size, 0.0)
+        if scale is not None:
+            size = np.maximum(size, _flat(scale)[differ])
+        rel = np.where(size > 0, diff / np.where(size > 0, size, 1.0), np.inf)
+    return float(np.max(rel))
 
 
 class CheckReport:

@@ -47,8 +47,18 @@ def test_broken_rule_is_caught(monkeypatch):
     # ∂f/∂x2 = x1 − cos(x2) became x1 + cos(x2): 2.284 instead of 1.716
     assert r.gradients["forward"][1] == pytest.approx(2 + np.cos(5.0), rel=1e-15)
     assert r.gradients["symbolic"][1] == pytest.approx(2 - np.cos(5.0), rel=1e-15)
-    assert r.max_disagreement == pytest.approx(2 * np.cos(5.0) / 5.5, rel=1e-12)
+    # each partial relative to itself, or to the size of its terms where larger
+    # (gradient_scale: |x1| + |cos x2|): 2 cos(5) / (2 + cos 5)
+    assert r.max_disagreement == pytest.approx(2 * np.cos(5.0) / (2 + np.cos(5.0)), rel=1e-12)
     assert "DISAGREE" in str(r)
+
+
+def test_a_wrong_partial_does_not_hide_behind_a_large_one():
+    # relative to the largest partial (1e13), ∂f/∂x 6 vs 7 read 1e-13 and OK; forward and
+    # reverse take floor(0.7/0.1) = 6 as NumPy does, sympy folds x/0.1 into 10.0·x (7)
+    r = dualad.check(lambda x, y: x * np.floor(x / 0.1) + 1e13 * y, 0.7, 1.0)
+    assert r.gradients["forward"] == (6.0, 1e13) and r.gradients["symbolic"] == (7.0, 1e13)
+    assert r.max_disagreement == pytest.approx(1 / 7, rel=1e-15) and not r.ok
 
 
 def test_array_arguments_and_random_direction():
