@@ -169,7 +169,7 @@ class Dual(ArrayMethods):
                         "float array (out[i] = d; NumPy then says 'setting an array element with a "
                         "sequence') drops it too: build arrays with np.stack / np.where")
 
-    __int__ = __complex__ = __float__
+    __int__ = __complex__ = __trunc__ = __float__
 
     def __index__(self):
         raise TypeError("a Dual is not an integer: it cannot index, slice or repeat "

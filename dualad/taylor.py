@@ -83,7 +83,7 @@ class Taylor(ArrayMethods):
         raise TypeError("float() would drop the Taylor coefficients; use .primal "
                         "(or np.sin etc. instead of math.sin)")
 
-    __int__ = __complex__ = __index__ = __float__
+    __int__ = __complex__ = __index__ = __trunc__ = __float__
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a Taylor value cannot become a plain NumPy array; build arrays "

@@ -22,14 +22,15 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
-from dualad.dual import _strong_product
+from dualad.dual import Dual, _strong_product
 from dualad.float_rules import numpy_scalar, partial_at
 from dualad.forward import plain_array
 from dualad.rules import ELEMENTWISE
 from dualad.structural import STRUCTURAL, basic_key, unbroadcast, unindex
+from dualad.taylor import Taylor
 
 from .tape import read_variable
-from .tensor import Tensor
+from .tensor import Tensor, without_dual_levels
 
 _SCALARS = (float, np.float64)
 _getitem = operator.getitem
@@ -431,7 +432,12 @@ def _holds_masked(c) -> bool:
 def real_cotangent(c, what: str) -> np.ndarray:
     """c as a float64 array (a copy); a TypeError naming `what` unless it holds real
     numbers: a complex cotangent lost its imaginary part (0 for 1j), an object array
-    turned None into nan, a string said "could not convert string to float"."""
+    turned None into nan, a string said "could not convert string to float".  A Dual
+    or Taylor cotangent (forward mode over the pullback, as jax.jvp of a vjp) is
+    returned as it is, its numbers checked: the sweep's rules run on it."""
+    if type(c) is Dual or type(c) is Taylor:
+        real_cotangent(without_dual_levels(c), what)
+        return c
     if isinstance(c, np.ndarray):   # a masked array's hidden items would count
         c = plain_array(c, what=what)
     elif isinstance(c, (list, tuple)) and _holds_masked(c):

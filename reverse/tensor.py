@@ -267,7 +267,7 @@ class Tensor(ArrayMethods):
         # observed: dualad.compile guards a branch on the text (format(x, ".1f"))
         return observed(format, format(self.value, spec), (self, spec))
 
-    __float__ = __int__ = __complex__ = __index__ = _no_float
+    __float__ = __int__ = __complex__ = __index__ = __trunc__ = _no_float
     # hashed by identity (as torch.Tensor): the sweep keys adjoints by Tensor;
     # == stays elementwise on values
     __hash__ = object.__hash__

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 import sympy
+from sympy.core.function import ArgumentIndexError
 
 from dualad.forward import int_as_float, plain_array, refuse_bool
 
@@ -502,7 +503,7 @@ def _node_partials(node, memo):
             if i not in fdiffs:
                 try:
                     fdiffs[i] = node.fdiff(i)
-                except sympy.ArgumentIndexError:
+                except ArgumentIndexError:
                     fdiffs[i] = sympy.Function.fdiff(node, i)
             terms.append(fdiffs[i] * d)
         partials[s] = sympy.Add(*terms)

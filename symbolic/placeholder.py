@@ -548,6 +548,8 @@ def parts(x):
     """(object array of expressions, float values or None) of a Sym or a constant."""
     if isinstance(x, Sym):
         return x.expr, x.value
+    if isinstance(x, (list, tuple)) and not _has_sym(x):
+        x = np.asarray(x, dtype=float)      # a constant ([1, 1.5, 1]): one array of numbers
     if isinstance(x, (list, tuple)):
         ps = [parts(y) for y in x]
         values = [v for _, v in ps]
@@ -679,7 +681,7 @@ class Sym(ArrayMethods):
         raise TypeError("float() of a symbolic value would lose the expression; "
                         "use np.* functions instead of math.* and float()")
 
-    __int__ = __complex__ = __index__ = __float__
+    __int__ = __complex__ = __index__ = __trunc__ = __float__
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a symbolic value cannot become a plain NumPy array; "

@@ -2,6 +2,7 @@
 a number (probe24).  Each case here once gave a number, a hang or an unclear error."""
 
 import collections
+import re
 
 import numpy as np
 import pytest
@@ -299,3 +300,15 @@ def test_the_array_variants_gradient_names_its_argument_count():
     g = dualad.compile(lambda x, y: x * y, np.ones(2), 2.0)
     with pytest.raises(TypeError, match=r"takes 2 arguments \(x, y\), got 3"):
         g.gradient(np.ones(2), 2.0, 3.0)
+
+
+def test_math_trunc_is_refused_with_the_hint_as_float_is():
+    # math.trunc needs __trunc__ (no float() fallback): Python's bare "type Dual doesn't
+    # define __trunc__ method" where every other math.* call got the hint
+    import math
+    f = lambda x: math.trunc(x) * x
+    for engine, hint in ((dualad.gradient, "d.primal"), (reverse.gradient, "x.numpy()"),
+                         (symbolic.gradient, "np.*"),
+                         (lambda f, x: dualad.derivative(f, x, order=4), "primal")):
+        with pytest.raises(TypeError, match=re.escape(hint)):
+            engine(f, 2.5)

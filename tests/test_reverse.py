@@ -1565,3 +1565,18 @@ def test_a_scalar_tensor_indexed_with_none_or_ellipsis():
         want = dualad.gradient(f, a)
         np.testing.assert_allclose(reverse.gradient(f, a), want, rtol=1e-15)
         np.testing.assert_allclose(dualad.compile(f, a).gradient(a), want, rtol=1e-15)
+
+
+def test_forward_mode_over_a_pullbacks_cotangent():
+    # jax.jvp of a vjp: the cotangent a Dual; real_cotangent called np.asarray on it ("a
+    # Dual cannot become a plain NumPy array")
+    _, pb = reverse.vjp(lambda y: y ** 2, 2.0)
+    assert dualad.derivative(lambda c: pb(c)[0], 3.0) == 4.0
+    y = np.array([1.0, 2.0])
+    _, pb = reverse.vjp(lambda y: np.sin(y) * y, y)
+    np.testing.assert_allclose(dualad.jacobian(lambda c: pb(c)[0], np.ones(2)),
+                               np.diag(np.cos(y) * y + np.sin(y)), rtol=1e-15)
+    x = reverse.Variable(2.0)
+    with reverse.Tape(persistent=True) as t:
+        z = x * x
+    assert dualad.derivative(lambda c: t.gradient(z, x, output_gradients=c).numpy(), 3.0) == 4.0

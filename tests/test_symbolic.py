@@ -789,3 +789,23 @@ def test_cube_root_derivative_at_zero_is_inf_as_in_the_table():
             np.testing.assert_allclose(symbolic.derivative(np.cbrt, x, order=k),
                                        dualad.derivative(np.cbrt, x, order=k), rtol=1e-14)
     assert str(symbolic.gradient_expressions(np.cbrt, 1.0)[0]) == "1/(3*cbrt(x)**2)"
+
+
+LIST_CONSTANTS = [
+    lambda x: np.sum(np.maximum(x, [1.0, 1.5, 1.0])),
+    lambda x: np.sum(np.clip(x, [0.0, 1.0, 1.0], 3.0)),
+    lambda x: np.sum(np.arctan2(x, [1.0, 2.0, 3.0])) + np.sum(np.logaddexp(x, (1.0, 2.0, 3.0))),
+    lambda x: x @ [1.0, 2.0, 3.0] + np.matmul([1.0, 2.0, 3.0], x * x),
+    lambda x: np.sum(np.concatenate((x, [1.0])) ** 2) + np.sum(np.stack([x, [1, 1, 1]]) ** 3),
+]
+
+
+@pytest.mark.parametrize("f", LIST_CONSTANTS, ids=range(len(LIST_CONSTANTS)))
+def test_list_constants_are_arrays_of_numbers(f):
+    # a list operand became a list of 0-d object arrays: sympy made an NDimArray of it
+    # (AttributeError 'sympy has no ArgumentIndexError' from the handler), and @ and
+    # concatenate refused it
+    x = np.array([0.5, 1.2, 2.0])
+    np.testing.assert_allclose(symbolic.gradient(f, x), dualad.gradient(f, x), rtol=1e-14)
+    np.testing.assert_allclose(symbolic.hessian(f, x), dualad.hessian(f, x), rtol=1e-12,
+                               atol=1e-14)
