@@ -83,8 +83,8 @@ class ArrayMethods:
 
     flatten = ravel
 
-    def round(self, decimals=0):
-        return np.round(self, decimals)
+    def round(self, decimals=0, out=None):
+        return np.round(self, decimals, out)
 
     def __round__(self, ndigits=None):     # the builtin round(x), in every engine
         return np.round(self, ndigits or 0)

@@ -258,7 +258,9 @@ def binary_rule(ufunc, swap=False, op=None):
     op = op or ufunc
     scalar_types, dual, general = _SCALAR_TYPES, Dual, _elementwise
 
-    def apply(a, b):
+    def apply(a, b, mod=None):
+        if mod is not None:     # pow(d, y, m): Python's modular power, for ints only
+            raise TypeError("pow() with a modulus is not supported on Dual values")
         if swap:
             a, b = b, a
         if type(a) is dual:

@@ -302,7 +302,9 @@ class Tensor(ArrayMethods):
     __truediv__ = _operator(np.divide, "/", "__truediv__")
     __rtruediv__ = _operator(np.divide, "/", "__rtruediv__", reflected=True)
 
-    def __pow__(self, o):
+    def __pow__(self, o, mod=None):
+        if mod is not None:     # pow(x, y, m): Python's modular power, for ints only
+            raise TypeError("pow() with a modulus is not supported on Tensor values")
         return _ops.elementwise(np.power, (self, o), python_power)
 
     def __rpow__(self, o):

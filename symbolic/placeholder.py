@@ -815,7 +815,9 @@ class Sym(ArrayMethods):
     def __rtruediv__(self, o):
         return np.divide(o, self)
 
-    def __pow__(self, o):
+    def __pow__(self, o, mod=None):
+        if mod is not None:     # pow(x, y, m): Python's modular power, for ints only
+            raise TypeError("pow() with a modulus is not supported on symbolic values")
         return np.power(self, o)
 
     def __rpow__(self, o):

@@ -312,3 +312,15 @@ def test_math_trunc_is_refused_with_the_hint_as_float_is():
                          (lambda f, x: dualad.derivative(f, x, order=4), "primal")):
         with pytest.raises(TypeError, match=re.escape(hint)):
             engine(f, 2.5)
+
+
+def test_modular_pow_and_round_out_none():
+    # pow(x, 2, 5) leaked "apply() takes 2 positional arguments"; x.round(1, out=None)
+    # was an unexpected keyword
+    v = np.array([1.23, 2.0])
+    for engine, what in ((dualad.gradient, "Dual"), (reverse.gradient, "Tensor"),
+                         (symbolic.gradient, "symbolic")):
+        with pytest.raises(TypeError, match=f"pow\\(\\) with a modulus is not supported on {what}"):
+            engine(lambda x: pow(x, 2, 5), 2.5)
+        np.testing.assert_array_equal(engine(lambda x: np.sum(x.round(1, out=None) * x), v),
+                                      [1.2, 2.0])
