@@ -254,6 +254,12 @@ def check(f: Callable, *args, rtol: float = 1e-12, seed: int = 0) -> CheckReport
     # f's value on NumPy scalars: NumPy semantics (1/x at 0 is inf, as every engine
     # gives), not Python's ZeroDivisionError on floats
     value = f(*[np.float64(a) if isinstance(a, float) else a for a in args])
+    if isinstance(value, _reverse().Tensor):
+        # f reads a reverse.Variable (float(value) below said "float() would drop a
+        # Tensor from the tape", a call the user never wrote)
+        raise TypeError("f returned a reverse.Tensor (it reads a reverse.Variable or "
+                        "Tensor): check compares the engines on plain functions; read "
+                        "the value with v.numpy(), or pass it as an argument")
     _reverse().functional.check_output(value)     # None, a str: a TypeError naming it
     if isinstance(value, (list, tuple, dict)):
         raise ValueError(f"check needs f to return a scalar, got a {type(value).__name__}")

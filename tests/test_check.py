@@ -270,3 +270,13 @@ def test_report_of_an_empty_array_prints():
     r = dualad.check(lambda x: np.sum(x ** 2), np.zeros(0))
     assert r.ok and "forward   []" in str(r) and "error bound 0.0e+00" in str(r)
     assert "<table>" in r._repr_html_()
+
+
+def test_a_function_reading_a_variable_is_refused_by_name():
+    # float(value) said "float()/int() and math.* would drop a Tensor from the tape",
+    # a call the user never wrote
+    import reverse
+    v = reverse.Variable(3.0)
+    with pytest.raises(TypeError, match="reads a reverse.Variable"):
+        dualad.check(lambda x: x * v, 2.0)
+    assert dualad.check(lambda x: x * v.numpy(), 2.0).gradients["reverse"] == 3.0
