@@ -47,6 +47,10 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+# operators the syntax has but expressions refuse, as the user wrote them
+_SYMBOLS = {ast.BitXor: "^", ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@",
+            ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>",
+            ast.Invert: "~", ast.Not: "not", ast.And: "and", ast.Or: "or"}
 
 
 class ExpressionError(ValueError):
@@ -205,8 +209,12 @@ def parse(text: str, names=None) -> Expression:
                 stack += [(node, depth, True)] + [(a, depth + 1, False)
                                                   for a in reversed(node.args)]
         else:
-            raise ExpressionError(f"{type(node).__name__} is not allowed in an expression "
-                                  "(only numbers, names, + - * / ** and math functions)")
+            what = _SYMBOLS.get(type(getattr(node, "op", None)))
+            what = f"the operator {what}" if what else \
+                "a comparison" if isinstance(node, ast.Compare) else type(node).__name__
+            hint = " (x^2 is written x**2)" if what == "the operator ^" else ""
+            raise ExpressionError(f"{what} is not allowed in an expression (only numbers, "
+                                  f"names, + - * / ** and math functions){hint}")
     order = names if names is not None else tuple(found)
     index = {n: i for i, n in enumerate(order)}
     program = [("var", index[a]) if op == "var" else (op, a) for op, a in program]

@@ -209,3 +209,13 @@ def test_domain_edges_print_tables_not_numpy_warnings():
     p = subprocess.run([sys.executable, "-m", "dualad", "check", "sqrt(x) + log(x)", "--at",
                         "x=0"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and p.stderr == "" and "forward   inf" in p.stdout
+
+
+def test_a_refused_operator_is_named_as_written():
+    # "BinOp is not allowed" for x^2, where + is a BinOp too
+    for text, said in (("x^2", "the operator ^ is not allowed"), ("x % 2", "the operator %"),
+                       ("x < 2", "a comparison is not allowed"), ("not x", "the operator not")):
+        with pytest.raises(ExpressionError, match=re.escape(said)):
+            parse(text)
+    with pytest.raises(ExpressionError, match=re.escape("x^2 is written x**2")):
+        parse("x^2")
