@@ -24,6 +24,7 @@ import numpy as np
 from . import forward, numeric
 
 ENGINES = ("forward", "reverse", "symbolic", "numeric")
+PARTIAL_FLOOR = 1e-3    # a partial is compared against at least this part of the largest
 EPS = np.finfo(np.float64).eps
 
 
@@ -35,12 +36,14 @@ def _flat(g):
 
 
 def relative_difference(a, b, scale=None) -> float:
-    """maxᵢ |aᵢ − bᵢ| / |bᵢ| over the entries where a and b differ, each partial
-    relative to itself, as jax's check_grads and torch's gradcheck compare (0 when a and
-    b are equal, the same infinities and nans included; inf where bᵢ is 0 or infinite
-    alone); with scale (the size of each partial's terms, `symbolic.gradient_scale`)
-    / max(|bᵢ|, scaleᵢ).  (Relative to the largest partial, a 14 % error in ∂f/∂x hid
-    behind a ∂f/∂y of 1e13.)"""
+    """maxᵢ |aᵢ − bᵢ| / sizeᵢ over the entries where a and b differ, each partial
+    relative to itself, as jax's check_grads and torch's gradcheck compare, with
+    sizeᵢ = max(|bᵢ|, PARTIAL_FLOOR·maxⱼ|bⱼ|, scaleᵢ): a partial sympy cancels to
+    exactly 0 ((x + y)² − x² − 2xy) while AD leaves rounding (8.9e-16) is measured
+    against a thousandth of the largest partial.  0 when a and b are equal (the same
+    infinities and nans too), inf where the size is 0 or bᵢ infinite alone; scale is the
+    size of each partial's terms (`symbolic.gradient_scale`).  (Relative to the largest
+    partial itself, a 14 % error in ∂f/∂x hid behind a ∂f/∂y of 1e13.)"""
     a, b = _flat(a), _flat(b)
     with np.errstate(invalid="ignore", divide="ignore"):
         differ = (a != b) & ~(np.isnan(a) & np.isnan(b))
@@ -49,8 +52,8 @@ def relative_difference(a, b, scale=None) -> float:
         diff = np.abs(a[differ] - b[differ])        # inf − inf would be nan
         if np.isnan(diff).any():
             return float("nan")
-        size = np.abs(b[differ])
-        size = np.where(np.isfinite(size), size, 0.0)
+        finite = np.where(np.isfinite(b), np.abs(b), 0.0)
+        size = np.maximum(finite[differ], PARTIAL_FLOOR * np.max(finite, initial=0.0))
         if scale is not None:
             size = np.maximum(size, _flat(scale)[differ])
         rel = np.where(size > 0, diff / np.where(size > 0, size, 1.0), np.inf)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .dual import _F8, ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
+from .dual import ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
 
 # Directions per pass, chosen by measurement: each pass costs Python overhead per
 # operation whatever k is, so k as large as memory allows wins (a scalar loop over
@@ -189,13 +189,10 @@ def _finite(t) -> bool:
         return math.isfinite(t)
     if isinstance(t, complex):
         return cmath.isfinite(t)
-    if type(t) is np.ndarray and t.dtype is _F8:
-        # Σ t² is finite only if every entry is (t² ≥ 0 cannot cancel an inf; nan
-        # stays nan); it may also overflow (|t| ≳ 1e154), so only "finite" is taken
-        # from it.  BLAS's dot costs a fifth of isfinite + all (W5: 0.45 vs 2.6 µs)
-        flat = t.reshape(-1)
-        if math.isfinite(flat.dot(flat)):
-            return True
+    if type(t) is np.ndarray:
+        # the method, not np.all's wrapper: 1.6 µs where np.all took 2.6 µs at W5's
+        # m = 1000 (a BLAS dot t·t, 0.45 µs, overflowed past 1e154 with a warning)
+        return bool(np.isfinite(t).all())
     return bool(np.all(np.isfinite(t)))
 
 
