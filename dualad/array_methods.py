@@ -120,8 +120,8 @@ class ArrayMethods:
     def take(self, indices, axis=None, out=None, mode="raise"):
         return np.take(self, indices, axis, out, mode)
 
-    def trace(self, offset=0, axis1=0, axis2=1):
-        return np.trace(self, offset, axis1, axis2)
+    def trace(self, *args, **kw):
+        return np.trace(self, *args, **kw)
 
     # NumPy functions without a rule: their TypeError names them (an AttributeError did)
     def diagonal(self, offset=0, axis1=0, axis2=1):

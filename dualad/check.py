@@ -24,7 +24,6 @@ import numpy as np
 from . import forward, numeric
 
 ENGINES = ("forward", "reverse", "symbolic", "numeric")
-PARTIAL_FLOOR = 1e-3    # a partial is compared against at least this part of the largest
 EPS = np.finfo(np.float64).eps
 
 
@@ -37,13 +36,14 @@ def _flat(g):
 
 def relative_difference(a, b, scale=None) -> float:
     """maxᵢ |aᵢ − bᵢ| / sizeᵢ over the entries where a and b differ, each partial
-    relative to itself, as jax's check_grads and torch's gradcheck compare, with
-    sizeᵢ = max(|bᵢ|, PARTIAL_FLOOR·maxⱼ|bⱼ|, scaleᵢ): a partial sympy cancels to
-    exactly 0 ((x + y)² − x² − 2xy) while AD leaves rounding (8.9e-16) is measured
-    against a thousandth of the largest partial.  0 when a and b are equal (the same
-    infinities and nans too), inf where the size is 0 or bᵢ infinite alone; scale is the
-    size of each partial's terms (`symbolic.gradient_scale`).  (Relative to the largest
-    partial itself, a 14 % error in ∂f/∂x hid behind a ∂f/∂y of 1e13.)"""
+    relative to itself, as jax's check_grads and torch's gradcheck compare:
+    sizeᵢ = max(|bᵢ|, scaleᵢ), scale the size of each partial's terms
+    (`symbolic.gradient_scale`).  A partial sympy cancels to exactly 0
+    ((x + y)² − x² − 2xy), whose terms it no longer has while AD leaves their rounding
+    (8.9e-16), is measured against the largest partial.  0 when a and b are equal (the
+    same infinities and nans too), inf where the size is 0 or bᵢ infinite alone.
+    (Relative to the largest partial throughout, a 14 % error in ∂f/∂x hid behind a
+    ∂f/∂y of 1e13.)"""
     a, b = _flat(a), _flat(b)
     with np.errstate(invalid="ignore", divide="ignore"):
         differ = (a != b) & ~(np.isnan(a) & np.isnan(b))
@@ -53,7 +53,8 @@ def relative_difference(a, b, scale=None) -> float:
         if np.isnan(diff).any():
             return float("nan")
         finite = np.where(np.isfinite(b), np.abs(b), 0.0)
-        size = np.maximum(finite[differ], PARTIAL_FLOOR * np.max(finite, initial=0.0))
+        size = finite[differ]
+        size = np.where(b[differ] == 0, np.max(finite, initial=0.0), size)
         if scale is not None:
             size = np.maximum(size, _flat(scale)[differ])
         rel = np.where(size > 0, diff / np.where(size > 0, size, 1.0), np.inf)

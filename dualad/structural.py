@@ -591,7 +591,8 @@ def _signature(func):
                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         easy = KEYWORDS[func] - {"dtype", *_ONLY}
         free = 0
-        while free < len(positional) and positional[free] in easy:
+        while free < len(positional) and positional[free] in easy and \
+                positional[free] not in _OPTIONS:   # (np.broadcast_to(x, s, False))
             free += 1
         sig = _SIGNATURES[func] = (positional, {p.name: p.default for p in params}, free, easy)
     return sig
@@ -615,6 +616,9 @@ def bind_positional(func, args, kwargs, traced):
 
 
 _UNSET = {"where": True, "keepdims": False}   # what NumPy's <no value> defaults mean
+# parameters that are never data: the rules take them by name
+_OPTIONS = frozenset({"dtype", "out", "keepdims", "subok", "where", "initial", "order",
+                      "copy", "casting"})
 
 
 def _is_default(name, value, default):
@@ -639,8 +643,10 @@ def check_keywords(func, args, kwargs, engine):
     dropped, cut = [], len(args)
     for i, (name, value) in enumerate((*zip(positional, args), *kwargs.items())):
         default = _is_default(name, value, defaults.get(name))
-        if default and i < cut:
-            cut = i     # positional from here on: passed by name (np.cumsum(x, 0, None))
+        if (default or name in _OPTIONS) and i < cut:
+            # positional from here on: passed by name (np.cumsum(x, 0, None), and
+            # np.cumsum(x, 0, float): the rules take dtype= and the like by name only)
+            cut = i
         if name in handled:
             if name == "dtype" and value is not None and np.dtype(value).kind != "f":
                 raise TypeError(f"{_name(func)}(..., dtype={np.dtype(value).name}) is not "

@@ -38,7 +38,7 @@ class Variable(Tensor):
 
     # a Variable changes under its readers: these are snapshots (recorded reads), not
     # the Variable itself as for immutable Tensors (v.copy() kept before v.assign)
-    def copy(self) -> Tensor:
+    def copy(self, order="C") -> Tensor:
         return np.copy(self)
 
     def __copy__(self) -> Variable:
@@ -53,8 +53,8 @@ class Variable(Tensor):
         memo[id(self)] = new
         return new
 
-    def astype(self, dtype) -> Tensor:
-        Tensor.astype(self, dtype)      # the dtype check
+    def astype(self, dtype, *args, **kw) -> Tensor:
+        Tensor.astype(self, dtype, *args, **kw)     # the dtype check, ndarray's parameters
         return np.copy(self)
 
     def __pos__(self) -> Tensor:

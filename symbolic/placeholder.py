@@ -363,9 +363,16 @@ def _nary(name, share):
     other engines: ∂M/∂xᵢ = share(i, x₀, …) = [xᵢ = M] / #{j: xⱼ = M}, a
     piecewise-constant function of its own (sympy's Max gives each of three ties
     step(0)² = 1/4, and a tree of pairwise maxima 1/2 or 1/4 by position)."""
+    extreme = sympy.Max if name == "maxn" else sympy.Min
+
+    def eval(cls, *args):
+        # numbers only (a row np.max masks whole: maxn(−oo, −oo, −oo)): the number, so
+        # that maximum(·, initial) can compare it ("maxn(-oo, -oo, -oo) is not comparable")
+        return extreme(*args) if all(a.is_number for a in args) else None
+
     def fdiff(self, argindex=1):
         return share(sympy.Integer(argindex - 1), *self.args)
-    return type(name, (sympy.Function,), {"fdiff": fdiff})
+    return type(name, (sympy.Function,), {"eval": classmethod(eval), "fdiff": fdiff})
 
 
 def _share(name):
@@ -428,31 +435,34 @@ class one_minus_square(sympy.Function):
     1 − u·u cancels near |u| = 1 (arcsin', arccos', arctanh': 8e6 ulps at 1 − 2⁻²⁷)."""
 
 
-def _signed_square(term):
-    """(±1, u) when term is ±u², else None."""
-    sign = 1
-    if term.is_Mul and len(term.args) == 2 and term.args[0] is sympy.S.NegativeOne:
-        sign, term = -1, term.args[1]
+def _scaled_square(term):
+    """(c, u) when term is c·u² for a rational number c, else None."""
+    c = sympy.S.One
+    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Rational:
+        c, term = term.args
     if term.is_Pow and term.exp == 2:
-        return sign, term.base
+        return c, term.base
     return None
 
 
 def _stable_form(e):
     """e in a form whose evaluation keeps its digits, or None when it has none: the
     forms dualad.rules chose for the partials that sympy writes in textbook form
-    (1 − tanh² u, 1 − u², √(u² + 1)), and Heaviside(x) as step(x) (a plain call)."""
+    (c·(1 − tanh² u), c·(1 − u²) for a rational c, as sympy distributes 2·(1 − u²)
+    into 2 − 2u², and √(u² + 1)), and Heaviside(x) as step(x) (a plain call)."""
     if isinstance(e, sympy.Heaviside):
         return step(e.args[0])
-    if e.is_Add and len(e.args) == 2 and e.args[0] in (sympy.S.One, sympy.S.NegativeOne):
-        sq = _signed_square(e.args[1])
-        if sq is not None and sq[0] == -e.args[0]:      # ±(1 − u²)
-            u = sq[1]
-            core = sech2(u.args[0]) if isinstance(u, sympy.tanh) else one_minus_square(u)
-            return core if e.args[0] is sympy.S.One else -core
+    if e.is_Add and e.args[0].is_Rational and e.args[0] != 0:
+        c = e.args[0]
+        for i, term in enumerate(e.args[1:], 1):      # c − c·u² (+ other terms)
+            sq = _scaled_square(term)
+            if sq is not None and sq[0] == -c:
+                u = sq[1]
+                core = sech2(u.args[0]) if isinstance(u, sympy.tanh) else one_minus_square(u)
+                return sympy.Add(c * core, *e.args[1:i], *e.args[i + 1:])
     if e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.is_Add and \
             len(e.base.args) == 2 and e.base.args[0] is sympy.S.One:
-        sq = _signed_square(e.base.args[1])
+        sq = _scaled_square(e.base.args[1])
         if sq is not None and sq[0] == 1:               # (1 + u²)^(k/2): x² overflowed
             return hypot(sq[1], sympy.S.One) ** (2 * e.exp)
     return None
@@ -473,6 +483,9 @@ def zero_kinks(expr):
     if expr.has(sympy.Subs):
         expr = expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
     return expr
+
+
+_LIKE = (np.zeros_like, np.ones_like, np.empty_like, np.full_like)
 
 
 class TraceState:
@@ -774,9 +787,14 @@ class Sym(ArrayMethods):
             args = (np.asarray(v) != 0, *args[1:])
             if len(args) == 1:      # np.where(c) is np.nonzero(c): indices, as in NumPy
                 return np.nonzero(args[0])
+        if func in _LIKE and args and isinstance(args[0], Sym):
+            # only the shape is read: no example values needed (x.imag is zeros_like(x))
+            return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
-            _read_values(f"np.{name}", [v for _, v in ps])
+            # the traced arguments' values are read (np.argmax(x, 0, None): its out=None
+            # is no value missing)
+            _read_values(f"np.{name}", [v for a, (_, v) in zip(args, ps) if _has_sym(a)])
             return func(*[v for _, v in ps], **kwargs)
         if kind is None:
             raise TypeError(f"symbolic does not support np.{name}")

@@ -498,3 +498,27 @@ def test_dot_with_a_stack_of_matrices(sa, sb):
     np.testing.assert_allclose(reverse.hessian(lambda a: np.sum(np.sin(np.dot(a, b)) * w), a),
                                dualad.hessian(lambda a: np.sum(np.sin(np.dot(a, b)) * w), a),
                                rtol=1e-12, atol=1e-12)
+
+
+POSITIONAL_OPTIONS = [   # a handled option given positionally reaches the rules by name
+    (lambda v: np.sum(v.cumsum(0, float) ** 2), lambda v: np.sum(np.cumsum(v) ** 2)),
+    (lambda v: np.trace(v.reshape(2, 2), 1, 1, 0, float), lambda v: v[2]),
+    (lambda v: v.reshape(2, 2).trace(0, 0, 1, float), lambda v: v[0] + v[3]),
+    (lambda v: np.sum(np.broadcast_to(v, (2, 4), False) * np.arange(8.).reshape(2, 4)),
+     lambda v: np.sum(v * np.array([4., 6., 8., 10.]))),
+]
+
+
+@pytest.mark.parametrize("f, plain", POSITIONAL_OPTIONS, ids=range(len(POSITIONAL_OPTIONS)))
+def test_options_given_positionally(f, plain):
+    # x.cumsum(0, float): "_cumsum_T() takes ... 5 were given" in reverse and compile,
+    # symbolic "Cannot convert expression to float"; x.trace(0, 0, 1, float) took 4
+    # arguments at most (review13)
+    np.testing.assert_allclose(_every_engine(f, x), dualad.gradient(plain, x), rtol=1e-14)
+
+
+def test_variable_copy_and_astype_take_ndarray_parameters():
+    v = reverse.Variable(np.array([1.0, 2.0]))
+    with reverse.Tape() as t:
+        y = np.sum(v.copy("C") * v.astype(float, copy=False))
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 4.0])
