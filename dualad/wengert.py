@@ -53,23 +53,30 @@ def _observing(observer):
         state.observer = prev
 
 
+def positional_names(f, n: int) -> list[str] | None:
+    """The names of f's first n positional parameters, *rest's as rest0, rest1, ...
+    (fewer when f takes fewer); None when f has no signature to read."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for p in params:
+        if p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}{i}" for i in range(n - len(names))]
+            break
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+    return names[:n]
+
+
 def parameter_names(f, n: int) -> tuple[str, ...]:
     """Display names of f's n inputs: its parameter names if plain ASCII identifiers
     (so they are safe in text), *rest's as rest0, rest1, ... (as check and symbolic
     name them), else x1 .. xn."""
     names = getattr(f, "names", None)
     if names is None:
-        try:
-            params = list(inspect.signature(f).parameters.values())
-        except (TypeError, ValueError):
-            params = []
-        names = []
-        for p in params:
-            if p.kind is p.VAR_POSITIONAL:
-                names += [f"{p.name}{i}" for i in range(n - len(names))]
-                break
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                names.append(p.name)
+        names = positional_names(f, n) or []
     names = [str(x) for x in names][:n]
     if len(names) < n or len(set(names)) < n or not all(safe_name(x) for x in names):
         return tuple(f"x{i + 1}" for i in range(n))

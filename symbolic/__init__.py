@@ -25,6 +25,7 @@ import sympy
 from sympy.core.function import ArgumentIndexError
 
 from dualad.forward import int_as_float, plain_array, refuse_bool
+from dualad.wengert import positional_names
 
 from .placeholder import (
     LAMBDIFY_NAMESPACE,
@@ -48,17 +49,9 @@ MAX_ORDER = 1000
 
 def parameter_names(f, n: int) -> list[str]:
     """parameter_names(f, n) -> the names of f's first n positional parameters."""
-    try:
-        params = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
+    names = positional_names(f, n)
+    if names is None:
         return [f"x{i + 1}" for i in range(n)]
-    names = []
-    for p in params:
-        if p.kind is p.VAR_POSITIONAL:
-            names += [f"{p.name}{i}" for i in range(n - len(names))]
-            break
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            names.append(p.name)
     if len(names) < n:
         raise TypeError(f"{getattr(f, '__name__', 'f')} takes {len(names)} positional "
                         f"arguments but {n} were given")
