@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .dual import _F8, ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
+from .dual import ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
 
 # Directions per pass, chosen by measurement: each pass costs Python overhead per
 # operation whatever k is, so k as large as memory allows wins (a scalar loop over
@@ -190,23 +190,11 @@ def _finite(t) -> bool:
     if isinstance(t, complex):
         return cmath.isfinite(t)
     if type(t) is np.ndarray:
-        n = t.size
-        if t.dtype is _F8 and n <= _ONES.shape[0]:
-            # Σ t by BLAS (t·1, 0.45 µs at W5's m = 1000, where isfinite + all took 1.7):
-            # finite only if every entry is (inf + −inf and nan are nan); it overflows
-            # only past a sum of 1.8e308 (t·t did from |t| = 1e154), and then the
-            # entry-by-entry check below answers
-            try:
-                if math.isfinite(t.reshape(-1).dot(_ONES[:n])):
-                    return True
-            except FloatingPointError:      # np.errstate(over="raise")
-                pass
+        # the method, not np.all's wrapper (1.6 µs where it took 2.6 at W5's m = 1000).
+        # Faster BLAS checks (t·t, t·1) were tried: they warn of overflow or of inf − inf
+        # in arithmetic the user never wrote
         return bool(np.isfinite(t).all())
     return bool(np.all(np.isfinite(t)))
-
-
-_ONES = np.ones(1 << 16)    # for _finite: tangents up to 64 Ki entries (512 KiB, read-only)
-_ONES.flags.writeable = False
 
 
 def _leaves(x):

@@ -368,7 +368,8 @@ def _nary(name, share):
     def eval(cls, *args):
         # numbers only (a row np.max masks whole: maxn(−oo, −oo, −oo)): the number, so
         # that maximum(·, initial) can compare it ("maxn(-oo, -oo, -oo) is not comparable")
-        return extreme(*args) if all(a.is_number for a in args) else None
+        # (comparable ones only: sympy's Max refuses nan, which maxn keeps as NumPy's max)
+        return extreme(*args) if all(a.is_comparable for a in args) else None
 
     def fdiff(self, argindex=1):
         return share(sympy.Integer(argindex - 1), *self.args)
@@ -787,9 +788,15 @@ class Sym(ArrayMethods):
             args = (np.asarray(v) != 0, *args[1:])
             if len(args) == 1:      # np.where(c) is np.nonzero(c): indices, as in NumPy
                 return np.nonzero(args[0])
-        if func in _LIKE and args and isinstance(args[0], Sym):
-            # only the shape is read: no example values needed (x.imag is zeros_like(x))
-            return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
+        if func in _LIKE and args:
+            if any(_has_sym(a) for a in (*args[1:], *kwargs.values())):
+                # np.full_like(x, y) with y traced: its expression was dropped (2·x₀ for
+                # y·x₀), as NumPy's full_like writes y into a float array
+                raise TypeError(f"np.{name} with a traced fill value is not supported on "
+                                "symbolic values; use y * np.ones_like(x)")
+            if isinstance(args[0], Sym):
+                # only the shape is read: no example values needed (x.imag)
+                return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
             # the traced arguments' values are read (np.argmax(x, 0, None): its out=None

@@ -297,10 +297,10 @@ def test_float32_constant_does_not_downcast_a_float64_value():
 
 
 def test_finite_check_of_a_tangent_array_is_exact():
-    """forward._finite (Σ t by BLAS, then entry by entry): entries of 1e200 are finite
-    with no overflow warning (t·t, tried first, warned from 1e154 and raised under
-    errstate(over='raise')); a sum past 1.8e308 is checked entry by entry; one inf or
-    nan, or inf and −inf together, are not finite."""
+    """forward._finite: entries of 1e200 and sums past 1.8e308 are finite with no
+    warning (BLAS checks t·t and t·1, tried for speed, warned of overflow, and of
+    inf − inf, and raised under errstate(over='raise')); one inf or nan, or inf and −inf
+    together, are not finite, also without a warning."""
     from dualad.forward import _finite
     big = np.array([1e200, -1e200, 1.0])
     with warnings.catch_warnings(), np.errstate(all="raise"):
@@ -310,8 +310,14 @@ def test_finite_check_of_a_tangent_array_is_exact():
     for bad in (np.inf, -np.inf, np.nan):
         assert not _finite(np.array([[1.0, 2.0], [bad, 3.0]]))
         assert not _finite(np.full(70000, bad))
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         assert not _finite(np.array([np.inf, -np.inf]))
+        assert _finite(np.full(1000, 1e306))
+        with np.errstate(divide="ignore"):
+            np.testing.assert_array_equal(
+                dualad.derivative(lambda x: np.sqrt(x) * np.array([1.0, -1.0]), 0.0),
+                [np.inf, -np.inf])
     # the Jacobian of R -> R^m past the overflow of Σ t² is taken in one ordinary pass
     ks = np.array([1e200, 2e200, 3.0])
     np.testing.assert_array_equal(dualad.jacobian(lambda t: ks * t, 0.5), ks)

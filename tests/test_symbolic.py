@@ -824,3 +824,15 @@ def test_primal_only_calls_read_only_the_traced_values():
     a = np.array([0.5, -1.0, 0.25, 2.0, 3.0, 4.0])
     np.testing.assert_array_equal(symbolic.gradient(g, a), dualad.gradient(g, a))
     np.testing.assert_array_equal(symbolic.gradient(g, a), [1.0, 0, 0, 0, 0, 0])
+
+
+def test_max_over_constants_with_nan_and_traced_fill_values():
+    # maxn of numbers evaluates, but sympy's Max refuses nan: maxn(nan, 1, 2) stays
+    # (review14); np.full_like(x, y) with y traced dropped y (2·x₀ for y·x₀)
+    data = np.array([np.nan, 1.0, 2.0])
+    f = lambda x: 2 * x[0] + np.sum(np.max(np.stack([x, data]), axis=1))
+    v = np.array([0.5, 3.0, 1.0])
+    np.testing.assert_array_equal(symbolic.gradient(f, v), reverse.gradient(f, v))
+    np.testing.assert_array_equal(symbolic.gradient(f, v), [2.0, 1.0, 0.0])
+    with pytest.raises(TypeError, match="np.full_like with a traced fill value"):
+        symbolic.expression(lambda x, y: np.sum(np.full_like(x, y) * x), np.ones(2), 2.0)
