@@ -800,9 +800,12 @@ class Sym(ArrayMethods):
         ps = [parts(a) if _has_sym(a) else (a, a) for a in args]
         if func in PRIMAL_ONLY_FUNCTIONS:
             # the traced arguments' values are read (np.argmax(x, 0, None): its out=None
-            # is no value missing)
-            _read_values(f"np.{name}", [v for a, (_, v) in zip(args, ps) if _has_sym(a)])
-            return func(*[v for _, v in ps], **kwargs)
+            # is no value missing), by keyword too (np.argmax(a=x) recursed: the Sym went
+            # back to NumPy, which called us again)
+            kw = {k: parts(v) if _has_sym(v) else (v, v) for k, v in kwargs.items()}
+            _read_values(f"np.{name}", [v for a, (_, v) in zip(args, ps) if _has_sym(a)] +
+                         [v for k, (_, v) in kw.items() if _has_sym(kwargs[k])])
+            return func(*[v for _, v in ps], **{k: v for k, (_, v) in kw.items()})
         if kind is None:
             raise TypeError(f"symbolic does not support np.{name}")
         values = [v for _, v in ps]

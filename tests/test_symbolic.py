@@ -836,3 +836,11 @@ def test_max_over_constants_with_nan_and_traced_fill_values():
     np.testing.assert_array_equal(symbolic.gradient(f, v), [2.0, 1.0, 0.0])
     with pytest.raises(TypeError, match="np.full_like with a traced fill value"):
         symbolic.expression(lambda x, y: np.sum(np.full_like(x, y) * x), np.ones(2), 2.0)
+
+
+def test_primal_only_functions_take_traced_values_by_keyword():
+    # np.argmax(a=x) on a symbolic x recursed until RecursionError (the Sym went back to
+    # NumPy, which called __array_function__ again)
+    v = np.array([1.0, 3.0, 2.0])
+    f = lambda x: np.sum(x[np.argmax(a=x)] * x)
+    np.testing.assert_array_equal(symbolic.gradient(f, v), [3.0, 9.0, 3.0])
