@@ -31,6 +31,8 @@ from .structural import (
     _prod_partials,
     bind_positional,
     check_keywords,
+    full_like_of_traced,
+    no_rule_hint,
     ufunc_call_keywords,
 )
 
@@ -132,11 +134,15 @@ def _array_function(func, args, kwargs):
         raise TypeError(f"np.{func.__name__}(..., out=) cannot write a Dual into an array")
     rule = STRUCTURAL.get(func)
     if rule is None:
+        if func is np.full_like:
+            filled = full_like_of_traced(args, kwargs, _holds_dual)
+            if filled is not None:
+                return filled
         if func in PRIMAL_ONLY_FUNCTIONS:
             return func(*[_deep_primal(a) for a in args],
                         **{k: _deep_primal(v) for k, v in kwargs.items()})
         raise TypeError(f"{_name(func)} has no derivative rule in dualad; it is not "
-                        "supported on Dual values")
+                        "supported on Dual values" + no_rule_hint(func))
     if kwargs:      # np.sum(a=d): the Dual passed by name is found among the args
         args, kwargs = bind_positional(func, args, kwargs, _holds_dual)
     if func is np.where and len(args) == 1:

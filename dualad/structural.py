@@ -707,11 +707,37 @@ def ufunc_call_keywords(ufunc, kwargs, engine) -> None:
                         f"{engine} values")
 
 
-def _accumulate_axis(axis):
-    """The one axis accumulate runs along; NumPy's ValueError for axis=None (cumsum
-    would flatten) and several axes."""
+def no_rule_hint(func) -> str:
+    """What to write instead, for a NumPy function that has no rule (or '')."""
+    if func is np.copyto:
+        return (" (np.full_like(x, y) of a plain x and a traced y writes y into a plain "
+                "array: write y * np.ones_like(x))")
+    return ""
+
+
+def full_like_of_traced(args, kwargs, traced):
+    """np.full_like(a, y) with a traced fill y (traced(y)) as zeros_like(a) + y, so y's
+    derivative flows, as jax.numpy.full_like's does (read as a constant it was 0);
+    None for a constant fill (the engines evaluate that on values)."""
+    bound = dict(zip(("a", "fill_value", "dtype", "order", "subok", "shape"), args))
+    bound.update(kwargs)
+    y = bound.get("fill_value")
+    if not traced(y):
+        return None
+    dtype = bound.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError(f"np.full_like(..., dtype={np.dtype(dtype).name}) of a traced fill "
+                        "value: derivatives need a float dtype")
+    return np.zeros_like(bound["a"], shape=bound.get("shape")) + y
+
+
+def _accumulate_axis(axis, ndim):
+    """The one axis accumulate runs along; NumPy's ValueError for several axes, and for
+    axis=None beyond a vector (cumsum would flatten)."""
     if isinstance(axis, (tuple, list)) and len(axis) == 1:
         axis = axis[0]
+    if axis is None and ndim == 1:
+        axis = 0
     if axis is None or isinstance(axis, (tuple, list)):
         raise ValueError("accumulate does not allow multiple axes")
     return axis
@@ -728,7 +754,7 @@ def _outer_with(ufunc):
 UFUNC_METHODS = {
     np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
              "accumulate": lambda x, axis=0, dtype=None, out=None:
-                 np.cumsum(x, axis=_accumulate_axis(axis), dtype=dtype)},
+                 np.cumsum(x, axis=_accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
     np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply)},
     np.maximum: {"reduce": _reduce_with(np.max)},
     np.minimum: {"reduce": _reduce_with(np.min)},

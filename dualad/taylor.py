@@ -45,6 +45,8 @@ from .structural import (
     _axes,
     _max_weights,
     check_keywords,
+    full_like_of_traced,
+    no_rule_hint,
     ufunc_call_keywords,
 )
 
@@ -327,10 +329,14 @@ def _array_function(func, args, kwargs):
         raise TypeError(f"np.{func.__name__}(..., out=) cannot write a Taylor value")
     rule = STRUCTURAL.get(func)
     if rule is None:
+        if func is np.full_like:
+            filled = full_like_of_traced(args, kwargs, lambda y: type(y) is Taylor)
+            if filled is not None:
+                return filled
         if func in PRIMAL_ONLY_FUNCTIONS:
             return func(*[_deep_primal(a, _newest(args)) for a in args], **kwargs)
         raise TypeError(f"np.{func.__name__} has no Taylor rule in dualad (no row in the "
-                        "tables); nested dual numbers may support it")
+                        "tables); nested dual numbers may support it" + no_rule_hint(func))
     rewrite, args, kwargs = check_keywords(func, args, kwargs, "dualad's Taylor mode")
     if rewrite is not None:
         return rewrite(*args, **kwargs)

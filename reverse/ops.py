@@ -19,6 +19,8 @@ from dualad.structural import (
     STRUCTURAL,
     UFUNC_METHODS,
     check_keywords,
+    full_like_of_traced,
+    no_rule_hint,
     ufunc_call_keywords,
 )
 
@@ -152,11 +154,15 @@ def array_function(func, args, kwargs):
         raise TypeError(f"{np_name(func)}(..., out=) cannot write a Tensor into an array")
     rule = STRUCTURAL.get(func)
     if rule is None:
+        if func is np.full_like:
+            filled = full_like_of_traced(args, kwargs, _has_tensor)
+            if filled is not None:
+                return filled
         if func in PRIMAL_ONLY_FUNCTIONS:
             out = func(*deep_value(args), **{k: deep_value(v) for k, v in kwargs.items()})
             return observed(func, out, tuple(args), kwargs or None)
         raise TypeError(f"{np_name(func)} has no derivative rule in reverse; it is not "
-                        "supported on Tensor values")
+                        "supported on Tensor values" + no_rule_hint(func))
     rewrite, args, kwargs = check_keywords(func, args, kwargs, "reverse")
     if rewrite is not None:
         return rewrite(*args, **kwargs)

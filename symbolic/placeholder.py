@@ -26,6 +26,8 @@ from dualad.structural import (
     _axes,
     _signature,
     check_keywords,
+    full_like_of_traced,
+    no_rule_hint,
     ufunc_call_keywords,
 )
 
@@ -290,7 +292,8 @@ def _pairwise(name, sympy_extreme, sign):
     (Max(Max(a, b), a) is Max(a, b)), which splits a tie 1/2 to a where the other
     engines, differentiating each call, give a 3/4; this class keeps every call."""
     def eval(cls, x, y):
-        if x.is_number and y.is_number:
+        # comparable numbers only: sympy's Max refuses nan and an unevaluated maxn(nan, ..)
+        if x.is_comparable and y.is_comparable:
             return sympy_extreme(x, y)
         return None
 
@@ -788,12 +791,11 @@ class Sym(ArrayMethods):
             args = (np.asarray(v) != 0, *args[1:])
             if len(args) == 1:      # np.where(c) is np.nonzero(c): indices, as in NumPy
                 return np.nonzero(args[0])
+        if func is np.full_like:    # a traced fill: zeros_like(x) + y (it was dropped)
+            filled = full_like_of_traced(args, kwargs, _has_sym)
+            if filled is not None:
+                return filled
         if func in _LIKE and args:
-            if any(_has_sym(a) for a in (*args[1:], *kwargs.values())):
-                # np.full_like(x, y) with y traced: its expression was dropped (2·x₀ for
-                # y·x₀), as NumPy's full_like writes y into a float array
-                raise TypeError(f"np.{name} with a traced fill value is not supported on "
-                                "symbolic values; use y * np.ones_like(x)")
             if isinstance(args[0], Sym):
                 # only the shape is read: no example values needed (x.imag)
                 return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
@@ -807,7 +809,7 @@ class Sym(ArrayMethods):
                          [v for k, (_, v) in kw.items() if _has_sym(kwargs[k])])
             return func(*[v for _, v in ps], **{k: v for k, (_, v) in kw.items()})
         if kind is None:
-            raise TypeError(f"symbolic does not support np.{name}")
+            raise TypeError(f"symbolic does not support np.{name}" + no_rule_hint(func))
         values = [v for _, v in ps]
         if func is np.dot and not kwargs and 1 <= np.ndim(ps[0][0]) and \
                 1 <= np.ndim(ps[1][0]) <= 2:      # then np.dot is np.matmul

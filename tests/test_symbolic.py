@@ -834,8 +834,10 @@ def test_max_over_constants_with_nan_and_traced_fill_values():
     v = np.array([0.5, 3.0, 1.0])
     np.testing.assert_array_equal(symbolic.gradient(f, v), reverse.gradient(f, v))
     np.testing.assert_array_equal(symbolic.gradient(f, v), [2.0, 1.0, 0.0])
-    with pytest.raises(TypeError, match="np.full_like with a traced fill value"):
-        symbolic.expression(lambda x, y: np.sum(np.full_like(x, y) * x), np.ones(2), 2.0)
+    y = sympy.Symbol("y", real=True)
+    e = symbolic.expression(lambda x, y: np.sum(np.full_like(x, y) * x), np.ones(2), 2.0)
+    assert sympy.expand(e - y * sympy.Symbol("x_0", real=True) -
+                        y * sympy.Symbol("x_1", real=True)) == 0
 
 
 def test_primal_only_functions_take_traced_values_by_keyword():
@@ -844,3 +846,22 @@ def test_primal_only_functions_take_traced_values_by_keyword():
     v = np.array([1.0, 3.0, 2.0])
     f = lambda x: np.sum(x[np.argmax(a=x)] * x)
     np.testing.assert_array_equal(symbolic.gradient(f, v), [3.0, 9.0, 3.0])
+
+
+def test_full_like_with_a_traced_fill_and_accumulate_of_a_vector():
+    # np.full_like(x, y) read a traced y as a constant: ∂/∂y = 0 in forward and reverse
+    # (review15; symbolic dropped y); np.add.accumulate(x, axis=None) of a vector is
+    # NumPy's (it was refused)
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x, y: np.sum(np.full_like(x, y) * x) + np.sum(np.add.accumulate(x, axis=None))
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        gx, gy = engine(f, x, 2.0)
+        np.testing.assert_array_equal(gx, [5.0, 4.0, 3.0])
+        assert gy == 6.0
+    with pytest.raises(TypeError, match=r"y \* np.ones_like\(x\)"):
+        dualad.derivative(lambda y: np.sum(np.full_like(x, y)), 2.0)
+    # maximum(·, initial) of an unevaluated maxn(nan, ...) raised "not comparable"
+    # (review15); its value is NumPy's nan
+    g = lambda t: np.max(t * np.array([np.nan] * 3), initial=0.0) + t
+    assert np.isnan(symbolic.derivative(g, 1.0, order=0))
+    assert symbolic.gradient(g, 1.0) == 1.0      # sympy's x·nan is nan: x dropped (README)
