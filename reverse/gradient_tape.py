@@ -270,7 +270,10 @@ class Tape:
         for t, s in zip(targets, seeds):
             k = self._connected(t, mode)
             if k is None:
-                continue        # a constant to this tape: no gradient flows from it
+                if not any(t is f for f in flat):
+                    continue    # a constant to this tape: no gradient flows from it
+                k = t   # a source that is a target too, unrecorded: ∂t/∂t = 1 (TensorFlow's
+                #         InitialGradients seeds it; tape.gradient(v, v) was None)
             v = t.value
             if s is None:
                 s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))

@@ -217,7 +217,7 @@ def _no_float(self, *_):
 class Tensor(ArrayMethods):
     """Tensor(value): a float or float64 array that tapes can record."""
 
-    __slots__ = ("value", "_on")
+    __slots__ = ("value", "_on", "__weakref__")   # weakly referable, as tf and torch tensors
     __array_priority__ = 100
 
     def __init__(self, value):
@@ -253,6 +253,11 @@ class Tensor(ArrayMethods):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.value!r})"
+
+    def __reduce__(self):
+        # pickled as its value, watched by no tape: the tape numbers in _on are this
+        # process's, and another process's tapes would take them for their own
+        return (Tensor, (self.value,))
 
     # A Tensor is immutable: a copy is the Tensor itself, still on the tape (TensorFlow's
     # EagerTensor does the same).  Python's default copy was a new object no tape knew:

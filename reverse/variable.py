@@ -41,6 +41,21 @@ class Variable(Tensor):
     def copy(self, order="C") -> Tensor:
         return np.copy(self)
 
+    def _in_place(self, other):
+        raise TypeError("v += d, v -= d, v *= d ... on a reverse.Variable would bind the name "
+                        "to a new Tensor and leave the Variable as it was (a training loop "
+                        "`p -= lr * g` then trained nothing); use v.assign_add(d), "
+                        "v.assign_sub(d) or v.assign(v * d), as TensorFlow requires")
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ifloordiv__ = __imod__ = \
+        __ipow__ = __imatmul__ = _in_place
+
+    def __reduce__(self):
+        # pickled as its value: a read snapshot keyed by this process's tape numbers would
+        # pass for a new process's tapes (its first nested tapes reuse the numbers) and
+        # leave the read unrecorded: gradients None
+        return (Variable, (self.value, self.trainable, self.name))
+
     def __copy__(self) -> Variable:
         """copy.copy(v) is v, as TensorFlow's (the same variable, its reads recorded)."""
         return self

@@ -1580,3 +1580,51 @@ def test_forward_mode_over_a_pullbacks_cotangent():
     with reverse.Tape(persistent=True) as t:
         z = x * x
     assert dualad.derivative(lambda c: t.gradient(z, x, output_gradients=c).numpy(), 3.0) == 4.0
+
+
+def test_in_place_operators_on_a_variable_are_refused():
+    # `p -= lr * g` bound p to a new Tensor and left the Variable unchanged: a training
+    # loop trained nothing (TensorFlow refuses it and names assign_sub)
+    w = reverse.Variable(np.array([1.0, 2.0]))
+    p = w
+    with pytest.raises(TypeError, match="assign_sub"):
+        p -= 0.1 * np.ones(2)
+    with pytest.raises(TypeError, match="assign_add"):
+        p += 1.0
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+
+
+def test_a_source_that_is_its_own_target_has_gradient_one():
+    # TensorFlow seeds a target that is also a source with ones, read or not (None here)
+    v = reverse.Variable(np.array([1.0, 2.0]))
+    c = reverse.constant(3.0)
+    w = reverse.Variable(2.0)
+    with reverse.Tape(persistent=True) as t:
+        y = w * w
+    np.testing.assert_array_equal(t.gradient(v, v).numpy(), [1.0, 1.0])
+    assert t.gradient(c, c).numpy() == 1.0
+    gw, gv = t.gradient([y, v], [w, v])
+    assert gw.numpy() == 4.0 and list(gv.numpy()) == [1.0, 1.0]
+    assert t.gradient(y, v) is None
+
+
+def test_pickled_variables_and_tensors_carry_no_tape_state():
+    # a Variable read under nested tapes was pickled with its read snapshot, keyed by tape
+    # numbers another process (or a later call) reuses: the unpickled Variable's read went
+    # unrecorded and its gradient was None
+    import pickle
+    import weakref
+    w = reverse.Variable(np.array([1.0, 2.0]))
+    with reverse.Tape():
+        with reverse.Tape() as t2:
+            y = np.sum(w ** 3)
+        t2.gradient(y, w)
+    w2 = pickle.loads(pickle.dumps(w))
+    with reverse.Tape() as outer:
+        with reverse.Tape() as inner:
+            y = np.sum(w2 ** 3)
+        g = inner.gradient(y, w2)
+        hv = np.sum(g * np.array([1.0, 0.5]))
+    np.testing.assert_array_equal(g.numpy(), [3.0, 12.0])
+    np.testing.assert_array_equal(outer.gradient(hv, w2).numpy(), [6.0, 6.0])
+    assert weakref.ref(w2)() is w2 and weakref.ref(reverse.constant(1.0))() is not None
