@@ -728,6 +728,11 @@ def full_like_of_traced(args, kwargs, traced):
     if dtype is not None and np.dtype(dtype).kind != "f":
         raise TypeError(f"np.full_like(..., dtype={np.dtype(dtype).name}) of a traced fill "
                         "value: derivatives need a float dtype")
+    target = tuple(np.shape(bound["a"]) if bound.get("shape") is None else
+                   np.atleast_1d(bound["shape"]).tolist())
+    if np.broadcast_shapes(np.shape(y), target) != target:     # y would broadcast x up
+        raise ValueError(f"could not broadcast input array from shape {np.shape(y)} into "
+                         f"shape {target}")
     return np.zeros_like(bound["a"], shape=bound.get("shape")) + y
 
 

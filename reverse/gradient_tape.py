@@ -205,6 +205,14 @@ class Tape:
                          "the tape watched (tape.watch(x)); unconnected_gradients='zero' "
                          "takes it as a constant (zero gradients)")
 
+    def _seeded(self, t, mode, flat):
+        """`_connected(t)`, or t itself for an unrecorded target that is also a source:
+        ∂t/∂t = 1, as TensorFlow seeds it (tape.gradient(v, v) of an unread v was None)."""
+        k = self._connected(t, mode)
+        if k is None and any(t is f for f in flat):
+            return t
+        return k
+
     def _connected(self, t, mode):
         """`_slot` of target t, or None for a Tensor this tape did not record (computed
         outside its block, under stop_recording, from nothing it watched): a constant
@@ -268,12 +276,9 @@ class Tape:
                 seeds = _leaves_like(og, target, "output_gradients", [])
         adj = {}
         for t, s in zip(targets, seeds):
-            k = self._connected(t, mode)
+            k = self._seeded(t, mode, flat)
             if k is None:
-                if not any(t is f for f in flat):
-                    continue    # a constant to this tape: no gradient flows from it
-                k = t   # a source that is a target too, unrecorded: ∂t/∂t = 1 (TensorFlow's
-                #         InitialGradients seeds it; tape.gradient(v, v) was None)
+                continue        # a constant to this tape: no gradient flows from it
             v = t.value
             if s is None:
                 s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))
@@ -281,6 +286,8 @@ class Tape:
                 if not (state.stack and isinstance(s, Tensor)):
                     s = s.value if isinstance(s, Tensor) else \
                         real_cotangent(s, "output_gradients")
+                elif type(s) is Variable:
+                    s = +s      # a recorded read: the result is not the Variable itself
                 if np.shape(s) != np.shape(v):
                     raise ValueError(f"output_gradients shape {np.shape(s)} does not match "
                                      f"the target's shape {np.shape(v)}")
@@ -334,7 +341,7 @@ class Tape:
         if isinstance(target, (list, tuple, dict)):
             raise TypeError(f"tape.jacobian takes one target, not a {type(target).__name__}; "
                             "stack several with np.stack, or call it once per target")
-        k = self._connected(target, mode)
+        k = self._seeded(target, mode, flat)
         tshape = np.shape(target.value if isinstance(target, Tensor) else target)
         n = int(np.prod(tshape))
         keep = set(flat)
@@ -376,7 +383,7 @@ class Tape:
         if isinstance(target, (list, tuple, dict)):
             raise TypeError(f"tape.batch_jacobian takes one target, not a "
                             f"{type(target).__name__}")
-        k = self._connected(target, mode)
+        k = self._seeded(target, mode, flat)
         tshape = np.shape(target.value if isinstance(target, Tensor) else target)
         sshape = np.shape(flat[0].value)
         if not tshape or not sshape or tshape[0] != sshape[0]:

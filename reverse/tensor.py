@@ -257,7 +257,7 @@ class Tensor(ArrayMethods):
     def __reduce__(self):
         # pickled as its value, watched by no tape: the tape numbers in _on are this
         # process's, and another process's tapes would take them for their own
-        return (Tensor, (self.value,))
+        return (type(self), (self.value,))
 
     # A Tensor is immutable: a copy is the Tensor itself, still on the tape (TensorFlow's
     # EagerTensor does the same).  Python's default copy was a new object no tape knew:

@@ -54,7 +54,7 @@ class Variable(Tensor):
         # pickled as its value: a read snapshot keyed by this process's tape numbers would
         # pass for a new process's tapes (its first nested tapes reuse the numbers) and
         # leave the read unrecorded: gradients None
-        return (Variable, (self.value, self.trainable, self.name))
+        return (type(self), (self.value, self.trainable, self.name))
 
     def __copy__(self) -> Variable:
         """copy.copy(v) is v, as TensorFlow's (the same variable, its reads recorded)."""

@@ -1628,3 +1628,42 @@ def test_pickled_variables_and_tensors_carry_no_tape_state():
     np.testing.assert_array_equal(g.numpy(), [3.0, 12.0])
     np.testing.assert_array_equal(outer.gradient(hv, w2).numpy(), [6.0, 6.0])
     assert weakref.ref(w2)() is w2 and weakref.ref(reverse.constant(1.0))() is not None
+
+
+class _PickledTensor(reverse.Tensor):
+    __slots__ = ()
+
+
+def test_review16_jacobian_seeding_pickled_subclasses_and_variable_seeds():
+    # tape.jacobian / batch_jacobian of an unread source by itself: the identity, as
+    # gradient's ones (they gave None); pickled subclasses keep their class; a Variable
+    # given as output_gradients under an outer tape is read, not handed back itself
+    import pickle
+    v = reverse.Variable(np.array([1.0, 2.0, 3.0]))
+    b = reverse.Variable(np.ones((2, 2)))
+    with reverse.Tape(persistent=True) as t:
+        pass
+    np.testing.assert_array_equal(t.jacobian(v, v).numpy(), np.eye(3))
+    np.testing.assert_array_equal(t.batch_jacobian(b, b).numpy(), np.stack([np.eye(2)] * 2))
+
+    assert type(pickle.loads(pickle.dumps(_PickledTensor(2.0)))) is _PickledTensor
+    w = reverse.Variable(np.array([3.0, 4.0]))
+    x = reverse.Variable(np.array([1.0, 1.0]))
+    with reverse.Tape():
+        with reverse.Tape() as inner:
+            pass
+        g = inner.gradient(x, x, output_gradients=w)
+    w.assign(np.zeros(2))
+    assert g is not w and list(g.numpy()) == [3.0, 4.0]
+
+
+def test_full_like_of_a_traced_fill_broadcasts_as_numpy_does():
+    # a fill that does not fit x's shape broadcast x up (a (3, 3, 3) Jacobian) where
+    # NumPy raises
+    v = np.array([1.0, 2.0, 3.0])
+    f = lambda x: np.full_like(x.reshape(3, 1), x)
+    with pytest.raises(ValueError):
+        f(v)
+    for engine in (dualad.jacobian, reverse.jacobian):
+        with pytest.raises(ValueError, match="could not broadcast"):
+            engine(f, v)
