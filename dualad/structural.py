@@ -730,6 +730,11 @@ def full_like_of_traced(args, kwargs, traced):
                         "value: derivatives need a float dtype")
     target = tuple(np.shape(bound["a"]) if bound.get("shape") is None else
                    np.atleast_1d(bound["shape"]).tolist())
+    extra = 0
+    while np.ndim(y) - extra > len(target) and np.shape(y)[extra] == 1:
+        extra += 1      # leading size-1 axes, which NumPy's copy into the result drops
+    if extra:
+        y = np.reshape(y, np.shape(y)[extra:])
     if np.broadcast_shapes(np.shape(y), target) != target:     # y would broadcast x up
         raise ValueError(f"could not broadcast input array from shape {np.shape(y)} into "
                          f"shape {target}")

@@ -1667,3 +1667,14 @@ def test_full_like_of_a_traced_fill_broadcasts_as_numpy_does():
     for engine in (dualad.jacobian, reverse.jacobian):
         with pytest.raises(ValueError, match="could not broadcast"):
             engine(f, v)
+
+
+def test_full_like_fill_with_leading_unit_axes():
+    # NumPy's copy into the result drops a fill's leading size-1 axes: (1, 3) into (3,)
+    # (review17: refused; before, a (1, 3, 2, 3) Jacobian)
+    x = np.arange(6.0).reshape(2, 3)
+    f = lambda x: np.full_like(x[0], x[:1]) * 2.0
+    want = np.zeros((3, 2, 3))
+    want[[0, 1, 2], 0, [0, 1, 2]] = 2.0
+    for engine in (dualad.jacobian, reverse.jacobian):
+        np.testing.assert_array_equal(engine(f, x), want)
