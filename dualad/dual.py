@@ -405,9 +405,9 @@ def _elementwise(ufunc, args):
         else:
             term = partial(out, *primals) * ti
         t = term if t is None else t + term
-    if t is not None and not isinstance(out, float) and not (
-            not ndir and type(t) is _ndarray and type(out) is _ndarray and
-            t.shape == out.shape):      # (the common case, without two np.shape calls)
+    if t is not None and not isinstance(out, float) and (
+            ndir or type(t) is not _ndarray or type(out) is not _ndarray or
+            t.shape != out.shape):      # (not the common case: no np.shape calls there)
         want = ((ndir,) if ndir else ()) + np.shape(out)
         if np.shape(t) != want:
             t = np.broadcast_to(t, want)

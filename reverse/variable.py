@@ -56,16 +56,11 @@ class Variable(Tensor):
         # leave the read unrecorded: gradients None
         return (type(self), (self.value, self.trainable, self.name))
 
-    def __copy__(self) -> Variable:
-        """copy.copy(v) is v, as TensorFlow's (the same variable, its reads recorded)."""
-        return self
-
+    # copy.copy(v) is v (Tensor.__copy__), as TensorFlow's: the same variable
     def __deepcopy__(self, memo) -> Variable:
         """copy.deepcopy(v): a new Variable holding a copy of v's value now (TensorFlow's
-        eager deepcopy); tapes see it as a variable of its own."""
-        new = Variable(np.copy(self.value) if isinstance(self.value, np.ndarray)
-                       else self.value, self.trainable, self.name)
-        memo[id(self)] = new
+        eager deepcopy; __init__ copies an array); tapes see it as a variable of its own."""
+        new = memo[id(self)] = type(self)(self.value, self.trainable, self.name)
         return new
 
     def astype(self, dtype, *args, **kw) -> Tensor:

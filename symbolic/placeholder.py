@@ -369,9 +369,9 @@ def _nary(name, share):
     extreme = sympy.Max if name == "maxn" else sympy.Min
 
     def eval(cls, *args):
-        # numbers only (a row np.max masks whole: maxn(−oo, −oo, −oo)): the number, so
-        # that maximum(·, initial) can compare it ("maxn(-oo, -oo, -oo) is not comparable")
-        # (comparable ones only: sympy's Max refuses nan, which maxn keeps as NumPy's max)
+        # comparable numbers only (a row np.max masks whole: maxn(−oo, −oo, −oo)): the
+        # number, which maximum(·, initial) can compare; sympy's Max refuses nan, which
+        # maxn keeps (NumPy's max of it is nan)
         return extreme(*args) if all(a.is_comparable for a in args) else None
 
     def fdiff(self, argindex=1):

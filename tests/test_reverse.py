@@ -1642,7 +1642,7 @@ def test_review16_jacobian_seeding_pickled_subclasses_and_variable_seeds():
     v = reverse.Variable(np.array([1.0, 2.0, 3.0]))
     b = reverse.Variable(np.ones((2, 2)))
     with reverse.Tape(persistent=True) as t:
-        pass
+        pass    # records nothing: v and b are never read, the case under test
     np.testing.assert_array_equal(t.jacobian(v, v).numpy(), np.eye(3))
     np.testing.assert_array_equal(t.batch_jacobian(b, b).numpy(), np.stack([np.eye(2)] * 2))
 
@@ -1651,7 +1651,7 @@ def test_review16_jacobian_seeding_pickled_subclasses_and_variable_seeds():
     x = reverse.Variable(np.array([1.0, 1.0]))
     with reverse.Tape():
         with reverse.Tape() as inner:
-            pass
+            pass    # x unread: inner.gradient(x, x) is seeded, not swept
         g = inner.gradient(x, x, output_gradients=w)
     w.assign(np.zeros(2))
     assert g is not w and list(g.numpy()) == [3.0, 4.0]
