@@ -155,10 +155,13 @@ def _cumsum_T(ct, out, x, axis=None, **_):
 
 
 def _max_weights(out, x, axis, keepdims):
-    """Where x attains its max/min along axis; ties share the derivative equally."""
+    """Where x attains its max/min along axis; ties share the derivative equally.  A
+    nan max is attained nowhere: its weights are 0/0 = nan, as in JAX, without
+    NumPy's warning about a division the user never wrote."""
     m = out if keepdims or axis is None else np.expand_dims(out, _axes(axis, np.ndim(x)))
     hit = x == m
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
 def _extreme_jvp(t, out, x, axis=None, _out=None, keepdims=False, **_):
