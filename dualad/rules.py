@@ -145,6 +145,9 @@ ELEMENTWISE = {
     np.fmod: ("fmod", lambda out, x, y: 1.0, lambda out, x, y: -np.rint((x - out) / y)),
 }
 ELEMENTWISE[np.true_divide] = ELEMENTWISE[np.divide]
+ELEMENTWISE[np.degrees] = ELEMENTWISE[np.rad2deg]     # NumPy's two names, two ufuncs
+ELEMENTWISE[np.radians] = ELEMENTWISE[np.deg2rad]
+ELEMENTWISE[np.conjugate] = ("pos", lambda out, x: 1.0)     # of a real value: itself
 
 # Not differentiable: evaluated on primals, results are plain values.
 PRIMAL_ONLY = frozenset({

@@ -36,6 +36,8 @@ import inspect
 
 import numpy as np
 
+from . import composites
+
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
 except ImportError:     # NumPy < 2
@@ -515,6 +517,21 @@ STRUCTURAL = {
 }
 STRUCTURAL[np.amax] = STRUCTURAL[np.max]
 STRUCTURAL[np.amin] = STRUCTURAL[np.min]
+# functions that copy entries (dualad.composites.gather), and more composites
+for _f in (np.tile, np.repeat, np.take, np.take_along_axis, np.diagonal, np.diag,
+           np.fliplr, np.flipud, np.rot90, np.split, np.array_split, np.hsplit,
+           np.vsplit, np.dsplit, np.resize, np.delete):
+    STRUCTURAL[_f] = ("composite", composites.gather(_f))
+STRUCTURAL.update({f: ("composite", impl) for f, impl in {
+    np.pad: composites.pad, np.sort: composites.sort, np.median: composites.median,
+    np.ptp: composites.ptp, np.average: composites.average, np.nansum: composites.nansum,
+    np.nanmean: composites.nanmean, np.tensordot: composites.tensordot,
+    np.inner: composites.inner, np.vdot: composites.vdot, np.kron: composites.kron,
+    np.append: composites.append, np.column_stack: composites.column_stack,
+    np.dstack: composites.dstack, np.atleast_3d: composites.at_least_3d,
+    np.real: composites.real, np.compress: composites.compress,
+    np.extract: composites.extract,
+}.items()})
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -566,6 +583,19 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.cumprod: "a axis dtype", np.round: "a decimals", np.around: "a decimals",
     np.outer: "a b", np.hstack: "tup", np.vstack: "tup", np.atleast_1d: "",
     np.atleast_2d: "", np.diff: "a n axis prepend append",
+    np.tile: "A reps", np.repeat: "a repeats axis", np.take: "a indices axis mode",
+    np.take_along_axis: "arr indices axis", np.diagonal: "a offset axis1 axis2",
+    np.diag: "v k", np.fliplr: "m", np.flipud: "m", np.rot90: "m k axes",
+    np.split: "ary indices_or_sections axis", np.array_split: "ary indices_or_sections axis",
+    np.hsplit: "ary indices_or_sections", np.vsplit: "ary indices_or_sections",
+    np.dsplit: "ary indices_or_sections", np.resize: "a new_shape", np.delete: "arr obj axis",
+    np.pad: "array pad_width mode constant_values reflect_type", np.sort: "a axis kind stable",
+    np.median: "a axis keepdims overwrite_input", np.ptp: "a axis keepdims",
+    np.average: "a axis weights returned keepdims", np.nansum: _REDUCE + " initial where",
+    np.nanmean: _REDUCE + " where", np.tensordot: "a b axes", np.inner: "a b",
+    np.vdot: "a b", np.kron: "a b", np.append: "arr values axis", np.column_stack: "tup",
+    np.dstack: "tup", np.atleast_3d: "", np.real: "val", np.compress: "condition a axis",
+    np.extract: "condition arr",
 }.items()}
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]

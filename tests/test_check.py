@@ -89,11 +89,11 @@ def test_scalar_arguments_have_no_direction_check():
 
 
 def test_failing_engine_is_reported_not_raised():
-    def uses_sort(x):
-        return np.sum(np.sort(x) * x)
-    r = dualad.check(uses_sort, np.array([1.0, 2.0]))
+    def uses_i0(x):
+        return np.sum(np.i0(x) * x)
+    r = dualad.check(uses_i0, np.array([1.0, 2.0]))
     assert not r.ok
-    assert r.gradients["symbolic"] is None and "sort" in r.errors["symbolic"]
+    assert r.gradients["symbolic"] is None and "i0" in r.errors["symbolic"]
     assert "failed" in str(r)
 
 

@@ -163,8 +163,8 @@ def test_cache_is_reused_and_correct_at_other_points():
 
 
 def test_errors_are_clear():
-    with pytest.raises(TypeError, match="sort"):
-        symbolic.gradient(lambda x: np.sum(np.sort(x)), POINT)
+    with pytest.raises(TypeError, match="i0"):
+        symbolic.gradient(lambda x: np.sum(np.i0(x)), POINT)
     with pytest.raises(TypeError, match="math"):
         symbolic.gradient(lambda x: math.sin(x), 1.0)
     with pytest.raises(ValueError, match="scalar"):

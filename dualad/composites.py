@@ -1,0 +1,243 @@
+"""NumPy array functions re-expressed with the table's operations (STRUCTURAL's
+"composite" rows): every engine differentiates them through what they call.
+
+Gathers (tile, repeat, take, diagonal, pad, rot90, split, ...) copy entries of
+their input x and nothing else: out = [0, x.ravel()][src], where src is the same
+function applied to x's 1-based entry numbers (0 where it writes a zero).  Their
+derivative is that of indexing: ẏ = ẋ[src], x̄ = Σ of ȳ over the slots reading
+each entry.  The others are written as NumPy writes them, so that values agree
+bit for bit where NumPy's own code calls the same operations.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+try:
+    from numpy.lib.array_utils import normalize_axis_tuple
+except ImportError:     # NumPy < 2
+    from numpy.core.numeric import normalize_axis_tuple
+
+
+def _sources(func, x, args, kw):
+    """func applied to x's entry numbers 1..n (x's shape): which entry each slot copies."""
+    shape = np.shape(x)
+    return func(np.arange(1, math.prod(shape) + 1).reshape(shape), *args, **kw)
+
+
+def _picked(x, src):
+    return np.concatenate([np.zeros(1), np.ravel(x)])[src]
+
+
+def gather(func):
+    """The composite of a function that only copies entries of its first argument."""
+    def impl(x, *args, **kw):
+        src = _sources(func, x, args, kw)
+        if isinstance(src, list):   # np.split and friends: a list of arrays
+            return [_picked(x, s) for s in src]
+        return _picked(x, src)
+    impl.__name__ = func.__name__
+    return impl
+
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad(array, pad_width, mode="constant", **kw):
+    """np.pad in the modes that copy entries; constant_values c ≠ 0 adds the constant
+    frame pad(0·x, c)."""
+    if not isinstance(mode, str) or mode not in _PAD_MODES or \
+            kw.get("reflect_type", "even") != "even":
+        what = f"reflect_type={kw['reflect_type']!r}" if mode in _PAD_MODES else \
+            f"mode={mode!r}"
+        raise TypeError(f"np.pad(..., {what}) is not supported on traced values: only the "
+                        f"modes that copy entries ({', '.join(_PAD_MODES)}; reflect_type "
+                        "'even')")
+    fill = kw.pop("constant_values", 0) if mode == "constant" else 0
+    out = gather(np.pad)(array, pad_width, mode, **kw)
+    if np.any(np.asarray(fill) != 0):
+        out = out + np.pad(np.zeros(np.shape(array)), pad_width, constant_values=fill)
+    return out
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """The entries in NumPy's order (nan last): a gather by argsort."""
+    if axis is None:
+        a, axis = np.ravel(a), -1
+    return np.take_along_axis(a, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle entry, or the mean of the middle two, along the axes (nan if any entry
+    is nan, as NumPy)."""
+    shape = np.shape(a)
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
+    last = tuple(range(nd - len(axes), nd))
+    if axes != last:
+        a = np.moveaxis(a, axes, last)
+    n = math.prod(shape[i] for i in axes)
+    rows = np.reshape(a, [shape[i] for i in range(nd) if i not in axes] + [n])
+    if n == 0:
+        return np.mean(rows, axis=-1, keepdims=keepdims)   # nan, with NumPy's warning
+    s = np.sort(rows, axis=-1)
+    m = s[..., n // 2] if n % 2 else np.mean(s[..., n // 2 - 1:n // 2 + 1], axis=-1)
+    nan = np.any(np.isnan(rows), axis=-1)
+    if np.any(nan):
+        m = np.where(nan, np.nan, m)
+    if keepdims:
+        m = np.reshape(m, [1 if i in axes else s for i, s in enumerate(shape)])
+    return m
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """max − min (each splitting ties evenly)."""
+    return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Σ w·a / Σ w along axis (mean without weights); returned adds Σ w."""
+    if weights is None:
+        avg = np.mean(a, axis=axis, keepdims=keepdims)
+        total = np.broadcast_to(float(np.size(a) // max(np.size(avg), 1)), np.shape(avg))
+        return (avg, total) if returned else avg
+    w = weights if hasattr(type(weights), "__array_function__") else np.asarray(weights)
+    if np.shape(w) != np.shape(a):
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        nd = np.ndim(a)
+        axes = normalize_axis_tuple(axis, nd)
+        if np.shape(w) != tuple(np.shape(a)[i] for i in axes):
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
+        # w's axes in a's order, size 1 elsewhere (NumPy broadcasts w the same way)
+        w = np.reshape(w, [np.shape(a)[i] if i in axes else 1 for i in range(nd)])
+        w = np.broadcast_to(w, np.shape(a))
+    total = np.sum(w, axis=axis, keepdims=keepdims)
+    if np.any(total == 0.0):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    avg = np.sum(a * w, axis=axis, keepdims=keepdims) / total
+    if returned:
+        if np.shape(total) != np.shape(avg):
+            total = np.broadcast_to(total, np.shape(avg))
+        return avg, total
+    return avg
+
+
+def _no_nan(a):
+    return np.where(np.isnan(a), 0.0, a)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    """Σ over the entries that are not nan (initial=, where= as np.sum)."""
+    return np.sum(_no_nan(a), axis=axis, dtype=dtype, keepdims=keepdims, **kw)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """Σ / count over the entries that are not nan."""
+    kept = ~np.isnan(a) if where is True else ~np.isnan(a) & where
+    count = np.sum(kept, axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):    # nan for an all-nan slice
+        return nansum(a, axis=axis, keepdims=keepdims, where=kept) / count
+
+
+def tensordot(a, b, axes=2):
+    """NumPy's tensordot: both transposed and reshaped to matrices, one np.dot."""
+    try:
+        axes_a, axes_b = axes
+    except (TypeError, ValueError):
+        axes_a, axes_b = list(range(-operator.index(axes), 0)), list(range(axes))
+    axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    sa, sb = np.shape(a), np.shape(b)
+    axes_a = [k % len(sa) if len(sa) else k for k in axes_a]
+    axes_b = [k % len(sb) if len(sb) else k for k in axes_b]
+    if len(axes_a) != len(axes_b) or any(sa[i] != sb[j] for i, j in zip(axes_a, axes_b)):
+        raise ValueError("shape-mismatch for sum")
+    free_a = [k for k in range(len(sa)) if k not in axes_a]
+    free_b = [k for k in range(len(sb)) if k not in axes_b]
+    n = math.prod(sa[k] for k in axes_a)
+    at = np.reshape(np.transpose(a, free_a + axes_a), (math.prod(sa[k] for k in free_a), n))
+    bt = np.reshape(np.transpose(b, axes_b + free_b), (n, math.prod(sb[k] for k in free_b)))
+    return np.reshape(np.dot(at, bt), [sa[k] for k in free_a] + [sb[k] for k in free_b])
+
+
+def inner(a, b):
+    """Σ over the last axes of a and b (a·b for a scalar)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return np.multiply(a, b)
+    if np.shape(a)[-1] != np.shape(b)[-1]:
+        raise ValueError("shapes not aligned: the last dimensions of a and b differ "
+                         f"({np.shape(a)[-1]} != {np.shape(b)[-1]})")
+    return tensordot(a, b, (-1, -1))
+
+
+def vdot(a, b):
+    """Σ a·b over the flattened arrays (real values: no conjugate)."""
+    return np.dot(np.ravel(a), np.ravel(b))
+
+
+def kron(a, b):
+    """a's entries times the whole of b, blocks laid out as NumPy's kron."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return np.multiply(a, b)
+    nd = max(na, nb)
+    sa = (1,) * (nd - na) + np.shape(a)
+    sb = (1,) * (nd - nb) + np.shape(b)
+    # a's axes at the even places, b's at the odd ones: (a0, 1, a1, 1) · (1, b0, 1, b1)
+    ea = np.reshape(a, [s for n in sa for s in (n, 1)])
+    eb = np.reshape(b, [s for n in sb for s in (1, n)])
+    return np.reshape(ea * eb, [p * q for p, q in zip(sa, sb)])
+
+
+def append(arr, values, axis=None):
+    """arr and values joined along axis (both flattened for axis=None)."""
+    if axis is None:
+        if np.ndim(arr) != 1:
+            arr = np.ravel(arr)
+        return np.concatenate((arr, np.ravel(values)), axis=0)
+    return np.concatenate((arr, values), axis=axis)
+
+
+def column_stack(tup):
+    """1-d (and 0-d) arrays as columns, 2-d ones as they are, side by side."""
+    cols = [np.reshape(v, (-1, 1)) if np.ndim(v) < 2 else v for v in tup]
+    return np.concatenate(cols, axis=1)
+
+
+def dstack(tup):
+    """Arrays made at least 3-d (NumPy's atleast_3d) joined along axis 2."""
+    return np.concatenate([_at_least_3d(v) for v in tup], axis=2)
+
+
+def _at_least_3d(v):
+    shape = np.shape(v)
+    if len(shape) >= 3:
+        return v
+    return np.reshape(v, {0: (1, 1, 1), 1: (1, *shape, 1), 2: (*shape, 1)}[len(shape)])
+
+
+def at_least_3d(*arys):
+    outs = [_at_least_3d(a) for a in arys]
+    return outs[0] if len(outs) == 1 else outs
+
+
+def real(val):
+    """The real part of a real value: the value."""
+    return val
+
+
+def compress(condition, a, axis=None, out=None):
+    """The slices of a along axis where condition holds (a flattened for axis=None)."""
+    if axis is None:
+        a = np.ravel(a)
+    return np.take(a, np.nonzero(np.ravel(condition))[0], axis=0 if axis is None else axis)
+
+
+def extract(condition, arr):
+    """The entries of arr where condition holds, flattened."""
+    return np.take(np.ravel(arr), np.nonzero(np.ravel(condition))[0])
