@@ -9,6 +9,7 @@ that passed `wengert.safe_name` appear, so the text is safe in code comments.
 from __future__ import annotations
 
 import operator
+import re
 
 import numpy as np
 
@@ -60,6 +61,9 @@ def number(x) -> str:
     return " ".join(text.split())
 
 
+_EINSUM_SPEC = re.compile(r"[A-Za-z.,\- >]{1,80}")    # np.einsum's subscripts: shown
+
+
 def const_text(x) -> str:
     """A constant argument as text: a number in full (the shortest text that reads back
     as it, 2 for 2.0: a row can be checked by hand), an array by its shape."""
@@ -80,7 +84,7 @@ def const_text(x) -> str:
     if isinstance(x, np.ndarray):
         return f"[{'×'.join(map(str, x.shape)) or 'scalar'} array]" if x.size > 4 else \
             number(x) if x.dtype.kind == "f" else "[" + " ".join(map(str, x.tolist())) + "]"
-    if isinstance(x, str) and safe_name(x):
+    if isinstance(x, str) and (safe_name(x) or _EINSUM_SPEC.fullmatch(x)):
         return repr(x)
     return f"<{type(x).__name__}>"
 

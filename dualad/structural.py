@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import composites
+from . import composites, einsum
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
@@ -530,8 +530,9 @@ STRUCTURAL.update({f: ("composite", impl) for f, impl in {
     np.append: composites.append, np.column_stack: composites.column_stack,
     np.dstack: composites.dstack, np.atleast_3d: composites.at_least_3d,
     np.real: composites.real, np.compress: composites.compress,
-    np.extract: composites.extract,
+    np.extract: composites.extract, np.einsum: einsum.einsum,
 }.items()})
+STRUCTURAL[einsum.contract] = ("multilinear", *einsum.TRANSPOSES)
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -595,7 +596,8 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.nanmean: _REDUCE + " where", np.tensordot: "a b axes", np.inner: "a b",
     np.vdot: "a b", np.kron: "a b", np.append: "arr values axis", np.column_stack: "tup",
     np.dstack: "tup", np.atleast_3d: "", np.real: "val", np.compress: "condition a axis",
-    np.extract: "condition arr",
+    np.extract: "condition arr", np.einsum: "operands optimize",
+    einsum.contract: "operands spec optimize",
 }.items()}
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
@@ -674,9 +676,10 @@ def check_keywords(func, args, kwargs, engine):
         return None, args, kwargs
     handled, rewrites, rewrite = KEYWORDS[func], REWRITES.get(func, ()), None
     dropped, cut = [], len(args)
+    named = min(len(positional), len(args))     # (np.einsum's operands have no names)
     for i, (name, value) in enumerate((*zip(positional, args), *kwargs.items())):
         default = _is_default(name, value, defaults.get(name))
-        if (default or name in _OPTIONS) and i < cut:
+        if (default or name in _OPTIONS) and i < min(cut, named):
             # positional from here on: passed by name (np.cumsum(x, 0, None), and
             # np.cumsum(x, 0, float): the rules take dtype= and the like by name only)
             cut = i

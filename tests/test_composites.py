@@ -1,5 +1,6 @@
 """NumPy functions re-expressed with table operations (dualad/composites.py): tile,
-repeat, take, diagonal, pad, sort, median, tensordot, kron, ...
+repeat, take, diagonal, pad, sort, median, tensordot, kron, ...; np.einsum
+(dualad/einsum.py).
 
 Each case: the primal equals NumPy's own value exactly in forward and reverse mode;
 the gradients of forward, reverse, symbolic (sympy) and compile agree, and the Hessians
@@ -79,6 +80,18 @@ CASES = {
     "dstack": lambda x: np.sum(np.dstack([x, W]) ** 3),
     "atleast_3d": lambda x: np.sum(np.atleast_3d(x[0]) ** 3),
     "real": lambda x: np.sum(np.real(x) ** 2),
+    "einsum matmul": lambda x: np.sum(np.einsum("ij,jk->ik", x, W) ** 2),
+    "einsum implicit, x twice": lambda x: np.sum(np.einsum("ij,jk", x, x) ** 2),
+    "einsum trace": lambda x: np.einsum("ii->", x) ** 2,
+    "einsum diagonal": lambda x: np.sum(np.einsum("ii->i", x) ** 3),
+    "einsum sum over an axis": lambda x: np.sum(np.einsum("ij->i", x) ** 2),
+    "einsum three operands": lambda x: np.einsum("i,ij,j->", W[0], x, x[0]),
+    "einsum optimize": lambda x: np.einsum("i,ij,jk->k", W[0], x, W, optimize=True) @ W[1],
+    "einsum ellipsis": lambda x: np.sum(np.einsum("...ij,jk->...ik", x[None] * W[:2, None],
+                                                  x) ** 2),
+    "einsum broadcast size 1": lambda x: np.sum(np.einsum("ij,ij->ij", x[:1], x) ** 2),
+    "einsum of a scalar": lambda x: np.sum(np.einsum(",ij->ij", x[0, 0], x) ** 2),
+    "einsum diagonal beside another": lambda x: np.einsum("ii,ij->", x, W * x),
     "degrees": lambda x: np.sum(np.sin(np.degrees(x) / 100)),
     "radians": lambda x: np.sum(np.sin(np.radians(x) * 10)),
     "conjugate": lambda x: np.sum(np.conjugate(x) ** 3 + x.conj()),
@@ -108,13 +121,19 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
     "tensordot over named axes": [[5.748, 2.862, 0.406], [-2.534, 10.924, 0.122],
                                   [10.792, -17.162, 1.804]],
     "rot90": [[0.1, 1.0, 0.3], [0.2, 0.5, -1.0], [0.7, -0.2, 2.0]],
+    "einsum ellipsis": [[49.8272, 46.1664, -12.4481], [9.3782, 177.4918, 61.6657],
+                        [40.06876, -78.51736, 23.1916]],
+    "einsum diagonal beside another": [[-0.8, -2.0, 4.0], [3.0, 3.2, -0.6],
+                                       [0.09, 0.18, 1.24]],
+    "einsum three operands": [[3.1, -3.8, 0.0], [-2.0, -1.0, 0.5], [4.0, 2.0, -1.0]],
 }
 
 
 @pytest.mark.parametrize("name", JAX)
 def test_composite_gradients_match_jax(name):
     for engine in (dualad.gradient, reverse.gradient):
-        np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name], rtol=1e-13)
+        np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name], rtol=1e-13,
+                                   atol=1e-15)
 
 
 def test_the_median_of_a_row_with_a_nan_is_nan_as_numpys():
@@ -135,6 +154,9 @@ def test_the_median_of_a_row_with_a_nan_is_nan_as_numpys():
     (lambda x: np.sort(x, order="a"), TypeError, "order="),
     (lambda x: np.take(x, [10]), IndexError, "out of bounds"),
     (lambda x: np.inner(x, x[:, :2]), ValueError, "shapes not aligned"),
+    (lambda x: np.einsum(x, [0, 1], x, [1, 2]), TypeError, "subscripts string"),
+    (lambda x: np.einsum("ij,jk", x, x, dtype=np.float32), TypeError, "dtype"),
+    (lambda x: np.einsum("ij,jk", x, x[:2]), ValueError, "operands could not be broadcast"),
 ])
 def test_composites_refuse_what_they_cannot_do_by_name(engine, f, error, message):
     with pytest.raises(error, match=message):

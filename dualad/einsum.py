@@ -1,0 +1,104 @@
+"""np.einsum in every engine: a multilinear primitive with einsum transposes.
+
+out = einsum(spec, a₀, …, aₖ) is linear in each operand, so its tangent is
+Σᵢ einsum(spec, a₀, …, ȧᵢ, …, aₖ) and aᵢ's cotangent is again one einsum: ct
+contracted with the other operands onto aᵢ's labels.  Labels only aᵢ carries
+(summed in out) come back through a vector of ones, a repeated label (a
+diagonal, 'ii->i') through an identity matrix, and a size-1 axis that einsum
+broadcast is summed.  `contract(*operands, spec=...)` is the recorded primitive
+(the subscripts are an option, not an operand); np.einsum calls it.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+
+import numpy as np
+
+MAX_OPERANDS = 64
+
+
+def contract(*operands, spec: str, optimize=False):
+    """np.einsum(spec, *operands): dispatched to a traced operand's engine."""
+    from .structural import _dispatch
+    traced, result = _dispatch(contract, operands, operands, {"spec": spec,
+                                                              "optimize": optimize})
+    if traced:
+        return result
+    return np.einsum(spec, *operands, optimize=optimize)
+
+
+contract.__name__ = "einsum"
+
+
+def einsum(*operands, out=None, optimize=False, **kw):
+    """np.einsum with a subscripts string (the sublist form is refused)."""
+    if not operands or not isinstance(operands[0], str):
+        raise TypeError("np.einsum on traced values takes a subscripts string first "
+                        "(np.einsum('ij,jk->ik', a, b)); the sublist form is not supported")
+    if len(operands) - 1 > MAX_OPERANDS:
+        raise ValueError(f"np.einsum takes at most {MAX_OPERANDS} operands here")
+    return contract(*operands[1:], spec=operands[0], optimize=optimize)
+
+
+def _labels(spec, shapes):
+    """(each operand's labels, the output's labels, unused letters): '...' spelled out
+    in unused letters (right-aligned, as einsum broadcasts), the implicit output (no
+    '->') made explicit as NumPy makes it."""
+    spec = spec.replace(" ", "")
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    unused = [c for c in string.ascii_letters if c not in spec]
+    rank = max((len(shape) - len(sub) + 3 for sub, shape in zip(ins, shapes)
+                if "..." in sub), default=0)
+    dots, unused = unused[:rank], unused[rank:]
+    labels = []
+    for sub, shape in zip(ins, shapes):
+        head, ell, tail = sub.partition("...")
+        labels.append(list(head) + (dots[rank - (len(shape) - len(head) - len(tail)):]
+                                    if ell else []) + list(tail))
+    if arrow:
+        head, ell, tail = out.partition("...")
+        out = list(head) + (dots if ell else []) + list(tail)
+    else:
+        counts = Counter(c for sub in ins for c in sub.replace(".", ""))
+        out = (dots if "..." in spec else []) + sorted(c for c, n in counts.items() if n == 1)
+    return labels, out, unused
+
+
+def _transpose(i):
+    """Operand i's cotangent: ct·(the other operands) on operand i's labels."""
+    def transpose(ct, out, *operands, spec, optimize=False):
+        shapes = [np.shape(a) for a in operands]
+        labels, out_labels, unused = _labels(spec, shapes)
+        size = {}
+        for sub, shape in zip(labels, shapes):
+            for c, n in zip(sub, shape):
+                size[c] = max(size.get(c, 1), n)
+        subs = [out_labels] + [s for j, s in enumerate(labels) if j != i]
+        args = [ct] + [a for j, a in enumerate(operands) if j != i]
+        target, seen = [], set()
+        for c, n in zip(labels[i], shapes[i]):
+            if n == 1 and size[c] > 1 or c in seen:
+                # broadcast here (summed: a label of its own, size 1), or repeated (the
+                # diagonal: an identity joins the new label to the first one)
+                d = unused.pop()
+                subs.append([d] if n == 1 and size[c] > 1 else [c, d])
+                args.append(np.ones(1) if n == 1 and size[c] > 1 else np.eye(n))
+                target.append(d)
+            else:
+                seen.add(c)
+                target.append(c)
+        present = {c for s in subs for c in s}
+        for c, n in zip(labels[i], shapes[i]):
+            if c in seen and c not in present:     # only operand i has it: ones
+                subs.append([c])
+                args.append(np.ones(n))
+                present.add(c)
+        text = ",".join("".join(s) for s in subs) + "->" + "".join(target)
+        return contract(*args, spec=text, optimize=optimize)
+    return transpose
+
+
+TRANSPOSES = tuple(_transpose(i) for i in range(MAX_OPERANDS))
