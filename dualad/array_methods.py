@@ -89,6 +89,12 @@ class ArrayMethods:
     def __round__(self, ndigits=None):     # the builtin round(x), in every engine
         return np.round(self, ndigits or 0)
 
+    def __divmod__(self, other):           # divmod(x, y) = (x // y, x % y), as NumPy's
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
+
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         """x.astype(float): x itself (traced values are float64, never written in place,
         so a copy is the value itself); other dtypes refused."""
@@ -123,6 +129,31 @@ class ArrayMethods:
     def trace(self, *args, **kw):
         return np.trace(self, *args, **kw)
 
+    def compress(self, condition, axis=None, out=None):
+        return np.compress(condition, self, axis, out)
+
+    def searchsorted(self, v, side="left", sorter=None):
+        return np.searchsorted(self, v, side, sorter)
+
+    def argpartition(self, *args, **kw):
+        return np.argpartition(self, *args, **kw)
+
+    # ndarray's in-place methods: a traced value is never written
+    def sort(self, *args, **kw):
+        _in_place("sort", "np.sort(x)")
+
+    def partition(self, *args, **kw):
+        _in_place("partition", "np.sort(x)")
+
+    def resize(self, *args, **kw):
+        _in_place("resize", "np.resize(x, shape)")
+
+    def fill(self, *args, **kw):
+        _in_place("fill", "np.full_like(x, value)")
+
+    def put(self, *args, **kw):
+        _in_place("put", "np.where(mask, values, x)")
+
     # NumPy functions without a rule: their TypeError names them (an AttributeError did)
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return np.diagonal(self, offset, axis1, axis2)
@@ -144,3 +175,8 @@ class ArrayMethods:
         """Refused as float(x) is: the values would leave the trace."""
         float(self)
         raise TypeError(f"{type(self).__name__}.tolist() would drop the derivative")
+
+
+def _in_place(method, instead):
+    raise TypeError(f"x.{method}() writes x in place, and traced values are never written; "
+                    f"use {instead}")

@@ -310,9 +310,18 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
     if ord == 1 and (axis is not None or np.ndim(x) == 1):
         return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf and (axis is not None or np.ndim(x) == 1):
+    if axis is None and np.ndim(x) != 1:
+        raise TypeError(f"np.linalg.norm with ord={ord!r} is not supported on traced values")
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")     # NumPy's error
+    if ord == np.inf:
         return np.max(np.abs(x), axis=axis, keepdims=keepdims)
-    raise TypeError(f"np.linalg.norm with ord={ord!r} is not supported on traced values")
+    if ord == -np.inf:
+        return np.min(np.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:    # how many entries are not 0: piecewise constant
+        return np.sum(x != 0, axis=axis, keepdims=keepdims) * 1.0
+    # (Σ|x|^p)^(1/p), as NumPy computes it
+    return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def _clip(x, a_min=None, a_max=None, out=None, **kw):
@@ -713,7 +722,7 @@ def _name(func):
 PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
     np.isclose, np.allclose, np.array_equal, np.iscomplexobj, np.isrealobj,
-    np.result_type, np.count_nonzero, np.any, np.all,
+    np.result_type, np.count_nonzero, np.any, np.all, np.searchsorted, np.argpartition,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
 

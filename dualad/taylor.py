@@ -51,7 +51,7 @@ from .structural import (
 )
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
-_CONSTANTS = (float, int, np.ndarray, np.generic)
+_CONSTANTS = (float, int, np.ndarray, np.generic, str)   # (np.searchsorted's side='left')
 _FAST = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 _DEG_MAX = {np.add, np.subtract, np.negative, np.positive}   # degree of a polynomial
 _STEPS = {u for u, row in ELEMENTWISE.items() if all(p is None for p in row[1:])}
@@ -77,6 +77,7 @@ class Taylor(ArrayMethods):
     primal = property(lambda self: self.coefs[0])
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape)))
+    dtype = property(lambda self: np.result_type(self.coefs[0]))
 
     def __repr__(self) -> str:
         return f"Taylor({self.coefs!r})"

@@ -190,7 +190,7 @@ def trace(f: Callable, *args, wrt=0) -> Trace:
     tangents for the seed direction wrt (a position, a parameter name, or
     (position, index) for one element of an array) and adjoints for ȳ = 1."""
     from reverse.sweep import dense
-    rec = record(f, *args)
+    rec = record(f, *args, caller="dualad.trace")
     seeds, seed_text = _seed(rec, wrt)
     tr = Trace(rec, wrt, seed_text)
     dots = tangents(rec, seeds)

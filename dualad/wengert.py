@@ -108,8 +108,9 @@ def _is_tensor(x) -> bool:
     return isinstance(x, _TENSOR[0])
 
 
-def record(f, *args) -> Record:
-    """record(f, *args) -> Record: f evaluated once on Tensors a private tape records."""
+def record(f, *args, caller: str = "dualad.compile") -> Record:
+    """record(f, *args) -> Record: f evaluated once on Tensors a private tape records
+    (caller: the API function the errors name)."""
     import reverse
     from reverse.functional import check_output
     from reverse.tape import EVERY
@@ -145,10 +146,12 @@ def record(f, *args) -> Record:
             tape.watch(xs)
             out = f(*xs)
     except TracedOutputError as e:
-        raise TypeError("dualad.compile traces f on reverse-mode Tensors, and forward mode "
+        how = "call f uncompiled" if caller == "dualad.compile" else \
+            "differentiate f itself with dualad.gradient"
+        raise TypeError(f"{caller} records f on reverse-mode Tensors, and forward mode "
                         "inside f (dualad.gradient, derivative, jvp) cannot read its "
                         "tangent through them; differentiate inside f with reverse."
-                        "gradient (which compiles), or call f uncompiled") from e
+                        f"gradient, or {how}") from e
     except (TypeError, IndexError) as e:
         _explain_int(e, f, args, vals)
         raise
@@ -166,6 +169,7 @@ def record(f, *args) -> Record:
     rec.entries = ordered = _level_order(tape.entries, checks, held)
     index.update(zip(map(id, map(_OUT, ordered)), itertools.count(1)))
     rec.index = index
+    _refuse_outer_tensors(rec, caller)
     # a check is placed after the last value it reads
     rec.checks = [(max([0] + [index.get(id(a), 0) for a in _flat(c[3])]),) + c[1:]
                   for c in checks]
@@ -211,6 +215,22 @@ def _explain_int(e: Exception, f, args, vals) -> None:
         "(range, an index, a shape), but compile traces every argument as a float; "
         f"close over it instead: compile(lambda {', '.join(rest)}: f({', '.join(call)}), "
         "...)") from e
+
+
+def _refuse_outer_tensors(rec: Record, caller: str) -> None:
+    """TypeError if f closes over a Tensor an outer tape records (reverse.gradient or
+    another compile around this call): the record would hold it as a constant, and
+    that tape would lose its derivative (x·compile(λy: x·y).gradient(2) gave 3 for 6)."""
+    from reverse.tensor import Tensor, recorded_now
+    index = rec.index
+    for t in itertools.chain(*(_flat(e[3:]) for e in rec.entries), (rec.out,)):
+        # (a Variable is read live by the code; its own guard is compile._taped)
+        if type(t) is Tensor and id(t) not in index and recorded_now(t):
+            how = "call f uncompiled there" if caller == "dualad.compile" else \
+                "trace f outside that tape"
+            raise TypeError(f"f reads a reverse.Tensor that an outer tape records (a value "
+                            f"f closes over, not an argument of f): {caller} would hold it "
+                            f"as a constant and that tape would lose its derivative; {how}")
 
 
 def _freeze(rec: Record, held: list) -> None:

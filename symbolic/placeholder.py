@@ -718,6 +718,8 @@ class Sym(ArrayMethods):
     shape = property(lambda self: self.expr.shape)
     ndim = property(lambda self: self.expr.ndim)
     size = property(lambda self: self.expr.size)
+    # float64, as the NumPy values it stands for (np.ones(x.shape, dtype=x.dtype))
+    dtype = property(lambda self: np.dtype(np.float64))
 
     def __getitem__(self, key):
         if isinstance(key, Sym):

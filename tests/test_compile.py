@@ -1112,3 +1112,22 @@ def test_compiling_an_f_that_uses_forward_mode_inside_names_the_way_out():
         dualad.compile(lambda a, b: dualad.gradient(lambda t: f(t, b), a), 0.5, 1.2)
     g = dualad.compile(lambda a, b: reverse.gradient(lambda t: f(t, b), a), 0.5, 1.2)
     assert g(0.3, 0.8) == dualad.gradient(lambda t: f(t, 0.8), 0.3)
+
+
+def test_a_closure_over_a_tensor_an_outer_tape_records_is_refused():
+    # probe32: x·compile(λy: x·y).gradient(2) under reverse.gradient gave 3 for 6 (x was
+    # held as a constant), compile of the same inside compile gave F(3) = 3 for 9, and
+    # dualad.trace under reverse.gradient 0 for 4: now a TypeError each
+    def F(x):
+        return x * dualad.compile(lambda y: x * y, 1.0).gradient(2.0)
+    assert F(3.0) == 9.0
+    with pytest.raises(TypeError, match="outer tape records.*dualad.compile"):
+        reverse.gradient(F, 3.0)
+    with pytest.raises(TypeError, match="outer tape records"):
+        dualad.compile(F, 1.0)
+    with pytest.raises(TypeError, match="outer tape records.*dualad.trace"):
+        reverse.gradient(lambda x: dualad.trace(lambda y: x * y * y, 2.0).gradient, 1.5)
+    # a Tensor no tape records now is a constant, frozen at the trace (README)
+    t = reverse.constant(2.0)
+    assert dualad.compile(lambda y: t * y, 1.0).gradient(3.0) == 2.0
+    assert reverse.gradient(lambda x: x * F(2.0), 3.0) == 4.0     # F's x is not the tape's

@@ -161,3 +161,65 @@ def test_the_median_of_a_row_with_a_nan_is_nan_as_numpys():
 def test_composites_refuse_what_they_cannot_do_by_name(engine, f, error, message):
     with pytest.raises(error, match=message):
         engine(lambda x: np.sum(f(x)), A.copy())
+
+
+# -- from probe31: attributes and methods every engine has, p-norms, divmod ------------
+def test_dtype_is_there_in_taylor_mode_and_symbolic_too():
+    # np.asarray(3.0, dtype=x.dtype) was an AttributeError on Taylor and Sym values
+    f = lambda x: np.sin(x) * np.asarray(3.0, dtype=x.dtype)     # noqa: E731
+    assert dualad.derivative(f, 0.5, order=3) == pytest.approx(-3 * np.cos(0.5), rel=1e-14)
+    assert symbolic.gradient(f, 0.5) == pytest.approx(3 * np.cos(0.5), rel=1e-15)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
+                                    lambda f, x: np.array([dualad.derivative(
+                                        lambda t: f(x * t), 1.0, order=3)])])
+def test_compress_searchsorted_argpartition_methods(engine):
+    x = np.array([1.0, -2.0, 3.0, 0.5])
+    g = engine(lambda v: np.sum(v.compress(v > 0) ** 2) * (v.searchsorted(0.0) + 1) +
+               v[v.argpartition(1)[0]], x)
+    k = np.searchsorted(x, 0.0)     # 2: Σ x² over x > 0 counts 3 times; x₁ is the least
+    if np.size(g) == 1:     # order 3 along x: d³/dt³ of 3·Σ (x t)² over x > 0 + x₁t
+        np.testing.assert_array_equal(g, [0.0])
+    else:
+        np.testing.assert_array_equal(g, 2 * x * (x > 0) * (k + 1) + [0, 1, 0, 0])
+
+
+@pytest.mark.parametrize("method", ["sort", "partition", "resize", "fill", "put"])
+def test_in_place_methods_are_refused_with_what_to_write(method):
+    with pytest.raises(TypeError, match="in place"):
+        dualad.gradient(lambda v: np.sum(getattr(v, method)(0)), np.ones(2))
+
+
+def test_trace_names_itself_when_forward_mode_runs_inside():
+    def f(y):
+        return dualad.derivative(lambda x: np.sin(x * y), 0.3, order=3)
+    with pytest.raises(TypeError, match="dualad.trace records f") as e:
+        dualad.trace(f, 0.7)
+    assert "compile" not in str(e.value)
+
+
+@pytest.mark.parametrize("order, jax", [
+    (3, [0.05316838362130478, -0.3062498896587155, 0.8506941379408764, 0.10421003189775735]),
+    (0.5, [5.73240929510289, -3.7002542889296817, 2.866204647551445, 4.844770105601504]),
+    (-np.inf, [1.0, 0.0, 0.0, 0.0]),
+    (0, [0.0, 0.0, 0.0, 0.0]),
+    (-1, [0.1764, -0.030625, 0.011025, 0.09]),
+])
+def test_vector_p_norms_match_jax(order, jax):
+    x = np.array([0.5, -1.2, 2.0, 0.7])
+    f = lambda v: np.linalg.norm(v, order)      # noqa: E731
+    assert dualad.jvp(f, (x,), (x,))[0] == np.linalg.norm(x, order)
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        np.testing.assert_allclose(engine(f, x), jax, rtol=1e-14)
+    with pytest.raises(ValueError, match="Invalid norm order 'fro' for vectors"):
+        reverse.gradient(lambda v: np.linalg.norm(v, "fro"), x)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
+                                    lambda f, x: dualad.compile(f, x).gradient(x)])
+def test_divmod_of_traced_values(engine):
+    # divmod(x, 1.3) was a TypeError; (x mod 1.3)·(x // 1.3) + (5 mod x) at 2:
+    # 1·1 + (−floor(5/2)) = −1
+    f = lambda x: divmod(x, 1.3)[1] * divmod(x, 1.3)[0] + divmod(5.0, x)[1]  # noqa: E731
+    assert engine(f, 2.0) == -1.0
