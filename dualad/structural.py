@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import composites, einsum
+from . import composites, einsum, linalg
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
@@ -542,6 +542,13 @@ STRUCTURAL.update({f: ("composite", impl) for f, impl in {
     np.extract: composites.extract, np.einsum: einsum.einsum,
 }.items()})
 STRUCTURAL[einsum.contract] = ("multilinear", *einsum.TRANSPOSES)
+STRUCTURAL.update({
+    np.linalg.inv: ("custom", linalg._inv_jvp, linalg._inv_vjp),
+    np.linalg.det: ("custom", linalg._det_jvp, linalg._det_vjp),
+    linalg.logabsdet: ("custom", linalg._logabsdet_jvp, linalg._logabsdet_vjp),
+    np.linalg.slogdet: ("composite", linalg.slogdet),
+    np.linalg.solve: ("composite", linalg.solve),
+})
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -606,7 +613,8 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.vdot: "a b", np.kron: "a b", np.append: "arr values axis", np.column_stack: "tup",
     np.dstack: "tup", np.atleast_3d: "", np.real: "val", np.compress: "condition a axis",
     np.extract: "condition arr", np.einsum: "operands optimize",
-    einsum.contract: "operands spec optimize",
+    einsum.contract: "operands spec optimize", np.linalg.inv: "a", np.linalg.det: "a",
+    linalg.logabsdet: "a", np.linalg.slogdet: "a", np.linalg.solve: "a b",
 }.items()}
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
@@ -723,6 +731,7 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
     np.isclose, np.allclose, np.array_equal, np.iscomplexobj, np.isrealobj,
     np.result_type, np.count_nonzero, np.any, np.all, np.searchsorted, np.argpartition,
+    linalg.det_sign,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
 

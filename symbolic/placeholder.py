@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 
 from dualad.array_methods import ArrayMethods
+from dualad.linalg import logabsdet
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _one_minus_square, _sech2, _sigmoid
 from dualad.structural import (
     PRIMAL_ONLY_FUNCTIONS,
@@ -670,6 +671,30 @@ _REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
+def _per_matrix(fn, e, square):
+    """fn(sympy.Matrix) over a stack of square matrices e (..., n, n): matrices back for
+    inv, numbers for det."""
+    if e.ndim < 2 or e.shape[-1] != e.shape[-2]:
+        raise np.linalg.LinAlgError(f"{e.ndim}-dimensional array given. Array must be at "
+                                    "least two-dimensional and square" if e.ndim < 2 else
+                                    "Last 2 dimensions of the array must be square")
+    n = e.shape[-1]
+    try:
+        items = [fn(sympy.Matrix(m)) for m in e.reshape(-1, n, n)]
+    except sympy.matrices.exceptions.NonInvertibleMatrixError:
+        raise np.linalg.LinAlgError("Singular matrix") from None     # NumPy's error
+    if square:
+        return np.array([np.array(m, dtype=object) for m in items], dtype=object) \
+            .reshape(e.shape)
+    return np.array(items, dtype=object).reshape(e.shape[:-2])
+
+
+# np.linalg on exact matrices (NumPy's linalg has no object loops)
+_LINALG = {np.linalg.inv: (lambda m: m.inv(), True),
+           np.linalg.det: (lambda m: m.det(), False),
+           logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False)}
+
+
 def _by_name(func, args, kwargs):
     """(args[:1], keywords) for a reduction called with its parameters in NumPy's
     order, those at their defaults (out=None) left out."""
@@ -779,6 +804,11 @@ class Sym(ArrayMethods):
             e, v = parts(x)
             value = None if v is None else func(v, axis=axis, keepdims=keepdims)
             return wrap(_reduce(_REDUCTIONS[func], e, axis, keepdims), value)
+        if func in _LINALG:
+            (e, v), = [parts(a) for a in args]
+            fn, square = _LINALG[func]
+            return wrap(_per_matrix(fn, _objects(e) if e.dtype != object else e, square),
+                        None if v is None else func(v))
         kind = STRUCTURAL.get(func, (None,))[0]
         if kind == "composite":
             return STRUCTURAL[func][1](*args, **kwargs)

@@ -1,0 +1,76 @@
+"""np.linalg.inv, det, slogdet and solve in every engine (stacks of matrices too).
+
+    Y = A⁻¹:           Ẏ = −Y·Ȧ·Y,            Ā = −Yᵀ·Ȳ·Yᵀ
+    d = det A:          ḋ = d·tr(A⁻¹Ȧ),         Ā = d̄·d·A⁻ᵀ
+    l = log|det A|:     l̇ = tr(A⁻¹Ȧ),           Ā = l̄·A⁻ᵀ
+    x = solve(A, b):    written inv(A)·b (its values within rounding of NumPy's
+                        LU solve, not bit for bit)
+
+The rules call np.linalg.inv on their primal A, so a traced A (an outer level)
+differentiates them again: Hessians of every order.  A singular A is NumPy's
+LinAlgError.  slogdet's sign is piecewise constant: read on the values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_mT = lambda a: np.swapaxes(a, -1, -2)      # noqa: E731  (a stack's matrix transposes)
+
+
+def _trace_of_product(p, t):
+    """tr(P·T) for stacks of matrices: Σᵢⱼ Pᵢⱼ·Tⱼᵢ."""
+    return np.sum(_mT(p) * t, axis=(-2, -1))
+
+
+def _inv_jvp(t, out, a):
+    return -(out @ t @ out)
+
+
+def _inv_vjp(ct, out, a):
+    return -(_mT(out) @ ct @ _mT(out))
+
+
+def _det_jvp(t, out, a):
+    return out * _trace_of_product(np.linalg.inv(a), t)
+
+
+def _det_vjp(ct, out, a):
+    return np.expand_dims(ct * out, (-2, -1)) * _mT(np.linalg.inv(a))
+
+
+def logabsdet(a):
+    """log|det a| (np.linalg.slogdet(a)[1]), dispatched to a traced a's engine."""
+    from .structural import _dispatch
+    traced, result = _dispatch(logabsdet, (a,), (a,), {})
+    return result if traced else np.linalg.slogdet(a)[1]
+
+
+def _logabsdet_jvp(t, out, a):
+    return _trace_of_product(np.linalg.inv(a), t)
+
+
+def _logabsdet_vjp(ct, out, a):
+    return np.expand_dims(ct, (-2, -1)) * _mT(np.linalg.inv(a))
+
+
+def det_sign(a):
+    """The sign of det a (np.linalg.slogdet(a)[0]): read on values, derivative 0."""
+    from .structural import _dispatch
+    traced, result = _dispatch(det_sign, (a,), (a,), {})
+    return result if traced else np.linalg.slogdet(a)[0]
+
+
+def slogdet(a):
+    """(sign, log|det a|), as NumPy's SlogdetResult."""
+    return type(np.linalg.slogdet(np.eye(1)))(det_sign(a), logabsdet(a))
+
+
+def solve(a, b):
+    """x with a·x = b: a vector b (1-d) or a stack of columns (..., M, K), as NumPy 2."""
+    if np.ndim(b) == 1:
+        return np.matmul(np.linalg.inv(a), b)
+    return np.linalg.inv(a) @ b
+
+
+logabsdet.__name__, det_sign.__name__ = "logabsdet", "det_sign"
