@@ -11,6 +11,7 @@ bit for bit where NumPy's own code calls the same operations.
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 
@@ -29,18 +30,49 @@ def _sources(func, x, args, kw):
 
 
 def _picked(x, src):
+    if src.size and src.min() > 0:      # no zeros written: x's own entries
+        return np.ravel(x)[src - 1]
     return np.concatenate([np.zeros(1), np.ravel(x)])[src]
 
 
 def gather(func):
-    """The composite of a function that only copies entries of its first argument."""
-    def impl(x, *args, **kw):
-        src = _sources(func, x, args, kw)
-        if isinstance(src, list):   # np.split and friends: a list of arrays
-            return [_picked(x, s) for s in src]
-        return _picked(x, src)
+    """The composite of a function that only copies entries of its first argument
+    (given by position or by NumPy's name for it: np.tile(A=x, reps=2))."""
+    first = next(iter(inspect.signature(func).parameters))
+
+    def impl(*args, **kw):
+        x, *args = args if args else (kw.pop(first),)
+        return _picked(x, _sources(func, x, args, kw))
     impl.__name__ = func.__name__
     return impl
+
+
+def splitter(func, axis_of):
+    """np.split and friends: x's slices along one axis (each slice's adjoint adds into
+    x's in place: k parts cost O(n), where k gathers cost O(k·n))."""
+    first = next(iter(inspect.signature(func).parameters))
+
+    def impl(*args, **kw):
+        x, *args = args if args else (kw.pop(first),)
+        parts = _sources(func, x, args, kw)
+        axis = axis_of(np.ndim(x), *args, **kw) % max(np.ndim(x), 1)
+        lead, start, out = (slice(None),) * axis, 0, []
+        for p in parts:
+            n = np.shape(p)[axis]
+            out.append(x[lead + (slice(start, start + n),)])
+            start += n
+        return out
+    impl.__name__ = func.__name__
+    return impl
+
+
+def _split_axis(ndim, indices_or_sections=None, axis=0):
+    return axis
+
+
+SPLITS = {np.split: _split_axis, np.array_split: _split_axis,
+          np.hsplit: lambda ndim, *a: 1 if ndim > 1 else 0,
+          np.vsplit: lambda ndim, *a: 0, np.dsplit: lambda ndim, *a: 2}
 
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -49,16 +81,26 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 def pad(array, pad_width, mode="constant", **kw):
     """np.pad in the modes that copy entries; constant_values c ≠ 0 adds the constant
     frame pad(0·x, c)."""
-    if not isinstance(mode, str) or mode not in _PAD_MODES or \
-            kw.get("reflect_type", "even") != "even":
-        what = f"reflect_type={kw['reflect_type']!r}" if mode in _PAD_MODES else \
-            f"mode={mode!r}"
+    odd = mode in ("reflect", "symmetric") and kw.get("reflect_type", "even") != "even"
+    if not isinstance(mode, str) or mode not in _PAD_MODES or odd:
+        what = f"reflect_type={kw['reflect_type']!r}" if odd else f"mode={mode!r}"
         raise TypeError(f"np.pad(..., {what}) is not supported on traced values: only the "
                         f"modes that copy entries ({', '.join(_PAD_MODES)}; reflect_type "
                         "'even')")
     fill = kw.pop("constant_values", 0) if mode == "constant" else 0
     out = gather(np.pad)(array, pad_width, mode, **kw)
-    if np.any(np.asarray(fill) != 0):
+    if hasattr(type(fill), "__array_ufunc__") and not isinstance(fill, (np.ndarray, np.generic)):
+        # a traced fill c: c times the frame of ones (∂/∂c = how many slots it fills)
+        if np.ndim(fill) != 0:
+            raise TypeError("np.pad(..., constant_values=...) of a traced value takes one "
+                            "number here, not one per axis")
+        return out + np.pad(np.zeros(np.shape(array)), pad_width, constant_values=1.0) * fill
+    try:
+        fill = np.asarray(fill, dtype=float)
+    except TypeError:
+        raise TypeError("np.pad(..., constant_values=...) of traced values takes one traced "
+                        "number, or plain numbers per axis") from None
+    if np.any(fill != 0):
         out = out + np.pad(np.zeros(np.shape(array)), pad_width, constant_values=fill)
     return out
 
@@ -82,14 +124,16 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     n = math.prod(shape[i] for i in axes)
     rows = np.reshape(a, [shape[i] for i in range(nd) if i not in axes] + [n])
     if n == 0:
-        return np.mean(rows, axis=-1, keepdims=keepdims)   # nan, with NumPy's warning
-    s = np.sort(rows, axis=-1)
-    m = s[..., n // 2] if n % 2 else np.mean(s[..., n // 2 - 1:n // 2 + 1], axis=-1)
-    nan = np.any(np.isnan(rows), axis=-1)
-    if np.any(nan):
-        m = np.where(nan, np.nan, m)
+        m = np.mean(rows, axis=-1)      # nan, with NumPy's warning
+    else:
+        ordered = np.sort(rows, axis=-1)
+        m = ordered[..., n // 2] if n % 2 else \
+            np.mean(ordered[..., n // 2 - 1:n // 2 + 1], axis=-1)
+        nan = np.any(np.isnan(rows), axis=-1)
+        if np.any(nan):
+            m = np.where(nan, np.nan, m)
     if keepdims:
-        m = np.reshape(m, [1 if i in axes else s for i, s in enumerate(shape)])
+        m = np.reshape(m, [1 if i in axes else size for i, size in enumerate(shape)])
     return m
 
 
@@ -113,7 +157,9 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         if np.shape(w) != tuple(np.shape(a)[i] for i in axes):
             raise ValueError("Shape of weights must be consistent with shape of a along "
                              "specified axis.")
-        # w's axes in a's order, size 1 elsewhere (NumPy broadcasts w the same way)
+        # w's axes in a's order (NumPy transposes w by argsort(axis)), size 1 elsewhere
+        if len(axes) > 1:
+            w = np.transpose(w, np.argsort(axes))
         w = np.reshape(w, [np.shape(a)[i] if i in axes else 1 for i in range(nd)])
         w = np.broadcast_to(w, np.shape(a))
     total = np.sum(w, axis=axis, keepdims=keepdims)
@@ -153,10 +199,12 @@ def tensordot(a, b, axes=2):
     axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
     axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
     sa, sb = np.shape(a), np.shape(b)
-    axes_a = [k % len(sa) if len(sa) else k for k in axes_a]
-    axes_b = [k % len(sb) if len(sb) else k for k in axes_b]
+    # as NumPy: each axis indexes the shape as given (IndexError past it), then -n..-1
+    # count from the end
     if len(axes_a) != len(axes_b) or any(sa[i] != sb[j] for i, j in zip(axes_a, axes_b)):
         raise ValueError("shape-mismatch for sum")
+    axes_a = [k + len(sa) if k < 0 else k for k in axes_a]
+    axes_b = [k + len(sb) if k < 0 else k for k in axes_b]
     free_a = [k for k in range(len(sa)) if k not in axes_a]
     free_b = [k for k in range(len(sb)) if k not in axes_b]
     n = math.prod(sa[k] for k in axes_a)
@@ -222,7 +270,7 @@ def _at_least_3d(v):
 
 
 def at_least_3d(*arys):
-    outs = [_at_least_3d(a) for a in arys]
+    outs = tuple(_at_least_3d(a) for a in arys)
     return outs[0] if len(outs) == 1 else outs
 
 

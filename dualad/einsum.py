@@ -52,6 +52,8 @@ def _labels(spec, shapes):
     unused = [c for c in string.ascii_letters if c not in spec]
     rank = max((len(shape) - len(sub) + 3 for sub, shape in zip(ins, shapes)
                 if "..." in sub), default=0)
+    if rank > len(unused):
+        raise _too_many_labels()
     dots, unused = unused[:rank], unused[rank:]
     labels = []
     for sub, shape in zip(ins, shapes):
@@ -67,6 +69,17 @@ def _labels(spec, shapes):
     return labels, out, unused
 
 
+def _too_many_labels():
+    return ValueError("np.einsum: too many labels to differentiate (its transposes need "
+                      "letters of their own, and einsum has 52)")
+
+
+def _fresh(unused):
+    if not unused:
+        raise _too_many_labels()
+    return unused.pop()
+
+
 def _transpose(i):
     """Operand i's cotangent: ct·(the other operands) on operand i's labels."""
     def transpose(ct, out, *operands, spec, optimize=False):
@@ -78,24 +91,29 @@ def _transpose(i):
                 size[c] = max(size.get(c, 1), n)
         subs = [out_labels] + [s for j, s in enumerate(labels) if j != i]
         args = [ct] + [a for j, a in enumerate(operands) if j != i]
+        # the labels some operand of the transpose carries at full size (ct: out's shape)
+        full = set(out_labels) | {c for j, s in enumerate(labels) if j != i
+                                  for c, n in zip(s, shapes[j]) if n == size[c]}
         target, seen = [], set()
         for c, n in zip(labels[i], shapes[i]):
-            if n == 1 and size[c] > 1 or c in seen:
+            broadcast = n == 1 and size[c] > 1
+            if broadcast or c in seen:
                 # broadcast here (summed: a label of its own, size 1), or repeated (the
                 # diagonal: an identity joins the new label to the first one)
-                d = unused.pop()
-                subs.append([d] if n == 1 and size[c] > 1 else [c, d])
-                args.append(np.ones(1) if n == 1 and size[c] > 1 else np.eye(n))
+                d = _fresh(unused)
+                subs.append([d] if broadcast else [c, d])
+                args.append(np.ones(1) if broadcast else np.eye(n))
                 target.append(d)
+                if not broadcast:
+                    full.add(c)     # (the identity carries it)
             else:
                 seen.add(c)
                 target.append(c)
-        present = {c for s in subs for c in s}
         for c, n in zip(labels[i], shapes[i]):
-            if c in seen and c not in present:     # only operand i has it: ones
+            if c in seen and c not in full:     # no other operand has it at full size
                 subs.append([c])
                 args.append(np.ones(n))
-                present.add(c)
+                full.add(c)
         text = ",".join("".join(s) for s in subs) + "->" + "".join(target)
         return contract(*args, spec=text, optimize=optimize)
     return transpose

@@ -61,7 +61,9 @@ def number(x) -> str:
     return " ".join(text.split())
 
 
-_EINSUM_SPEC = re.compile(r"[A-Za-z.,\- >]{1,80}")    # np.einsum's subscripts: shown
+# shown as written: np.einsum's subscripts (any short text of letters, spaces and . , - >,
+# which cannot break out of a repr)
+_EINSUM_SPEC = re.compile(r"[A-Za-z.,\- >]{1,80}")
 
 
 def const_text(x) -> str:

@@ -374,7 +374,7 @@ def _atleast(ndim):
                     (1,) + shape + (1,) if len(shape) == 1 else (1,) * (3 - len(shape)) + shape)
                 a = np.reshape(a, shape)
             outs.append(a)
-        return outs[0] if len(outs) == 1 else outs
+        return outs[0] if len(outs) == 1 else tuple(outs)   # (NumPy 2: a tuple)
     return impl
 
 
@@ -528,9 +528,10 @@ STRUCTURAL[np.amax] = STRUCTURAL[np.max]
 STRUCTURAL[np.amin] = STRUCTURAL[np.min]
 # functions that copy entries (dualad.composites.gather), and more composites
 for _f in (np.tile, np.repeat, np.take, np.take_along_axis, np.diagonal, np.diag,
-           np.fliplr, np.flipud, np.rot90, np.split, np.array_split, np.hsplit,
-           np.vsplit, np.dsplit, np.resize, np.delete):
+           np.fliplr, np.flipud, np.rot90, np.resize, np.delete):
     STRUCTURAL[_f] = ("composite", composites.gather(_f))
+for _f, _axis in composites.SPLITS.items():
+    STRUCTURAL[_f] = ("composite", composites.splitter(_f, _axis))
 STRUCTURAL.update({f: ("composite", impl) for f, impl in {
     np.pad: composites.pad, np.sort: composites.sort, np.median: composites.median,
     np.ptp: composites.ptp, np.average: composites.average, np.nansum: composites.nansum,

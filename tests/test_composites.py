@@ -250,3 +250,71 @@ def test_divmod_of_traced_values(engine):
     # 1·1 + (−floor(5/2)) = −1
     f = lambda x: divmod(x, 1.3)[1] * divmod(x, 1.3)[0] + divmod(5.0, x)[1]  # noqa: E731
     assert engine(f, 2.0) == -1.0
+
+
+# -- review18 / probe33 ------------------------------------------------------------------
+def test_average_takes_the_weights_in_the_order_of_the_axis_tuple():
+    # NumPy transposes w by argsort(axis): axis=(2, 0) paired weights with wrong entries
+    a = np.arange(24.0).reshape(2, 3, 4) / 7
+    w = np.arange(1.0, 9.0).reshape(4, 2)
+    f = lambda x: np.average(x, axis=(2, 0), weights=w)     # noqa: E731
+    assert (dualad.jvp(f, (a,), (a,))[0] == f(a)).all() and (reverse.vjp(f, a)[0] == f(a)).all()
+    np.testing.assert_allclose(reverse.gradient(lambda x: np.sum(f(x)), a)[:, 0, :],
+                               w.T / w.sum(), rtol=1e-15)
+
+
+def test_tensordot_axes_out_of_range_are_numpys_index_error():
+    with pytest.raises(IndexError):
+        dualad.gradient(lambda x: np.sum(np.tensordot(x, x, ([2], [0]))), A.copy())
+    with pytest.raises(IndexError):
+        reverse.gradient(lambda x: np.sum(np.tensordot(x, x, ([-3], [0]))), A.copy())
+
+
+def test_einsum_transpose_broadcasts_a_label_another_operand_has_at_size_1():
+    # 'ij,ij->j' with a (1, 3) and b (2, 3): b's cotangent came out (1, 3), and reverse
+    # failed to reshape it (forward was right)
+    b0 = np.arange(1.0, 7.0)
+    f = lambda v: np.sum(np.einsum("ij,ij->j", v[:3].reshape(1, 3), v.reshape(2, 3)) ** 2)  # noqa
+    want = dualad.gradient(f, b0)
+    for engine in (reverse.gradient, lambda f, x: dualad.compile(f, x).gradient(x)):
+        np.testing.assert_allclose(engine(f, b0), want, rtol=1e-15)
+    with pytest.raises(ValueError, match="too many labels"):
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+        reverse.gradient(lambda x: np.einsum(letters + ",YY,ZZ->", np.ones((1,) * 50), x, x),
+                         np.eye(2))
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
+                                    lambda f, x: dualad.compile(f, x).gradient(x)])
+def test_gathers_take_their_array_by_keyword_and_split_by_slices(engine):
+    x = np.arange(1.0, 7.0)
+    f = lambda v: (np.sum(np.tile(A=v, reps=2) ** 2) + np.take(a=v, indices=[0, 4]) @ [1, 2]  # noqa
+                   + np.split(ary=v, indices_or_sections=3)[1] @ [3, 4])
+    np.testing.assert_array_equal(engine(f, x), 4 * x + [1, 0, 3, 4, 2, 0])
+
+
+def test_median_keepdims_over_an_empty_slice_keeps_numpys_shape():
+    x = np.zeros((0, 1, 3))
+    f = lambda v: np.median(v, axis=0, keepdims=True)       # noqa: E731
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        assert dualad.jvp(f, (x,), (x,))[0].shape == reverse.vjp(f, x)[0].shape == (1, 1, 3)
+
+
+def test_pad_with_a_traced_constant_and_numpys_errors():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    f = lambda v, c: np.sum(np.pad(v, 1, constant_values=c) ** 2)   # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        gx, gc = engine(f, x, 2.0)
+        np.testing.assert_array_equal(gx, 2 * x)
+        assert gc == 2 * 2.0 * 14       # 14 padded slots
+    with pytest.raises(ValueError, match="unsupported keyword arguments for mode 'edge'"):
+        reverse.gradient(lambda v: np.sum(np.pad(v, 1, mode="edge", reflect_type="odd")), x)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+def test_atleast_nd_of_several_arrays_is_a_tuple_as_numpys(engine):
+    def f(v):
+        parts = np.atleast_3d(v, 2 * v) + np.atleast_2d(v, v)
+        assert type(parts) is tuple
+        return np.sum(parts[1])
+    np.testing.assert_array_equal(engine(f, np.ones(3)), 2 * np.ones(3))
