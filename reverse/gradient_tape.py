@@ -250,6 +250,10 @@ class Tape:
         if not self.persistent:
             self._used = True
             self.entries = []
+            # its key records nothing again (re-entered, the tape takes a new one): a
+            # Tensor watched on many such tapes kept in a list no longer keeps every key
+            # (each operation on it scanned them: O(steps²) over a training loop)
+            _ALIVE.pop(self._key, None)
             self.__exit__()     # _vars kept: watched_variables() still answers, as in TF
 
     def gradient(self, target, sources, output_gradients=None,

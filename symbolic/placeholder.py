@@ -767,6 +767,11 @@ class Sym(ArrayMethods):
         elif kwargs:
             raise TypeError(f"np.{ufunc.__name__} with the keyword(s) "
                             f"{', '.join(sorted(kwargs))} is not supported on symbolic values")
+        if any(isinstance(x, (list, tuple)) and _has_sym(x) for x in inputs):
+            # as forward and reverse refuse it ([b, 1.0] in np.maximum(a, [b, 1.0]) took
+            # a sympy Array for 1.0, and sympy.diff failed on it)
+            raise TypeError("a symbolic value inside a list cannot become a plain NumPy "
+                            "array; build arrays with np.stack / np.concatenate")
         ps = [parts(x) for x in inputs]
         values = [v for _, v in ps]
         if ufunc in ELEMENTWISE:

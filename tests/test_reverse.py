@@ -1678,3 +1678,24 @@ def test_full_like_fill_with_leading_unit_axes():
     want[[0, 1, 2], 0, [0, 1, 2]] = 2.0
     for engine in (dualad.jacobian, reverse.jacobian):
         np.testing.assert_array_equal(engine(f, x), want)
+
+
+def test_a_used_tape_kept_in_a_list_does_not_keep_its_key_on_the_watched_tensor():
+    # probe30: each finished non-persistent tape kept (a history list) left its key on c,
+    # and every operation on c scanned them all: O(steps²) over a training loop
+    c = reverse.constant(np.ones(3))
+    history = []
+    for _ in range(50):
+        with reverse.Tape() as tape:
+            tape.watch(c)
+            y = np.sum(c * c)
+        np.testing.assert_array_equal(tape.gradient(y, c).numpy(), [2.0, 2.0, 2.0])
+        history.append(tape)
+    assert len(c._on) == 1
+    with reverse.Tape(persistent=True) as kept:     # a persistent tape's key stays
+        kept.watch(c)
+    with reverse.Tape() as t2:
+        t2.watch(c)
+    with kept:
+        y = np.sum(c * 3.0)
+    np.testing.assert_array_equal(kept.gradient(y, c).numpy(), [3.0, 3.0, 3.0])

@@ -865,3 +865,13 @@ def test_full_like_with_a_traced_fill_and_accumulate_of_a_vector():
     g = lambda t: np.max(t * np.array([np.nan] * 3), initial=0.0) + t
     assert np.isnan(symbolic.derivative(g, 1.0, order=0))
     assert symbolic.gradient(g, 1.0) == 1.0      # sympy's x·nan is nan: x dropped (README)
+
+
+def test_a_list_holding_a_symbolic_value_is_refused_as_in_the_other_engines():
+    # probe30: np.maximum(a, [b, 1.0]) failed inside sympy ("object of type 'map' has no
+    # len()"), and a + [b, 2.0] was taken where forward and reverse refuse it
+    for f in (lambda a, b: np.sum(np.maximum(a, [b, 1.0])), lambda a, b: np.sum(a + [b, 2.0])):
+        with pytest.raises(TypeError, match="np.stack"):
+            symbolic.gradient(f, 2.0, 3.0)
+    assert symbolic.gradient(lambda a, b: np.sum(np.maximum(a, np.stack([b, 1.0]))),
+                             2.0, 3.0) == (1.0, 1.0)
