@@ -221,7 +221,10 @@ def _refuse_outer_tensors(rec: Record, caller: str) -> None:
     """TypeError if f closes over a Tensor an outer tape records (reverse.gradient or
     another compile around this call): the record would hold it as a constant, and
     that tape would lose its derivative (x·compile(λy: x·y).gradient(2) gave 3 for 6)."""
+    from reverse.tape import state
     from reverse.tensor import Tensor, recorded_now
+    if not state.stack:     # no tape records outside this call: nothing to lose
+        return
     index = rec.index
     for t in itertools.chain(*(_flat(e[3:]) for e in rec.entries), (rec.out,)):
         # (a Variable is read live by the code; its own guard is compile._taped)
