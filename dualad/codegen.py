@@ -644,6 +644,8 @@ class Generator:
                 for k in range(1 - self.n, 1)]
             ret = ", ".join(results)
         lines.append((f"return {ret}", ""))
+        if not notes:
+            lines = _define_before_use(lines)
         return _render(kind, params, lines, safe, notes)
 
 
@@ -675,6 +677,40 @@ def _cone(gen) -> set:
             if k is not None and k > 0:
                 need[k] = 1
     return exact
+
+
+_WALRUS = re.compile(r"\((d_\d+) := ")
+
+
+def _define_before_use(lines: list) -> list:
+    """Dense code names a shared partial where it was first written, ``(d_2 := _C[3])``;
+    the adjoint sweep may then order a statement that reads d_2 before that one (an
+    UnboundLocalError: np.cross compiled).  Such a definition moves to the first read,
+    on the same line (line numbers stay those of the commented text)."""
+    where = {}
+    for i, (code, _) in enumerate(lines):
+        for m in _WALRUS.finditer(code):
+            where.setdefault(m.group(1), i)
+    if not where:
+        return lines
+    lines = list(lines)
+    for name, i in where.items():
+        first = next((k for k in range(i) if re.search(rf"\b{name}\b", lines[k][0])), None)
+        if first is None:
+            continue
+        code = lines[i][0]
+        start = code.index(f"({name} := ")
+        depth, end = 0, start
+        for end in range(start, len(code)):     # the walrus's closing parenthesis
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            if depth == 0:
+                break
+        lines[i] = (code[:start] + name + code[end + 1:], lines[i][1])
+        early = lines[first][0]
+        m = re.search(rf"\b{name}\b", early)
+        lines[first] = (early[:m.start()] + code[start:end + 1] + early[m.end():],
+                        lines[first][1])
+    return lines
 
 
 def _render(kind: str, params: list, lines: list, safe: bool, notes: bool = True) -> str:

@@ -1,10 +1,12 @@
-"""np.linalg.inv, det, slogdet and solve in every engine (stacks of matrices too).
+"""np.linalg.inv, det, slogdet, solve, matrix_power and multi_dot in every engine
+(stacks of matrices too).
 
     Y = A⁻¹:           Ẏ = −Y·Ȧ·Y,            Ā = −Yᵀ·Ȳ·Yᵀ
     d = det A:          ḋ = d·tr(A⁻¹Ȧ),         Ā = d̄·d·A⁻ᵀ
     l = log|det A|:     l̇ = tr(A⁻¹Ȧ),           Ā = l̄·A⁻ᵀ
     x = solve(A, b):    written inv(A)·b (its values within rounding of NumPy's
                         LU solve, not bit for bit)
+    matrix_power, multi_dot: products of matmul / dot
 
 The rules call np.linalg.inv on their primal A, so a traced A (an outer level)
 differentiates them again: Hessians of every order.  A singular A is NumPy's
@@ -12,6 +14,8 @@ LinAlgError.  slogdet's sign is piecewise constant: read on the values.
 """
 
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
@@ -71,6 +75,41 @@ def solve(a, b):
     if np.ndim(b) == 1:
         return np.matmul(np.linalg.inv(a), b)
     return np.linalg.inv(a) @ b
+
+
+def matrix_power(a, n):
+    """aⁿ by NumPy's own sequence of products (n < 0: of inv(a); n = 0: the identity)."""
+    n = operator.index(n)
+    if np.ndim(a) < 2 or np.shape(a)[-1] != np.shape(a)[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    if n == 0:
+        return np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a)) + 0.0 * a
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    if n == 1:
+        return a
+    if n == 2:
+        return np.matmul(a, a)
+    if n == 3:
+        return np.matmul(np.matmul(a, a), a)
+    z = result = None
+    while n > 0:        # binary decomposition, as NumPy's
+        z = a if z is None else np.matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else np.matmul(result, z)
+    return result
+
+
+def multi_dot(arrays, *, out=None):
+    """A chain of np.dot products, left to right (NumPy picks the cheapest order: the
+    values agree within rounding); a 1-d first or last array is a row or column."""
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    result = arrays[0]
+    for b in arrays[1:]:
+        result = np.dot(result, b)
+    return result
 
 
 logabsdet.__name__, det_sign.__name__ = "logabsdet", "det_sign"

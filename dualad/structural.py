@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import composites, einsum, linalg
+from . import analysis, composites, einsum, linalg
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
@@ -549,7 +549,16 @@ STRUCTURAL.update({
     linalg.logabsdet: ("custom", linalg._logabsdet_jvp, linalg._logabsdet_vjp),
     np.linalg.slogdet: ("composite", linalg.slogdet),
     np.linalg.solve: ("composite", linalg.solve),
+    np.linalg.matrix_power: ("composite", linalg.matrix_power),
+    np.linalg.multi_dot: ("composite", linalg.multi_dot),
+    np.polyval: ("composite", analysis.polyval),
+    np.interp: ("composite", analysis.interp),
+    np.cross: ("composite", analysis.cross),
+    np.convolve: ("composite", analysis.convolve),
 })
+for _name in ("trapezoid", "trapz"):    # NumPy 2's name, NumPy 1's
+    if hasattr(np, _name):
+        STRUCTURAL[getattr(np, _name)] = ("composite", analysis.trapezoid)
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -616,7 +625,13 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.extract: "condition arr", np.einsum: "operands optimize",
     einsum.contract: "operands spec optimize", np.linalg.inv: "a", np.linalg.det: "a",
     linalg.logabsdet: "a", np.linalg.slogdet: "a", np.linalg.solve: "a b",
+    np.linalg.matrix_power: "a n", np.linalg.multi_dot: "arrays", np.polyval: "p x",
+    np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
+    np.convolve: "a v mode",
 }.items()}
+for _name in ("trapezoid", "trapz"):
+    if hasattr(np, _name):
+        KEYWORDS[getattr(np, _name)] = frozenset("y x dx axis".split())
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
 REWRITES = {
@@ -732,7 +747,7 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
     np.isclose, np.allclose, np.array_equal, np.iscomplexobj, np.isrealobj,
     np.result_type, np.count_nonzero, np.any, np.all, np.searchsorted, np.argpartition,
-    linalg.det_sign,
+    linalg.det_sign, analysis._value,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
 

@@ -1131,3 +1131,19 @@ def test_a_closure_over_a_tensor_an_outer_tape_records_is_refused():
     t = reverse.constant(2.0)
     assert dualad.compile(lambda y: t * y, 1.0).gradient(3.0) == 2.0
     assert reverse.gradient(lambda x: x * F(2.0), 3.0) == 4.0     # F's x is not the tape's
+
+
+def test_a_shared_partial_is_defined_before_its_first_read_in_the_dense_code():
+    # the dense program named a partial used twice, (d_2 := _C[3]), where it was first
+    # written, and the adjoint sweep ordered an earlier statement reading d_2 first:
+    # UnboundLocalError (np.cross's pattern: one constant column times two slices)
+    W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
+    X = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
+
+    def f(x):
+        a0, a1, a2 = x[..., 0], x[..., 1], x[..., 2]
+        b0, b1, b2 = W[..., 0], W[..., 1], W[..., 2]
+        return np.sum(np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0],
+                               axis=-1) ** 2)
+    np.testing.assert_allclose(dualad.compile(f, X).gradient(X), reverse.gradient(f, X),
+                               rtol=1e-15)

@@ -1,6 +1,7 @@
 """NumPy functions re-expressed with table operations (dualad/composites.py): tile,
 repeat, take, diagonal, pad, sort, median, tensordot, kron, ...; np.einsum
-(dualad/einsum.py); np.linalg's inv, det, slogdet, solve (dualad/linalg.py).
+(dualad/einsum.py); np.linalg's inv, det, slogdet, solve, matrix_power, multi_dot
+(dualad/linalg.py); polyval, interp, trapezoid, cross, convolve (dualad/analysis.py).
 
 Each case: the primal equals NumPy's own value exactly in forward and reverse mode;
 the gradients of forward, reverse, symbolic (sympy) and compile agree, and the Hessians
@@ -106,6 +107,29 @@ CASES = {
     "gaussian log-likelihood": lambda x: -0.5 * (W[0] @ np.linalg.solve(x @ x.T + np.eye(3),
                                                                       W[0]))
     - 0.5 * np.linalg.slogdet(x @ x.T + np.eye(3))[1],
+    "matrix_power": lambda x: np.sum(np.linalg.matrix_power(x, 5) * W),
+    "matrix_power of the inverse": lambda x: np.sum(np.linalg.matrix_power(x, -2) * W),
+    "matrix_power 0": lambda x: np.sum(np.linalg.matrix_power(x, 0) * x),
+    "multi_dot": lambda x: np.sum(np.linalg.multi_dot([x, W, x.T]) ** 2),
+    "multi_dot with vectors at the ends": lambda x: np.linalg.multi_dot([x[0], W, x, x[2]]),
+    "polyval in x": lambda x: np.sum(np.polyval(W[0], x)),
+    "polyval in p": lambda x: np.sum(np.polyval(x[0], W)),
+    "polyval in both": lambda x: np.sum(np.polyval(x[1], x)),
+    "interp in x, at a knot too": lambda x: np.sum(np.interp(x, [-1.0, 0.0, 1.0, 2.5],
+                                                             [0.5, -1.0, 2.0, 3.0])),
+    "interp in fp": lambda x: np.sum(np.interp([-2.0, 0.3, 1.0, 2.0, 4.0], [-1.0, 0.0, 1.0],
+                                               x[0] ** 2)),
+    "interp with left and right": lambda x: np.sum(np.interp(x, [0.0, 1.0, 2.0], x[1],
+                                                             left=x[2, 0], right=3.0)),
+    "trapezoid": lambda x: np.sum(np.trapezoid(x ** 2)),
+    "trapezoid over x": lambda x: np.sum(np.trapezoid(x ** 2, x=[0.0, 0.5, 2.0], axis=0)),
+    "trapezoid over a traced x": lambda x: np.trapezoid(x[0] ** 2, x=x[1]),
+    "cross": lambda x: np.sum(np.cross(x, W) ** 2),
+    "cross along axis 0": lambda x: np.sum(np.cross(x, W, axis=0) ** 2),
+    "cross of two vectors": lambda x: np.sum(np.cross(x[0], x[1]) * W[0]),
+    "convolve": lambda x: np.sum(np.convolve(x[0], W[1]) ** 2),
+    "convolve same": lambda x: np.sum(np.convolve(x.ravel(), x[1], mode="same") ** 2),
+    "convolve valid": lambda x: np.sum(np.convolve(x[0, :2], x.ravel(), "valid") ** 2),
     "degrees": lambda x: np.sum(np.sin(np.degrees(x) / 100)),
     "radians": lambda x: np.sum(np.sin(np.radians(x) * 10)),
     "conjugate": lambda x: np.sum(np.conjugate(x) ** 3 + x.conj()),
@@ -118,7 +142,8 @@ def test_composite_primal_is_numpys_and_engines_agree(name):
     want = f(A.copy())
     forward_value, _ = dualad.jvp(f, (A.copy(),), (np.ones_like(A),))
     reverse_value, pullback = reverse.vjp(f, A.copy())
-    if "solve" in name or "log-likelihood" in name:     # inv(a) @ b: NumPy's within rounding
+    if any(s in name for s in ("solve", "log-likelihood", "multi_dot", "convolve")):
+        # inv(a) @ b, a left-to-right chain, a gather times v: NumPy's within rounding
         np.testing.assert_allclose([forward_value, reverse_value], want, rtol=1e-14)
     else:
         assert forward_value == want and reverse_value == want
@@ -151,6 +176,13 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
     "inv": [[-0.19901540890398908, 0.17903343662828225, -0.05369915035015393],
             [-0.07533455296044032, -0.06858002336137058, 0.02247171834080938],
             [-0.22775736176522351, 0.3841505368314941, -0.4752918837905156]],
+    "cross": [[21.2, 7.38, 0.51], [-2.11, 6.04, 4.55], [1.174, -1.0, 0.118]],
+    "interp in x, at a knot too": [[2 / 3, 2 / 3, -1.5], [3.0, 0.0, 2 / 3], [2 / 3, -1.5, 3.0]],
+    "convolve": [[6.16, 3.78, -1.29], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
+    "matrix_power of the inverse": [
+        [-0.08815163745957474, -0.05571090809613865, 0.24596955384738992],
+        [-0.07767981510650465, 0.03661932215958662, -0.08401241263890863],
+        [-0.3783947318750782, 0.46484995941932816, -0.32922940255143146]],
 }
 
 
