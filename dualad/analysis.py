@@ -51,10 +51,17 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if len(knots) == 1:
         return np.where(xs < knots[0], left, np.where(xs > knots[0], right, fp[0] + 0 * x))
     j = np.clip(np.searchsorted(knots, xs, side="right") - 1, 0, len(knots) - 2)
+    with np.errstate(divide="ignore", invalid="ignore"):    # a segment of zero width
+        return _interpolated(x, xp, fp, xs, knots, j, left, right)
+
+
+def _interpolated(x, xp, fp, xs, knots, j, left, right):
     slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
     inside = slope * (x - xp[j]) + fp[j]
-    # at the last knot NumPy gives fp[-1] itself (slope·0 keeps the derivative)
-    inside = np.where(xs == knots[-1], fp[-1] + slope * (x - xp[-1]), inside)
+    # at the last knot NumPy gives fp[-1] itself (slope·0 keeps the derivative; a last
+    # segment of zero width, xp = [.., 1, 1], has no slope: inf·0 was nan)
+    last = np.where(np.isfinite(slope), slope, 0.0)
+    inside = np.where(xs == knots[-1], fp[-1] + last * (x - xp[-1]), inside)
     return np.where(xs < knots[0], left, np.where(xs > knots[-1], right, inside))
 
 

@@ -685,8 +685,9 @@ _WALRUS = re.compile(r"\((d_\d+) := ")
 def _define_before_use(lines: list) -> list:
     """Dense code names a shared partial where it was first written, ``(d_2 := _C[3])``;
     the adjoint sweep may then order a statement that reads d_2 before that one (an
-    UnboundLocalError: np.cross compiled).  Such a definition moves to the first read,
-    on the same line (line numbers stay those of the commented text)."""
+    UnboundLocalError: np.cross compiled).  Such a definition becomes a statement of
+    its own in front of the first read, on the same line (line numbers stay those of
+    the commented text; the read may sit in a masked `... if ct != 0 else 0.0`)."""
     where = {}
     for i, (code, _) in enumerate(lines):
         for m in _WALRUS.finditer(code):
@@ -706,10 +707,8 @@ def _define_before_use(lines: list) -> list:
             if depth == 0:
                 break
         lines[i] = (code[:start] + name + code[end + 1:], lines[i][1])
-        early = lines[first][0]
-        m = re.search(rf"\b{name}\b", early)
-        lines[first] = (early[:m.start()] + code[start:end + 1] + early[m.end():],
-                        lines[first][1])
+        definition = code[start + 1:end].replace(":=", "=", 1)
+        lines[first] = (f"{definition}; {lines[first][0]}", lines[first][1])
     return lines
 
 

@@ -350,3 +350,13 @@ def test_atleast_nd_of_several_arrays_is_a_tuple_as_numpys(engine):
         assert type(parts) is tuple
         return np.sum(parts[1])
     np.testing.assert_array_equal(engine(f, np.ones(3)), 2 * np.ones(3))
+
+
+def test_interp_at_a_repeated_last_knot_is_numpys_value():
+    # xp = [0, 1, 1]: the last segment has no width; at x = 1 NumPy gives fp[-1], the
+    # composite gave inf·0 = nan (probe34); JAX's derivative there is 0
+    xp, fp = np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 2.0])
+    f = lambda x: np.sum(np.interp(x, xp, fp))      # noqa: E731
+    x = np.array([0.5, 1.0])
+    assert reverse.vjp(f, x)[0] == dualad.jvp(f, (x,), (x,))[0] == f(x) == 2.5
+    np.testing.assert_array_equal(reverse.gradient(f, x), [1.0, 0.0])
