@@ -55,12 +55,12 @@ def splitter(func, axis_of):
     def impl(*args, **kw):
         x, *args = args if args else (kw.pop(first),)
         parts = _sources(func, x, args, kw)
-        axis = axis_of(np.ndim(x), *args, **kw) % max(np.ndim(x), 1)
-        lead, start, out = (slice(None),) * axis, 0, []
-        for p in parts:
-            n = np.shape(p)[axis]
-            out.append(x[lead + (slice(start, start + n),)])
-            start += n
+        shape = np.shape(x)
+        axis = axis_of(len(shape), *args, **kw) % max(len(shape), 1)
+        lead, out = (slice(None),) * axis, []
+        for p in parts:     # where each part starts: its first entry's place along axis
+            start = np.unravel_index(p.flat[0] - 1, shape)[axis] if p.size else 0
+            out.append(x[lead + (slice(start, start + np.shape(p)[axis]),)])
         return out
     impl.__name__ = func.__name__
     return impl
@@ -289,3 +289,41 @@ def compress(condition, a, axis=None, out=None):
 def extract(condition, arr):
     """The entries of arr where condition holds, flattened."""
     return np.take(np.ravel(arr), np.nonzero(np.ravel(condition))[0])
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """Coordinate arrays from 1-d ones, as np.meshgrid (a tuple)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    nd = len(xi)
+    out = [np.reshape(x, (1,) * i + (-1,) + (1,) * (nd - i - 1)) for i, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        out[0] = np.reshape(out[0], (1, -1) + (1,) * (nd - 2))
+        out[1] = np.reshape(out[1], (-1, 1) + (1,) * (nd - 2))
+    if not sparse:
+        shape = np.broadcast_shapes(*map(np.shape, out))
+        out = [np.broadcast_to(o, shape) for o in out]
+    return tuple(out)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """num evenly spaced values from start to stop, as np.linspace computes them."""
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    delta = stop - start
+    y = np.reshape(np.arange(0, num, dtype=float), (-1,) + (1,) * np.ndim(delta))
+    step = delta / div if div > 0 else np.nan * delta
+    if div > 0 and np.any(step == 0):
+        y = y / div * delta
+    elif div > 0:
+        y = y * step
+    else:
+        y = y * delta
+    y = y + start
+    if endpoint and num > 1:
+        y = np.concatenate([y[:-1], np.reshape(stop + 0.0 * y[-1], (1,) + np.shape(y)[1:])])
+    if axis != 0:
+        y = np.moveaxis(y, 0, axis)
+    return (y, step) if retstep else y

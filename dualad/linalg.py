@@ -35,12 +35,30 @@ def _inv_vjp(ct, out, a):
     return -(_mT(out) @ ct @ _mT(out))
 
 
+def _adjugate(out, a):
+    """adj(A) = det(A)·A⁻¹; at a singular A (NumPy's det is then 0, not an error) from
+    the SVD A = U·S·Vᵀ: det(U)·det(V)·V·diag(Π_{j≠i} sⱼ)·Uᵀ, for plain values (a traced
+    A, at higher orders, needs inv)."""
+    try:
+        return np.expand_dims(out, (-2, -1)) * np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        if not isinstance(a, np.ndarray):
+            raise
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[-1]
+    before = np.cumprod(np.concatenate([np.ones(s.shape[:-1] + (1,)), s[..., :-1]], -1), -1)
+    after = np.flip(np.cumprod(np.concatenate(
+        [np.ones(s.shape[:-1] + (1,)), np.flip(s, -1)[..., :n - 1]], -1), -1), -1)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return np.expand_dims(sign, (-2, -1)) * (_mT(vt) * (before * after)[..., None, :]) @ _mT(u)
+
+
 def _det_jvp(t, out, a):
-    return out * _trace_of_product(np.linalg.inv(a), t)
+    return _trace_of_product(_adjugate(out, a), t)
 
 
 def _det_vjp(ct, out, a):
-    return np.expand_dims(ct * out, (-2, -1)) * _mT(np.linalg.inv(a))
+    return np.expand_dims(ct, (-2, -1)) * _mT(_adjugate(out, a))
 
 
 def logabsdet(a):
@@ -50,12 +68,23 @@ def logabsdet(a):
     return result if traced else np.linalg.slogdet(a)[1]
 
 
+def _inv_or_nan(a):
+    """A⁻¹, or nan at a singular A (log|det| is −inf there, its derivative undefined:
+    a nan, not an error from a tangent nobody may read)."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        if not isinstance(a, np.ndarray):
+            raise
+        return np.full(np.shape(a), np.nan)
+
+
 def _logabsdet_jvp(t, out, a):
-    return _trace_of_product(np.linalg.inv(a), t)
+    return _trace_of_product(_inv_or_nan(a), t)
 
 
 def _logabsdet_vjp(ct, out, a):
-    return np.expand_dims(ct, (-2, -1)) * _mT(np.linalg.inv(a))
+    return np.expand_dims(ct, (-2, -1)) * _mT(_inv_or_nan(a))
 
 
 def det_sign(a):

@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import analysis, composites, einsum, linalg
+from . import analysis, composites, einsum, linalg, statistics
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
@@ -555,6 +555,13 @@ STRUCTURAL.update({
     np.interp: ("composite", analysis.interp),
     np.cross: ("composite", analysis.cross),
     np.convolve: ("composite", analysis.convolve),
+    np.nanmax: ("composite", statistics.nanmax), np.nanmin: ("composite", statistics.nanmin),
+    np.nanvar: ("composite", statistics.nanvar), np.nanstd: ("composite", statistics.nanstd),
+    np.cov: ("composite", statistics.cov), np.corrcoef: ("composite", statistics.corrcoef),
+    np.quantile: ("composite", statistics.quantile),
+    np.percentile: ("composite", statistics.percentile),
+    np.meshgrid: ("composite", composites.meshgrid),
+    np.linspace: ("composite", composites.linspace),
 })
 for _name in ("trapezoid", "trapz"):    # NumPy 2's name, NumPy 1's
     if hasattr(np, _name):
@@ -627,7 +634,12 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     linalg.logabsdet: "a", np.linalg.slogdet: "a", np.linalg.solve: "a b",
     np.linalg.matrix_power: "a n", np.linalg.multi_dot: "arrays", np.polyval: "p x",
     np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
-    np.convolve: "a v mode",
+    np.convolve: "a v mode", np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
+    np.nanvar: _REDUCE + " ddof", np.nanstd: _REDUCE + " ddof",
+    np.cov: "m y rowvar bias ddof", np.corrcoef: "x y rowvar",
+    np.quantile: "a q axis overwrite_input method keepdims",
+    np.percentile: "a q axis overwrite_input method keepdims",
+    np.meshgrid: "xi copy sparse indexing", np.linspace: "start stop num endpoint retstep axis",
 }.items()}
 for _name in ("trapezoid", "trapz"):
     if hasattr(np, _name):

@@ -679,18 +679,22 @@ def _per_matrix(fn, e, square):
                                     "least two-dimensional and square" if e.ndim < 2 else
                                     "Last 2 dimensions of the array must be square")
     n = e.shape[-1]
-    try:
-        items = [fn(sympy.Matrix(m)) for m in e.reshape(-1, n, n)]
-    except sympy.matrices.exceptions.NonInvertibleMatrixError:
-        raise np.linalg.LinAlgError("Singular matrix") from None     # NumPy's error
-    if square:
-        return np.array([np.array(m, dtype=object) for m in items], dtype=object) \
-            .reshape(e.shape)
-    return np.array(items, dtype=object).reshape(e.shape[:-2])
+    result = np.empty(e.shape if square else e.shape[:-2], dtype=object)
+    for index in np.ndindex(e.shape[:-2]):
+        try:
+            r = fn(sympy.Matrix(n, n, list(e[index].flat)))
+        except sympy.matrices.exceptions.NonInvertibleMatrixError:
+            raise np.linalg.LinAlgError("Singular matrix") from None     # NumPy's error
+        if square:
+            for i, j in np.ndindex(n, n):
+                result[index + (i, j)] = r[i, j]
+        else:
+            result[index] = r
+    return result
 
 
 # np.linalg on exact matrices (NumPy's linalg has no object loops)
-_LINALG = {np.linalg.inv: (lambda m: m.inv(), True),
+_LINALG = {np.linalg.inv: (lambda m: m.inv(method="LU"), True),    # (GE lost 9 digits)
            np.linalg.det: (lambda m: m.det(), False),
            logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False)}
 

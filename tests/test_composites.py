@@ -1,7 +1,9 @@
 """NumPy functions re-expressed with table operations (dualad/composites.py): tile,
 repeat, take, diagonal, pad, sort, median, tensordot, kron, ...; np.einsum
 (dualad/einsum.py); np.linalg's inv, det, slogdet, solve, matrix_power, multi_dot
-(dualad/linalg.py); polyval, interp, trapezoid, cross, convolve (dualad/analysis.py).
+(dualad/linalg.py); polyval, interp, trapezoid, cross, convolve (dualad/analysis.py);
+nanmax, nanmin, nanvar, nanstd, cov, corrcoef, quantile, percentile
+(dualad/statistics.py); meshgrid, linspace.
 
 Each case: the primal equals NumPy's own value exactly in forward and reverse mode;
 the gradients of forward, reverse, symbolic (sympy) and compile agree, and the Hessians
@@ -130,6 +132,24 @@ CASES = {
     "convolve": lambda x: np.sum(np.convolve(x[0], W[1]) ** 2),
     "convolve same": lambda x: np.sum(np.convolve(x.ravel(), x[1], mode="same") ** 2),
     "convolve valid": lambda x: np.sum(np.convolve(x[0, :2], x.ravel(), "valid") ** 2),
+    "nanmax": lambda x: np.sum(np.nanmax(np.where(x > 2.5, np.nan, x), axis=0) ** 2),
+    "nanmin": lambda x: np.nanmin(np.where(x > 2.5, np.nan, x)),
+    "nanvar": lambda x: np.sum(np.nanvar(np.where(x > 2.5, np.nan, x), axis=1)),
+    "nanstd": lambda x: np.nanstd(np.where(x > 2.5, np.nan, x), ddof=1),
+    "cov": lambda x: np.sum(np.cov(x) * W),
+    "cov of columns, biased": lambda x: np.sum(np.cov(x, rowvar=False, bias=True) * W),
+    "cov of x and y": lambda x: np.sum(np.cov(x[0], x[1]) ** 2),
+    "corrcoef": lambda x: np.sum(np.corrcoef(x) * W),
+    "quantile": lambda x: np.quantile(x, 0.3),
+    "quantiles along an axis": lambda x: np.sum(np.quantile(x, [0.25, 0.5, 0.9], axis=1) * W),
+    "percentile": lambda x: np.sum(np.percentile(x, 75.0, axis=0) ** 2),
+    "meshgrid": lambda x: np.sum(np.meshgrid(x[0], x[1, :2])[0] * np.meshgrid(x[0], x[1, :2])[1]
+                                 ** 2),
+    "meshgrid ij": lambda x: np.sum(np.meshgrid(x[0], x[1], indexing="ij")[1] * W),
+    "linspace": lambda x: np.sum(np.linspace(x[0, 0], x[1, 1], 7) ** 2),
+    "linspace without the end": lambda x: np.sum(np.sin(np.linspace(x[0, 0], x[1, 1], 5,
+                                                                    endpoint=False))),
+    "linspace of arrays": lambda x: np.sum(np.linspace(x[0], x[1], 4) ** 2),
     "degrees": lambda x: np.sum(np.sin(np.degrees(x) / 100)),
     "radians": lambda x: np.sum(np.sin(np.radians(x) * 10)),
     "conjugate": lambda x: np.sum(np.conjugate(x) ** 3 + x.conj()),
@@ -142,7 +162,8 @@ def test_composite_primal_is_numpys_and_engines_agree(name):
     want = f(A.copy())
     forward_value, _ = dualad.jvp(f, (A.copy(),), (np.ones_like(A),))
     reverse_value, pullback = reverse.vjp(f, A.copy())
-    if any(s in name for s in ("solve", "log-likelihood", "multi_dot", "convolve")):
+    if any(s in name for s in ("solve", "log-likelihood", "multi_dot", "convolve", "nanvar",
+                               "nanstd")):
         # inv(a) @ b, a left-to-right chain, a gather times v: NumPy's within rounding
         np.testing.assert_allclose([forward_value, reverse_value], want, rtol=1e-14)
     else:
@@ -183,6 +204,12 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
         [-0.08815163745957474, -0.05571090809613865, 0.24596955384738992],
         [-0.07767981510650465, 0.03661932215958662, -0.08401241263890863],
         [-0.3783947318750782, 0.46484995941932816, -0.32922940255143146]],
+    "corrcoef": [[0.5740097178337391, -0.9566828630562316, 0.38267314522249263],
+                 [0.0, 0.0, 0.0], [0.9291744101249024, 0.17422020189841925, -1.1033946120233216]],
+    "quantiles along an axis": [[0.08, 1.17, 0.15], [-0.5, 0.16, 0.04], [0.56, 1.0, 0.94]],
+    "linspace of arrays": [[6.666666666666668, 5.777777777777779, -0.2222222222222222],
+                           [3.333333333333333, 10.222222222222221, 4.222222222222222],
+                           [0.0, 0.0, 0.0]],
 }
 
 
@@ -360,3 +387,37 @@ def test_interp_at_a_repeated_last_knot_is_numpys_value():
     x = np.array([0.5, 1.0])
     assert reverse.vjp(f, x)[0] == dualad.jvp(f, (x,), (x,))[0] == f(x) == 2.5
     np.testing.assert_array_equal(reverse.gradient(f, x), [1.0, 0.0])
+
+
+# -- review19 -----------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+def test_split_at_points_in_any_order_is_numpys(engine):
+    # parts were taken as consecutive slices: [2, 10, 1] overlaps (1:4 came out empty)
+    x = np.arange(12.0).reshape(3, 4)
+    f = lambda v: sum(np.sum(p ** 2) * (i + 1) for i, p in enumerate(np.split(v, [2, 10, 1],
+                                                                            axis=1)))  # noqa
+    assert dualad.jvp(f, (x,), (x,))[0] == f(x) == 2529.0
+    # columns 0:2 weigh 1, 2:4 weigh 2, 1:4 weigh 4: column weights 1, 5, 6, 6
+    np.testing.assert_array_equal(engine(f, x), 2 * x * [1.0, 5.0, 6.0, 6.0])
+
+
+def test_det_at_a_singular_matrix_has_the_adjugate_as_its_gradient():
+    # NumPy's det is 0 there (no error); its rule called inv: LinAlgError in every engine
+    s = np.array([[1.0, 2.0], [2.0, 4.0]])
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        np.testing.assert_allclose(engine(np.linalg.det, s), [[4.0, -2.0], [-2.0, 1.0]],
+                                   rtol=1e-14, atol=1e-14)
+    # slogdet's sign beside something else: its log|det| tangent (never read) was an error
+    f = lambda a: np.linalg.slogdet(a)[0] + a[0, 0]     # noqa: E731
+    np.testing.assert_array_equal(dualad.gradient(f, s), [[1.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        reverse.gradient(lambda a: np.sum(np.linalg.inv(a)), s)
+
+
+def test_symbolic_inverse_keeps_its_digits_and_takes_empty_matrices():
+    # sympy's default inverse (Gaussian elimination) of exp entries lost 9 digits
+    a1 = np.array([[0.4, -1.1, 0.3], [0.9, 0.2, -0.7], [-0.5, 0.8, 0.6]])
+    f = lambda t: np.sum(np.linalg.inv(np.exp(t * a1)))     # noqa: E731
+    assert symbolic.derivative(f, 0.37, order=0) == pytest.approx(f(0.37), rel=1e-13)
+    for engine in (reverse.gradient, symbolic.gradient):
+        assert engine(np.linalg.det, np.zeros((0, 0))).shape == (0, 0)
