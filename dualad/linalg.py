@@ -76,11 +76,22 @@ def _inv_or_nan(a):
     except np.linalg.LinAlgError:
         if not isinstance(a, np.ndarray):
             raise
-        return np.full(np.shape(a), np.nan)
+    out = np.full(np.shape(a), np.nan)      # matrix by matrix: the others keep theirs
+    for index in np.ndindex(np.shape(a)[:-2]):
+        try:
+            out[index] = np.linalg.inv(a[index])
+        except np.linalg.LinAlgError:
+            pass
+    return out
 
 
 def _logabsdet_jvp(t, out, a):
-    return _trace_of_product(_inv_or_nan(a), t)
+    p = _inv_or_nan(a)
+    if isinstance(p, np.ndarray) and np.isnan(p).any():
+        # a singular member of a stack: a direction that does not move it takes nothing
+        # from its nan (0·nan made every member's derivative nan)
+        return np.sum(np.where(t == 0, 0.0, _mT(p) * t), axis=(-2, -1))
+    return _trace_of_product(p, t)
 
 
 def _logabsdet_vjp(ct, out, a):

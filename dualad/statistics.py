@@ -48,18 +48,25 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return np.sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-def _rows(m, rowvar):
-    x = m if np.ndim(m) == 2 else np.reshape(m, (1, -1)) if np.ndim(m) < 2 else None
-    if x is None:
+def _rows(m):
+    if np.ndim(m) > 2:
         raise ValueError("m has more than 2 dimensions")
-    return x if rowvar or np.shape(x)[0] == 1 else np.transpose(x)
+    return m if np.ndim(m) == 2 else np.reshape(m, (1, -1))
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None):
-    """np.cov without weights, as NumPy computes it."""
-    x = _rows(m, rowvar)
+    """np.cov without weights, as NumPy computes it (rowvar=False transposes a 2-d m,
+    and a y of more than one row)."""
+    x = _rows(m)
+    if not rowvar and np.ndim(m) != 1:
+        x = np.transpose(x)
+    if np.shape(x)[0] == 0:
+        return np.array([]).reshape(0, 0)
     if y is not None:
-        x = np.concatenate((x, _rows(y, rowvar)), axis=0)
+        y = _rows(y)
+        if not rowvar and np.shape(y)[0] != 1:
+            y = np.transpose(y)
+        x = np.concatenate((x, y), axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
     fact = max(np.shape(x)[1] - ddof, 0.0)
@@ -107,7 +114,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     diff = above - below
     # NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) from t = 0.5 on
     result = np.where(t >= 0.5, above - diff * (1 - t), below + diff * t)
-    result = np.moveaxis(result, -1, 0) if qs.ndim else result
+    if qs.ndim:     # q's axes first, as NumPy's
+        result = np.moveaxis(result, range(-qs.ndim, 0), range(qs.ndim))
     if np.any(np.isnan(rows)):      # a nan anywhere in its slice: nan, as NumPy
         nan = np.any(np.isnan(rows), axis=-1)
         result = np.where(nan, np.nan, result)

@@ -421,3 +421,35 @@ def test_symbolic_inverse_keeps_its_digits_and_takes_empty_matrices():
     assert symbolic.derivative(f, 0.37, order=0) == pytest.approx(f(0.37), rel=1e-13)
     for engine in (reverse.gradient, symbolic.gradient):
         assert engine(np.linalg.det, np.zeros((0, 0))).shape == (0, 0)
+
+
+# -- review20 -----------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.jvp, reverse.vjp])
+def test_quantile_of_a_2d_q_puts_q_axes_first_as_numpy(engine):
+    x = np.arange(12.0).reshape(3, 4) ** 1.5
+    q = np.array([[0.0, 1.0], [0.5, 0.25]])
+    for f in (lambda v: np.quantile(v, q), lambda v: np.quantile(v, q, axis=1),
+              lambda v: np.percentile(v, 100 * q, axis=0, keepdims=True)):
+        got = engine(f, (x,), (x,))[0] if engine is dualad.jvp else engine(f, x)[0]
+        np.testing.assert_array_equal(got, f(x))
+
+
+def test_cov_of_columns_of_a_single_row_and_an_empty_m_are_numpys():
+    # rowvar=False transposes any 2-d m (a (1, 3) m is three variables, one observation)
+    m = np.array([[1.0, 2.0, 4.0]])
+    f = lambda v: np.cov(v, rowvar=False, bias=True)     # noqa: E731
+    np.testing.assert_array_equal(dualad.jvp(f, (m,), (m,))[0], np.zeros((3, 3)))
+    np.testing.assert_array_equal(reverse.vjp(f, m)[0], f(m))
+    assert reverse.vjp(lambda v: np.cov(v[:0]), m)[0].shape == (0, 0)
+
+
+def test_log_abs_det_of_a_stack_with_one_singular_member_keeps_the_others():
+    # inv of the whole stack raised: every member's derivative was nan (JAX: A⁻ᵀ)
+    a = np.stack([2 * np.eye(2), np.array([[1.0, 2.0], [2.0, 4.0]])])
+    f = lambda v: np.sum(np.linalg.slogdet(v)[1])      # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient,
+                   lambda f, x: dualad.compile(f, x).gradient(x)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = engine(f, a)
+        np.testing.assert_array_equal(g[0], 0.5 * np.eye(2))
+        assert np.isnan(g[1]).all()
