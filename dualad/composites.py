@@ -112,9 +112,9 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     return np.take_along_axis(a, np.argsort(a, axis=axis, kind="stable"), axis=axis)
 
 
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """The middle entry, or the mean of the middle two, along the axes (nan if any entry
-    is nan, as NumPy)."""
+def rows_over(a, axis):
+    """(rows, axes): a's entries along axis (None: all of them; a tuple: several) as
+    the last axis of rows, a's other axes before it in order."""
     shape = np.shape(a)
     nd = len(shape)
     axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
@@ -122,19 +122,32 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if axes != last:
         a = np.moveaxis(a, axes, last)
     n = math.prod(shape[i] for i in axes)
-    rows = np.reshape(a, [shape[i] for i in range(nd) if i not in axes] + [n])
+    return np.reshape(a, [shape[i] for i in range(nd) if i not in axes] + [n]), axes
+
+
+def nan_if_any_nan(rows, value):
+    """value, nan where a row of rows holds a nan (NumPy's median and quantile)."""
+    nan = np.any(np.isnan(rows), axis=-1)
+    return np.where(nan, np.nan, value) if np.any(nan) else value
+
+
+def kept_dims(shape, axes):
+    """The shape keepdims=True gives: the reduced axes as 1."""
+    return [1 if i in axes else size for i, size in enumerate(shape)]
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle entry, or the mean of the middle two, along the axes (nan if any entry
+    is nan, as NumPy)."""
+    rows, axes = rows_over(a, axis)
+    n = np.shape(rows)[-1]
     if n == 0:
         m = np.mean(rows, axis=-1)      # nan, with NumPy's warning
     else:
         ordered = np.sort(rows, axis=-1)
-        m = ordered[..., n // 2] if n % 2 else \
-            np.mean(ordered[..., n // 2 - 1:n // 2 + 1], axis=-1)
-        nan = np.any(np.isnan(rows), axis=-1)
-        if np.any(nan):
-            m = np.where(nan, np.nan, m)
-    if keepdims:
-        m = np.reshape(m, [1 if i in axes else size for i, size in enumerate(shape)])
-    return m
+        m = nan_if_any_nan(rows, ordered[..., n // 2] if n % 2 else
+                           np.mean(ordered[..., n // 2 - 1:n // 2 + 1], axis=-1))
+    return np.reshape(m, kept_dims(np.shape(a), axes)) if keepdims else m
 
 
 def ptp(a, axis=None, out=None, keepdims=False):

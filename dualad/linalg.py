@@ -10,7 +10,9 @@
 
 The rules call np.linalg.inv on their primal A, so a traced A (an outer level)
 differentiates them again: Hessians of every order.  A singular A is NumPy's
-LinAlgError.  slogdet's sign is piecewise constant: read on the values.
+LinAlgError for inv and solve; det's gradient there is the adjugate (from the SVD,
+first order), log|det|'s nan.  slogdet's sign is piecewise constant: read on the
+values.
 """
 
 from __future__ import annotations

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+from .composites import kept_dims, nan_if_any_nan, rows_over
 
 
 def _nan_extreme(extreme, fill):
@@ -97,31 +94,22 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     qs = np.asarray(q, dtype=float)
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    shape = np.shape(a)
-    nd = len(shape)
-    axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
-    last = tuple(range(nd - len(axes), nd))
-    if axes != last:
-        a = np.moveaxis(a, axes, last)
-    n = int(np.prod([shape[i] for i in axes]))
-    rows = np.sort(np.reshape(a, [shape[i] for i in range(nd) if i not in axes] + [n]),
-                   axis=-1)
+    rows, axes = rows_over(a, axis)
+    n = np.shape(rows)[-1]
+    ordered = np.sort(rows, axis=-1)
     index = qs * (n - 1)
     lower = np.floor(index).astype(int)
     upper = np.minimum(lower + 1, n - 1)
     t = index - lower
-    below, above = rows[..., lower], rows[..., upper]
+    below, above = ordered[..., lower], ordered[..., upper]
     diff = above - below
     # NumPy's _lerp: a + (b − a)·t, or b − (b − a)·(1 − t) from t = 0.5 on
     result = np.where(t >= 0.5, above - diff * (1 - t), below + diff * t)
     if qs.ndim:     # q's axes first, as NumPy's
         result = np.moveaxis(result, range(-qs.ndim, 0), range(qs.ndim))
-    if np.any(np.isnan(rows)):      # a nan anywhere in its slice: nan, as NumPy
-        nan = np.any(np.isnan(rows), axis=-1)
-        result = np.where(nan, np.nan, result)
+    result = nan_if_any_nan(rows, result)
     if keepdims:
-        kept = [1 if i in axes else s for i, s in enumerate(shape)]
-        result = np.reshape(result, np.shape(qs) + tuple(kept))
+        result = np.reshape(result, list(np.shape(qs)) + kept_dims(np.shape(a), axes))
     return result
 
 
