@@ -76,20 +76,19 @@ def _inv_or_nan(a):
     try:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        if not isinstance(a, np.ndarray):
-            raise
-    out = np.full(np.shape(a), np.nan)      # matrix by matrix: the others keep theirs
-    for index in np.ndindex(np.shape(a)[:-2]):
+        pass
+    shape, members = np.shape(a), []     # matrix by matrix: the others keep theirs
+    for index in np.ndindex(shape[:-2]):
         try:
-            out[index] = np.linalg.inv(a[index])
+            members.append(np.linalg.inv(a[index]))
         except np.linalg.LinAlgError:
-            pass
-    return out
+            members.append(np.full(shape[-2:], np.nan))
+    return np.reshape(np.stack(members), shape)
 
 
 def _logabsdet_jvp(t, out, a):
     p = _inv_or_nan(a)
-    if isinstance(p, np.ndarray) and np.isnan(p).any():
+    if np.any(np.isnan(p)):
         # a singular member of a stack: a direction that does not move it takes nothing
         # from its nan (0·nan made every member's derivative nan)
         return np.sum(np.where(t == 0, 0.0, _mT(p) * t), axis=(-2, -1))

@@ -92,6 +92,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
         raise TypeError("np.quantile / np.percentile on traced values take "
                         "method='linear' only (no weights)")
     qs = np.asarray(q, dtype=float)
+    if qs.ndim > 2:
+        raise ValueError("q must be a scalar or 1d")     # NumPy's error (it takes 2-d)
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
     rows, axes = rows_over(a, axis)

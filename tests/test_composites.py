@@ -453,3 +453,18 @@ def test_log_abs_det_of_a_stack_with_one_singular_member_keeps_the_others():
             g = engine(f, a)
         np.testing.assert_array_equal(g[0], 0.5 * np.eye(2))
         assert np.isnan(g[1]).all()
+
+
+def test_hessian_of_log_abs_det_keeps_the_invertible_members_and_quantile_q_rank():
+    # review21: the second order still raised LinAlgError for the whole stack; a q of 3
+    # dimensions is NumPy's ValueError
+    a = np.stack([np.array([[2.0, 1.0], [0.5, 3.0]]), np.array([[1.0, 2.0], [2.0, 4.0]])])
+    f = lambda v: np.sum(np.linalg.slogdet(v)[1])      # noqa: E731
+    inv0 = np.linalg.inv(a[0])
+    want = -np.einsum("jk,li->ijkl", inv0, inv0)      # ∂²/∂a₀ᵢⱼ∂a₀ₖₗ = −(A⁻¹)ⱼₖ(A⁻¹)ₗᵢ
+    for engine in (dualad.hessian, reverse.hessian):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = engine(f, a)
+        np.testing.assert_allclose(h[0, :, :, 0], want, rtol=1e-14)
+    with pytest.raises(ValueError, match="q must be a scalar or 1d"):
+        reverse.gradient(lambda v: np.sum(np.quantile(v, np.full((2, 1, 1), 0.5))), A.copy())
