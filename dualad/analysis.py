@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dispatch import is_traced, primitive
+
 
 def polyval(p, x):
     """p₀xⁿ + … + pₙ by Horner's rule, as np.polyval."""
@@ -25,15 +27,10 @@ def polyval(p, x):
     return y
 
 
+@primitive
 def _value(a):
-    """a's values (traced or not): for positions, never differentiated."""
-    from .structural import _dispatch
-    traced, result = _dispatch(_value, (a,), (a,), {})
-    return result if traced else np.asarray(a, dtype=float)
-
-
-def _traced(v) -> bool:
-    return hasattr(type(v), "__array_function__") and not isinstance(v, np.ndarray)
+    """a's values (traced or not: primal-only): for positions, never differentiated."""
+    return np.asarray(a, dtype=float)
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):
@@ -41,7 +38,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise TypeError("np.interp(..., period=...) is not supported on traced values")
     xs, knots = _value(x), _value(xp)
-    xp, fp = (v if _traced(v) else np.asarray(v, dtype=float) for v in (xp, fp))
+    xp, fp = (v if is_traced(v) else np.asarray(v, dtype=float) for v in (xp, fp))
     if np.ndim(knots) != 1 or np.ndim(fp) != 1 or len(knots) != np.shape(fp)[0]:
         raise ValueError("fp and xp are not of the same length.")      # NumPy's error
     if len(knots) == 0:

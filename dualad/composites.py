@@ -17,6 +17,8 @@ import operator
 
 import numpy as np
 
+from .dispatch import is_traced
+
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
 except ImportError:     # NumPy < 2
@@ -76,6 +78,7 @@ SPLITS = {np.split: _split_axis, np.array_split: _split_axis,
 
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_padded = gather(np.pad)     # (built once: gather reads np.pad's signature)
 
 
 def pad(array, pad_width, mode="constant", **kw):
@@ -88,8 +91,8 @@ def pad(array, pad_width, mode="constant", **kw):
                         f"modes that copy entries ({', '.join(_PAD_MODES)}; reflect_type "
                         "'even')")
     fill = kw.pop("constant_values", 0) if mode == "constant" else 0
-    out = gather(np.pad)(array, pad_width, mode, **kw)
-    if hasattr(type(fill), "__array_ufunc__") and not isinstance(fill, (np.ndarray, np.generic)):
+    out = _padded(array, pad_width, mode, **kw)
+    if is_traced(fill):
         # a traced fill c: c times the frame of ones (∂/∂c = how many slots it fills)
         if np.ndim(fill) != 0:
             raise TypeError("np.pad(..., constant_values=...) of a traced value takes one "

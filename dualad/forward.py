@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .dispatch import is_traced as _is_traced
 from .dual import ZERO_RULE, Dual, _make, _new, _tags, strong_zeros
 
 # Directions per pass, chosen by measurement: each pass costs Python overhead per
@@ -35,11 +36,6 @@ _SCALARS = (float, int, np.floating, np.integer)     # bool is an int: check_arg
 def new_tag() -> int:
     """A tag no Dual has used: one per differentiation call."""
     return next(_tags)
-
-
-def _is_traced(x) -> bool:
-    return not isinstance(x, np.ndarray) and hasattr(type(x), "__array_ufunc__") and \
-        not isinstance(x, np.generic)
 
 
 def check_arg(x, i: int = 0):

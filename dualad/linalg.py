@@ -21,6 +21,8 @@ import operator
 
 import numpy as np
 
+from .dispatch import primitive
+
 _mT = lambda a: np.swapaxes(a, -1, -2)      # noqa: E731  (a stack's matrix transposes)
 
 
@@ -63,11 +65,10 @@ def _det_vjp(ct, out, a):
     return np.expand_dims(ct, (-2, -1)) * _mT(_adjugate(out, a))
 
 
+@primitive
 def logabsdet(a):
-    """log|det a| (np.linalg.slogdet(a)[1]), dispatched to a traced a's engine."""
-    from .structural import _dispatch
-    traced, result = _dispatch(logabsdet, (a,), (a,), {})
-    return result if traced else np.linalg.slogdet(a)[1]
+    """log|det a| (np.linalg.slogdet(a)[1]); a table row of its own."""
+    return np.linalg.slogdet(a)[1]
 
 
 def _inv_or_nan(a):
@@ -99,11 +100,10 @@ def _logabsdet_vjp(ct, out, a):
     return np.expand_dims(ct, (-2, -1)) * _mT(_inv_or_nan(a))
 
 
+@primitive
 def det_sign(a):
     """The sign of det a (np.linalg.slogdet(a)[0]): read on values, derivative 0."""
-    from .structural import _dispatch
-    traced, result = _dispatch(det_sign, (a,), (a,), {})
-    return result if traced else np.linalg.slogdet(a)[0]
+    return np.linalg.slogdet(a)[0]
 
 
 def slogdet(a):
@@ -153,4 +153,3 @@ def multi_dot(arrays, *, out=None):
     return result
 
 
-logabsdet.__name__, det_sign.__name__ = "logabsdet", "det_sign"

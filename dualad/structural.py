@@ -37,19 +37,12 @@ import inspect
 import numpy as np
 
 from . import analysis, composites, einsum, linalg, statistics
+from .dispatch import primitive
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
 except ImportError:     # NumPy < 2
     from numpy.core.numeric import normalize_axis_tuple
-
-
-def _dispatch(func, relevant, args, kwargs):
-    """Hand a call of one of our own linear primitives to a traced value."""
-    for x in relevant:
-        if not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__"):
-            return True, type(x).__array_function__(x, func, (type(x),), args, kwargs)
-    return False, None
 
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
@@ -63,11 +56,9 @@ def basic_key(key) -> bool:
     return isinstance(key, _BASIC) and not isinstance(key, bool)
 
 
+@primitive
 def unindex(ct, shape, key):
     """unindex(ct, shape, key) -> array of `shape`: zeros with ct added at x[key]."""
-    traced, result = _dispatch(unindex, (ct,), (ct, shape, key), {})
-    if traced:
-        return result
     z = np.zeros(shape, dtype=np.result_type(ct, np.float64))
     np.add.at(z, key, ct)
     return z

@@ -1,0 +1,30 @@
+"""What counts as a traced value, and our own primitives handed to its engine.
+
+NumPy's protocols dispatch its functions to a Dual, Taylor, Tensor or Sym; a
+function of ours that the tables know (unindex, einsum's contract, linalg's
+logabsdet, ...) is decorated with `primitive`: called with a traced positional
+argument it goes to that value's __array_function__ (the table row keyed by the
+decorated function), otherwise it runs on the plain values.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+def is_traced(x) -> bool:
+    """Whether x is a value an engine traces (NumPy's protocols, not an array)."""
+    return not isinstance(x, (np.ndarray, np.generic)) and hasattr(type(x), "__array_ufunc__")
+
+
+def primitive(fn):
+    """fn as a primitive of the tables (see the module docstring)."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for x in args:
+            if is_traced(x):
+                return type(x).__array_function__(x, call, (type(x),), args, kwargs)
+        return fn(*args, **kwargs)
+    return call
