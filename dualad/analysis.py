@@ -18,6 +18,11 @@ import numpy as np
 
 from .dispatch import is_traced, primitive
 
+try:
+    from numpy.lib.array_utils import normalize_axis_tuple
+except ImportError:     # NumPy < 2
+    from numpy.core.numeric import normalize_axis_tuple
+
 
 def polyval(p, x):
     """p₀xⁿ + … + pₙ by Horner's rule, as np.polyval."""
@@ -127,3 +132,196 @@ def convolve(a, v, mode="full"):
     if mode == "valid":
         return full[m - 1:n]
     raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+
+
+def correlate(a, v, mode="valid"):
+    """Σₙ a[n + k]·v[n], as np.correlate: the full convolution of a with v reversed,
+    cut as NumPy cuts it."""
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
+        raise ValueError("object too deep for desired array")
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    full = convolve(a, v[::-1], "full")
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = n // 2 if n < m else (m - 1) // 2
+        return full[start:start + max(n, m)]
+    if mode == "valid":
+        return full[min(n, m) - 1:max(n, m)]
+    raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Central differences inside, one-sided ones at the ends (first or second order),
+    along each axis, with NumPy's formulas (a spacing: a scalar or coordinates)."""
+    shape = np.shape(f)
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
+    if not varargs:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacings = list(varargs) * len(axes)
+    elif len(varargs) == len(axes):
+        spacings = [_spacing(d, shape[ax]) for d, ax in zip(varargs, axes)]
+    else:
+        raise TypeError("invalid number of arguments")
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    out = [_gradient_along(f, ax, d, edge_order, nd) for ax, d in zip(axes, spacings)]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _spacing(distances, n):
+    if np.ndim(distances) == 0:
+        return distances
+    if np.ndim(distances) != 1:
+        raise ValueError("distances must be either scalars or 1d")
+    if np.shape(distances)[0] != n:
+        raise ValueError("when 1d, distances must match the length of the corresponding "
+                         "dimension")
+    if not is_traced(distances):
+        distances = np.asarray(distances, dtype=float)
+    diffx = np.diff(distances)
+    values = _value(diffx)
+    return diffx[0] if np.all(values == values[0]) else diffx     # uniform: a scalar
+
+
+def _gradient_along(f, axis, dx, edge_order, nd):
+    if np.shape(f)[axis] < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                         "least (edge_order + 1) elements are required.")
+
+    def at(start, stop=None):
+        key = [slice(None)] * nd
+        key[axis] = slice(start, stop)
+        return f[tuple(key)]
+
+    def along(c):
+        shape = [1] * nd
+        shape[axis] = -1
+        return np.reshape(c, shape)
+
+    uniform = np.ndim(dx) == 0
+    if uniform:
+        inside = (at(2) - at(None, -2)) / (2.0 * dx)
+    else:
+        dx1, dx2 = dx[0:-1], dx[1:]
+        a = along(-dx2 / (dx1 * (dx1 + dx2)))
+        b = along((dx2 - dx1) / (dx1 * dx2))
+        c = along(dx1 / (dx2 * (dx1 + dx2)))
+        inside = a * at(None, -2) + b * at(1, -1) + c * at(2)
+    if edge_order == 1:
+        first = (at(1, 2) - at(0, 1)) / (dx if uniform else dx[0])
+        last = (at(-1) - at(-2, -1)) / (dx if uniform else dx[-1])
+    else:
+        if uniform:
+            a, b, c = -1.5 / dx, 2.0 / dx, -0.5 / dx
+        else:
+            dx1, dx2 = dx[0], dx[1]
+            a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+            b = (dx1 + dx2) / (dx1 * dx2)
+            c = -dx1 / (dx2 * (dx1 + dx2))
+        first = a * at(0, 1) + b * at(1, 2) + c * at(2, 3)
+        if uniform:
+            a, b, c = 0.5 / dx, -2.0 / dx, 1.5 / dx
+        else:
+            dx1, dx2 = dx[-2], dx[-1]
+            a = dx2 / (dx1 * (dx1 + dx2))
+            b = -(dx2 + dx1) / (dx1 * dx2)
+            c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+        last = a * at(-3, -2) + b * at(-2, -1) + c * at(-1)
+    return np.concatenate([first, inside, last], axis=axis)
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """The differences of the flattened ary, to_begin before and to_end after."""
+    a = np.ravel(ary)
+    diffs = a[1:] - a[:-1]
+    parts = [np.ravel(e) for e in (to_begin,) if e is not None] + [diffs] + \
+        [np.ravel(e) for e in (to_end,) if e is not None]
+    return np.concatenate(parts) if len(parts) > 1 else diffs
+
+
+def vander(x, N=None, increasing=False):
+    """Columns 1, x, x·x, x·x·x, … (running products, as NumPy), decreasing powers
+    unless increasing."""
+    if np.ndim(x) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = np.shape(x)[0]
+    N = n if N is None else N
+    columns = [np.ones((n, min(N, 1)))]
+    if N > 1:
+        columns.append(np.cumprod(np.repeat(np.reshape(x, (n, 1)), N - 1, axis=1), axis=1))
+    v = np.concatenate(columns, axis=1)
+    return v if increasing else v[:, ::-1]
+
+
+def _coefficients(p):
+    """p as a 1-d array of coefficients (a traced one as it is)."""
+    if not is_traced(p):
+        p = np.asarray(p, dtype=float)
+    return np.reshape(p, (1,)) if np.ndim(p) == 0 else p
+
+
+def polyder(p, m=1):
+    """The m-th derivative's coefficients: p[:-1]·(n, n−1, …, 1), m times."""
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _coefficients(p)
+    for _ in range(m):
+        n = np.shape(p)[0] - 1
+        p = p[:-1] * np.arange(n, 0, -1)
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """The m-th antiderivative's coefficients, integration constants k."""
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    if k is None:
+        k = np.zeros(m)
+    elif isinstance(k, (list, tuple)):     # constants given one by one, any traced
+        k = np.stack([v if is_traced(v) else np.asarray(v, dtype=float) for v in k])
+    k = np.reshape(k, (1,)) if np.ndim(k) == 0 else k
+    if np.shape(k)[0] == 1 and m > 1:
+        k = k[0] * np.ones(m)
+    if np.shape(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _coefficients(p)
+    for i in range(m):
+        p = np.concatenate([p / np.arange(np.shape(p)[0], 0, -1), np.reshape(k[i], (1,))])
+    return p
+
+
+def _padded_pair(a1, a2):
+    a1, a2 = _coefficients(a1), _coefficients(a2)
+    diff = np.shape(a2)[0] - np.shape(a1)[0]
+    if diff > 0:
+        a1 = np.concatenate([np.zeros(diff), a1])
+    elif diff < 0:
+        a2 = np.concatenate([np.zeros(-diff), a2])
+    return a1, a2
+
+
+def polyadd(a1, a2):
+    """The sum's coefficients (the shorter padded with leading zeros)."""
+    a1, a2 = _padded_pair(a1, a2)
+    return a1 + a2
+
+
+def polysub(a1, a2):
+    """The difference's coefficients."""
+    a1, a2 = _padded_pair(a1, a2)
+    return a1 - a2
+
+
+def polymul(a1, a2):
+    """The product's coefficients: the convolution, leading zeros dropped first (as
+    np.poly1d drops them)."""
+    def trimmed(p):
+        p = _coefficients(p)
+        nonzero = np.flatnonzero(_value(p))
+        return p[nonzero[0]:] if nonzero.size else p[-1:]
+    return convolve(trimmed(a1), trimmed(a2))

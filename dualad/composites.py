@@ -17,6 +17,7 @@ import operator
 
 import numpy as np
 
+from .analysis import _value
 from .dispatch import is_traced
 
 try:
@@ -343,3 +344,117 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if axis != 0:
         y = np.moveaxis(y, 0, axis)
     return (y, step) if retstep else y
+
+
+def _float64_only(name, dtype):
+    if dtype is not None and np.dtype(dtype) != np.float64:
+        raise TypeError(f"np.{name}(..., dtype={np.dtype(dtype).name}) of traced values: "
+                        "only float64")
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """base ** linspace(start, stop), as np.logspace (a base of several values broadcast
+    with start and stop)."""
+    _float64_only("logspace", dtype)
+    if not isinstance(base, (float, int)) and np.ndim(base):
+        nd = len(np.broadcast_shapes(np.shape(start), np.shape(stop), np.shape(base)))
+        start, stop, base = (np.reshape(v, (1,) * (nd - np.ndim(v)) + np.shape(v))
+                             for v in (start, stop, base))
+        base = np.expand_dims(base, axis)
+    return np.power(base, linspace(start, stop, num=num, endpoint=endpoint, axis=axis))
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """A geometric sequence from start to stop, as np.geomspace computes it: logspace of
+    the log10s (of |start| and stop·sign(start)), the ends start and stop themselves."""
+    _float64_only("geomspace", dtype)
+    if np.any(_value(start) == 0) or np.any(_value(stop) == 0):
+        raise ValueError("Geometric sequence cannot include zero")
+    sign = np.sign(_value(start)) * 1.0
+    start, stop = start / sign, stop / sign
+    result = logspace(np.log10(start), np.log10(stop), num=num, endpoint=endpoint)
+    if num > 0:
+        row = np.shape(result)[1:]
+        first = np.reshape(np.broadcast_to(start, row), (1, *row))
+        if num > 1 and endpoint:
+            last = np.reshape(np.broadcast_to(stop, row), (1, *row))
+            result = np.concatenate([first, result[1:-1], last])
+        else:
+            result = np.concatenate([first, result[1:]])
+    result = result * sign
+    return np.moveaxis(result, 0, axis) if axis != 0 else result
+
+
+def block(arrays):
+    """Nested lists of arrays assembled as np.block: the innermost lists joined along
+    the last axis, the next ones along the one before, ..."""
+    def depth_of(a, path):
+        if type(a) is tuple:
+            raise TypeError(f"arrays{path} is a tuple. Only lists can be used to arrange "
+                            "blocks, and np.block does not allow implicit conversion from "
+                            "tuple to ndarray.")
+        if type(a) is not list:
+            return len(path), np.ndim(a), path
+        if not a:
+            raise ValueError(f"List at arrays{''.join(f'[{i}]' for i in path)} cannot be "
+                             "empty")
+        found = [depth_of(b, (*path, i)) for i, b in enumerate(a)]
+        for depth, _, where in found[1:]:
+            if depth != found[0][0]:
+                raise ValueError(
+                    f"List depths are mismatched. First element was at depth {found[0][0]}, "
+                    f"but there is an element at depth {depth} "
+                    f"(arrays{''.join(f'[{i}]' for i in where)})")
+        return found[0][0], max(nd for _, nd, _ in found), found[0][2]
+
+    depth, leaf_ndim, _ = depth_of(arrays, ())
+    ndim = max(depth, leaf_ndim)
+
+    def assemble(a, level):     # (recursion over the list nesting, a few levels)
+        if level == depth:
+            return np.reshape(a, (1,) * (ndim - np.ndim(a)) + np.shape(a)) * 1.0
+        return np.concatenate([assemble(b, level + 1) for b in a], axis=level - depth)
+    return assemble(arrays, 0)
+
+
+def broadcast_arrays(*args, subok=False):
+    """Each argument broadcast to their common shape (a tuple)."""
+    shape = np.broadcast_shapes(*map(np.shape, args))
+    return tuple(a if np.shape(a) == shape else np.broadcast_to(a, shape) for a in args)
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """func1d of each 1-d slice of arr along axis, the results stacked where the axis
+    was (as np.apply_along_axis)."""
+    shape = np.shape(arr)
+    (axis,) = normalize_axis_tuple(axis, len(shape))
+    rows = np.moveaxis(arr, axis, -1)
+    outer = shape[:axis] + shape[axis + 1:]
+    if 0 in outer:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    results = [func1d(rows[index], *args, **kwargs) for index in np.ndindex(outer)]
+    res_shape = np.shape(results[0])
+    out = np.reshape(np.stack(results), outer + res_shape)
+    res_axes = tuple(range(len(outer), len(outer) + len(res_shape)))
+    return np.moveaxis(out, res_axes, tuple(range(axis, axis + len(res_shape))))
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    """Π over the entries that are not nan."""
+    return np.prod(np.where(np.isnan(a), 1.0, a), axis=axis, dtype=dtype, keepdims=keepdims,
+                   **kw)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Running sums, nan counted as 0."""
+    return np.cumsum(_no_nan(a), axis=axis, dtype=dtype)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Running products, nan counted as 1."""
+    return np.cumprod(np.where(np.isnan(a), 1.0, a), axis=axis, dtype=dtype)
+
+
+def fix(x, out=None):
+    """Rounded toward zero (np.trunc): piecewise constant, derivative 0."""
+    return np.trunc(x)

@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import analysis, composites, einsum, linalg, statistics
+from . import analysis, array_api, composites, einsum, linalg, selection, statistics
 from .dispatch import primitive
 
 try:
@@ -635,6 +635,52 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
 for _name in ("trapezoid", "trapz"):
     if hasattr(np, _name):
         KEYWORDS[getattr(np, _name)] = frozenset("y x dx axis".split())
+# NumPy 2's array-API names, choosing entries, assembling arrays, polynomials
+_MORE = {
+    "linalg.vector_norm": (array_api.vector_norm, "x axis keepdims ord"),
+    "linalg.matrix_norm": (array_api.matrix_norm, "x keepdims ord"),
+    "linalg.matrix_transpose": (array_api.matrix_transpose, "x"),
+    "matrix_transpose": (array_api.matrix_transpose, "x"),
+    "linalg.outer": (array_api.outer, "x1 x2"), "linalg.trace": (array_api.trace, "x offset dtype"),
+    "linalg.diagonal": (array_api.diagonal, "x offset"),
+    "linalg.cross": (array_api.cross, "x1 x2 axis"),
+    "linalg.vecdot": (array_api.vecdot, "x1 x2 axis"), "vecdot": (array_api.vecdot, "x1 x2 axis"),
+    "linalg.matmul": (lambda x1, x2, /: np.matmul(x1, x2), "x1 x2"),
+    "matvec": (array_api.matvec, "x1 x2"), "vecmat": (array_api.vecmat, "x1 x2"),
+    "cumulative_sum": (array_api.cumulative_sum, "x axis dtype include_initial"),
+    "cumulative_prod": (array_api.cumulative_prod, "x axis dtype include_initial"),
+    "unstack": (array_api.unstack, "x axis"), "astype": (array_api.astype, "x dtype copy"),
+    "select": (selection.select, "condlist choicelist default"),
+    "piecewise": (selection.piecewise, "x condlist funclist"),
+    "nan_to_num": (selection.nan_to_num, "x copy nan posinf neginf"),
+    "copysign": (selection.copysign, "x1 x2"), "heaviside": (selection.heaviside, "x1 x2"),
+    "unique": (selection.unique, "ar return_index return_inverse return_counts axis "
+                                 "equal_nan sorted"),
+    "partition": (selection.partition, "a kth axis kind"),
+    "trim_zeros": (selection.trim_zeros, "filt trim axis"),
+    "bincount": (selection.bincount, "x weights minlength"),
+    "logspace": (composites.logspace, "start stop num endpoint base dtype axis"),
+    "geomspace": (composites.geomspace, "start stop num endpoint dtype axis"),
+    "block": (composites.block, "arrays"), "broadcast_arrays": (composites.broadcast_arrays, ""),
+    "apply_along_axis": (composites.apply_along_axis, "func1d axis arr"),
+    "nanprod": (composites.nanprod, _REDUCE + " initial where"),
+    "nancumsum": (composites.nancumsum, "a axis dtype"),
+    "nancumprod": (composites.nancumprod, "a axis dtype"), "fix": (composites.fix, "x"),
+    "correlate": (analysis.correlate, "a v mode"),
+    "gradient": (analysis.gradient, "f axis edge_order"),
+    "ediff1d": (analysis.ediff1d, "ary to_end to_begin"),
+    "vander": (analysis.vander, "x N increasing"), "polyder": (analysis.polyder, "p m"),
+    "polyint": (analysis.polyint, "p m k"), "polyadd": (analysis.polyadd, "a1 a2"),
+    "polysub": (analysis.polysub, "a1 a2"), "polymul": (analysis.polymul, "a1 a2"),
+}
+_FORWARDS_KEYWORDS = {np.piecewise: True, np.apply_along_axis: True}
+for _path, (_impl, _names) in _MORE.items():     # (names missing from an older NumPy)
+    _f = np
+    for _part in _path.split("."):
+        _f = getattr(_f, _part, None)
+    if _f is not None:
+        STRUCTURAL[_f] = ("composite", _impl)
+        KEYWORDS[_f] = frozenset(_names.split())
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
 REWRITES = {
@@ -728,6 +774,8 @@ def check_keywords(func, args, kwargs, engine):
                                 f"{engine}: only {name}={_ONLY[name]}")
         elif default:
             dropped.append(name)
+        elif name not in defaults and _FORWARDS_KEYWORDS.get(func):
+            pass    # np.piecewise(x, c, fs, k=2): passed on to the user's functions
         elif name in rewrites:
             rewrite = rewrites[name]
         else:
@@ -750,7 +798,10 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
     np.isclose, np.allclose, np.array_equal, np.iscomplexobj, np.isrealobj,
     np.result_type, np.count_nonzero, np.any, np.all, np.searchsorted, np.argpartition,
-    linalg.det_sign, analysis._value,
+    linalg.det_sign, analysis._value, np.nanargmax, np.nanargmin, np.isin, np.digitize,
+    np.lexsort, np.argwhere, np.flatnonzero, np.triu_indices_from, np.tril_indices_from,
+    np.diag_indices_from, np.linalg.matrix_rank, np.iscomplex, np.isreal, np.imag,
+    np.isposinf, np.isneginf,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
 

@@ -766,6 +766,8 @@ class Sym(ArrayMethods):
             if rule is None:
                 raise TypeError(f"symbolic does not support np.{ufunc.__name__}.{method}")
             return rule(*inputs, **kwargs)      # re-expressed as every engine does
+        if STRUCTURAL.get(ufunc, (None,))[0] == "composite":    # np.copysign, np.vecdot
+            return self.__array_function__(ufunc, (), inputs, kwargs)
         if ufunc not in STRUCTURAL:
             ufunc_call_keywords(ufunc, kwargs, "symbolic")
         elif kwargs:

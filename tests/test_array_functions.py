@@ -1,0 +1,384 @@
+"""NumPy 2's array-API names (np.linalg.vector_norm, np.cumulative_sum, np.vecdot, ...:
+dualad/array_api.py), functions that choose entries (select, piecewise, nan_to_num,
+copysign, heaviside, unique, partition, trim_zeros, bincount: dualad/selection.py),
+assembling arrays (block, broadcast_arrays, apply_along_axis, logspace, geomspace,
+nanprod, nancumsum, nancumprod, fix: dualad/composites.py) and numerical analysis
+(gradient, correlate, ediff1d, vander, polyder, polyint, polyadd, polysub, polymul:
+dualad/analysis.py).
+
+Each case: the primal equals NumPy's own value bit for bit in forward and reverse
+mode; the gradients of forward, reverse, symbolic and compile agree, the Hessians of
+forward and reverse mode, and the gradient equals jax.grad's (64-bit) where JAX has
+the function.
+"""
+
+import numpy as np
+import pytest
+
+import dualad
+import reverse
+import symbolic
+
+A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
+W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
+
+CASES = {
+    "vector_norm": lambda x: np.linalg.vector_norm(x),
+    "vector_norm axes": lambda x: np.sum(np.linalg.vector_norm(
+        x[None] * x[:, None], axis=(0, 2), ord=3, keepdims=True) ** 2),
+    "matrix_norm": lambda x: np.linalg.matrix_norm(x, ord=1),
+    "matrix_transpose": lambda x: np.sum(np.matrix_transpose(x) * W),
+    "linalg.matrix_transpose": lambda x: np.sum(np.linalg.matrix_transpose(x) ** 2 * W),
+    "linalg.outer": lambda x: np.sum(np.linalg.outer(x[0], x[1]) ** 2),
+    "linalg.trace": lambda x: np.linalg.trace(x @ x, offset=1),
+    "linalg.diagonal": lambda x: np.sum(np.linalg.diagonal(x) ** 3),
+    "linalg.cross": lambda x: np.sum(np.linalg.cross(x, W) ** 2),
+    "linalg.vecdot": lambda x: np.sum(np.linalg.vecdot(x, W, axis=0) ** 2),
+    "vecdot": lambda x: np.sum(np.vecdot(x, x[0]) ** 2),
+    "linalg.matmul": lambda x: np.sum(np.linalg.matmul(x, x) * W),
+    "matvec": lambda x: np.sum(np.matvec(x, x[1]) ** 2),
+    "vecmat": lambda x: np.sum(np.vecmat(x[2], x) ** 2),
+    "cumulative_sum": lambda x: np.sum(np.cumulative_sum(x, axis=1, include_initial=True) ** 2),
+    "cumulative_prod": lambda x: np.sum(np.cumulative_prod(x[0], include_initial=True)),
+    "unstack": lambda x: np.sum(np.unstack(x, axis=1)[2] ** 3),
+    "astype": lambda x: np.sum(np.astype(x, np.float64) ** 2),
+    "select": lambda x: np.sum(np.select([x > 1.0, x < 0.0], [x ** 2, np.sin(x)], 0.5)),
+    "select with default": lambda x: np.sum(np.select([x > 1.0], [x ** 2], x[0]) * W),
+    "piecewise": lambda x: np.sum(np.piecewise(x, [x < 0, x > 1], [lambda v: v ** 2, np.log,
+                                                                   0.25]) * W),
+    "piecewise log": lambda x: np.sum(np.piecewise(x - 1, [x > 1], [np.log, 3.0])),
+    "nan_to_num": lambda x: np.sum(np.nan_to_num(np.where(
+        x > 0, x ** 2, np.where(x < -0.6, -np.inf, np.nan)), nan=x[0, 0]) * W),
+    "copysign": lambda x: np.sum(np.copysign(x, W) * x),
+    "heaviside": lambda x: np.sum(np.heaviside(x - 1.0, x ** 2) + x),
+    "unique": lambda x: np.sum(np.unique(np.round(x)) ** 2) + np.sum(np.unique(x) *
+                                                                     np.arange(9.0)),
+    "unique of ties": lambda x: np.sum(np.unique(np.concatenate([x[0], x[0], x[1]]),
+                                                 return_counts=True)[0] ** 3),
+    "partition": lambda x: np.sum(np.partition(x, 1, axis=1) * W),
+    "partition flat": lambda x: np.sum(np.partition(x, [2, 5], axis=None) * np.arange(9.0)),
+    "trim_zeros": lambda x: np.sum(np.trim_zeros(np.maximum(x[0] - 1.5, 0.0) +
+                                                 np.array([0, 1.0, 0])) ** 2),
+    "bincount": lambda x: np.sum(np.bincount(np.array([0, 2, 2, 1, 4, 0, 0, 1, 3]),
+                                             weights=x.ravel()) ** 2),
+    "logspace": lambda x: np.sum(np.logspace(x[0, 0], x[1, 1], 5, base=x[2, 2])),
+    "geomspace": lambda x: np.sum(np.geomspace(x[0, 0], x[1, 1], 6)),
+    "geomspace negative": lambda x: np.sum(np.geomspace(-x[0] ** 2 - 1, -x[1] ** 2 - 1, 4,
+                                                        endpoint=False) ** 2),
+    "block": lambda x: np.sum(np.block([[x, W], [W, x ** 2]]) *
+                              np.arange(36.0).reshape(6, 6)),
+    "block of vectors": lambda x: np.sum(np.block([x[0], 1.0, x[1]]) ** 2),
+    "broadcast_arrays": lambda x: np.sum(np.broadcast_arrays(x[0], x[:, :1])[1] * W +
+                                         np.broadcast_arrays(x[0], x)[0] ** 2),
+    "apply_along_axis": lambda x: np.sum(np.apply_along_axis(lambda r: r ** 2 * r[0], 1, x) * W),
+    "apply_along_axis scalar": lambda x: np.sum(np.apply_along_axis(np.linalg.norm, 0, x) ** 3),
+    "nanprod": lambda x: np.sum(np.nanprod(np.where(x > 2.5, np.nan, x), axis=0)),
+    "nancumsum": lambda x: np.sum(np.nancumsum(np.where(x > 2.5, np.nan, x ** 2), axis=1) * W),
+    "nancumprod": lambda x: np.sum(np.nancumprod(np.where(x > 2.5, np.nan, x))),
+    "fix": lambda x: np.sum(np.fix(x * 2) * x),
+    "correlate": lambda x: np.sum(np.correlate(x[0], x.ravel(), "same") ** 2),
+    "correlate full": lambda x: np.sum(np.correlate(x.ravel(), x[1], "full") * np.arange(11.0)),
+    "correlate valid": lambda x: np.sum(np.correlate(x.ravel(), x[2]) ** 2),
+    "gradient": lambda x: np.sum(np.gradient(x)[0] ** 2 + np.gradient(x)[1] * W),
+    "gradient spacing": lambda x: np.sum(np.gradient(x[0] ** 2, x[1] ** 2 +
+                                                     np.arange(3.0) * 5) ** 2),
+    "gradient edge 2": lambda x: np.sum(np.gradient(x ** 3, 0.5, np.array([0.0, 1.0, 3.0]),
+                                                    edge_order=2)[1] * W),
+    "gradient axis": lambda x: np.sum(np.gradient(x ** 2, x[0, 0], axis=0) * W),
+    "ediff1d": lambda x: np.sum(np.ediff1d(x ** 2, to_begin=x[0, 0],
+                                          to_end=[1.0, 2.0]) ** 2),
+    "vander": lambda x: np.sum(np.vander(x[0], 4) * np.arange(12.0).reshape(3, 4)),
+    "vander increasing": lambda x: np.sum(np.vander(x[1], increasing=True) ** 2),
+    "polyder": lambda x: np.sum(np.polyder(x.ravel(), 2) ** 2),
+    "polyint": lambda x: np.sum(np.polyint(x[0], 2, k=[x[1, 1], 1.0]) ** 2),
+    "polyadd": lambda x: np.sum(np.polyadd(x[0], x.ravel()) ** 2),
+    "polysub": lambda x: np.sum(np.polysub(x.ravel(), x[1] ** 2) ** 2),
+    "polymul": lambda x: np.sum(np.polymul(x[0], x[1]) ** 2),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_primal_is_numpys_and_engines_agree(name):
+    f = CASES[name]
+    want = f(A.copy())
+    forward_value, _ = dualad.jvp(f, (A.copy(),), (np.ones_like(A),))
+    reverse_value, _ = reverse.vjp(f, A.copy())
+    assert forward_value == want and reverse_value == want
+    g = reverse.gradient(f, A.copy())
+    for other in (dualad.gradient(f, A.copy()), symbolic.gradient(f, A.copy()),
+                  dualad.compile(f, A.copy()).gradient(A.copy())):
+        np.testing.assert_allclose(other, g, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dualad.hessian(f, A.copy()), reverse.hessian(f, A.copy()),
+                               rtol=1e-12, atol=1e-12)
+
+
+JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
+    "vector_norm": [
+        [0.4530269893205566, 0.2265134946602783, -0.11325674733013914],
+        [0.11325674733013914, 0.6795404839808349, 0.33977024199041744],
+        [0.27181619359233394, -0.1585594462621948, 0.20386214519425047]],
+    "vector_norm axes": [
+        [34.5853694508301, 18.42043344688193, -0.7583613224489096],
+        [1.661125502294659, 113.95771100259054, 4.892032433460487],
+        [15.636108835325292, -12.143980023292459, 3.226136848217797]],
+    "matrix_norm": [
+        [0.0, 1.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [0.0, -1.0, 0.0]],
+    "matrix_transpose": [
+        [0.3, 1.0, 0.1],
+        [-1.0, 0.5, 0.2],
+        [2.0, -0.2, 0.7]],
+    "linalg.matrix_transpose": [
+        [1.2, 2.0, -0.1],
+        [-1.0, 3.0, 0.6000000000000001],
+        [4.8, 0.27999999999999997, 1.26]],
+    "linalg.outer": [
+        [46.0, 23.0, -11.5],
+        [5.25, 31.5, 15.75],
+        [0.0, 0.0, 0.0]],
+    "linalg.trace": [
+        [1.0, 5.0, -0.19999999999999996],
+        [-0.5, 2.5, 3.9],
+        [0.0, -0.5, 1.5]],
+    "linalg.diagonal": [
+        [12.0, 0.0, 0.0],
+        [0.0, 27.0, 0.0],
+        [0.0, 0.0, 2.43]],
+    "linalg.cross": [
+        [21.200000000000003, 7.38, 0.5099999999999999],
+        [-2.11, 6.04, 4.550000000000001],
+        [1.174, -0.9999999999999999, 0.11799999999999995]],
+    "linalg.vecdot": [
+        [0.7320000000000001, -0.72, -2.68],
+        [2.4400000000000004, 0.36, 0.268],
+        [0.24400000000000005, 0.144, -0.938]],
+    "vecdot": [
+        [48.25, 38.75, 1.5],
+        [13.0, 6.5, -3.25],
+        [5.0, 2.5, -1.25]],
+    "linalg.matmul": [
+        [-0.17999999999999972, -1.36, 7.6000000000000005],
+        [5.83, 2.06, 1.5799999999999998],
+        [1.4900000000000002, 3.13, -0.06000000000000005]],
+    "matvec": [
+        [3.25, 19.5, 9.75],
+        [35.64, 144.70999999999998, 65.48],
+        [-0.14999999999999997, -0.8999999999999998, -0.4499999999999999]],
+    "vecmat": [
+        [7.512, -3.6719999999999993, -2.0159999999999996],
+        [-4.382, 2.1419999999999995, 1.1759999999999997],
+        [15.934000000000001, -11.323999999999998, 6.63]],
+    "cumulative_sum": [
+        [15.0, 11.0, 5.0],
+        [18.0, 17.0, 10.0],
+        [6.199999999999999, 3.8, 2.8]],
+    "cumulative_prod": [
+        [1.5, 1.0, 2.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "unstack": [
+        [0.0, 0.0, 0.75],
+        [0.0, 0.0, 6.75],
+        [0.0, 0.0, 2.43]],
+    "astype": [
+        [4.0, 2.0, -1.0],
+        [1.0, 6.0, 3.0],
+        [2.4, -1.4, 1.8]],
+    "select": [
+        [4.0, 0.0, 0.8775825618903728],
+        [0.0, 6.0, 3.0],
+        [2.4, 0.7648421872844885, 0.0]],
+    "select with default": [
+        [2.2, -0.8, 2.7],
+        [0.0, 3.0, -0.6000000000000001],
+        [0.24, 0.0, 0.0]],
+    "piecewise": [
+        [0.15, 0.0, -2.0],
+        [0.0, 0.16666666666666666, -0.13333333333333333],
+        [0.08333333333333334, -0.27999999999999997, 0.0]],
+    "piecewise log": [
+        [1.0, 0.0, 0.0],
+        [0.0, 0.5, 2.0],
+        [5.000000000000001, 0.0, 0.0]],
+    "nan_to_num": [
+        [3.2, -2.0, 0.0],
+        [1.0, 3.0, -0.6000000000000001],
+        [0.24, 0.0, 1.26]],
+    "copysign": [
+        [4.0, -2.0, 1.0],
+        [1.0, 6.0, -3.0],
+        [2.4, 1.4, 1.8]],
+    "heaviside": [
+        [1.0, 3.0, 1.0],
+        [1.0, 1.0, 1.0],
+        [1.0, 1.0, 1.0]],
+    "partition": [
+        [2.0, -1.0, 0.3],
+        [1.0, -0.2, 0.5],
+        [0.7, 0.1, 0.2]],
+    "trim_zeros": [
+        [1.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "bincount": [
+        [9.4, 1.0, 1.0],
+        [-0.3999999999999999, 6.0, 9.4],
+        [9.4, -0.3999999999999999, 1.8]],
+    "logspace": [
+        [-0.20788033076985346, 0.0, 0.0],
+        [0.0, -0.19721331847679785, 0.0],
+        [0.0, 0.0, 10.623847196143842]],
+    "geomspace": [
+        [3.3600270041677978, 0.0, 0.0],
+        [0.0, 2.7060734382686378, 0.0],
+        [0.0, 0.0, 0.0]],
+    "geomspace negative": [
+        [61.24999999999998, 63.777087639996644, -11.393580423808986],
+        [13.75, 54.93250516799597, 13.982865603609703],
+        [0.0, 0.0, 0.0]],
+    "block": [
+        [84.0, 45.0, -21.0],
+        [33.0, 175.0, 95.0],
+        [91.2, -34.599999999999994, 77.0]],
+    "block of vectors": [
+        [4.0, 2.0, -1.0],
+        [1.0, 6.0, 3.0],
+        [0.0, 0.0, 0.0]],
+    "broadcast_arrays": [
+        [13.3, 6.0, -3.0],
+        [1.3, 0.0, 0.0],
+        [1.0, 0.0, 0.0]],
+    "apply_along_axis": [
+        [3.0999999999999996, -4.0, -4.0],
+        [4.8, 1.5, -0.30000000000000004],
+        [1.097, -0.33599999999999997, 1.512]],
+    "apply_along_axis scalar": [
+        [14.312232530251874, 9.716480844420987, -2.7290108097990378],
+        [3.5780581325629686, 29.149442533262963, 8.187032429397114],
+        [8.587339518151124, -6.801536591094691, 4.912219457638268]],
+    "nanprod": [
+        [0.6, -0.7, 1.35],
+        [2.4, 0.0, -0.45],
+        [1.0, 1.0, -0.75]],
+    "nancumsum": [
+        [5.2, 2.0, -2.0],
+        [1.3, 0.0, -0.6000000000000001],
+        [2.4, -1.2599999999999998, 1.26]],
+    "nancumprod": [
+        [0.7734999999999997, -0.4530000000000005, 4.906000000000001],
+        [-2.906000000000001, 0.0, -0.30200000000000016],
+        [0.2474999999999998, -1.7099999999999997, 0.63]],
+    "correlate": [
+        [111.50000000000001, 75.72, -1.5599999999999987],
+        [7.75, 36.1, 28.75],
+        [7.199999999999999, -4.049999999999999, -2.25]],
+    "correlate full": [
+        [4.0, 9.0, 14.0],
+        [67.3, 63.4, 59.5],
+        [34.0, 39.0, 44.0]],
+    "correlate valid": [
+        [3.0, 3.0499999999999994, 3.6500000000000004],
+        [0.79, 12.072, -4.56],
+        [49.093999999999994, 5.954000000000001, 28.913999999999998]],
+    "gradient": [
+        [3.6, -4.85, -3.2],
+        [-5.65, 12.6, 5.25],
+        [0.7999999999999998, -8.85, 0.29999999999999993]],
+    "gradient spacing": [
+        [0.17130853994490358, 2.2634103558778884, 1.1745323129251701],
+        [0.01756376840274051, -2.7381100073817226, 1.3163636984826397],
+        [0.0, 0.0, 0.0]],
+    "gradient axis": [
+        [0.6948749999999997, 0.75, 0.95],
+        [0.09999999999999999, -3.5999999999999996, 1.9500000000000002],
+        [0.72, -0.315, 0.54]],
+    "vander": [
+        [6.0, 28.0, 7.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "vander increasing": [
+        [0.0, 0.0, 0.0],
+        [1.5, 114.0, 16.5],
+        [0.0, 0.0, 0.0]],
+    "polyder": [
+        [12544.0, 3528.0, -900.0],
+        [400.0, 864.0, 108.0],
+        [9.6, 0.0, 0.0]],
+    "polyadd": [
+        [10.4, 2.6, -0.19999999999999996],
+        [1.0, 6.0, 3.0],
+        [6.4, 0.6000000000000001, 0.8]],
+    "polysub": [
+        [4.0, 2.0, -1.0],
+        [-0.8999999999999999, 122.39999999999999, 11.100000000000001],
+        [1.9, -19.4, -2.7]],
+    "polymul": [
+        [57.25, 41.0, 3.5],
+        [11.25, 37.5, 23.75],
+        [0.0, 0.0, 0.0]],
+}
+
+
+@pytest.mark.parametrize("name", JAX)
+def test_gradients_match_jax(name):
+    for engine in (dualad.gradient, reverse.gradient):
+        np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name], rtol=1e-13,
+                                   atol=1e-15)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+@pytest.mark.parametrize("f, error, message", [
+    (lambda x: np.select([x], [x]), TypeError, "invalid entry 0 in condlist"),
+    (lambda x: np.select([x > 0], [x, x]), ValueError, "same length"),
+    (lambda x: np.piecewise(x, [x > 0], [1.0, 2.0, 3.0]), ValueError, "either 1 or 2"),
+    (lambda x: np.bincount(x[0]), TypeError, "traced indices"),
+    (lambda x: np.unique(x, axis=0), TypeError, "axis="),
+    (lambda x: np.partition(x, 1, order="a"), TypeError, "order="),
+    (lambda x: np.cumulative_sum(x), ValueError, "``axis`` argument is required"),
+    (lambda x: np.linalg.outer(x, x), ValueError, "must be one-dimensional"),
+    (lambda x: np.linalg.cross(x[:, :2], x[:, :2]), ValueError, "3-dimensional vectors"),
+    (lambda x: np.geomspace(x[0, 0] * 0, x[1, 1]), ValueError, "cannot include zero"),
+    (lambda x: np.gradient(x[:1]), ValueError, "too small"),
+    (lambda x: np.gradient(x, 1.0, 2.0, 3.0), TypeError, "invalid number of arguments"),
+    (lambda x: np.vander(x), ValueError, "one-dimensional"),
+    (lambda x: np.matrix_transpose(x[0]), ValueError, "at least 2-dimensional, but it is 1"),
+    (lambda x: np.unstack(x[0, 0]), ValueError, "at least 1-d"),
+    (lambda x: np.astype(x, np.int64), TypeError, "float dtype"),
+    (lambda x: np.logspace(x[0, 0], 2.0, 3, dtype=np.int64), TypeError, "float dtype"),
+    (lambda x: np.block(((x,),)), TypeError, "is a tuple"),
+    (lambda x: np.block([[x], x]), ValueError, r"depth 2, but there is an element at depth 1"),
+    (lambda x: np.apply_along_axis(np.sum, 1, x[:0]), ValueError, "iteration dimensions"),
+])
+def test_errors_are_numpys_or_name_what_is_refused(engine, f, error, message):
+    with pytest.raises(error, match=message):
+        engine(lambda x: np.sum(f(x)), A.copy())
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+def test_piecewise_calls_each_function_on_its_entries_only(engine):
+    # np.log sees only x > 0 (NumPy's piecewise): no nan from the other entries, and
+    # extra arguments reach the functions by position and by keyword
+    x = np.array([-1.0, 0.5, 2.0, 4.0])
+    f = lambda v: np.sum(np.piecewise(v, [v <= 0, v > 0], [lambda u, c, d: c * u,  # noqa: E731
+                                                           lambda u, c, d: np.log(u) * d],
+                                      3.0, d=2.0))
+    np.testing.assert_array_equal(engine(f, x), [3.0, 2 / 0.5, 2 / 2.0, 2 / 4.0])
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+def test_unique_differentiates_the_first_occurrence_of_each_value(engine):
+    # JAX's jnp.unique gives 0 here (not differentiable there); the values NumPy returns
+    # are entries of x, and each one's derivative goes to the entry it was read from
+    x = np.array([3.0, 1.0, 3.0, 2.0])
+    np.testing.assert_array_equal(engine(lambda v: np.sum(np.unique(v) ** 2), x),
+                                  [6.0, 2.0, 0.0, 4.0])
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+def test_heaviside_takes_its_second_argument_at_zero_and_copysign_reads_the_sign_bit(engine):
+    x = np.array([-1.0, 0.0, 2.0])
+    # d/dx of heaviside(x, x²) + copysign(x, −0.0)·3: 2x at 0 only, and −3 · sign(x) with
+    # abs'(0) = 0
+    f = lambda v: np.sum(np.heaviside(v, v ** 2) + np.copysign(v, -0.0) * 3)  # noqa: E731
+    np.testing.assert_array_equal(engine(f, x), [3.0, 0.0, -3.0])
