@@ -18,6 +18,7 @@ import pytest
 import dualad
 import reverse
 import symbolic
+from tests.test_composites import assert_primal_is_numpys_and_engines_agree
 
 A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
 W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
@@ -99,17 +100,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_primal_is_numpys_and_engines_agree(name):
-    f = CASES[name]
-    want = f(A.copy())
-    forward_value, _ = dualad.jvp(f, (A.copy(),), (np.ones_like(A),))
-    reverse_value, _ = reverse.vjp(f, A.copy())
-    assert forward_value == want and reverse_value == want
-    g = reverse.gradient(f, A.copy())
-    for other in (dualad.gradient(f, A.copy()), symbolic.gradient(f, A.copy()),
-                  dualad.compile(f, A.copy()).gradient(A.copy())):
-        np.testing.assert_allclose(other, g, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dualad.hessian(f, A.copy()), reverse.hessian(f, A.copy()),
-                               rtol=1e-12, atol=1e-12)
+    assert_primal_is_numpys_and_engines_agree(CASES[name], A)
 
 
 JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
