@@ -10,6 +10,8 @@ rounding where its C loop adds in another order: convolve):
                 xpⱼ ≤ x < xpⱼ₊₁: ∂y/∂x = s, the slope to the right at a knot (JAX's)
     trapezoid:  Σ d·(yᵢ₊₁ + yᵢ)/2
     convolve:   (a ∗ v)ₖ = Σⱼ vⱼ·aₖ₋ⱼ, a gather of a times v
+    sinc:       sin(πx)/(πx), and at x = 0 a primitive whose k-th derivative is
+                sin(u)/u's at 0, (−1)^(k/2)/(k + 1) for even k (JAX's _sinc_maclaurin)
 """
 
 from __future__ import annotations
@@ -325,3 +327,28 @@ def polymul(a1, a2):
         nonzero = np.flatnonzero(_value(p))
         return p[nonzero[0]:] if nonzero.size else p[-1:]
     return convolve(trimmed(a1), trimmed(a2))
+
+
+@primitive
+def sinc_at_zero(u, k=0):
+    """dᵏ/duᵏ sin(u)/u at u = 0, in u's shape: (−1)^(k/2)/(k + 1) for even k, 0 for odd
+    (a table row whose derivative is the next k: every order exact at 0)."""
+    return np.full(np.shape(u), 0.0 if k % 2 else (-1.0) ** (k // 2) / (k + 1))
+
+
+def _sinc_at_zero_jvp(t, out, u, k=0):
+    return sinc_at_zero(u, k + 1) * t
+
+
+def _sinc_at_zero_vjp(ct, out, u, k=0):
+    return ct * sinc_at_zero(u, k + 1)
+
+
+def sinc(x):
+    """sin(πx)/(πx), as NumPy computes it (πx with x = 0 read as 1e-20); at x = 0
+    sinc_at_zero(πx), so that every derivative there is right (a where of the formula
+    gave sinc''(0) = 0 for −π²/3)."""
+    zero = _value(x) == 0
+    y = np.pi * np.where(zero, 1.0e-20, x)
+    value = np.sin(y) / y
+    return np.where(zero, sinc_at_zero(np.pi * x), value) if np.any(zero) else value

@@ -534,6 +534,8 @@ STRUCTURAL.update({f: ("composite", impl) for f, impl in {
     np.extract: composites.extract, np.einsum: einsum.einsum,
 }.items()})
 STRUCTURAL[einsum.contract] = ("multilinear", *einsum.TRANSPOSES)
+STRUCTURAL[analysis.sinc_at_zero] = ("custom", analysis._sinc_at_zero_jvp,
+                                     analysis._sinc_at_zero_vjp)
 STRUCTURAL.update({
     np.linalg.inv: ("custom", linalg._inv_jvp, linalg._inv_vjp),
     np.linalg.det: ("custom", linalg._det_jvp, linalg._det_vjp),
@@ -625,7 +627,8 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     linalg.logabsdet: "a", np.linalg.slogdet: "a", np.linalg.solve: "a b",
     np.linalg.matrix_power: "a n", np.linalg.multi_dot: "arrays", np.polyval: "p x",
     np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
-    np.convolve: "a v mode", np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
+    np.convolve: "a v mode", analysis.sinc_at_zero: "u k",
+    np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
     np.nanvar: _REDUCE + " ddof", np.nanstd: _REDUCE + " ddof",
     np.cov: "m y rowvar bias ddof", np.corrcoef: "x y rowvar",
     np.quantile: "a q axis overwrite_input method keepdims",
@@ -672,6 +675,7 @@ _MORE = {
     "vander": (analysis.vander, "x N increasing"), "polyder": (analysis.polyder, "p m"),
     "polyint": (analysis.polyint, "p m k"), "polyadd": (analysis.polyadd, "a1 a2"),
     "polysub": (analysis.polysub, "a1 a2"), "polymul": (analysis.polymul, "a1 a2"),
+    "sinc": (analysis.sinc, "x"),
 }
 _FORWARDS_KEYWORDS = {np.piecewise: True, np.apply_along_axis: True}
 for _path, (_impl, _names) in _MORE.items():     # (names missing from an older NumPy)

@@ -17,6 +17,7 @@ import threading
 import numpy as np
 import sympy
 
+from dualad.analysis import sinc_at_zero
 from dualad.array_methods import ArrayMethods
 from dualad.linalg import logabsdet
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _one_minus_square, _sech2, _sigmoid
@@ -699,6 +700,18 @@ _LINALG = {np.linalg.inv: (lambda m: m.inv(method="LU"), True),    # (GE lost 9 
            logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False)}
 
 
+_U = sympy.Symbol("u")
+# sin(u)/u's Maclaurin polynomial to u⁴⁰: its derivatives at 0 are exact to order 40
+_SINC_SERIES = sum((-1) ** j * _U ** (2 * j) / sympy.factorial(2 * j + 1) for j in range(21))
+
+
+def _sinc_at_zero(e, k):
+    """dualad.analysis.sinc_at_zero(u, k) of the expressions e: the k-th derivative of
+    the polynomial, in e."""
+    series = sympy.diff(_SINC_SERIES, _U, k)
+    return _apply(lambda a: series.subs(_U, a), [e])
+
+
 def _by_name(func, args, kwargs):
     """(args[:1], keywords) for a reduction called with its parameters in NumPy's
     order, those at their defaults (out=None) left out."""
@@ -815,6 +828,10 @@ class Sym(ArrayMethods):
             e, v = parts(x)
             value = None if v is None else func(v, axis=axis, keepdims=keepdims)
             return wrap(_reduce(_REDUCTIONS[func], e, axis, keepdims), value)
+        if func is sinc_at_zero:
+            (e, v), k = parts(args[0]), (*args[1:], kwargs.get("k", 0))[0]
+            return wrap(_sinc_at_zero(_objects(e) if e.dtype != object else e, k),
+                        None if v is None else func(v, k))
         if func in _LINALG:
             (e, v), = [parts(a) for a in args]
             fn, square = _LINALG[func]

@@ -18,6 +18,7 @@ import pytest
 import dualad
 import reverse
 import symbolic
+from dualad.analysis import sinc_at_zero
 from tests.test_composites import assert_primal_is_numpys_and_engines_agree
 
 A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
@@ -95,6 +96,7 @@ CASES = {
     "polyadd": lambda x: np.sum(np.polyadd(x[0], x.ravel()) ** 2),
     "polysub": lambda x: np.sum(np.polysub(x.ravel(), x[1] ** 2) ** 2),
     "polymul": lambda x: np.sum(np.polymul(x[0], x[1]) ** 2),
+    "sinc, an entry at 0": lambda x: np.sum(np.sinc(x - 1.0) * W),
 }
 
 
@@ -308,6 +310,10 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
         [57.25, 41.0, 3.5],
         [11.25, 37.5, 23.75],
         [0.0, 0.0, 0.0]],
+    "sinc, an entry at 0": [
+        [-0.3, 0.0, -0.2829421210522581],
+        [1.2732395447351625, 0.25, 0.2546479089470325],
+        [-0.06323614470684583, -0.08697252846349107, 0.22802588751818548]],
 }
 
 
@@ -373,3 +379,21 @@ def test_heaviside_takes_its_second_argument_at_zero_and_copysign_reads_the_sign
     # abs'(0) = 0
     f = lambda v: np.sum(np.heaviside(v, v ** 2) + np.copysign(v, -0.0) * 3)  # noqa: E731
     np.testing.assert_array_equal(engine(f, x), [3.0, 0.0, -3.0])
+
+
+@pytest.mark.parametrize("x, want", [
+    # at 0: dᵏ/dxᵏ sin(πx)/(πx) = (−1)^(k/2)·πᵏ/(k + 1) for even k, 0 for odd (a where of
+    # the formula gave 0 from the second derivative on)
+    (0.0, [1.0, 0.0, -np.pi ** 2 / 3, 0.0, np.pi ** 4 / 5, 0.0, -np.pi ** 6 / 7]),
+    # nested jax.grad of jnp.sinc
+    (0.7, [0.3678830105717742, -1.3652403755203533, 0.2698270069758238, 7.1310384171339125,
+           -4.913641288402091, -46.69631529570156, 46.5753802423599]),
+])
+def test_sinc_has_every_derivative_right_at_zero_too(x, want):
+    got = [dualad.derivative(np.sinc, x, order=k) for k in range(7)]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert np.sinc(np.array([x])) == dualad.jvp(np.sinc, (np.array([x]),), (np.ones(1),))[0]
+    for engine in (reverse.hessian, symbolic.hessian):
+        np.testing.assert_allclose(engine(np.sinc, x), want[2], rtol=1e-12)
+    # the row at 0: dᵏ/duᵏ sin(u)/u there, in u's shape
+    np.testing.assert_array_equal(sinc_at_zero(np.zeros(2), 4), [0.2, 0.2])

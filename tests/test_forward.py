@@ -314,8 +314,8 @@ class TestBadInput:
     def test_unsupported_numpy_function_is_named(self):
         with pytest.raises(TypeError, match="fft"):
             dualad.gradient(lambda x: np.sum(np.abs(np.fft.fft(x))), np.ones(4))
-        with pytest.raises(TypeError, match="sinc|i0|has no derivative"):
-            dualad.gradient(lambda x: np.sum(np.sinc(x)), np.ones(4))
+        with pytest.raises(TypeError, match="np.i0 has no derivative"):
+            dualad.gradient(lambda x: np.sum(np.i0(x)), np.ones(4))
         with pytest.raises(TypeError, match="gcd"):
             dualad.gradient(lambda x: np.gcd(x, 2), 4.0)
 

@@ -213,8 +213,8 @@ def test_node_count_does_not_grow_with_the_order(f, monkeypatch):
 
 
 def test_errors_name_the_problem():
-    with pytest.raises(TypeError, match="sinc"):
-        derivatives(np.sinc, 0.3, 2)
+    with pytest.raises(TypeError, match="unwrap"):
+        derivatives(lambda x: np.unwrap(x * np.ones(2)), 0.3, 2)
     with pytest.raises(TypeError, match="i0"):
         derivatives(lambda x: np.i0(x * np.ones(2)), 0.3, 2)
     with pytest.raises(TypeError, match="cumprod|multiply.accumulate"):
