@@ -36,7 +36,7 @@ import inspect
 
 import numpy as np
 
-from . import analysis, composites, einsum, linalg, statistics
+from . import analysis, composites, decompositions, einsum, linalg, statistics
 from .dispatch import primitive
 
 try:
@@ -279,6 +279,8 @@ def _matrix_norm(x, ord, axis, keepdims):
     if ord is None or ord == "fro":
         total = np.sum(x * x, axis=(rows, cols), keepdims=keepdims)
         return np.sqrt(total)
+    if ord in (2, -2, "nuc"):
+        return decompositions.singular_value_norm(x, ord, rows, cols, keepdims)
     if ord not in (1, -1, np.inf, -np.inf):
         raise TypeError(f"np.linalg.norm with ord={ord!r} (a matrix norm) is not supported "
                         "on traced values")
@@ -557,6 +559,25 @@ STRUCTURAL.update({
 for _name in ("trapezoid", "trapz"):    # NumPy 2's name, NumPy 1's
     if hasattr(np, _name):
         STRUCTURAL[getattr(np, _name)] = ("composite", analysis.trapezoid)
+_dc = decompositions
+STRUCTURAL.update({     # np.linalg's decompositions: composites of one-output primitives
+    _dc.eigh_eigenvalues: ("custom", _dc._eigenvalues_jvp, _dc._eigenvalues_vjp),
+    _dc.eigvalsh_values: ("custom", _dc._eigenvalues_jvp, _dc._eigenvalues_vjp),
+    _dc.eigh_eigenvectors: ("custom", _dc._eigenvectors_jvp, _dc._eigenvectors_vjp),
+    _dc.cholesky_factor: ("custom", _dc._cholesky_jvp, _dc._cholesky_vjp),
+    _dc.singular_values: ("custom", _dc._values_jvp, _dc._values_vjp),
+    _dc.svd_s: ("custom", _dc._values_jvp, _dc._values_vjp),
+    _dc.svd_u: ("custom", _dc._u_jvp, _dc._u_vjp),
+    _dc.svd_vh: ("custom", _dc._vh_jvp, _dc._vh_vjp),
+    _dc.qr_q: ("custom", _dc._qr_q_jvp, _dc._qr_q_vjp),
+    _dc.qr_r: ("custom", _dc._qr_r_jvp, _dc._qr_r_vjp),
+    np.linalg.eigh: ("composite", _dc.eigh), np.linalg.eigvalsh: ("composite", _dc.eigvalsh),
+    np.linalg.cholesky: ("composite", _dc.cholesky), np.linalg.svd: ("composite", _dc.svd),
+    np.linalg.qr: ("composite", _dc.qr), np.linalg.cond: ("composite", _dc.cond),
+})
+for _name in ("svdvals", "matrix_norm"):    # NumPy 2's
+    if hasattr(np.linalg, _name):
+        STRUCTURAL[getattr(np.linalg, _name)] = ("composite", getattr(_dc, _name))
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -635,6 +656,17 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
 for _name in ("trapezoid", "trapz"):
     if hasattr(np, _name):
         KEYWORDS[getattr(np, _name)] = frozenset("y x dx axis".split())
+KEYWORDS.update({func: frozenset(names.split()) for func, names in {
+    _dc.eigh_eigenvalues: "a UPLO", _dc.eigvalsh_values: "a UPLO",
+    _dc.eigh_eigenvectors: "a UPLO", _dc.cholesky_factor: "a upper", _dc.singular_values: "a",
+    _dc.svd_s: "a full_matrices", _dc.svd_u: "a full_matrices",
+    _dc.svd_vh: "a full_matrices", _dc.qr_q: "a", _dc.qr_r: "a",
+    np.linalg.eigh: "a UPLO", np.linalg.eigvalsh: "a UPLO", np.linalg.cholesky: "a upper",
+    np.linalg.svd: "a full_matrices compute_uv", np.linalg.qr: "a mode", np.linalg.cond: "x p",
+}.items()})
+for _name, _names in (("svdvals", "x"), ("matrix_norm", "x keepdims ord")):
+    if hasattr(np.linalg, _name):
+        KEYWORDS[getattr(np.linalg, _name)] = frozenset(_names.split())
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
 REWRITES = {
