@@ -46,6 +46,8 @@ vectors NumPy returns.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .dispatch import primitive
@@ -121,19 +123,30 @@ def _eigenvalues_vjp(ct, out, a, UPLO="L"):
 
 def _gaps(w, square=False):
     """Fᵢⱼ = 1/(wⱼ − wᵢ) (1/(wⱼ² − wᵢ²) if square), 0 on the diagonal (JAX's form: inf
-    off it where two are equal)."""
+    off it where two are equal, and the vectors' derivatives inf or nan)."""
     eye = np.eye(np.shape(w)[-1])
     row, col = np.expand_dims(w, -2), np.expand_dims(w, -1)
     diff = (row + col) * (row - col) if square else row - col
-    with np.errstate(divide="ignore"):
-        return 1.0 / (eye + diff) - eye
+    return 1.0 / (eye + diff) - eye
 
 
+def _quiet(rule):
+    """rule without NumPy's warnings about the infinite F of a repeated value (forward
+    mode computes the vectors' tangents even when only the values are read)."""
+    @functools.wraps(rule)
+    def quiet(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return rule(*args, **kwargs)
+    return quiet
+
+
+@_quiet
 def _eigenvectors_jvp(t, out, a, UPLO="L"):
     f = _gaps(eigh_eigenvalues(a, UPLO))
     return out @ (f * (_mT(out) @ _from_triangle(t, UPLO == "L") @ out))
 
 
+@_quiet
 def _eigenvectors_vjp(ct, out, a, UPLO="L"):
     f = _gaps(eigh_eigenvalues(a, UPLO))
     return _to_triangle(out @ (f * (_mT(out) @ ct)) @ _mT(out), UPLO == "L")
@@ -216,6 +229,7 @@ def _values_vjp(ct, out, a, full_matrices=False):
     return (u * np.expand_dims(ct, -2)) @ vh
 
 
+@_quiet
 def _u_jvp(t, out, a, full_matrices=True):
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     v, row = _mT(vh), np.expand_dims(s, -2)
@@ -228,6 +242,7 @@ def _u_jvp(t, out, a, full_matrices=True):
     return du
 
 
+@_quiet
 def _u_vjp(ct, out, a, full_matrices=True):
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     row = np.expand_dims(s, -2)
@@ -238,6 +253,7 @@ def _u_vjp(ct, out, a, full_matrices=True):
     return back
 
 
+@_quiet
 def _vh_jvp(t, out, a, full_matrices=True):
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     v, row = _mT(vh), np.expand_dims(s, -2)
@@ -250,6 +266,7 @@ def _vh_jvp(t, out, a, full_matrices=True):
     return _mT(dv)
 
 
+@_quiet
 def _vh_vjp(ct, out, a, full_matrices=True):
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     v, vbar = _mT(vh), _mT(ct)

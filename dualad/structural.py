@@ -274,7 +274,8 @@ def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
 
 
 def _matrix_norm(x, ord, axis, keepdims):
-    # ‖X‖_1 = max_j Σ_i |x_ij|, ‖X‖_∞ = max_i Σ_j |x_ij| (min for -1, -∞)
+    # ‖X‖_1 = max_j Σ_i |x_ij|, ‖X‖_∞ = max_i Σ_j |x_ij| (min for -1, -∞); ‖X‖_2, ‖X‖_-2,
+    # ‖X‖_nuc: the largest, smallest, summed singular values
     rows, cols = (a % np.ndim(x) for a in (axis or (0, 1)))
     if ord is None or ord == "fro":
         total = np.sum(x * x, axis=(rows, cols), keepdims=keepdims)
@@ -282,8 +283,7 @@ def _matrix_norm(x, ord, axis, keepdims):
     if ord in (2, -2, "nuc"):
         return decompositions.singular_value_norm(x, ord, rows, cols, keepdims)
     if ord not in (1, -1, np.inf, -np.inf):
-        raise TypeError(f"np.linalg.norm with ord={ord!r} (a matrix norm) is not supported "
-                        "on traced values")
+        raise ValueError("Invalid norm order for matrices.")     # NumPy's error
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     extreme = np.max if ord > 0 else np.min
     n = extreme(np.sum(np.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)

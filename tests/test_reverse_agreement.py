@@ -101,7 +101,8 @@ def test_every_structural_row_is_exercised():
     """Each STRUCTURAL function appears in some case above or in test_composites.py
     (a new row needs a case)."""
     text = ""
-    for path in (__file__, __file__.replace("test_reverse_agreement", "test_composites")):
+    for path in (__file__, __file__.replace("test_reverse_agreement", "test_composites"),
+                 __file__.replace("test_reverse_agreement", "test_decompositions")):
         with open(path) as source:
             text += source.read()
     names = {getattr(fn, "__name__", "") for fn in STRUCTURAL}
