@@ -1,6 +1,6 @@
 """np.linalg's decompositions in every engine: eigh, eigvalsh, cholesky, svd,
-svdvals, qr (and the norms and condition numbers read from singular values), for
-stacks of matrices too.
+svdvals, qr (and the norms and condition numbers read from singular values), pinv
+and lstsq, for stacks of matrices too (lstsq: one matrix, as NumPy's).
 
 A multi-output NumPy function is a composite of single-output primitives of ours
 (each output computed by NumPy itself, so primals are NumPy's bit for bit):
@@ -29,6 +29,11 @@ two agree along symmetric directions Ȧ = Ȧᵀ, hence for any A built symmetric
     A = Q·R (m ≥ n, JAX's qr_jvp_rule), C = Qᵀ·Ȧ·R⁻¹, Ω = tril(C, −1) − tril(C, −1)ᵀ:
         Q̇ = Q·(Ω − C) + Ȧ·R⁻¹,   Ṙ = (C − Ω)·R
 
+    P = A⁺ (JAX's, for a rank locally constant; NumPy's cutoff rcond/rtol drops the
+    small singular values from P itself):
+        Ṗ = −P·Ȧ·P + P·Pᵀ·Ȧᵀ·(I − A·P) + (I − P·A)·Ȧᵀ·Pᵀ·P
+    lstsq(A, b): x = pinv(A)·b with lstsq's cutoff (within rounding of NumPy's).
+
 The cotangent rules are the transposes of these linear maps.  The rules call
 np.linalg.inv and the primitives themselves on their primal, so a traced A (an
 outer level) differentiates them again: Hessians and higher orders.
@@ -50,6 +55,7 @@ import functools
 
 import numpy as np
 
+from .analysis import _value
 from .dispatch import primitive
 
 _mT = lambda a: np.swapaxes(a, -1, -2)      # noqa: E731  (a stack's matrix transposes)
@@ -391,10 +397,43 @@ def qr(a, mode="reduced"):
     return type(np.linalg.qr(np.eye(1)))(qr_q(a), qr_r(a))
 
 
+# -- pinv, lstsq -------------------------------------------------------------------------
+def _pinv_jvp(t, out, a, *_, **__):
+    # JAX's: Ṗ = −P·Ȧ·P + P·Pᵀ·Ȧᵀ·(I − A·P) + (I − P·A)·Ȧᵀ·Pᵀ·P (rank locally constant)
+    p, (m, n) = out, np.shape(a)[-2:]
+    return -(p @ t @ p) + p @ _mT(p) @ _mT(t) @ (np.eye(m) - a @ p) + \
+        (np.eye(n) - p @ a) @ _mT(t) @ _mT(p) @ p
+
+
+def _pinv_vjp(ct, out, a, *_, **__):
+    p, (m, n) = out, np.shape(a)[-2:]
+    return -(_mT(p) @ ct @ _mT(p)) + (np.eye(m) - a @ p) @ _mT(ct) @ p @ _mT(p) + \
+        _mT(p) @ p @ _mT(ct) @ (np.eye(n) - p @ a)
+
+
+def lstsq(a, b, rcond=None):
+    """(x, residuals, rank, s) as NumPy's: x = pinv(a)·b with lstsq's cutoff (the
+    least-squares solution of least norm, within rounding of NumPy's gelsd);
+    residuals |b − a·x|² per column where NumPy gives them (rank N < M), s the
+    singular values (svd's, within rounding of gelsd's), all differentiable; rank
+    read on the values."""
+    _, numpys_residuals, rank, _ = np.linalg.lstsq(_value(a), _value(b), rcond)
+    m, n = np.shape(a)
+    eps = np.finfo(np.float64).eps
+    cut = eps * max(m, n) if rcond is None else eps if rcond < 0 else rcond
+    x = np.matmul(np.linalg.pinv(a, rtol=cut), b)
+    if np.size(numpys_residuals):
+        r = b - np.matmul(a, x)
+        residuals = np.reshape(np.sum(r * r, axis=0), np.shape(numpys_residuals))
+    else:
+        residuals = numpys_residuals
+    return x, residuals, rank, singular_values(a)
+
+
 # the names symbolic refuses (sympy has no closed form to match LAPACK's values)
 SYMBOLIC_REFUSED = {
     eigh_eigenvalues: "np.linalg.eigh", eigh_eigenvectors: "np.linalg.eigh",
     eigvalsh_values: "np.linalg.eigvalsh", singular_values: "np.linalg.svd (singular values)",
     svd_u: "np.linalg.svd", svd_s: "np.linalg.svd", svd_vh: "np.linalg.svd",
-    qr_q: "np.linalg.qr", qr_r: "np.linalg.qr",
+    qr_q: "np.linalg.qr", qr_r: "np.linalg.qr", np.linalg.pinv: "np.linalg.pinv",
 }

@@ -574,6 +574,8 @@ STRUCTURAL.update({     # np.linalg's decompositions: composites of one-output p
     np.linalg.eigh: ("composite", _dc.eigh), np.linalg.eigvalsh: ("composite", _dc.eigvalsh),
     np.linalg.cholesky: ("composite", _dc.cholesky), np.linalg.svd: ("composite", _dc.svd),
     np.linalg.qr: ("composite", _dc.qr), np.linalg.cond: ("composite", _dc.cond),
+    np.linalg.pinv: ("custom", _dc._pinv_jvp, _dc._pinv_vjp),
+    np.linalg.lstsq: ("composite", _dc.lstsq),
 })
 for _name in ("svdvals", "matrix_norm"):    # NumPy 2's
     if hasattr(np.linalg, _name):
@@ -663,6 +665,7 @@ KEYWORDS.update({func: frozenset(names.split()) for func, names in {
     _dc.svd_vh: "a full_matrices", _dc.qr_q: "a", _dc.qr_r: "a",
     np.linalg.eigh: "a UPLO", np.linalg.eigvalsh: "a UPLO", np.linalg.cholesky: "a upper",
     np.linalg.svd: "a full_matrices compute_uv", np.linalg.qr: "a mode", np.linalg.cond: "x p",
+    np.linalg.pinv: "a rcond rtol", np.linalg.lstsq: "a b rcond",
 }.items()})
 for _name, _names in (("svdvals", "x"), ("matrix_norm", "x keepdims ord")):
     if hasattr(np.linalg, _name):

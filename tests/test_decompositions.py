@@ -1,5 +1,6 @@
 """np.linalg's decompositions (dualad/decompositions.py): eigh, eigvalsh, cholesky, svd,
-svdvals, qr, cond, and norm / matrix_norm of ord 2, -2, 'nuc' (singular values).
+svdvals, qr, cond, norm / matrix_norm of ord 2, -2, 'nuc' (singular values), pinv and
+lstsq.
 
 Each case: the primal equals NumPy's own value exactly in forward and reverse mode;
 the gradients of forward, reverse and compile agree, and symbolic's too for cholesky;
@@ -29,6 +30,7 @@ T = np.array([[1.0, 0.5, -0.3], [0.2, -1.1, 0.8], [0.7, 0.4, 1.3], [-0.5, 0.9, 0
 W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
 C = np.array([1.0, -2.0, 0.5])
 C4 = np.array([0.5, 1.0, -1.5, 2.0])
+Q0 = np.array([[0.0, 1.0, 0.0], [0.6, 0.0, -0.8], [0.8, 0.0, 0.6]])   # orthogonal
 
 
 def _eigvecs(x):
@@ -113,6 +115,17 @@ CASES = {   # name: (f, the point); a vector's (or a row's) sign enters squared 
     "qr of a stack": (lambda x: np.sum(np.linalg.qr(np.stack([x, x ** 2]), "r") ** 2), T),
 }
 
+CASES.update({   # pinv: JAX's rule; lstsq: x = pinv(a)·b
+    "pinv": (lambda x: np.sum(np.linalg.pinv(x) * T.T), T),
+    "pinv of a wide matrix, squared": (lambda x: np.sum(np.linalg.pinv(x) ** 2), T.T),
+    "pinv of an orthogonal matrix": (lambda x: np.sum(np.linalg.pinv(x @ Q0) * W), np.eye(3)),
+    "pinv of rank 2": (lambda x: np.sum(np.linalg.pinv(x[:, :2] @ x[:2]) * W), X),
+    "pinv of a stack": (lambda x: np.sum(np.linalg.pinv(np.stack([x, x ** 2])) ** 3), T),
+    "lstsq": (lambda x: np.sum(np.linalg.lstsq(x, C4)[0] ** 2), T),
+    "lstsq residuals and s": (lambda x: np.sum(np.linalg.lstsq(x, x[:, :2] ** 2)[1])
+                              + np.linalg.lstsq(x, C4)[3] @ C, T),
+    "lstsq in b": (lambda x: np.sum(np.linalg.lstsq(T, x)[0] * W), T ** 2),
+})
 
 # jax.grad(f)(x), 64-bit (see the module docstring)
 JAX = {
@@ -295,6 +308,51 @@ JAX = {
         [2.7719999999999994, 1.0560000000000003, 11.388000000000002],
         [-1.5000000000000004, 4.716000000000001, 0.20399999999999988],
     ],
+    'pinv': [
+        [-0.6766577458179073, -0.12280842842062369, 0.3027218259474203],
+        [-0.03797383737995089, 0.41173670160694104, -0.24680223144507055],
+        [-0.1637276049879393, -0.2487081056888146, -0.5294541270773615],
+        [0.4022763264290917, -0.4291135241628099, -0.23451301859149218],
+    ],
+    'pinv of a wide matrix, squared': [
+        [-0.984018772868771, -0.002011535257478151, 0.03496609501592751, 0.6718731281461667],
+        [0.038061074727231324, 0.31332329004661924, -0.2921153957795578, -0.4652611999917922],
+        [0.5472933414591754, -0.1483787554259992, -0.4966141188451062, -0.47250386561513574],
+    ],
+    'pinv of an orthogonal matrix': [
+        [-1.0000000000000009, -0.5000000000000002, 0.2000000000000001],
+        [-0.10000000000000023, 0.7600000000000001, -0.6399999999999999],
+        [-0.2999999999999999, 0.68, -2.02],
+    ],
+    'pinv of rank 2': [
+        [0.02801705849049518, 0.12777197450494893, 0.0013297484381724575],
+        [-0.1307200945908697, -0.11517842947589287, 0.012739624725907818],
+        [0.06286855901648802, -0.05650305225144732, 0.0],
+    ],
+    'pinv of a stack': [
+        [-4.367933269154465, -0.2712953241225089, -0.15222738018598458],
+        [0.6512888122232303, 1.0212630610806464, -0.6977784579493329],
+        [-1.0873023511497006, -0.058565897682357426, -0.7016053220537188],
+        [1.5102628330903762, -0.3790267898501863, -0.33353535813594576],
+    ],
+    'lstsq': [
+        [-1.325639466435769, 0.2657358390035104, -0.09229968748885345],
+        [-1.3551960994098826, 0.2718493489211139, 0.04644002537933087],
+        [0.3573573260369099, -0.07186935660147173, -0.14978663491913385],
+        [-0.8768084560285891, 0.17617172608936665, 0.24343806899133946],
+    ],
+    'lstsq residuals and s': [
+        [0.35232446111998206, 0.028704361113999877, -1.0343695177557524],
+        [0.6648277002481883, -2.940281690077379, 0.008560783172191555],
+        [-0.7207395394971476, -1.962685126750182, 0.6527827789840775],
+        [-1.4829213063435849, 2.4075206966622735, -1.0511044094967268],
+    ],
+    'lstsq in b': [
+        [0.29553356957125315, -0.6757978967970792, 1.1168485277884947],
+        [-0.37566432724844817, -0.19448174189440737, 0.3310565770928394],
+        [0.3507717998929319, 0.06651727327194032, 0.6483314777922673],
+        [0.3318819280932312, 0.6637356922287949, -0.726216244676701],
+    ],
 }
 
 JAX_SECOND_AND_THIRD = {
@@ -347,6 +405,12 @@ JAX_SECOND_AND_THIRD = {
         [-2.2274109183001443, -0.35463621774128895, -3.6213720498327313],
         [0.8852232432626261, -1.758910978002543, 0.508081595949355],
     ], 35.852396213651225),
+    'pinv': ([
+        [1.7216908267675444, -1.2782967959140525, -1.165485915780317],
+        [-0.8534789476321707, 0.5688295653625643, -0.008085870330008516],
+        [-0.497009315461621, 0.3569899567175857, 0.5992487299343624],
+        [-1.3671342826945247, 0.5881603738824269, 1.7162368065262275],
+    ], -31.50241380077063),
 }
 
 
@@ -356,7 +420,7 @@ def test_primal_is_numpys_and_engines_agree(name):
     want = f(x.copy())
     forward_value, _ = dualad.jvp(f, (x.copy(),), (np.ones_like(x),))
     reverse_value, _ = reverse.vjp(f, x.copy())
-    if "gaussian" in name:      # solve is inv(a) @ b: NumPy's within rounding
+    if "gaussian" in name or "lstsq" in name:   # inv(a) @ b, pinv(a) @ b: within rounding
         np.testing.assert_allclose([forward_value, reverse_value], want, rtol=1e-14)
     else:
         assert forward_value == want and reverse_value == want
@@ -459,6 +523,8 @@ def test_repeated_eigenvalues_leave_the_values_derivative_and_spoil_the_vectors(
     (lambda x: np.linalg.qr(x, mode="complete")[0], TypeError, "mode='complete'"),
     (lambda x: np.linalg.qr(x[:2])[1], TypeError, "wide"),
     (lambda x: np.linalg.norm(x, 3), ValueError, "Invalid norm order"),
+    (lambda x: np.linalg.pinv(x, hermitian=True), TypeError, "hermitian"),
+    (lambda x: np.linalg.lstsq(np.stack([x, x]), x[0])[0], np.linalg.LinAlgError, "must be two"),
 ])
 def test_decompositions_refuse_what_they_cannot_do_by_name(engine, f, error, message):
     with pytest.raises(error, match=message):
@@ -471,6 +537,7 @@ def test_decompositions_refuse_what_they_cannot_do_by_name(engine, f, error, mes
     (lambda x: np.linalg.svd(x)[1], "np.linalg.svd"),
     (lambda x: np.linalg.norm(x, "nuc"), r"np.linalg.svd \(singular values\)"),
     (lambda x: np.linalg.qr(x).R, "np.linalg.qr"),
+    (lambda x: np.linalg.lstsq(x, C)[0], "np.linalg.pinv"),
 ])
 def test_symbolic_refuses_what_sympy_cannot_match_by_name(f, name):
     # no closed form with LAPACK's values and signs (QR: Gram-Schmidt's R has a positive
