@@ -36,7 +36,16 @@ import inspect
 
 import numpy as np
 
-from . import analysis, array_api, composites, einsum, linalg, selection, statistics
+from . import (
+    analysis,
+    array_api,
+    composites,
+    decompositions,
+    einsum,
+    linalg,
+    selection,
+    statistics,
+)
 from .dispatch import primitive
 
 try:
@@ -274,14 +283,16 @@ def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
 
 
 def _matrix_norm(x, ord, axis, keepdims):
-    # ‖X‖_1 = max_j Σ_i |x_ij|, ‖X‖_∞ = max_i Σ_j |x_ij| (min for -1, -∞)
+    # ‖X‖_1 = max_j Σ_i |x_ij|, ‖X‖_∞ = max_i Σ_j |x_ij| (min for -1, -∞); ‖X‖_2, ‖X‖_-2,
+    # ‖X‖_nuc: the largest, smallest, summed singular values
     rows, cols = (a % np.ndim(x) for a in (axis or (0, 1)))
     if ord is None or ord == "fro":
         total = np.sum(x * x, axis=(rows, cols), keepdims=keepdims)
         return np.sqrt(total)
+    if ord in (2, -2, "nuc"):
+        return decompositions.singular_value_norm(x, ord, rows, cols, keepdims)
     if ord not in (1, -1, np.inf, -np.inf):
-        raise TypeError(f"np.linalg.norm with ord={ord!r} (a matrix norm) is not supported "
-                        "on traced values")
+        raise ValueError("Invalid norm order for matrices.")     # NumPy's error
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     extreme = np.max if ord > 0 else np.min
     n = extreme(np.sum(np.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
@@ -559,6 +570,26 @@ STRUCTURAL.update({
 for _name in ("trapezoid", "trapz"):    # NumPy 2's name, NumPy 1's
     if hasattr(np, _name):
         STRUCTURAL[getattr(np, _name)] = ("composite", analysis.trapezoid)
+_dc = decompositions
+STRUCTURAL.update({     # np.linalg's decompositions: composites of one-output primitives
+    _dc.eigh_eigenvalues: ("custom", _dc._eigenvalues_jvp, _dc._eigenvalues_vjp),
+    _dc.eigvalsh_values: ("custom", _dc._eigenvalues_jvp, _dc._eigenvalues_vjp),
+    _dc.eigh_eigenvectors: ("custom", _dc._eigenvectors_jvp, _dc._eigenvectors_vjp),
+    _dc.cholesky_factor: ("custom", _dc._cholesky_jvp, _dc._cholesky_vjp),
+    _dc.singular_values: ("custom", _dc._values_jvp, _dc._values_vjp),
+    _dc.svd_s: ("custom", _dc._values_jvp, _dc._values_vjp),
+    _dc.svd_u: ("custom", _dc._u_jvp, _dc._u_vjp),
+    _dc.svd_vh: ("custom", _dc._vh_jvp, _dc._vh_vjp),
+    _dc.qr_q: ("custom", _dc._qr_q_jvp, _dc._qr_q_vjp),
+    _dc.qr_r: ("custom", _dc._qr_r_jvp, _dc._qr_r_vjp),
+    np.linalg.eigh: ("composite", _dc.eigh), np.linalg.eigvalsh: ("composite", _dc.eigvalsh),
+    np.linalg.cholesky: ("composite", _dc.cholesky), np.linalg.svd: ("composite", _dc.svd),
+    np.linalg.qr: ("composite", _dc.qr), np.linalg.cond: ("composite", _dc.cond),
+    np.linalg.pinv: ("custom", _dc._pinv_jvp, _dc._pinv_vjp),
+    np.linalg.lstsq: ("composite", _dc.lstsq),
+})
+if hasattr(np.linalg, "svdvals"):     # NumPy 2's
+    STRUCTURAL[np.linalg.svdvals] = ("composite", _dc.svdvals)
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -685,6 +716,17 @@ for _path, (_impl, _names) in _MORE.items():     # (names missing from an older 
     if _f is not None:
         STRUCTURAL[_f] = ("composite", _impl)
         KEYWORDS[_f] = frozenset(_names.split())
+KEYWORDS.update({func: frozenset(names.split()) for func, names in {
+    _dc.eigh_eigenvalues: "a UPLO", _dc.eigvalsh_values: "a UPLO",
+    _dc.eigh_eigenvectors: "a UPLO", _dc.cholesky_factor: "a upper", _dc.singular_values: "a",
+    _dc.svd_s: "a full_matrices", _dc.svd_u: "a full_matrices",
+    _dc.svd_vh: "a full_matrices", _dc.qr_q: "a", _dc.qr_r: "a",
+    np.linalg.eigh: "a UPLO", np.linalg.eigvalsh: "a UPLO", np.linalg.cholesky: "a upper",
+    np.linalg.svd: "a full_matrices compute_uv", np.linalg.qr: "a mode", np.linalg.cond: "x p",
+    np.linalg.pinv: "a rcond rtol", np.linalg.lstsq: "a b rcond",
+}.items()})
+if hasattr(np.linalg, "svdvals"):     # NumPy 2's
+    KEYWORDS[np.linalg.svdvals] = frozenset({"x"})
 KEYWORDS[np.amax] = KEYWORDS[np.max]
 KEYWORDS[np.amin] = KEYWORDS[np.min]
 REWRITES = {

@@ -19,6 +19,7 @@ import sympy
 
 from dualad.analysis import sinc_at_zero
 from dualad.array_methods import ArrayMethods
+from dualad.decompositions import SYMBOLIC_REFUSED, cholesky_factor
 from dualad.linalg import logabsdet
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _one_minus_square, _sech2, _sigmoid
 from dualad.structural import (
@@ -697,7 +698,17 @@ def _per_matrix(fn, e, square):
 # np.linalg on exact matrices (NumPy's linalg has no object loops)
 _LINALG = {np.linalg.inv: (lambda m: m.inv(method="LU"), True),    # (GE lost 9 digits)
            np.linalg.det: (lambda m: m.det(), False),
-           logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False)}
+           logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False),
+           cholesky_factor: (lambda m, upper=False: _cholesky(m, upper), True)}
+
+
+def _cholesky(m, upper):
+    """NumPy's cholesky of m: of the symmetric matrix of the triangle it reads."""
+    n = m.shape[0]
+    pick = (lambda i, j: m[min(i, j), max(i, j)]) if upper else \
+        (lambda i, j: m[max(i, j), min(i, j)])
+    low = sympy.Matrix(n, n, pick).cholesky(hermitian=False)
+    return low.T if upper else low
 
 
 _U = sympy.Symbol("u")
@@ -835,8 +846,12 @@ class Sym(ArrayMethods):
         if func in _LINALG:
             (e, v), = [parts(a) for a in args]
             fn, square = _LINALG[func]
-            return wrap(_per_matrix(fn, _objects(e) if e.dtype != object else e, square),
-                        None if v is None else func(v))
+            value = None if v is None else func(v, **kwargs)    # (NumPy's errors first)
+            return wrap(_per_matrix(lambda m: fn(m, **kwargs),
+                                    _objects(e) if e.dtype != object else e, square), value)
+        if func in SYMBOLIC_REFUSED:
+            raise TypeError(f"symbolic does not support {SYMBOLIC_REFUSED[func]}: sympy has "
+                            "no closed form with LAPACK's values (use dualad or reverse)")
         kind = STRUCTURAL.get(func, (None,))[0]
         if kind == "composite":
             return STRUCTURAL[func][1](*args, **kwargs)

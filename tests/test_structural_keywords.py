@@ -217,7 +217,7 @@ def test_prod_tuple_axis_reported():
     check(lambda v: np.prod(v, axis=(0, 1)), X)
 
 
-@pytest.mark.parametrize("ord_", [None, "fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("ord_", [None, "fro", 1, -1, np.inf, -np.inf, 2, -2, "nuc"])
 def test_matrix_norms(ord_):
     check(lambda v: np.linalg.norm(v, ord=ord_, axis=(0, 1)), X)
     check(lambda v: np.sum(np.linalg.norm(v, ord=ord_, axis=(2, 0), keepdims=True) ** 2), X3)
@@ -234,9 +234,6 @@ def test_matrix_norm_reported():
 
 
 @pytest.mark.parametrize("f, message", [
-    (lambda v: np.linalg.norm(v, ord=2, axis=(0, 1)), "ord=2"),
-    (lambda v: np.linalg.norm(v, ord=2), "ord=2"),
-    (lambda v: np.linalg.norm(v, ord="nuc"), "ord='nuc'"),
     (lambda v: np.sum(v, dtype=int), r"np.sum\(..., dtype=int64\)"),
     (lambda v: np.sum(np.cumsum(v, dtype=np.int32)), r"np.cumsum\(..., dtype=int32\)"),
     (lambda v: np.var(v, mean=np.mean(X)), r"np.var\(..., mean=...\)"),
@@ -367,8 +364,8 @@ def test_mixed_direction_counts_and_function_names_in_errors():
     x = np.ones(3)
     with pytest.raises(ValueError, match="direction axis of length 1"):
         Dual(x, np.ones((1, 3))) + Dual(x, np.ones(3))
-    with pytest.raises(TypeError, match=r"np\.linalg\.eigvalsh has no derivative rule in dualad"):
-        dualad.gradient(lambda A: np.sum(np.linalg.eigvalsh(A)), np.eye(2))
+    with pytest.raises(TypeError, match=r"np\.linalg\.eigvals has no derivative rule in dualad"):
+        dualad.gradient(lambda A: np.sum(np.linalg.eigvals(A)), np.eye(2))
 
 
 # 9. NumPy's defaults written out, ndarray's method signatures (probe26)
