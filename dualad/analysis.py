@@ -16,6 +16,8 @@ rounding where its C loop adds in another order: convolve):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .dispatch import is_traced, primitive
@@ -352,3 +354,37 @@ def sinc(x):
     y = np.pi * np.where(zero, 1.0e-20, x)
     value = np.sin(y) / y
     return np.where(zero, sinc_at_zero(np.pi * x), value) if np.any(zero) else value
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial coefficients, as np.polyfit: vander(x)'s columns (times
+    w) scaled to unit norm, np.linalg.lstsq, the scale divided out (values within
+    rounding of NumPy's, as lstsq's)."""
+    if cov:
+        raise TypeError("np.polyfit(..., cov=...) is not supported on traced values")
+    order = int(deg) + 1
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if np.ndim(x) != 1:
+        raise TypeError("expected 1D vector for x")
+    if np.size(x) == 0:
+        raise TypeError("expected non-empty vector for x")
+    if np.ndim(y) < 1 or np.ndim(y) > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if np.shape(x)[0] != np.shape(y)[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = np.shape(x)[0] * np.finfo(np.float64).eps
+    lhs, rhs = np.vander(x, order), y
+    if w is not None:
+        if np.ndim(w) != 1 or np.shape(w)[0] != np.shape(y)[0]:
+            raise TypeError("expected a 1-d array for weights, as long as y")
+        lhs = lhs * np.reshape(w, (-1, 1))
+        rhs = rhs * (np.reshape(w, (-1, 1)) if np.ndim(rhs) == 2 else w)
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    c, resids, rank, s = np.linalg.lstsq(lhs / scale, rhs, rcond)
+    c = (c.T / scale).T
+    if rank != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
+                      stacklevel=2)
+    return (c, resids, rank, s, rcond) if full else c

@@ -706,7 +706,7 @@ _MORE = {
     "vander": (analysis.vander, "x N increasing"), "polyder": (analysis.polyder, "p m"),
     "polyint": (analysis.polyint, "p m k"), "polyadd": (analysis.polyadd, "a1 a2"),
     "polysub": (analysis.polysub, "a1 a2"), "polymul": (analysis.polymul, "a1 a2"),
-    "sinc": (analysis.sinc, "x"),
+    "sinc": (analysis.sinc, "x"), "polyfit": (analysis.polyfit, "x y deg rcond full w"),
 }
 _FORWARDS_KEYWORDS = {np.piecewise: True, np.apply_along_axis: True}
 for _path, (_impl, _names) in _MORE.items():     # (names missing from an older NumPy)
