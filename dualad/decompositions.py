@@ -57,6 +57,7 @@ import numpy as np
 
 from .analysis import _value
 from .dispatch import primitive
+from .linalg import _inv_or_nan
 
 _mT = lambda a: np.swapaxes(a, -1, -2)      # noqa: E731  (a stack's matrix transposes)
 
@@ -316,8 +317,8 @@ def singular_value_norm(x, ord, rows, cols, keepdims):
 
 
 def cond(x, p=None):
-    """s_max/s_min (p None or 2; p = −2: s_min/s_max); other p: ‖x‖·‖x⁻¹‖ (a singular x
-    is inv's LinAlgError, where NumPy gives inf)."""
+    """s_max/s_min (p None or 2; p = −2: s_min/s_max); other p: ‖x‖·‖x⁻¹‖ (inf for a
+    singular x, as NumPy)."""
     _stacked_2d(x)
     if 0 in np.shape(x)[-2:]:
         raise np.linalg.LinAlgError("cond is not defined on empty arrays")
@@ -326,8 +327,11 @@ def cond(x, p=None):
         with np.errstate(all="ignore"):
             return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
     _stacked_square(x)
-    return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p,
+    with np.errstate(all="ignore"):
+        r = np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(_inv_or_nan(x), p,
                                                                  axis=(-2, -1))
+    singular = np.isnan(_value(r)) & ~np.isnan(_value(x)).any(axis=(-2, -1))
+    return np.where(singular, np.inf, r) if np.any(singular) else r
 
 
 # -- qr ----------------------------------------------------------------------------------

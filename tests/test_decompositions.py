@@ -544,3 +544,19 @@ def test_symbolic_refuses_what_sympy_cannot_match_by_name(f, name):
     # diagonal, LAPACK's need not)
     with pytest.raises(TypeError, match=f"symbolic does not support {name}"):
         symbolic.gradient(lambda x: np.sum(f(x)), X.copy())
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+@pytest.mark.parametrize("p", [1, -1, np.inf, "fro"])
+def test_cond_of_a_singular_member_is_inf_as_numpys_and_the_others_keep_theirs(engine, p):
+    # ‖x‖·‖x⁻¹‖ raised inv's LinAlgError where NumPy gives inf
+    stack = np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[2.0, 1.0], [0.0, 3.0]])])
+    value, _ = dualad.jvp(lambda a: np.linalg.cond(a, p), (stack,), (stack,))
+    np.testing.assert_array_equal(value, np.linalg.cond(stack, p))
+    assert value[0] == np.inf
+    g = engine(lambda a: np.sum(np.linalg.cond(a, p)), stack)
+    # the regular member's gradient is its own, alone (and Richardson differences')
+    alone = engine(lambda a: np.linalg.cond(a, p), stack[1])
+    np.testing.assert_array_equal(g[1], alone)
+    np.testing.assert_allclose(alone, dualad.numeric.gradient(
+        lambda a: np.linalg.cond(a, p), stack[1], scheme="richardson"), rtol=1e-6)
