@@ -158,6 +158,8 @@ def correlate(a, v, mode="valid"):
 def gradient(f, *varargs, axis=None, edge_order=1):
     """Central differences inside, one-sided ones at the ends (first or second order),
     along each axis, with NumPy's formulas (a spacing: a scalar or coordinates)."""
+    if not is_traced(f):
+        f = np.asarray(f, dtype=float)      # (a list of numbers, traced spacing)
     shape = np.shape(f)
     nd = len(shape)
     axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
@@ -171,8 +173,25 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         raise TypeError("invalid number of arguments")
     if edge_order > 2:
         raise ValueError("'edge_order' greater than 2 not supported")
-    out = [_gradient_along(f, ax, d, edge_order, nd) for ax, d in zip(axes, spacings)]
+    out = []
+    for ax, d in zip(axes, spacings):
+        g = _gradient_along(f, ax, d, edge_order, nd)
+        if np.ndim(d) == 1 and is_traced(d) and np.all(_value(d) == _value(d)[0]):
+            g = _evenly_spaced(g, f, ax, _value(d)[0], edge_order, nd)
+        out.append(g)
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _evenly_spaced(g, f, axis, dx, edge_order, nd):
+    """Traced coordinates evenly spaced: NumPy's value (its formulas for one spacing,
+    dx) with g's derivative, the general formulas' (one spacing read off the first two
+    coordinates lost ∂/∂x₂, …): value + (g − g's value), the bracket exactly 0."""
+    value = _gradient_along(_value(f), axis, dx, edge_order, nd)
+    g_value = _value(g)
+    bracket = g - g_value
+    if not np.all(np.isfinite(g_value)):
+        bracket = np.where(np.isfinite(g_value), bracket, 0.0)    # (inf − inf)
+    return value + bracket
 
 
 def _spacing(distances, n):
@@ -187,7 +206,9 @@ def _spacing(distances, n):
         distances = np.asarray(distances, dtype=float)
     diffx = np.diff(distances)
     values = _value(diffx)
-    return diffx[0] if np.all(values == values[0]) else diffx     # uniform: a scalar
+    if np.all(values == values[0]) and not is_traced(diffx):
+        return diffx[0]     # uniform: NumPy's formulas for one spacing
+    return diffx
 
 
 def _gradient_along(f, axis, dx, edge_order, nd):
@@ -286,7 +307,8 @@ def polyint(p, m=1, k=None):
         raise ValueError("Order of integral must be positive (see polyder)")
     if k is None:
         k = np.zeros(m)
-    elif isinstance(k, (list, tuple)):     # constants given one by one, any traced
+    elif isinstance(k, (list, tuple)) and k:    # constants one by one (traced ones too,
+        # when p is traced: NumPy hands the call to us only then)
         k = np.stack([v if is_traced(v) else np.asarray(v, dtype=float) for v in k])
     k = np.reshape(k, (1,)) if np.ndim(k) == 0 else k
     if np.shape(k)[0] == 1 and m > 1:

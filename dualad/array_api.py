@@ -83,21 +83,32 @@ def cross(x1, x2, /, *, axis=-1):
     return np.cross(x1, x2, axis=axis)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
+def vecdot(x1, x2, /, *, axis=-1, dtype=None):
     """Σ x1·x2 along axis, the two broadcast against each other (real values), as a
     matmul of rows by columns (NumPy's values, bit for bit)."""
+    _core_dims("vecdot", "(n),(n)->()", (x1, x2), (1, 1))
     if axis != -1:     # (each operand's own axis, as a gufunc's axis=)
         x1, x2 = np.moveaxis(x1, axis, -1), np.moveaxis(x2, axis, -1)
     return np.matmul(np.expand_dims(x1, -2), np.expand_dims(x2, -1))[..., 0, 0]
 
 
-def matvec(x1, x2, /):
+def _core_dims(name, signature, operands, needed):
+    for i, (x, n) in enumerate(zip(operands, needed)):
+        if np.ndim(x) < n:
+            raise ValueError(f"{name}: Input operand {i} does not have enough dimensions "
+                             f"(has {np.ndim(x)}, gufunc core with signature {signature} "
+                             f"requires {n})")
+
+
+def matvec(x1, x2, /, *, dtype=None):
     """A·v for each matrix A of x1 and vector v of x2."""
+    _core_dims("matvec", "(m,n),(n)->(m)", (x1, x2), (2, 1))
     return np.matmul(x1, np.expand_dims(x2, -1))[..., 0]
 
 
-def vecmat(x1, x2, /):
+def vecmat(x1, x2, /, *, dtype=None):
     """vᵀ·A for each vector v of x1 and matrix A of x2."""
+    _core_dims("vecmat", "(n),(n,m)->(m)", (x1, x2), (1, 2))
     return np.matmul(np.expand_dims(x1, -2), x2)[..., 0, :]
 
 

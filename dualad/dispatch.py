@@ -13,6 +13,11 @@ import functools
 
 import numpy as np
 
+# why NumPy's own code met a traced value, for the engines' __array__ errors
+NOT_HANDED_OVER = (" (if NumPy's own code met it: NumPy hands a function to the engine "
+                   "only through its array arguments, not through an option or a closure "
+                   "such as np.select's default= or a function np.apply_along_axis calls)")
+
 
 def is_traced(x) -> bool:
     """Whether x is a value an engine traces (NumPy's protocols, not an array)."""

@@ -23,6 +23,7 @@ import threading
 import numpy as np
 
 from .array_methods import ArrayMethods
+from .dispatch import NOT_HANDED_OVER
 from .rules import ELEMENTWISE
 from .structural import basic_key
 
@@ -177,7 +178,8 @@ class Dual(ArrayMethods):
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a Dual cannot become a plain NumPy array (the tangent would be "
-                        "lost); build arrays of Duals with np.stack, or use d.primal")
+                        "lost); build arrays of Duals with np.stack, or use d.primal"
+                        + NOT_HANDED_OVER)
 
     def __bool__(self) -> bool:
         return bool(self.primal)

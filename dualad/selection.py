@@ -8,7 +8,7 @@ scatter-add), so every engine differentiates the entry chosen and nothing else:
     copysign(x, y)              = ±|x| by y's sign bit:  ∂/∂x = sign(x)·(±1), ∂/∂y = 0
     heaviside(x, h)             = 0, h or 1 by x's sign: ∂/∂h = 1 where x = 0
     unique(x)                   = x's first occurrences of its distinct values, sorted
-    partition(x, k)             = x gathered by np.argpartition
+    partition(x, k)             = x gathered into np.partition's layout
     trim_zeros(x)               = x sliced to its nonzero entries
     bincount(i, w)              = Σ of wⱼ with iⱼ = k, for each k (linear in w)
 """
@@ -35,7 +35,7 @@ def select(condlist, choicelist, default=0):
     for i, cond in enumerate(condlist):
         if is_traced(cond) or np.asarray(cond).dtype != bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
-    result = default * 1.0
+    result = default * 1.0 if is_traced(default) else np.asarray(default, dtype=float)
     for cond, choice in zip(condlist[::-1], choicelist[::-1]):
         result = np.where(cond, choice, result)
     shape = np.broadcast_shapes(*map(np.shape, (*condlist, *choicelist, default)))
@@ -91,13 +91,13 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return np.where(np.isnan(v), nan, np.where(v == np.inf, hi, np.where(v == -np.inf, lo, x)))
 
 
-def copysign(x1, x2, /, **kw):
+def copysign(x1, x2, /, dtype=None):
     """|x1| with x2's sign bit."""
     magnitude = np.abs(x1)
     return np.where(np.signbit(_value(x2)), -magnitude, magnitude)
 
 
-def heaviside(x1, x2, /, **kw):
+def heaviside(x1, x2, /, dtype=None):
     """0 for x1 < 0, x2 at x1 = 0, 1 for x1 > 0 (nan at nan)."""
     v = _value(x1)
     return np.where(v < 0, 0.0, np.where(v > 0, 1.0, np.where(v == 0, x2, np.nan)))
@@ -117,12 +117,19 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 
 
 def partition(a, kth, axis=-1, kind="introselect", order=None):
-    """a's entries in np.partition's order: a gather by np.argpartition."""
+    """a's entries in np.partition's layout (np.argpartition's differs past 256
+    entries and with nans): a gather of the entries NumPy's partition put where, the
+    i-th smallest of its result read from the i-th smallest of a (ties in order)."""
     if order is not None:
         raise TypeError("np.partition(..., order=...) is not supported on traced values")
     if axis is None:
         a, axis = np.ravel(a), -1
-    return np.take_along_axis(a, np.argpartition(_value(a), kth, axis=axis), axis=axis)
+    values = _value(a)
+    laid_out = np.partition(values, kth, axis=axis)
+    source = np.empty(np.shape(values), dtype=np.intp)
+    np.put_along_axis(source, np.argsort(laid_out, axis=axis, kind="stable"),
+                      np.argsort(values, axis=axis, kind="stable"), axis=axis)
+    return np.take_along_axis(a, source, axis=axis)
 
 
 def trim_zeros(filt, trim="fb", axis=None):
@@ -158,4 +165,7 @@ def bincount(x, /, weights=None, minlength=0):
         return counts
     if np.shape(weights) != np.shape(x):
         raise ValueError("The weights and list don't have the same length.")
-    return unindex(weights * 1.0, np.shape(counts), np.asarray(x))
+    index = np.asarray(x)
+    if index.dtype == bool:     # NumPy counts False as 0, True as 1 (not a mask)
+        index = index.astype(np.intp)
+    return unindex(weights * 1.0, np.shape(counts), index)

@@ -317,6 +317,8 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")     # NumPy's error
     if ord == np.inf:
+        if np.size(x) == 0:     # NumPy's initial=0: an empty vector's norm is 0
+            return np.max(np.abs(x), axis=axis, keepdims=keepdims, initial=0.0)
         return np.max(np.abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
         return np.min(np.abs(x), axis=axis, keepdims=keepdims)
@@ -678,16 +680,18 @@ _MORE = {
     "linalg.outer": (array_api.outer, "x1 x2"), "linalg.trace": (array_api.trace, "x offset dtype"),
     "linalg.diagonal": (array_api.diagonal, "x offset"),
     "linalg.cross": (array_api.cross, "x1 x2 axis"),
-    "linalg.vecdot": (array_api.vecdot, "x1 x2 axis"), "vecdot": (array_api.vecdot, "x1 x2 axis"),
+    "linalg.vecdot": (array_api.vecdot, "x1 x2 axis"),
+    "vecdot": (array_api.vecdot, "x1 x2 axis dtype"),
     "linalg.matmul": (lambda x1, x2, /: np.matmul(x1, x2), "x1 x2"),
-    "matvec": (array_api.matvec, "x1 x2"), "vecmat": (array_api.vecmat, "x1 x2"),
+    "matvec": (array_api.matvec, "x1 x2 dtype"), "vecmat": (array_api.vecmat, "x1 x2 dtype"),
     "cumulative_sum": (array_api.cumulative_sum, "x axis dtype include_initial"),
     "cumulative_prod": (array_api.cumulative_prod, "x axis dtype include_initial"),
     "unstack": (array_api.unstack, "x axis"), "astype": (array_api.astype, "x dtype copy"),
     "select": (selection.select, "condlist choicelist default"),
     "piecewise": (selection.piecewise, "x condlist funclist"),
     "nan_to_num": (selection.nan_to_num, "x copy nan posinf neginf"),
-    "copysign": (selection.copysign, "x1 x2"), "heaviside": (selection.heaviside, "x1 x2"),
+    "copysign": (selection.copysign, "x1 x2 dtype"),
+    "heaviside": (selection.heaviside, "x1 x2 dtype"),
     "unique": (selection.unique, "ar return_index return_inverse return_counts axis "
                                  "equal_nan sorted"),
     "partition": (selection.partition, "a kth axis kind"),

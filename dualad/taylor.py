@@ -36,6 +36,7 @@ import numpy as np
 
 from . import forward as _forward
 from .array_methods import ArrayMethods
+from .dispatch import NOT_HANDED_OVER
 from .dual import Dual
 from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .structural import (
@@ -90,7 +91,7 @@ class Taylor(ArrayMethods):
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a Taylor value cannot become a plain NumPy array; build arrays "
-                        "with np.stack, or use .primal")
+                        "with np.stack, or use .primal" + NOT_HANDED_OVER)
 
     def __bool__(self) -> bool:
         return bool(self.coefs[0])

@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from dualad.array_methods import ArrayMethods
+from dualad.dispatch import NOT_HANDED_OVER
 from dualad.dual import Dual, _make
 from dualad.float_rules import python_power
 from dualad.rules import ELEMENTWISE
@@ -243,7 +244,8 @@ class Tensor(ArrayMethods):
             raise TypeError(f"np.asarray / np.array / np.float64 of a {type(self).__name__} "
                             "a tape is recording would drop it from the tape (its gradient "
                             "terms lost); keep it a Tensor (np.* functions work on it), or "
-                            "take x.numpy() if the value is meant as a constant")
+                            "take x.numpy() if the value is meant as a constant"
+                            + NOT_HANDED_OVER)
         if copy is False:
             return np.asarray(self.value, dtype=dtype)
         # a copy, as .numpy() and TensorFlow's: the value is what tapes recorded (and a

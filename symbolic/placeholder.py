@@ -20,6 +20,7 @@ import sympy
 from dualad.analysis import sinc_at_zero
 from dualad.array_methods import ArrayMethods
 from dualad.decompositions import SYMBOLIC_REFUSED, cholesky_factor
+from dualad.dispatch import NOT_HANDED_OVER
 from dualad.linalg import logabsdet
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY, _one_minus_square, _sech2, _sigmoid
 from dualad.structural import (
@@ -755,7 +756,7 @@ class Sym(ArrayMethods):
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("a symbolic value cannot become a plain NumPy array; "
-                        "build arrays with np.stack / np.concatenate")
+                        "build arrays with np.stack / np.concatenate" + NOT_HANDED_OVER)
 
     def __bool__(self) -> bool:
         _read_values("if / bool()", [self.value])

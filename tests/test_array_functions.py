@@ -359,6 +359,10 @@ def test_gradients_match_jax(name):
     (lambda x: np.block(((x,),)), TypeError, "is a tuple"),
     (lambda x: np.block([[x], x]), ValueError, r"depth 2, but there is an element at depth 1"),
     (lambda x: np.apply_along_axis(np.sum, 1, x[:0]), ValueError, "iteration dimensions"),
+    (lambda x: np.matvec(x[0], x[0]), ValueError, "operand 0 does not have enough dimensions"),
+    (lambda x: np.vecmat(x[0], x[0]), ValueError, "operand 1 does not have enough dimensions"),
+    (lambda x: np.select([np.ones(3, bool)], [np.ones(3)], x[0]), TypeError,
+     "only through its array arguments"),
 ])
 def test_errors_are_numpys_or_name_what_is_refused(engine, f, error, message):
     with pytest.raises(error, match=message):
@@ -410,3 +414,54 @@ def test_sinc_has_every_derivative_right_at_zero_too(x, want):
         np.testing.assert_allclose(engine(np.sinc, x), want[2], rtol=1e-12)
     # the row at 0: dᵏ/duᵏ sin(u)/u there, in u's shape
     np.testing.assert_array_equal(sinc_at_zero(np.zeros(2), 4), [0.2, 0.2])
+
+
+# -- review22 --------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+def test_gradient_in_evenly_spaced_traced_coordinates_moves_each_spacing(engine):
+    # NumPy reads one spacing off evenly spaced coordinates; as traced values that lost
+    # ∂/∂x₂ and ∂/∂x₃ ([57, −57, 0, 0]); jax.grad of jnp.gradient: [5, 7, 28, −40]
+    F, weights = np.array([1.0, 4.0, 9.0, 16.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    f = lambda x: np.sum(np.gradient(F, x) * weights)      # noqa: E731
+    np.testing.assert_allclose(engine(f, np.arange(4.0)), [5.0, 7.0, 28.0, -40.0], rtol=1e-14)
+    x = np.array([0.0, 0.1, 0.2, 0.30000000000000004])     # evenly spaced in floats too
+    value, _ = dualad.jvp(lambda v: np.gradient(F ** 0.5 * 3.1, v), (x,), (x,))
+    np.testing.assert_array_equal(value, np.gradient(F ** 0.5 * 3.1, x))
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+def test_review22_values_numpy_gives(engine):
+    # np.bincount counts False as 0 and True as 1 (a bool index was taken as a mask)
+    w = np.array([3.0, 5.0])
+    f = lambda v: np.bincount(np.array([True, True]), weights=v) ** 2    # noqa: E731
+    np.testing.assert_array_equal(dualad.jvp(f, (w,), (w,))[0], [0.0, 64.0])
+    np.testing.assert_array_equal(engine(lambda v: np.sum(f(v)), w), [16.0, 16.0])
+    # a list as np.select's default (it was list repetition: a TypeError)
+    x = np.array([0.5, -1.2, 2.0])
+    g = lambda v: np.select([v > 0], [v ** 2], [1.0, 2.0, 3.0])     # noqa: E731
+    np.testing.assert_array_equal(dualad.jvp(g, (x,), (x,))[0], [0.25, 2.0, 4.0])
+    np.testing.assert_array_equal(engine(lambda v: np.sum(g(v)), x), [1.0, 0.0, 4.0])
+    # the inf-norm of an empty vector is 0, as NumPy's (max with initial=0)
+    assert dualad.jvp(lambda v: np.linalg.norm(v, np.inf), (np.zeros(0),), (np.zeros(0),))[0] \
+        == 0.0
+    # a list f with a traced spacing h: d/dh Σ gradient(F, h) = −Σ gradient(F, 1)/h²
+    h = engine(lambda h: np.sum(np.gradient([1.0, 4.0, 9.0], h)), 0.5)
+    assert h == -np.sum(np.gradient([1.0, 4.0, 9.0])) / 0.25
+    # ufunc calls with dtype=float, as every ufunc takes it
+    assert engine(lambda v: np.sum(np.copysign(v, -1.0, dtype=float) +
+                                   np.vecdot(v, v, dtype=float)), x).tolist() == \
+        (-np.sign(x) + 3 * 2 * x).tolist()     # (vecdot, a number, added to 3 entries)
+
+
+@pytest.mark.parametrize("x", [
+    np.random.default_rng(5).normal(size=300),  # past 256 entries argpartition's layout differs
+    np.array([np.nan, 0.8, 0.3, -1.3]),         # and with a nan
+])
+def test_partition_has_numpys_layout(x):
+    value, _ = dualad.jvp(lambda v: np.partition(v, 1), (x,), (x,))
+    np.testing.assert_array_equal(value, np.partition(x, 1))
+    g = reverse.gradient(lambda v: np.nansum(np.partition(v, 1) * np.arange(len(v))), x)
+    # each entry's derivative is the place NumPy put it
+    laid_out = np.partition(x, 1)
+    for i in np.flatnonzero(~np.isnan(x)):
+        assert laid_out[int(g[i])] == x[i]
