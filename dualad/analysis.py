@@ -185,8 +185,13 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 def _evenly_spaced(g, f, axis, dx, edge_order, nd):
     """Traced coordinates evenly spaced: NumPy's value (its formulas for one spacing,
     dx) with g's derivative, the general formulas' (one spacing read off the first two
-    coordinates lost ∂/∂x₂, …): value + (g − g's value), the bracket exactly 0."""
-    value = _gradient_along(_value(f), axis, dx, edge_order, nd)
+    coordinates lost ∂/∂x₂, …)."""
+    return valued_as(_gradient_along(_value(f), axis, dx, edge_order, nd), g)
+
+
+def valued_as(value, g):
+    """The plain value (NumPy's bits) carrying g's derivatives, every order: value +
+    (g − g's value), the bracket exactly 0 where g is finite."""
     g_value = _value(g)
     bracket = g - g_value
     if not np.all(np.isfinite(g_value)):
@@ -384,6 +389,8 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     rounding of NumPy's, as lstsq's)."""
     if cov:
         raise TypeError("np.polyfit(..., cov=...) is not supported on traced values")
+    # floats first, as NumPy's x + 0.0 (an int x overflowed in vander(x)·vander(x))
+    x, y, w = (v if v is None or is_traced(v) else np.asarray(v) + 0.0 for v in (x, y, w))
     order = int(deg) + 1
     if deg < 0:
         raise ValueError("expected deg >= 0")

@@ -307,8 +307,10 @@ def singular_value_norm(x, ord, rows, cols, keepdims):
     """np.linalg.norm's ord 2, −2, 'nuc' of the matrices on axes (rows, cols): the
     largest, smallest or summed singular values, as NumPy's _multi_svd_norm."""
     s = singular_values(np.moveaxis(x, (rows, cols), (-2, -1)))
-    n = np.max(s, axis=-1) if ord == 2 else np.min(s, axis=-1) if ord == -2 else \
-        np.sum(s, axis=-1)
+    if ord == 2:    # (NumPy's initial=0: an empty matrix's 2-norm is 0)
+        n = np.max(s, axis=-1, initial=0.0) if 0 in np.shape(s) else np.max(s, axis=-1)
+    else:
+        n = np.min(s, axis=-1) if ord == -2 else np.sum(s, axis=-1)
     if keepdims:
         shape = list(np.shape(x))
         shape[rows] = shape[cols] = 1
@@ -385,6 +387,8 @@ def _qr_r_vjp(ct, out, a):
 
 def qr(a, mode="reduced"):
     """(Q, R) as NumPy's QRResult, or R (mode='r'), for m ≥ n."""
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"Unrecognized mode '{mode}'")     # NumPy's error
     if mode not in ("reduced", "r"):
         raise TypeError(f"np.linalg.qr(..., mode={mode!r}) is not supported on traced "
                         "values: only mode='reduced' or 'r'")

@@ -23,6 +23,7 @@ from .dual import (
 )
 from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .structural import (
+    BATCHED_JVP,
     PRIMAL_ONLY_FUNCTIONS,
     STRUCTURAL,
     UFUNC_METHODS,
@@ -196,8 +197,15 @@ def _array_function(func, args, kwargs):
         jvp = rule[1]
         if ZERO_RULE.strong:
             jvp = _STRONG_JVP.get(func, jvp)
-        t = _per_direction(
-            ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out, *primals, **kwargs))
+        if ndir and func in BATCHED_JVP and jvp is rule[1]:
+            # every direction in one call: the rule broadcasts over a leading axis (the
+            # decompositions recomputed per direction: n² of them for a gradient)
+            t0 = tangents[0]
+            t = jvp(np.zeros((ndir, *np.shape(primals[0]))) if t0 is None else t0, out,
+                    *primals, **kwargs)
+        else:
+            t = _per_direction(ndir, lambda d: jvp(_fill(tangents[0], primals[0], d), out,
+                                                   *primals, **kwargs))
     return _make(out, t, tag, ndir)
 
 

@@ -697,7 +697,10 @@ def _per_matrix(fn, e, square):
 
 
 # np.linalg on exact matrices (NumPy's linalg has no object loops)
-_LINALG = {np.linalg.inv: (lambda m: m.inv(method="LU"), True),    # (GE lost 9 digits)
+# inv solves LU·X = I: m.inv(method="LU") first proves det ≠ 0 by simplifying it
+# (minutes for a 3×3 Cholesky factor of exp entries; Gaussian elimination lost 9
+# digits); a matrix singular at the point is NumPy's LinAlgError on its values
+_LINALG = {np.linalg.inv: (lambda m: m.LUsolve(sympy.eye(m.rows)), True),
            np.linalg.det: (lambda m: m.det(), False),
            logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False),
            cholesky_factor: (lambda m, upper=False: _cholesky(m, upper), True)}

@@ -465,3 +465,55 @@ def test_partition_has_numpys_layout(x):
     laid_out = np.partition(x, 1)
     for i in np.flatnonzero(~np.isnan(x)):
         assert laid_out[int(g[i])] == x[i]
+
+
+# -- probe35 -----------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+def test_long_cumprod_keeps_numpys_values_and_differentiates_through_zeros(engine):
+    # past 16 entries np.cumprod's derivative comes from a log₂(n)-step scan (n traced
+    # products cost ~800x NumPy's cumprod at n = 10⁴); the values stay NumPy's
+    x = 1 + 0.1 * np.sin(np.arange(40.0))
+    x[5] = 0.0
+    w = np.cos(np.arange(40.0))
+    value, _ = dualad.jvp(np.cumprod, (x,), (x,))
+    np.testing.assert_array_equal(value, np.cumprod(x))
+    want = [sum(w[i] * np.prod(np.delete(x[:i + 1], j)) for i in range(j, 40))
+            for j in range(40)]      # ∂/∂xⱼ Σᵢ wᵢ·Πₖ≤ᵢ xₖ, brute force
+    np.testing.assert_allclose(engine(lambda v: np.sum(np.cumprod(v) * w), x), want,
+                               rtol=1e-13, atol=1e-15)
+
+
+def test_long_cumprod_has_every_order():
+    x = 1 + 0.1 * np.sin(np.arange(30.0))
+    f = lambda v: np.sum(np.cumprod(v) ** 2)        # noqa: E731
+    np.testing.assert_allclose(dualad.hessian(f, x), reverse.hessian(f, x), rtol=1e-12)
+    # d³/dt³ Σᵢ Πₖ≤ᵢ (xₖ t) at t = 1: Σᵢ pᵢ·(i + 1)·i·(i − 1)
+    i = np.arange(30)
+    assert dualad.derivative(lambda t: np.sum(np.cumprod(x * t)), 1.0, order=3) == \
+        pytest.approx(np.sum(np.cumprod(x) * (i + 1) * i * (i - 1)), rel=1e-13)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+@pytest.mark.parametrize("f, jax", [   # jax.nn.logsumexp, lax.cummax, cummin, cumprod, ...
+    (lambda v: np.logaddexp.reduce(v), [0.09602049604644744, 0.021425068660375485,
+                                        0.5256111438858029, 0.14324574748185626,
+                                        0.21369754392551796]),
+    (lambda v: np.sum(np.maximum.accumulate(v) * np.arange(5.0)), [1.0, 0, 9.0, 0, 0]),
+    (lambda v: np.sum(np.minimum.accumulate(v) ** 2), [0.6, -9.6, 0, 0, 0]),
+    (lambda v: np.sum(np.multiply.accumulate(v)), [-6.128, 1.782, -0.8892, -1.512, -0.504]),
+    (lambda v: np.sum(np.logaddexp.accumulate(v) * np.arange(5.0)),
+     [1.8666436548692693, 0.4165044976510304, 5.742549494352836, 1.119512177424789,
+      0.8547901757020716]),
+    (lambda v: np.hypot.reduce(v), [0.11157120049584025, -0.446284801983361,
+                                    0.7438080033056017, 0.26033280115696056,
+                                    0.409094401818081]),
+    (lambda v: np.logaddexp2.reduce(v), [0.13049426507111525, 0.04613668986887023,
+                                         0.42397711805903665, 0.17218821507183157,
+                                         0.22720371192914623]),
+])
+def test_ufunc_reduce_and_accumulate_match_jax(engine, f, jax):
+    # np.logaddexp.reduce (logsumexp) and the running max/min/product/logsumexp were
+    # TypeErrors; the values are NumPy's left fold, bit for bit
+    x = np.array([0.3, -1.2, 2.0, 0.7, 1.1])
+    assert dualad.jvp(f, (x,), (x,))[0] == f(x) == reverse.vjp(f, x)[0]
+    np.testing.assert_allclose(engine(f, x), jax, rtol=1e-14, atol=1e-16)

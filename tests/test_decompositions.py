@@ -560,3 +560,63 @@ def test_cond_of_a_singular_member_is_inf_as_numpys_and_the_others_keep_theirs(e
     np.testing.assert_array_equal(g[1], alone)
     np.testing.assert_allclose(alone, dualad.numeric.gradient(
         lambda a: np.linalg.cond(a, p), stack[1], scheme="richardson"), rtol=1e-6)
+
+
+def test_forward_mode_runs_a_decompositions_rule_once_for_all_directions(monkeypatch):
+    # the rules recomputed eigh for each of the n² directions of a gradient (a 50×50
+    # eigvalsh gradient took 12 s); they broadcast over the directions' leading axis
+    calls = []
+    eigh = np.linalg.eigh
+    monkeypatch.setattr(np.linalg, "eigh", lambda *a, **k: calls.append(1) or eigh(*a, **k))
+    b = np.arange(36.0).reshape(6, 6) / 10 + np.eye(6)
+    a = b @ b.T
+    g = dualad.gradient(lambda x: np.sum(np.linalg.eigvalsh(x) ** 2), a)
+    assert len(calls) <= 3
+    np.testing.assert_allclose(g, reverse.gradient(lambda x: np.sum(np.linalg.eigvalsh(x) ** 2),
+                                                   a), rtol=1e-12, atol=1e-12)
+    # = 2·tril(A) + 2·tril(A, −1): Σ w² = Σ S² entries, S the symmetric matrix of the
+    # lower triangle
+    np.testing.assert_allclose(g, 2 * np.tril(a) + 2 * np.tril(a, -1), rtol=1e-12)
+
+
+# -- review23 / probe35 --------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+@pytest.mark.parametrize("f, error, message", [
+    # a matrix norm's axis past the array wrapped around (norm over axes (1, 0))
+    (lambda x: np.linalg.norm(x[None], 2, axis=(1, 3)), np.exceptions.AxisError, "axis 3"),
+    (lambda x: np.linalg.norm(x, "fro", axis=(0, -3)), np.exceptions.AxisError, "axis -3"),
+    (lambda x: np.linalg.norm(x, "nuc", axis=(1, 1)), ValueError, "Duplicate axes"),
+    (lambda x: np.linalg.norm(x[None], 2), ValueError, "Improper number of dimensions"),
+    (lambda x: np.linalg.qr(x, mode="foo"), ValueError, "Unrecognized mode 'foo'"),
+])
+def test_review23_errors_are_numpys(engine, f, error, message):
+    with pytest.raises(error, match=message):
+        engine(lambda x: np.sum(f(x)), np.eye(3) + 0.1)
+
+
+def test_review23_values_numpy_gives():
+    # the 2-norm of an empty matrix is 0 (NumPy's initial=0)
+    assert dualad.jvp(lambda x: np.linalg.norm(x, 2), (np.zeros((0, 3)),),
+                      (np.zeros((0, 3)),))[0] == 0.0
+    # an int x in polyfit: floats first, as NumPy (vander(x)·vander(x) overflowed int64)
+    x = np.arange(100)
+    y = np.sin(x / 10.0)
+    g = reverse.gradient(lambda v: np.polyfit(x, v, 12)[0], y)
+    np.testing.assert_allclose(g, reverse.gradient(lambda v: np.polyfit(x * 1.0, v, 12)[0], y),
+                               rtol=1e-12)
+    assert np.all(np.isfinite(g))
+
+
+def test_symbolic_solves_a_small_gaussian_process_in_moments():
+    # inv by LU·X = I: sympy's inv(method="LU") proved det ≠ 0 by simplifying it and
+    # ran for minutes on the inverse of a 3×3 Cholesky factor
+    d2 = np.array([[0.0, 2.6, 2.26], [2.6, 0.0, 3.05], [2.26, 3.05, 0.0]])
+    y = np.array([1.0, -0.5, 0.3])
+
+    def nll(th):
+        k = np.exp(-0.5 * d2 / np.exp(th[0]) ** 2) + np.exp(th[1]) * np.eye(3)
+        a = np.linalg.solve(np.linalg.cholesky(k), y)
+        return a @ a
+    th = np.array([0.1, -1.0])
+    np.testing.assert_allclose(symbolic.gradient(nll, th), reverse.gradient(nll, th),
+                               rtol=1e-12)
