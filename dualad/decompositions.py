@@ -57,9 +57,7 @@ import numpy as np
 
 from .analysis import _value
 from .dispatch import primitive
-from .linalg import _inv_or_nan
-
-_mT = lambda a: np.swapaxes(a, -1, -2)      # noqa: E731  (a stack's matrix transposes)
+from .linalg import _inv_or_nan, _mT
 
 
 def _stacked_2d(a):
