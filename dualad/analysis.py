@@ -189,14 +189,22 @@ def _evenly_spaced(g, f, axis, dx, edge_order, nd):
     return valued_as(_gradient_along(_value(f), axis, dx, edge_order, nd), g)
 
 
-def valued_as(value, g):
-    """The plain value (NumPy's bits) carrying g's derivatives, every order: value +
-    (g − g's value), the bracket exactly 0 where g is finite."""
+def valued_as(value, g, fold=None):
+    """The plain value (NumPy's bits, −0.0 included) carrying g's derivatives, every
+    order: value − (g's value − g), the bracket exactly +0 where g is finite; g itself
+    where it is ±inf or nan as value is.  Where g's value is not finite and value's is
+    (or the other way round: g overflowed where NumPy's order did not), fold(), which
+    computes in NumPy's order."""
     g_value = _value(g)
-    bracket = g - g_value
-    if not np.all(np.isfinite(g_value)):
-        bracket = np.where(np.isfinite(g_value), bracket, 0.0)    # (inf − inf)
-    return value + bracket
+    finite = np.isfinite(g_value)
+    if not np.all(finite):
+        same = np.array_equal(np.isfinite(value), finite) and \
+            np.array_equal(np.asarray(value)[~finite], g_value[~finite], equal_nan=True)
+        if not same:
+            return g if fold is None else fold()
+    with np.errstate(invalid="ignore"):     # (inf − inf, masked below)
+        exact = value - (g_value - g)
+    return exact if np.all(finite) else np.where(finite, exact, g)
 
 
 def _spacing(distances, n):

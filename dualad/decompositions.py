@@ -325,11 +325,13 @@ def cond(x, p=None):
     if p is None or p == 2 or p == -2:
         s = singular_values(x)
         with np.errstate(all="ignore"):
-            return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
-    _stacked_square(x)
-    with np.errstate(all="ignore"):
-        r = np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(_inv_or_nan(x), p,
-                                                                 axis=(-2, -1))
+            r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    else:
+        _stacked_square(x)
+        with np.errstate(all="ignore"):
+            r = np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(_inv_or_nan(x), p,
+                                                                     axis=(-2, -1))
+    # NumPy's: nan → inf, unless x holds a nan (0/0 of a zero matrix, inf/inf, ...)
     singular = np.isnan(_value(r)) & ~np.isnan(_value(x)).any(axis=(-2, -1))
     return np.where(singular, np.inf, r) if np.any(singular) else r
 

@@ -674,9 +674,9 @@ _REDUCTIONS[np.amin] = _REDUCTIONS[np.min]
 _SHAPE_ONLY = frozenset({np.shape, np.ndim, np.size})
 
 
-def _per_matrix(fn, e, square):
-    """fn(sympy.Matrix) over a stack of square matrices e (..., n, n): matrices back for
-    inv, numbers for det."""
+def _per_matrix(fn, e, square, values=None):
+    """fn(sympy.Matrix, its values or None) over a stack of square matrices e (..., n,
+    n): matrices back for inv, numbers for det."""
     if e.ndim < 2 or e.shape[-1] != e.shape[-2]:
         raise np.linalg.LinAlgError(f"{e.ndim}-dimensional array given. Array must be at "
                                     "least two-dimensional and square" if e.ndim < 2 else
@@ -685,7 +685,8 @@ def _per_matrix(fn, e, square):
     result = np.empty(e.shape if square else e.shape[:-2], dtype=object)
     for index in np.ndindex(e.shape[:-2]):
         try:
-            r = fn(sympy.Matrix(n, n, list(e[index].flat)))
+            r = fn(sympy.Matrix(n, n, list(e[index].flat)),
+                   None if values is None else np.asarray(values, dtype=float)[index])
         except sympy.matrices.exceptions.NonInvertibleMatrixError:
             raise np.linalg.LinAlgError("Singular matrix") from None     # NumPy's error
         if square:
@@ -700,10 +701,31 @@ def _per_matrix(fn, e, square):
 # inv solves LU·X = I: m.inv(method="LU") first proves det ≠ 0 by simplifying it
 # (minutes for a 3×3 Cholesky factor of exp entries; Gaussian elimination lost 9
 # digits); a matrix singular at the point is NumPy's LinAlgError on its values
-_LINALG = {np.linalg.inv: (lambda m: m.LUsolve(sympy.eye(m.rows)), True),
-           np.linalg.det: (lambda m: m.det(), False),
-           logabsdet: (lambda m: sympy.log(sympy.Abs(m.det())), False),
-           cholesky_factor: (lambda m, upper=False: _cholesky(m, upper), True)}
+def _pivot_rows(values):
+    """The row order partial pivoting takes on the numbers: an entry that is 0 at the
+    point (not as an expression) is never a pivot (sympy's own choice divided by it)."""
+    a, order = np.array(values, dtype=float), list(range(len(values)))
+    for k in range(len(a)):
+        p = k + int(np.argmax(np.abs(a[k:, k])))
+        a[[k, p]], order[k], order[p] = a[[p, k]], order[p], order[k]
+        if a[k, k] != 0:
+            a[k + 1:] -= np.outer(a[k + 1:, k] / a[k, k], a[k])
+    return order
+
+
+def _inverse(m, values):
+    """m⁻¹ from (P·m)·X = P (P: the rows in _pivot_rows' order)."""
+    eye = sympy.eye(m.rows)
+    if values is not None:
+        order = _pivot_rows(values)
+        m, eye = m.extract(order, list(range(m.cols))), eye.extract(order, list(range(m.cols)))
+    return m.LUsolve(eye)
+
+
+_LINALG = {np.linalg.inv: (_inverse, True),
+           np.linalg.det: (lambda m, _: m.det(), False),
+           logabsdet: (lambda m, _: sympy.log(sympy.Abs(m.det())), False),
+           cholesky_factor: (lambda m, _, upper=False: _cholesky(m, upper), True)}
 
 
 def _cholesky(m, upper):
@@ -851,8 +873,9 @@ class Sym(ArrayMethods):
             (e, v), = [parts(a) for a in args]
             fn, square = _LINALG[func]
             value = None if v is None else func(v, **kwargs)    # (NumPy's errors first)
-            return wrap(_per_matrix(lambda m: fn(m, **kwargs),
-                                    _objects(e) if e.dtype != object else e, square), value)
+            return wrap(_per_matrix(lambda m, vals: fn(m, vals, **kwargs),
+                                    _objects(e) if e.dtype != object else e, square, v),
+                        value)
         if func in SYMBOLIC_REFUSED:
             raise TypeError(f"symbolic does not support {SYMBOLIC_REFUSED[func]}: sympy has "
                             "no closed form with LAPACK's values (use dualad or reverse)")

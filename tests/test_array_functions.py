@@ -517,3 +517,54 @@ def test_ufunc_reduce_and_accumulate_match_jax(engine, f, jax):
     x = np.array([0.3, -1.2, 2.0, 0.7, 1.1])
     assert dualad.jvp(f, (x,), (x,))[0] == f(x) == reverse.vjp(f, x)[0]
     np.testing.assert_allclose(engine(f, x), jax, rtol=1e-14, atol=1e-16)
+
+
+# -- review24 ----------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", [dualad.jacobian, reverse.jacobian])
+def test_running_results_keep_inf_entries_derivatives_and_numpys_zero_signs(engine):
+    # an output equal to an inf entry lost its derivative (the scan's value bracket was
+    # masked to 0 there); past 16 entries the scan runs
+    x = np.concatenate([[1.0, np.inf], np.arange(20.0)])
+    want = np.zeros((22, 22))
+    want[0, 0] = 1.0
+    want[1:, 1] = 1.0
+    np.testing.assert_array_equal(engine(np.maximum.accumulate, x), want)
+    # −0.0 stays −0.0 (value + (g − g) made it +0.0): 1/−0.0 is −inf
+    z = np.full(20, -0.0)
+    assert np.all(np.signbit(dualad.jvp(np.maximum.accumulate, (z,), (z,))[0]))
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient])
+def test_a_scan_that_overflows_where_numpys_order_does_not_falls_back_to_the_fold(engine):
+    # 1e-200·1e200·1e200: the scan's 1e200·1e200 is inf, NumPy's running product 1e200
+    x = np.array([1e-200, 1e200, 1e200] + [1.0] * 15)
+    assert engine(lambda v: np.cumprod(v)[2], x)[2] == 1.0
+    assert engine(lambda v: np.sum(np.cumprod(v)), x)[2] == 16.0
+
+
+def test_review24_values_numpy_gives():
+    # cond: nan → inf as NumPy's, for every p (a zero matrix, an inf entry)
+    for p in (None, 2, -2):
+        for x in (np.zeros((2, 2)), np.array([[1.0, np.inf], [0.0, 1.0]])):
+            with np.errstate(all="ignore"):
+                assert dualad.jvp(lambda a: np.linalg.cond(a, p), (x,), (x,))[0] == np.inf
+    # an empty reduction by a ufunc with an identity is the identity
+    e = np.zeros((3, 0))
+    np.testing.assert_array_equal(
+        dualad.jvp(lambda v: np.logaddexp.reduce(v, axis=1), (e,), (e,))[0], [-np.inf] * 3)
+    assert reverse.vjp(lambda v: np.hypot.reduce(v, axis=0), np.zeros(0))[0] == 0.0
+    # a number: accumulate is NumPy's TypeError, reduce the number itself
+    with pytest.raises(TypeError, match="cannot accumulate on a scalar"):
+        dualad.gradient(lambda v: np.multiply.accumulate(v), 2.0)
+    assert dualad.gradient(lambda v: np.logaddexp.reduce(v * v, axis=0), 2.0) == 4.0
+
+
+@pytest.mark.parametrize("x", [np.array([0.0, 1.0, 1.0, 0.0]),    # a pivot 0 at the point
+                               np.array([2.0, 2.0, 1.0, 3.0])])
+def test_symbolic_inverse_pivots_on_the_numbers(x):
+    # sympy's LU took a(0,0) = y₀ as the pivot, 0 at the point: nan for an invertible A
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    f = lambda y: np.sum(np.linalg.inv(np.reshape(y, (2, 2))) * w)     # noqa: E731
+    a_inv = np.linalg.inv(x.reshape(2, 2))
+    want = -(a_inv.T @ w @ a_inv.T).ravel()
+    np.testing.assert_allclose(symbolic.gradient(f, x), want, rtol=1e-14)
