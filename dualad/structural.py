@@ -43,6 +43,7 @@ from . import (
     decompositions,
     einsum,
     linalg,
+    scans,
     selection,
     statistics,
 )
@@ -351,42 +352,8 @@ def _cumprod(x, axis=None, dtype=None, out=None):
     (axis,) = normalize_axis_tuple(axis, np.ndim(x))   # NumPy's AxisError if out of range
     if not np.shape(x)[axis]:
         return x * 1.0
-    return _running(np.multiply, x, axis)
+    return scans.running(np.multiply, x, axis)
 
-
-def _fold(ufunc, x, axis):
-    """ufunc's running results along axis, in NumPy's order (a left fold: n traced
-    operations)."""
-    xs = np.moveaxis(x, axis, 0)
-    acc = xs[0]
-    running = [acc]
-    for i in range(1, np.shape(xs)[0]):
-        acc = ufunc(acc, xs[i])
-        running.append(acc)
-    return np.moveaxis(np.stack(running), 0, axis)
-
-
-def _scan(ufunc, x, axis):
-    """ufunc's running results along axis in log₂(n) steps (Hillis–Steele: p[i] ←
-    p[i − s] ∘ p[i]), for an associative ufunc."""
-    n = np.shape(x)[axis]
-    lead, step = (slice(None),) * axis, 1
-    while step < n:
-        x = np.concatenate([x[lead + (slice(None, step),)],
-                            ufunc(x[lead + (slice(None, n - step),)],
-                                  x[lead + (slice(step, None),)])], axis=axis)
-        step *= 2
-    return x
-
-
-def _running(ufunc, x, axis):
-    """ufunc.accumulate(x, axis) of an associative ufunc: up to 16 entries the fold;
-    beyond, NumPy's values with the derivatives of the scan (n traced products cost
-    ~800x NumPy's cumprod at n = 10⁴), the fold where the scan overflows and it not."""
-    if np.shape(x)[axis] <= 16:
-        return _fold(ufunc, x, axis)
-    return analysis.valued_as(ufunc.accumulate(analysis._value(x), axis=axis),
-                              _scan(ufunc, x, axis), lambda: _fold(ufunc, x, axis))
 
 
 def _round(x, decimals=0, out=None):
@@ -958,19 +925,6 @@ def full_like_of_traced(args, kwargs, traced):
     return np.zeros_like(bound["a"], shape=bound.get("shape")) + y
 
 
-def _accumulate_axis(axis, ndim):
-    """The one axis accumulate runs along; NumPy's ValueError for several axes, and for
-    axis=None beyond a vector (cumsum would flatten); its TypeError for a number."""
-    if ndim == 0:
-        raise TypeError("cannot accumulate on a scalar")
-    if isinstance(axis, (tuple, list)) and len(axis) == 1:
-        axis = axis[0]
-    if axis is None and ndim == 1:
-        axis = 0
-    if axis is None or isinstance(axis, (tuple, list)):
-        raise ValueError("accumulate does not allow multiple axes")
-    return axis
-
 
 def _outer_with(ufunc):
     def outer(a, b, **kw):
@@ -980,45 +934,19 @@ def _outer_with(ufunc):
 
 # ufunc methods other than __call__ (np.add.reduce, np.multiply.outer, ...),
 # re-expressed with table operations; every engine dispatches them here.
-def _accumulate_by_scan(ufunc):
-    """ufunc.accumulate of an associative ufunc (see _running)."""
-    def accumulate(x, axis=0, dtype=None, out=None):
-        if np.ndim(x) == 0:
-            raise TypeError("cannot accumulate on a scalar")    # NumPy's error
-        axis = normalize_axis_tuple(_accumulate_axis(axis, np.ndim(x)), np.ndim(x))[0]
-        return _running(ufunc, x, axis)
-    return accumulate
-
-
-def _reduce_by_scan(ufunc):
-    """ufunc.reduce of an associative ufunc along one axis: the scan's last entry."""
-    def reduce(x, axis=0, dtype=None, out=None, keepdims=False):
-        if axis is None or isinstance(axis, tuple) and len(axis) != 1:
-            raise TypeError(f"np.{ufunc.__name__}.reduce over several axes is not "
-                            "supported on traced values")
-        if np.ndim(x) == 0:
-            return x * 1.0      # (NumPy reduces a number to itself)
-        axis = normalize_axis_tuple(axis, np.ndim(x))[0]
-        if np.shape(x)[axis] == 0:
-            if ufunc.identity is None:
-                raise ValueError(f"zero-size array to reduction operation "
-                                 f"{ufunc.__name__} which has no identity")
-            return ufunc.reduce(analysis._value(x), axis=axis, keepdims=keepdims)
-        last = np.take(_running(ufunc, x, axis), [-1], axis=axis)
-        return last if keepdims else np.squeeze(last, axis=axis)
-    return reduce
-
 
 UFUNC_METHODS = {
     np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
              "accumulate": lambda x, axis=0, dtype=None, out=None:
-                 np.cumsum(x, axis=_accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
+                 np.cumsum(x, axis=scans.accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
     np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply),
                   "accumulate": lambda x, axis=0, dtype=None, out=None:
-                      np.cumprod(x, axis=_accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
-    np.maximum: {"reduce": _reduce_with(np.max), "accumulate": _accumulate_by_scan(np.maximum)},
-    np.minimum: {"reduce": _reduce_with(np.min), "accumulate": _accumulate_by_scan(np.minimum)},
-    **{u: {"reduce": _reduce_by_scan(u), "accumulate": _accumulate_by_scan(u)}
+                      np.cumprod(x, axis=scans.accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
+    np.maximum: {"reduce": _reduce_with(np.max),
+                 "accumulate": scans.accumulate_by_scan(np.maximum)},
+    np.minimum: {"reduce": _reduce_with(np.min),
+                 "accumulate": scans.accumulate_by_scan(np.minimum)},
+    **{u: {"reduce": scans.reduce_by_scan(u), "accumulate": scans.accumulate_by_scan(u)}
        for u in (np.logaddexp, np.logaddexp2, np.hypot, np.fmax, np.fmin)},
     np.subtract: {"outer": _outer_with(np.subtract)},
     np.divide: {"outer": _outer_with(np.divide)},
