@@ -193,8 +193,8 @@ def valued_as(value, g, fold=None):
     """The plain value (NumPy's bits, −0.0 included) carrying g's derivatives, every
     order: value − (g's value − g), the bracket exactly +0 where g is finite; g itself
     where it is ±inf or nan as value is.  Where g's value is not finite and value's is
-    (or the other way round: g overflowed where NumPy's order did not), fold(), which
-    computes in NumPy's order."""
+    (or the other way round: g overflowed where NumPy's order did not), or differs
+    from it beyond rounding (underflow), fold(), which computes in NumPy's order."""
     g_value = _value(g)
     finite = np.isfinite(g_value)
     if not np.all(finite):
@@ -202,6 +202,9 @@ def valued_as(value, g, fold=None):
             np.array_equal(np.asarray(value)[~finite], g_value[~finite], equal_nan=True)
         if not same:
             return g if fold is None else fold()
+    if fold is not None and not np.allclose(g_value[finite], np.asarray(value)[finite],
+                                            rtol=1e-8, atol=0.0):
+        return fold()   # (the scan underflowed, 1e-200·1e-200, where the fold did not)
     with np.errstate(invalid="ignore"):     # (inf − inf, masked below)
         exact = value - (g_value - g)
     return exact if np.all(finite) else np.where(finite, exact, g)

@@ -568,3 +568,10 @@ def test_symbolic_inverse_pivots_on_the_numbers(x):
     a_inv = np.linalg.inv(x.reshape(2, 2))
     want = -(a_inv.T @ w @ a_inv.T).ravel()
     np.testing.assert_allclose(symbolic.gradient(f, x), want, rtol=1e-14)
+
+
+def test_a_scan_that_underflows_where_numpys_order_does_not_falls_back_to_the_fold():
+    # the scan's 1e-200·1e-200 is 0 where NumPy's running products stay 1, 1e-200, 1
+    x = np.array([1e200, 1e-200, 1e-200, 1e200, 1e100] + [1.0] * 15)
+    np.testing.assert_array_equal(reverse.gradient(lambda v: np.cumprod(v)[4], x)[:5],
+                                  [1e-100, 1e300, 1e300, 1e-100, 1.0])
