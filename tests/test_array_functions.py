@@ -575,3 +575,18 @@ def test_a_scan_that_underflows_where_numpys_order_does_not_falls_back_to_the_fo
     x = np.array([1e200, 1e-200, 1e-200, 1e200, 1e100] + [1.0] * 15)
     np.testing.assert_array_equal(reverse.gradient(lambda v: np.cumprod(v)[4], x)[:5],
                                   [1e-100, 1e300, 1e300, 1e-100, 1.0])
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+@pytest.mark.parametrize("n", [5, 17, 32])
+def test_logsumexp_and_hypot_reductions_skip_pairs_of_neutral_entries(engine, n):
+    # the scan (and the fold) paired two −inf (two 0) entries: nan partials, a nan
+    # gradient of a finite logsumexp (of a norm); as jax.nn.logsumexp: softmax
+    x = np.zeros(n)
+    x[1] = x[2] = -np.inf
+    want = np.where(np.isfinite(x), 1.0 / (n - 2), 0.0)
+    np.testing.assert_allclose(engine(lambda v: np.logaddexp.reduce(v, axis=None), x), want,
+                               rtol=1e-14)
+    y = np.ones(n)
+    y[1] = y[2] = 0.0
+    np.testing.assert_allclose(engine(np.hypot.reduce, y), y / np.sqrt(n - 2), rtol=1e-14)
