@@ -20,12 +20,7 @@ import warnings
 
 import numpy as np
 
-from .dispatch import is_traced, primitive
-
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+from .dispatch import is_traced, normalize_axis_tuple, primitive
 
 
 def polyval(p, x):

@@ -18,10 +18,7 @@ import math
 
 import numpy as np
 
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+from .dispatch import normalize_axis_tuple
 
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):

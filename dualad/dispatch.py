@@ -13,6 +13,11 @@ import functools
 
 import numpy as np
 
+try:     # NumPy's axis checks, which every table module uses
+    from numpy.lib.array_utils import normalize_axis_tuple  # noqa: F401
+except ImportError:     # NumPy < 2
+    from numpy.core.numeric import normalize_axis_tuple  # noqa: F401
+
 # why NumPy's own code met a traced value, for the engines' __array__ errors
 NOT_HANDED_OVER = (" (if NumPy's own code met it: NumPy hands a function to the engine "
                    "only through its array arguments, not through an option or a closure "

@@ -12,11 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import analysis
-
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+from .dispatch import normalize_axis_tuple
 
 
 def _fold(ufunc, x, axis):

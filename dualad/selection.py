@@ -18,12 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import _value
-from .dispatch import is_traced
-
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+from .dispatch import is_traced, normalize_axis_tuple
 
 
 def select(condlist, choicelist, default=0):

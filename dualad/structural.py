@@ -47,13 +47,7 @@ from . import (
     selection,
     statistics,
 )
-from .dispatch import primitive
-
-try:
-    from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:     # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
-
+from .dispatch import normalize_axis_tuple, primitive
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
@@ -712,7 +706,8 @@ _MORE = {
     "polysub": (analysis.polysub, "a1 a2"), "polymul": (analysis.polymul, "a1 a2"),
     "sinc": (analysis.sinc, "x"), "polyfit": (analysis.polyfit, "x y deg rcond full w"),
 }
-_FORWARDS_KEYWORDS = {np.piecewise: True, np.apply_along_axis: True}
+# functions that pass other keywords on to the user's function
+_FORWARDS_KEYWORDS = frozenset({np.piecewise, np.apply_along_axis})
 # "custom" rows whose jvp takes tangents with a leading axis of directions (matmul and
 # elementwise rules over stacks of matrices): forward mode calls them once, not once
 # per direction
@@ -834,7 +829,7 @@ def check_keywords(func, args, kwargs, engine):
                                 f"{engine}: only {name}={_ONLY[name]}")
         elif default:
             dropped.append(name)
-        elif name not in defaults and _FORWARDS_KEYWORDS.get(func):
+        elif name not in defaults and func in _FORWARDS_KEYWORDS:
             pass    # np.piecewise(x, c, fs, k=2): passed on to the user's functions
         elif name in rewrites:
             rewrite = rewrites[name]
