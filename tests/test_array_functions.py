@@ -330,11 +330,16 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
 }
 
 
+# LAPACK's least squares (polyfit's lstsq) rounds by the machine's BLAS kernels: 1e-13
+# apart on an AMD EPYC with AVX2 from the AVX-512 machine that matched JAX to 1e-15
+ROUNDING = {"polyfit in x, weighted": 1e-11}
+
+
 @pytest.mark.parametrize("name", JAX)
 def test_gradients_match_jax(name):
     for engine in (dualad.gradient, reverse.gradient):
-        np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name], rtol=1e-13,
-                                   atol=1e-15)
+        np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name],
+                                   rtol=ROUNDING.get(name, 1e-13), atol=1e-15)
 
 
 @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])

@@ -822,13 +822,16 @@ def test_division_by_a_constant_zero_gives_the_engines_inf():
 
 # -- guards read values computed as f computes them ----------------------------------------------
 def _math_above_numpy(name, lo, hi, k=3):
-    """Points where math's version of np.<name> is above NumPy's (an ulp or two)."""
+    """Points where math's version of np.<name> is above NumPy's (an ulp or two), or,
+    on a machine where the two agree at all 5000 points (exp, sinh, cosh, arccos and
+    expm1 on an AMD EPYC with AVX2; an Intel one with AVX-512 differs at ~5 %), the
+    first k points: the guard must still decide as f does there."""
     import math
     mf = {"exp": math.exp, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
           "arccos": math.acos, "expm1": math.expm1}[name]
     nf = getattr(np, name)
     xs = np.random.default_rng(7).uniform(lo, hi, 5000)
-    return [float(x) for x in xs if mf(x) > nf(x)][:k]
+    return [float(x) for x in xs if mf(x) > nf(x)][:k] or [float(x) for x in xs[:k]]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -917,11 +920,12 @@ def test_a_variable_reading_variant_refuses_a_recording_tape():
 
 def test_a_guard_on_python_power_decides_as_f_does():
     # x ** y on floats is Python's power (f's value and the tape's), which differs from
-    # np.power in the last bit at ~5 % of points; the guard cone computed it with NumPy
-    # and took the other branch at such a point (value -1.047 for 10.47)
+    # np.power in the last bit at ~5 % of points on some machines (here NumPy's is an ulp
+    # below Python's on an Intel one with AVX-512; the two agree on an AMD one with AVX2);
+    # the guard code computed it with NumPy and took the other branch at such a point
+    # (value -1.047 for 10.47)
     x, y = 1.0469525933442214, 1.649008664344334
     t = x ** y
-    assert float(np.power(x, y)) < t    # NumPy's is an ulp below Python's here
 
     def f(a, b):
         return a * 10.0 if a ** b >= t else -a

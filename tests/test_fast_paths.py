@@ -206,12 +206,12 @@ def test_piecewise_constant_rows_have_zero_tangent_on_the_fast_path():
 
 
 def test_power_primals_are_what_f_computes_bit_for_bit():
-    # Python's float ** and np.power differ in the last bit at ~5 % of points: forward
-    # mode took Python's for np.power(d, y) too, reverse NumPy's for t ** y; each is now
-    # the one f itself uses on floats
+    # Python's float ** and np.power differ in the last bit at ~5 % of points on some
+    # machines (an Intel one with AVX-512; none of these 400 on an AMD one with AVX2):
+    # forward mode took Python's for np.power(d, y) too, reverse NumPy's for t ** y;
+    # each is now the one f itself uses on floats
     rng = np.random.default_rng(5)
     pairs = list(zip(rng.uniform(0.1, 10.0, 400).tolist(), rng.uniform(-3, 3, 400).tolist()))
-    assert sum(x ** y != float(np.power(x, y)) for x, y in pairs) > 5   # the points exist
     for x, y in pairs:
         for f in (lambda a: a ** y, lambda a: np.power(a, y), lambda a: (y * y + 0.1) ** a,
                   lambda a: np.power(y * y, a)):
