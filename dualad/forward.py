@@ -49,8 +49,12 @@ def check_arg(x, i: int = 0):
     if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
         return plain_array(x, i).astype(np.float64)
     what = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else f"type {type(x).__name__}"
+    nest = isinstance(x, (list, tuple, dict))
     raise TypeError(f"argument {i} has {what}; dualad differentiates "
-                    "functions of floats, ints and NumPy float arrays")
+                    "functions of floats, ints and NumPy float arrays" +
+                    ("; pass each array of a list or dict as an argument of its own "
+                     "(gradient(f, *params)), or one array for a list of numbers"
+                     if nest else ""))
 
 
 def int_as_float(x, i: int = 0) -> float:

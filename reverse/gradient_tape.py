@@ -101,6 +101,7 @@ class Tape:
         self.persistent = bool(persistent)
         self._auto = bool(watch_accessed_variables)
         self._used = False
+        self._paused = False        # within stop_recording(): watch() is ignored, as TF's
         self.reset()
 
     def reset(self) -> None:
@@ -140,6 +141,8 @@ class Tape:
         if isinstance(x, (list, tuple, dict)):
             for y in (x.values() if isinstance(x, dict) else x):
                 self.watch(y)
+        elif self._paused and isinstance(x, Tensor):
+            return      # TensorFlow ignores a watch while stop_recording() holds the tape
         elif type(x) is Variable:
             self._vars[id(x)] = x
         elif type(x) is Tensor:
@@ -156,8 +159,9 @@ class Tape:
                             f"{type(x).__name__}; wrap values with reverse.constant(...)")
 
     def watched_variables(self) -> tuple:
-        """tape.watched_variables() -> the Variables this tape watches."""
-        return tuple(self._vars.values())
+        """tape.watched_variables() -> the Variables this tape watches, in the order they
+        were created (TensorFlow's: `zip(grads, watched_variables())` lines up alike)."""
+        return tuple(sorted(self._vars.values(), key=Variable.serial.__get__))
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -168,9 +172,11 @@ class Tape:
                                "(call it inside the tape's `with` block)")
         i = next(j for j, t in enumerate(stack) if t is self)
         del stack[i]
+        paused, self._paused = self._paused, True
         try:
             yield
         finally:
+            self._paused = paused
             stack.insert(min(i, len(stack)), self)
 
     # -- gradients --------------------------------------------------------------
@@ -204,6 +210,20 @@ class Tape:
                          "the tape's `with` block (or under stop_recording), or from nothing "
                          "the tape watched (tape.watch(x)); unconnected_gradients='zero' "
                          "takes it as a constant (zero gradients)")
+
+    def _reaches(self, s) -> bool:
+        """Whether source s is on this tape: a Variable it watches, or a Tensor it
+        watched or produced.  TensorFlow answers None for any other source, an operand
+        of a recorded operation included (∂(c·x)/∂c with only x watched; it was c's
+        true derivative), an intermediate made before the tape, a stop_gradient result."""
+        return id(s) in self._vars if type(s) is Variable else self._key in s._on
+
+    def _read(self, s, kept, adj, seeded):
+        """Source s's cotangent after a sweep: None where the tape does not reach s (the
+        sweep left an unwatched operand's adjoint in adj) unless s is a seeded target."""
+        if self._reaches(s) or any(s is k for k in seeded):
+            return kept.get(s, adj.get(s))
+        return None
 
     def _seeded(self, t, mode, flat):
         """`_connected(t)`, or t itself for an unrecorded target that is also a source:
@@ -263,9 +283,7 @@ class Tape:
         self._check_usable()
         mode = _mode(unconnected_gradients)
         flat = self._sources(sources)
-        targets = _leaves(target, [])
-        if not targets:
-            raise ValueError("tape.gradient needs at least one target")
+        targets = _leaves(target, [])       # [] sums to a constant: unconnected, as TF
         if output_gradients is None:
             seeds = [None] * len(targets)
         else:
@@ -279,10 +297,12 @@ class Tape:
             else:
                 seeds = _leaves_like(og, target, "output_gradients", [])
         adj = {}
+        seeded = []
         for t, s in zip(targets, seeds):
             k = self._seeded(t, mode, flat)
             if k is None:
                 continue        # a constant to this tape: no gradient flows from it
+            seeded.append(k)
             v = t.value
             if s is None:
                 s = 1.0 if np.ndim(v) == 0 else np.ones(np.shape(v))
@@ -300,7 +320,7 @@ class Tape:
         kept = self._sweep(adj, set(flat))
         results = []
         for s in flat:
-            ct = kept.get(s, adj.get(s))
+            ct = self._read(s, kept, adj, seeded)
             if ct is None:
                 results.append(None if mode == "none" else _new_tensor(np.zeros_like(s.value)
                                                                        if np.ndim(s.value)
@@ -323,10 +343,12 @@ class Tape:
             return [None] * len(flat)
         adj = {k: seed}
         kept = self._sweep(adj, keep)
-        if not finite([kept.get(s, adj.get(s)) for s in flat]):
+        row = [self._read(s, kept, adj, (k,)) for s in flat]
+        if not finite(row):
             adj = {k: seed}
             kept = self._sweep(adj, keep, strong=True)
-        return [kept.get(s, adj.get(s)) for s in flat]
+            row = [self._read(s, kept, adj, (k,)) for s in flat]
+        return row
 
     def jacobian(self, target, source=None, unconnected_gradients: str = "none",
                  parallel_iterations=None, experimental_use_pfor=True, *, sources=None):
@@ -400,8 +422,8 @@ class Tape:
             seed[:, j] = 1.0
             cols.append(self._row(k, seed.reshape(tshape), flat, {flat[0]})[0])
         self._release()
-        if m and all(c is None for c in cols) and mode == "none":
-            return None
+        # an unconnected source gives zeros whatever unconnected_gradients says, as
+        # TensorFlow's batch_jacobian ("compatibility with the previous behavior")
         zero = np.zeros(sshape)
         cols = [zero if c is None else _finish(c, flat[0]) for c in cols]
         cols = [c.value if type(c) is Tensor and not c._on else c for c in cols]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .tape import EVERY, read_variable, state
@@ -15,6 +17,8 @@ from .tensor import (
     without_hessian_levels,
 )
 
+_serials = itertools.count()
+
 
 class Variable(Tensor):
     """Variable(initial_value, trainable=True, name=None): a mutable Tensor.
@@ -23,10 +27,11 @@ class Variable(Tensor):
     `read_variable`); tapes watch trainable variables they see used.  Reads
     until the next assign share one snapshot per set of recording tapes (`read`)."""
 
-    __slots__ = ("trainable", "name", "_snap")
+    __slots__ = ("trainable", "name", "_snap", "serial")
 
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
         super().__init__(initial_value)
+        self.serial = next(_serials)     # creation order (tape.watched_variables())
         if isinstance(self.value, np.ndarray):
             self.value = self.value.copy()
         self.trainable = bool(trainable)

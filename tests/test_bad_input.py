@@ -325,3 +325,13 @@ def test_modular_pow_and_round_out_none():
         # (symbolic: sympy's rint(10x)/10 is 0.1·rint(10x), 1.2000000000000002)
         np.testing.assert_allclose(engine(lambda x: np.sum(x.round(1, out=None) * x), v),
                                    [1.2, 2.0], rtol=2e-16)
+
+
+@pytest.mark.parametrize("params", [[1.0, 2.0], {"w": np.ones(2)}, (np.ones(2),)])
+def test_a_list_or_dict_argument_says_how_to_pass_it(params):
+    # autograd and JAX take nests of arrays; API.md takes floats and arrays: the
+    # refusal says what to write instead (probe36: autograd's examples pass dicts)
+    for engine in (dualad.gradient, reverse.gradient):
+        with pytest.raises(TypeError, match=r"argument 0 has type \w+; .* as an argument of "
+                                            r"its own \(gradient\(f, \*params\)\)"):
+            engine(lambda p: 0.0, params)

@@ -1699,3 +1699,97 @@ def test_a_used_tape_kept_in_a_list_does_not_keep_its_key_on_the_watched_tensor(
     with kept:
         y = np.sum(c * 3.0)
     np.testing.assert_array_equal(kept.gradient(y, c).numpy(), [3.0, 3.0, 3.0])
+
+
+# -- TensorFlow 2.21 side by side (probe37): what its GradientTape answered ------------
+def test_an_unwatched_operand_is_not_a_source():
+    # TF: y = c·x with only x watched gives ∂y/∂c None (0 with "zero"); so does a
+    # tape that did not watch c while an outer one did, and jacobian; ∂y/∂x is 5
+    x, c = constant(2.0), constant(5.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = c * x
+        s = reverse.stop_gradient(x)
+        z = s * x
+    assert t.gradient(y, c) is None
+    assert t.gradient(y, c, unconnected_gradients="zero").numpy() == 0.0
+    gx, gc = t.gradient(y, [x, c])
+    assert gx.numpy() == 5.0 and gc is None
+    assert t.gradient(z, s) is None and t.gradient(z, x).numpy() == 2.0
+    assert t.gradient(c, c).numpy() == 1.0      # a target that is a source: seeded
+    assert t.jacobian(y, c) is None
+    with Tape() as o:
+        o.watch(c)
+        with Tape() as i:
+            i.watch(x)
+            y = c * x
+        assert i.gradient(y, c) is None
+    # watched after its use: TF counts it (the op recorded c as an input)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = c * x
+        t.watch(c)
+    assert t.gradient(y, c).numpy() == 2.0
+    w = c * 2.0         # produced before the tape: not on it
+    with Tape() as t:
+        t.watch(x)
+        y = w * x
+    assert t.gradient(y, w) is None
+
+
+def test_sign_is_connected_with_zero_gradient_as_in_tensorflow():
+    # TF registers Sign's gradient as zeros (floor, ceil, round: None); a training
+    # step `w.assign_sub(lr * g)` on a loss through np.sign alone needs a gradient
+    w = Variable(np.array([-1.5, 2.0]))
+    with Tape() as t:
+        loss = np.sum(np.sign(w) * 3.0)
+    g = t.gradient(loss, w)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
+    x = constant(2.0)
+    with Tape() as t:
+        t.watch(x)
+        y = np.sign(x) + x
+    assert t.gradient(y, x).numpy() == 1.0
+    with Tape() as t:
+        t.watch(x)
+        y = np.floor(x) * 1.0
+    assert t.gradient(y, x) is None
+    assert dualad.gradient(lambda x: np.sign(x) * x, -3.0) == -1.0
+
+
+def test_watched_variables_in_creation_order_as_tensorflow():
+    v1, v2, v3 = Variable(1.0), Variable(2.0), Variable(3.0)
+    with Tape() as t:
+        y = v3 * v2 * v1
+    assert t.watched_variables() == (v1, v2, v3)
+    g = t.gradient(y, list(t.watched_variables()))
+    assert [x.numpy() for x in g] == [6.0, 3.0, 2.0]
+
+
+def test_empty_target_and_watch_under_stop_recording_as_tensorflow():
+    x, c = constant(2.0), constant(3.0)
+    with Tape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        with t.stop_recording():
+            t.watch(c)          # TF ignores a watch while the tape is not recording
+        z = x * c
+    assert t.gradient([], x) is None
+    g, = t.gradient([], [x], unconnected_gradients="zero")
+    assert g.numpy() == 0.0
+    gx, gc = t.gradient(z, [x, c])
+    assert gx.numpy() == 3.0 and gc is None
+    assert t.gradient(y, x).numpy() == 4.0
+
+
+def test_batch_jacobian_of_an_unconnected_source_is_zeros_as_tensorflow():
+    # TF's batch_jacobian returns zeros there ("compatibility with the previous
+    # behavior, which ignored unconnected_gradients"); its jacobian returns None
+    x = constant(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    c = constant(np.array([[1.0], [2.0]]))
+    with Tape(persistent=True) as t:
+        t.watch([x, c])
+        y = x * 2.0
+    J = t.batch_jacobian(y, c)
+    np.testing.assert_array_equal(J.numpy(), np.zeros((2, 2, 1)))
+    assert t.jacobian(y, c) is None
