@@ -896,6 +896,11 @@ def ufunc_call_keywords(ufunc, kwargs, engine) -> None:
 
 def no_rule_hint(func) -> str:
     """What to write instead, for a NumPy function that has no rule (or '')."""
+    if func is np.nextafter:
+        return (" (np.nextafter(x, y) is x moved one float toward y: as a value alone it "
+                "would carry a wrong derivative 0 in x, and jax.numpy has no rule for it "
+                "either; to keep x's derivative write x + (np.nextafter(v, y) - v) with "
+                "v = x's value)")
     if func is np.copyto:
         return (" (np.full_like(x, y) of a plain x and a traced y writes y into a plain "
                 "array: write y * np.ones_like(x))")

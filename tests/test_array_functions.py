@@ -501,6 +501,7 @@ def test_segment_sums_and_scaled_are_linear_rows_with_their_transposes():
     (lambda x: np.maximum.reduceat(x, [0, 1]), "maximum.reduceat"),
     (lambda x: np.modf(x, out=(np.empty(2), np.empty(2)))[0], "out="),
     (lambda x: np.divmod(x, 2.0, where=np.array([True, False]))[1], "where="),
+    (lambda x: np.nextafter(x, 2.0), "wrong derivative 0 in x, and jax.numpy has no rule"),
     (lambda x: np.angle(x * 1j), "complex"),
 ])
 def test_floating_refusals_name_the_problem(engine, f, message):
