@@ -54,7 +54,8 @@ def _ufunc_general(ufunc, method, inputs, kwargs):
     elif method in UFUNC_METHODS.get(ufunc, ()):
         return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-                    + " has no derivative rule in dualad; it is not supported on Dual values")
+                    + " has no derivative rule in dualad; it is not supported on Dual values"
+                    + no_rule_hint(ufunc))
 
 
 def _unwrap(args, tag, ndir=0):

@@ -156,6 +156,9 @@ PRIMAL_ONLY = frozenset({
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
     np.isfinite, np.isinf, np.isnan, np.signbit,
+    # the gap to the next float: a step function of x (constant between powers of two,
+    # derivative 0 wherever it exists, as floor's); jnp.spacing has no rule at all
+    np.spacing,
 })
 
 

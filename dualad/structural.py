@@ -42,6 +42,7 @@ from . import (
     composites,
     decompositions,
     einsum,
+    floating,
     linalg,
     scans,
     selection,
@@ -586,6 +587,8 @@ STRUCTURAL.update({     # np.linalg's decompositions: composites of one-output p
 })
 if hasattr(np.linalg, "svdvals"):     # NumPy 2's
     STRUCTURAL[np.linalg.svdvals] = ("composite", _dc.svdvals)
+STRUCTURAL[floating.scaled] = ("linear", (0,), floating._scaled_T)     # np.ldexp, frexp
+STRUCTURAL[floating.segment_sums] = ("linear", (0,), floating._segment_sums_T)
 
 
 def _sum_initial(a, axis=None, dtype=None, out=None, keepdims=False, initial=0.0, where=True):
@@ -654,7 +657,8 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     linalg.logabsdet: "a", np.linalg.slogdet: "a", np.linalg.solve: "a b",
     np.linalg.matrix_power: "a n", np.linalg.multi_dot: "arrays", np.polyval: "p x",
     np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
-    np.convolve: "a v mode", analysis.sinc_at_zero: "u k",
+    np.convolve: "a v mode", analysis.sinc_at_zero: "u k", floating.scaled: "x i",
+    floating.segment_sums: "x indices axis",
     np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
     np.nanvar: _REDUCE + " ddof", np.nanstd: _REDUCE + " ddof",
     np.cov: "m y rowvar bias ddof", np.corrcoef: "x y rowvar",
@@ -705,6 +709,9 @@ _MORE = {
     "polyint": (analysis.polyint, "p m k"), "polyadd": (analysis.polyadd, "a1 a2"),
     "polysub": (analysis.polysub, "a1 a2"), "polymul": (analysis.polymul, "a1 a2"),
     "sinc": (analysis.sinc, "x"), "polyfit": (analysis.polyfit, "x y deg rcond full w"),
+    "ldexp": (floating.ldexp, "x1 x2 dtype"), "frexp": (floating.frexp, "x dtype"),
+    "modf": (floating.modf, "x dtype"), "divmod": (floating.divmod_, "x1 x2 dtype"),
+    "unwrap": (floating.unwrap, "p discont axis period"),
 }
 # functions that pass other keywords on to the user's function
 _FORWARDS_KEYWORDS = frozenset({np.piecewise, np.apply_along_axis})
@@ -856,7 +863,8 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     linalg.det_sign, analysis._value, np.nanargmax, np.nanargmin, np.isin, np.digitize,
     np.lexsort, np.argwhere, np.flatnonzero, np.triu_indices_from, np.tril_indices_from,
     np.diag_indices_from, np.linalg.matrix_rank, np.iscomplex, np.isreal, np.imag,
-    np.isposinf, np.isneginf,
+    np.isposinf, np.isneginf, floating.exponent,
+    np.angle,   # of real values: 0 or π, derivative 0 (complex values are never traced)
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })
 
@@ -888,6 +896,11 @@ def ufunc_call_keywords(ufunc, kwargs, engine) -> None:
 
 def no_rule_hint(func) -> str:
     """What to write instead, for a NumPy function that has no rule (or '')."""
+    if func is np.nextafter:
+        return (" (np.nextafter(x, y) is x moved one float toward y: as a value alone it "
+                "would carry a wrong derivative 0 in x, and jax.numpy has no rule for it "
+                "either; to keep x's derivative write x + (np.nextafter(v, y) - v) with "
+                "v = x's value)")
     if func is np.copyto:
         return (" (np.full_like(x, y) of a plain x and a traced y writes y into a plain "
                 "array: write y * np.ones_like(x))")
@@ -932,9 +945,11 @@ def _outer_with(ufunc):
 
 UFUNC_METHODS = {
     np.add: {"reduce": _reduce_with(np.sum), "outer": _outer_with(np.add),
+             "reduceat": floating.reduceat_with(np.add),
              "accumulate": lambda x, axis=0, dtype=None, out=None:
                  np.cumsum(x, axis=scans.accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
     np.multiply: {"reduce": _reduce_with(np.prod), "outer": _outer_with(np.multiply),
+                  "reduceat": floating.reduceat_with(np.multiply),
                   "accumulate": lambda x, axis=0, dtype=None, out=None:
                       np.cumprod(x, axis=scans.accumulate_axis(axis, np.ndim(x)), dtype=dtype)},
     np.maximum: {"reduce": _reduce_with(np.max),

@@ -156,7 +156,8 @@ class Taylor(ArrayMethods):
         elif method in UFUNC_METHODS.get(ufunc, ()):
             return UFUNC_METHODS[ufunc][method](*inputs)
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-        raise TypeError(f"{name} has no Taylor rule in dualad (no row in the tables)")
+        raise TypeError(f"{name} has no Taylor rule in dualad (no row in the tables)"
+                        + no_rule_hint(ufunc))
 
     def __array_function__(self, func, types, args, kwargs):
         return _array_function(func, args, kwargs)

@@ -109,7 +109,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return UFUNC_METHODS[ufunc][method](*inputs, **kwargs)
     raise TypeError(f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
                     + " has no derivative rule in reverse; it is not supported on Tensor "
-                    "values")
+                    "values" + no_rule_hint(ufunc))
 
 
 def _sum_of(args):

@@ -843,7 +843,7 @@ class Sym(ArrayMethods):
         if ufunc in STRUCTURAL:   # np.matmul
             value = None if any(v is None for v in values) else ufunc(*values)
             return wrap(_matmul(*[e for e, _ in ps]), value)
-        raise TypeError(f"symbolic does not support np.{ufunc.__name__}")
+        raise TypeError(f"symbolic does not support np.{ufunc.__name__}" + no_rule_hint(ufunc))
 
     def __array_function__(self, func, types, args, kwargs):
         name = getattr(func, "__name__", str(func))

@@ -18,11 +18,13 @@ import pytest
 import dualad
 import reverse
 import symbolic
+from dualad import floating
 from dualad.analysis import sinc_at_zero
 from tests.test_composites import assert_primal_is_numpys_and_engines_agree
 
 A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
 W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
+I = np.array([[3, -2, 0], [1, 5, -1], [0, 2, 1]])      # powers of two, for np.ldexp
 
 CASES = {
     "vector_norm": lambda x: np.linalg.vector_norm(x),
@@ -100,6 +102,20 @@ CASES = {
     "polyfit": lambda x: np.sum(np.polyfit(np.arange(9.0), x.ravel() ** 2, 2) ** 2),
     "polyfit in x, weighted": lambda x: np.sum(np.polyfit(
         x.ravel(), np.arange(9.0) ** 2, 2, w=1.0 + x.ravel() ** 2) * W.ravel()[:3]),
+    # ufuncs that take floats apart, phases, segment sums (dualad/floating.py)
+    "ldexp": lambda x: np.sum(np.ldexp(x, I) ** 2),
+    "ldexp, exponents broadcast": lambda x: np.sum((np.ldexp(x[0], np.array([[1], [-3]])) *
+                                                    W[:2]) ** 2),
+    "frexp": lambda x: np.sum(np.frexp(x ** 3 + 0.1)[0] * W + np.frexp(x * 1.1)[1] * x),
+    "modf": lambda x: np.sum(np.modf(x * 2.3)[0] ** 2 + np.modf(x * 1.7)[1] * x),
+    "divmod": lambda x: np.sum(np.divmod(x, 0.65)[1] ** 2 +
+                               np.divmod(3.1, x)[1] * np.divmod(x, x[0] + 0.3)[0]),
+    "angle": lambda x: np.sum(np.angle(x) * x + np.angle(x - 1.1, deg=True) * x ** 2),
+    "unwrap": lambda x: np.sum(np.unwrap(np.cumsum(x.ravel() * 3)) * np.arange(9.0)),
+    "unwrap, traced period": lambda x: np.sum(np.unwrap(x * 4.1, discont=2.0, axis=0,
+                                                        period=x[0, 0] * 2.2) ** 2),
+    "add.reduceat": lambda x: np.sum(np.add.reduceat(x ** 2, [0, 2, 1], axis=1) * W),
+    "multiply.reduceat": lambda x: np.sum(np.multiply.reduceat(x.ravel(), [0, 3, 1, 7]) ** 2),
 }
 
 
@@ -327,6 +343,46 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
         [21.538929759470953, 3.624940334470785, 62.33452797409475],
         [1.9576599645178208, 7.349675435436027, -8.305597213441045],
         [-4.72624305067465, 5.909197423500414, 1.1717804406984804]],
+    "ldexp": [
+        [256.0, 0.125, -1.0],
+        [4.0, 6144.0, 0.75],
+        [2.4, -22.4, 7.2]],
+    "ldexp, exponents broadcast": [
+        [1.5025, 8.0078125, -16.000625],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "frexp": [
+        [2.225, -0.5, 48.0],
+        [3.0, 2.421875, 0.6625],
+        [1.216, 1.176, 1.701]],
+    "modf": [
+        [5.759999999999998, 2.379999999999999, -0.6899999999999995],
+        [0.6899999999999995, 9.139999999999997, 4.0699999999999985],
+        [5.495999999999999, -3.805999999999999, 1.3219999999999992]],
+    "divmod": [
+        [0.09999999999999987, 0.7, 14.3],
+        [1.0, -1.2000000000000002, 16.4],
+        [1.0999999999999999, -3.8, 15.5]],
+    "angle": [
+        [0.0, 360.0, -176.85840734641022],
+        [180.0, 0.0, 0.0],
+        [0.0, -248.8584073464102, 324.0]],
+    "unwrap": [
+        [108.0, 108.0, 105.0],
+        [99.0, 90.0, 78.0],
+        [63.0, 45.0, 24.0]],
+    "unwrap, traced period": [
+        [97.99600000000001, 33.62, -16.81],
+        [52.88999999999999, 28.69999999999998, -21.730000000000008],
+        [40.34399999999999, 12.54599999999999, -5.822000000000003]],
+    "add.reduceat": [
+        [1.2, 4.6, -1.0],
+        [1.0, 4.800000000000001, 0.8999999999999999],
+        [0.24, -1.1199999999999999, 1.6199999999999999]],
+    "multiply.reduceat": [
+        [1.0, 5.645, -11.29],
+        [8.29, 1.2149999999999999, 2.4299999999999997],
+        [3.0374999999999996, -1.1340000000000001, 0.8819999999999999]],
 }
 
 
@@ -340,6 +396,122 @@ def test_gradients_match_jax(name):
     for engine in (dualad.gradient, reverse.gradient):
         np.testing.assert_allclose(engine(CASES[name], A.copy()), JAX[name],
                                    rtol=ROUNDING.get(name, 1e-13), atol=1e-15)
+
+
+FLOATING = ("ldexp", "ldexp, exponents broadcast", "frexp", "modf", "divmod", "angle", "unwrap",
+            "unwrap, traced period", "add.reduceat", "multiply.reduceat")
+JAX_SECOND = {   # jax.grad(jax.grad(lambda t: f(A * t)))(1.0)
+    "ldexp": 18972.79,
+    "ldexp, exponents broadcast": 19.013125,
+    "frexp": -43.647450000000006,
+    "modf": 206.20419999999996,
+    "divmod": 38.98,
+    "angle": 1008.0,
+    "unwrap": 0.0,
+    "unwrap, traced period": 352.3578,
+    "add.reduceat": 26.28,
+    "multiply.reduceat": 275.8327999999999,
+}
+
+
+@pytest.mark.parametrize("name", FLOATING)
+def test_floating_second_derivatives_match_jax_and_check_passes(name):
+    # Taylor mode (order 2, and order 3 against symbolic), and dualad.check's four engines
+    f = CASES[name]
+    along = lambda t: f(A * t)      # noqa: E731
+    assert dualad.derivative(along, 1.0, order=2) == pytest.approx(JAX_SECOND[name], rel=1e-13,
+                                                                   abs=1e-13)
+    assert dualad.derivative(along, 1.0, order=3) == pytest.approx(
+        symbolic.derivative(along, 1.0, order=3), rel=1e-12, abs=1e-12)
+    assert dualad.check(f, A.copy()).ok
+
+
+_EDGES = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -2.0, 2.0, -0.5, 5e-324, 1e308,
+                   -1e-310, 7.25])
+_EDGE_FUNCTIONS = {
+    "modf": np.modf, "frexp": np.frexp, "spacing": np.spacing, "angle": np.angle,
+    "angle deg": lambda v: np.angle(v, deg=True),
+    "divmod": lambda v: np.divmod(v, np.array([1.5, -1.5, 0.0, 2.0, -0.0, 3.0, np.inf, -np.inf,
+                                               np.nan, 0.7, 1e-300, -0.25])),
+    "ldexp": lambda v: np.ldexp(v, np.array([1100, -1100, 3, -1075, 2000, -2000, 0, 1, 1074,
+                                             -1, 60, -3])),
+    "unwrap": lambda v: np.unwrap(v[5:] * 3),
+    "add.reduceat": lambda v: np.add.reduceat(v[5:], [0, 3, 1, 6]),
+    "multiply.reduceat": lambda v: np.multiply.reduceat(v, [0, 2, 5, 9]),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", _EDGE_FUNCTIONS)
+def test_floating_values_are_numpys_bit_for_bit_at_zeros_infs_and_nans(name):
+    f = _EDGE_FUNCTIONS[name]
+    want = f(_EDGES.copy())
+    got = [dualad.jvp(f, (_EDGES.copy(),), (np.ones(12),))[0], reverse.vjp(f, _EDGES.copy())[0]]
+    wants = want if isinstance(want, tuple) else (want,)
+    # compiled: one output at a time (a compiled f returns one value)
+    got.append(tuple(dualad.compile(lambda v, k=k: f(v)[k] * 1.0, _EDGES.copy())(_EDGES.copy())
+                     if w.dtype.kind == "f" else w for k, w in enumerate(wants))
+               if isinstance(want, tuple) else dualad.compile(f, _EDGES.copy())(_EDGES.copy()))
+    for value in got:
+        for w, g in zip(wants, value if isinstance(want, tuple) else (value,)):
+            assert np.asarray(g).dtype == w.dtype   # (frexp's exponent: NumPy's int32)
+            np.testing.assert_array_equal(g, w)
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(w))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_floating_derivatives_at_zeros_infs_and_nans():
+    # modf: 1 and 0 (constant ±0.0 at ±inf, where jnp.modf's value is nan); frexp: 2**−e
+    # (1 at 0, as jnp.frexp's); ldexp: 2**i, inf where that overflows (as jax.grad's);
+    # spacing and angle: 0 (a step function; jnp.angle gives nan at 0, arctan2's 0/0)
+    t = np.ones(12)
+    _, (frac, whole) = dualad.jvp(np.modf, (_EDGES.copy(),), (t,))
+    np.testing.assert_array_equal(frac, [1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
+    np.testing.assert_array_equal(whole, np.zeros(12))
+    _, (mantissa, _) = dualad.jvp(np.frexp, (_EDGES.copy(),), (t,))
+    np.testing.assert_array_equal(mantissa, [1, 1, 1, 1, 1, 0.25, 0.25, 1, np.inf,
+                                             2.0 ** -1024, np.inf, 0.125])   # 2**1073, 2**1029
+    i = np.array([1100, -3, 0])
+    np.testing.assert_array_equal(reverse.gradient(lambda v: np.sum(np.ldexp(v, i)),
+                                                   np.ones(3)), [np.inf, 0.125, 1.0])
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        g = engine(lambda v: np.sum(np.spacing(v) + np.angle(v) + np.angle(v, True)),
+                   np.array([0.0, -0.0, -2.0, 1e-310]))
+        np.testing.assert_array_equal(g, np.zeros(4))
+
+
+def test_segment_sums_and_scaled_are_linear_rows_with_their_transposes():
+    # np.add.reduceat is the linear row floating.segment_sums, np.ldexp floating.scaled:
+    # forward applies them to the tangent, reverse sends the cotangent through their
+    # transposes; an index not above the one before (2, then 1) sums x[2] alone
+    x = np.arange(12.0).reshape(3, 4)
+    f = lambda v: floating.segment_sums(v, np.array([0, 2, 1, 3]), 1)     # noqa: E731
+    m = np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1.0]])
+    want = np.einsum("ac,kj->akcj", np.eye(3), m)
+    np.testing.assert_array_equal(dualad.jacobian(f, x), want)
+    np.testing.assert_array_equal(reverse.jacobian(f, x), want)
+    g = lambda v: floating.scaled(v, np.array([2, -1]))     # noqa: E731  (broadcast back)
+    np.testing.assert_array_equal(reverse.gradient(lambda v: np.sum(g(v)), 3.0), 4.5)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
+                                    lambda f, x: np.array(dualad.derivative(f, x[0], order=2)),
+                                    lambda f, x: dualad.compile(f, x).gradient(x)])
+@pytest.mark.parametrize("f, message", [
+    (lambda x: np.ldexp(1.0, x), "traced exponent i"),
+    (lambda x: np.ldexp(x, x), "traced exponent i"),
+    (lambda x: np.ldexp(x, 2.0), "exponent must be an integer, not float64"),
+    (lambda x: np.add.reduceat(x, x), "traced indices"),
+    (lambda x: np.multiply.reduceat(x, x * 0), "traced indices"),
+    (lambda x: np.maximum.reduceat(x, [0, 1]), "maximum.reduceat"),
+    (lambda x: np.modf(x, out=(np.empty(2), np.empty(2)))[0], "out="),
+    (lambda x: np.divmod(x, 2.0, where=np.array([True, False]))[1], "where="),
+    (lambda x: np.nextafter(x, 2.0), "wrong derivative 0 in x, and jax.numpy has no rule"),
+    (lambda x: np.angle(x * 1j), "complex"),
+])
+def test_floating_refusals_name_the_problem(engine, f, message):
+    with pytest.raises(TypeError, match=message):
+        engine(lambda x: np.sum(f(x)), np.array([0.5, 1.5]))
 
 
 @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
