@@ -115,8 +115,15 @@ def segment_sums(x, indices, axis=0):
 
 
 def _segment_sums_T(ct, out, x, indices, axis=0):
-    # x̄ = Mᵀ·ct along axis, M[k, j] = 1 where slice k holds entry j
+    """x̄ = Mᵀ·ct along axis, M[k, j] = 1 where slice k holds entry j.  Strictly rising
+    indices (the usual segments) tile x[i₀:]: each ct[k] repeated over its slice, zeros
+    before i₀, O(n); otherwise slices overlap and M is built (k × n)."""
     n = np.shape(x)[axis]
+    if len(indices) and np.all(np.diff(indices) > 0):
+        lengths = np.diff(np.append(indices, n))
+        head = np.zeros(np.shape(x)[:axis] + (int(indices[0]),) + np.shape(x)[axis + 1:])
+        return (np.concatenate([head, np.repeat(ct, lengths, axis=axis)], axis=axis),
+                None, None)
     m = np.zeros((len(indices), n))
     for k, (a, b) in enumerate(_segments(indices, n)):
         m[k, a:b] = 1.0

@@ -492,6 +492,18 @@ def test_segment_sums_and_scaled_are_linear_rows_with_their_transposes():
     np.testing.assert_array_equal(reverse.jacobian(f, x), want)
     g = lambda v: floating.scaled(v, np.array([2, -1]))     # noqa: E731  (broadcast back)
     np.testing.assert_array_equal(reverse.gradient(lambda v: np.sum(g(v)), 3.0), 4.5)
+    # rising indices: the transpose repeats each ct[k] over its slice (zeros before the
+    # first index), O(n) where M would be 10⁴ × 10⁶ (80 GB); nested, forward over reverse
+    x = np.linspace(0.5, 2.0, 10 ** 6)
+    idx = np.arange(7, 10 ** 6, 100)
+    w = np.cos(np.arange(len(idx)))
+    grad = reverse.gradient(lambda v: np.sum(np.add.reduceat(v * v, idx) * w), x)
+    want = np.concatenate([np.zeros(7), np.repeat(w, np.diff(np.append(idx, 10 ** 6)))])
+    np.testing.assert_array_equal(grad, 2 * x * want)
+    h = lambda v: np.sum(np.add.reduceat(v ** 3, [1, 3], axis=0) * [[1.0], [2.0]])  # noqa: E731
+    v = np.arange(1.0, 9.0).reshape(4, 2)
+    np.testing.assert_allclose(reverse.hessian(h, v).reshape(8, 8),
+                               np.diag(6 * v.ravel() * [0, 0, 1, 1, 1, 1, 2, 2]), rtol=1e-15)
 
 
 @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
