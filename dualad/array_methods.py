@@ -6,6 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dispatch import primitive
+
+
+@primitive
+def cast_values(x, dtype):
+    """x's values cast to an integer or bool dtype (a PRIMAL_ONLY function: a plain
+    array, derivative 0 as for floor: the cast is piecewise constant, as jax's
+    x.astype(int) and torch's .long())."""
+    return np.asarray(x).astype(dtype)
+
 
 class ArrayMethods:
     """Methods that mirror ndarray's; a mixin with no state."""
@@ -97,10 +107,16 @@ class ArrayMethods:
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         """x.astype(float): x itself (traced values are float64, never written in place,
-        so a copy is the value itself); other dtypes refused."""
-        if np.dtype(dtype).kind != "f":
+        so a copy is the value itself); x.astype(int) (or bool, uint8, ...): a plain
+        array of x's values cast (`cast_values`: derivative 0, as JAX's and torch's);
+        other dtypes (complex, str, object) refused."""
+        kind = np.dtype(dtype).kind
+        if kind in "biu":
+            return cast_values(self, dtype=np.dtype(dtype))     # (by name: not an operand)
+        if kind != "f":
             raise TypeError(f"a traced value cannot become {np.dtype(dtype).name}: "
-                            "derivatives need floats")
+                            "derivatives need floats (an integer or bool dtype gives "
+                            "the values alone)")
         return self
 
     def squeeze(self, axis=None):

@@ -453,3 +453,15 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 def fix(x, out=None):
     """Rounded toward zero (np.trunc): piecewise constant, derivative 0."""
     return np.trunc(x)
+
+
+def rollaxis(a, axis, start=0):
+    """np.rollaxis: axis moved to just before position start, a transpose (NumPy's rule,
+    and its errors from an empty stand-in of a's rank)."""
+    n = np.ndim(a)
+    np.rollaxis(np.empty((0,) * n), axis, start)
+    (axis,) = normalize_axis_tuple(axis, n)
+    start = start + n if start < 0 else start
+    perm = [i for i in range(n) if i != axis]
+    perm.insert(start - 1 if axis < start else start, axis)
+    return np.transpose(a, perm)

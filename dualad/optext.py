@@ -85,7 +85,8 @@ def const_text(x) -> str:
         return "(" + ", ".join(const_text(y) for y in x) + ("," if len(x) == 1 else "") + ")"
     if isinstance(x, np.ndarray):
         return f"[{'×'.join(map(str, x.shape)) or 'scalar'} array]" if x.size > 4 else \
-            number(x) if x.dtype.kind == "f" else "[" + " ".join(map(str, x.tolist())) + "]"
+            number(x) if x.dtype.kind == "f" else str(x.tolist()) if x.ndim == 0 else \
+            "[" + " ".join(map(str, x.tolist())) + "]"     # (an int cast's 0-d array)
     if isinstance(x, str) and (safe_name(x) or _EINSUM_SPEC.fullmatch(x)):
         return repr(x)
     return f"<{type(x).__name__}>"

@@ -39,6 +39,7 @@ import numpy as np
 from . import (
     analysis,
     array_api,
+    array_methods,
     composites,
     decompositions,
     einsum,
@@ -702,6 +703,7 @@ _MORE = {
     "nanprod": (composites.nanprod, _REDUCE + " initial where"),
     "nancumsum": (composites.nancumsum, "a axis dtype"),
     "nancumprod": (composites.nancumprod, "a axis dtype"), "fix": (composites.fix, "x"),
+    "rollaxis": (composites.rollaxis, "a axis start"),
     "correlate": (analysis.correlate, "a v mode"),
     "gradient": (analysis.gradient, "f axis edge_order"),
     "ediff1d": (analysis.ediff1d, "ary to_end to_begin"),
@@ -828,7 +830,8 @@ def check_keywords(func, args, kwargs, engine):
             # np.cumsum(x, 0, float): the rules take dtype= and the like by name only)
             cut = i
         if name in handled:
-            if name == "dtype" and value is not None and np.dtype(value).kind != "f":
+            if name == "dtype" and value is not None and np.dtype(value).kind != "f" and \
+                    _name(func) != "np.astype":     # (an int cast: x.astype's values alone)
                 raise TypeError(f"{_name(func)}(..., dtype={np.dtype(value).name}) is not "
                                 f"supported by {engine}: derivatives need a float dtype")
             if name in _ONLY and value not in _ONLY[name]:
@@ -863,7 +866,7 @@ PRIMAL_ONLY_FUNCTIONS = frozenset({
     linalg.det_sign, analysis._value, np.nanargmax, np.nanargmin, np.isin, np.digitize,
     np.lexsort, np.argwhere, np.flatnonzero, np.triu_indices_from, np.tril_indices_from,
     np.diag_indices_from, np.linalg.matrix_rank, np.iscomplex, np.isreal, np.imag,
-    np.isposinf, np.isneginf, floating.exponent,
+    np.isposinf, np.isneginf, floating.exponent, array_methods.cast_values,
     np.angle,   # of real values: 0 or π, derivative 0 (complex values are never traced)
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
 })

@@ -853,8 +853,10 @@ class Sym(ArrayMethods):
                 return rewrite(*args, **kwargs)
             if func in _REDUCTIONS:     # np.max(x, 1, None, True): keepdims is the 4th
                 args, kwargs = _by_name(func, args, kwargs)
-            if "dtype" in kwargs:   # a float dtype (check_keywords refused the others):
-                kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}   # exact here
+            if "dtype" in kwargs and np.dtype(kwargs["dtype"]).kind == "f":
+                # a float dtype (check_keywords refused the others but np.astype's int
+                # casts, which must reach it): exact here
+                kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
             if func is np.sum and kwargs.get("where", True) is not True:
                 kwargs = dict(kwargs, initial=0)    # object arrays: where= needs a start
         if func in _REDUCTIONS and (func not in (np.sum, np.prod) or len(args) <= 2

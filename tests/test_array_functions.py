@@ -543,7 +543,7 @@ def test_floating_refusals_name_the_problem(engine, f, message):
     (lambda x: np.vander(x), ValueError, "one-dimensional"),
     (lambda x: np.matrix_transpose(x[0]), ValueError, "at least 2-dimensional, but it is 1"),
     (lambda x: np.unstack(x[0, 0]), ValueError, "at least 1-d"),
-    (lambda x: np.astype(x, np.int64), TypeError, "float dtype"),
+    (lambda x: np.astype(x, np.complex128), TypeError, "cannot become complex128"),
     (lambda x: np.logspace(x[0, 0], 2.0, 3, dtype=np.int64), TypeError, "float dtype"),
     (lambda x: np.block(((x,),)), TypeError, "is a tuple"),
     (lambda x: np.block([[x], x]), ValueError, r"depth 2, but there is an element at depth 1"),
@@ -779,3 +779,66 @@ def test_logsumexp_and_hypot_reductions_skip_pairs_of_neutral_entries(engine, n)
     y = np.ones(n)
     y[1] = y[2] = 0.0
     np.testing.assert_allclose(engine(np.hypot.reduce, y), y / np.sqrt(n - 2), rtol=1e-14)
+
+
+# -- integer casts and np.rollaxis (probe36: autograd's examples use both) -------------
+F0 = np.array([1.0, 2.0, 4.0, 8.0])
+
+
+def _periodic_interp(v):
+    # autograd's fluidsim advect: cell indices by an int cast of floor(v)
+    left = np.floor(v).astype(int)
+    w = v - left
+    left = np.mod(left, 4)
+    right = np.mod(left + 1, 4)
+    return np.sum((1 - w) * F0[left] + w * F0[right] * w)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient,
+                                    lambda f, x: dualad.compile(f, x + 0.6).gradient(x)])
+def test_an_int_cast_gives_the_values_with_derivative_zero(engine):
+    # d/dv[(1 − w)·f0[l] + w²·f0[l+1]] = −f0[l] + 2w·f0[l+1], l = floor(v), w = v − l:
+    # at 0.3: −1 + 0.6·2, at 1.7: −2 + 1.4·4, at 2.2: −4 + 0.4·8 (jax.grad and
+    # autograd give [1, 2, 4] for the linear version of this function)
+    x = np.array([0.3, 1.7, 2.2])
+    np.testing.assert_allclose(engine(_periodic_interp, x), [0.2, 3.6, -0.8], rtol=1e-14)
+
+
+def test_int_and_bool_casts_in_every_engine():
+    s = lambda t: np.sin(t) * t.astype(int) + np.astype(t * 2, np.int32) * t  # noqa: E731
+    # s = 2 sin t + 5 t near 2.7: s' = 2 cos t + 5, s''' = −2 cos t, s'''' = 2 sin t
+    want = [2 * np.cos(2.7) + 5, -2 * np.cos(2.7), 2 * np.sin(2.7)]
+    for k, w in zip((1, 3, 4), want):
+        assert dualad.derivative(s, 2.7, order=k) == pytest.approx(w, rel=1e-14)
+        assert symbolic.derivative(s, 2.7, order=k) == pytest.approx(w, rel=1e-14)
+    assert reverse.gradient(s, 2.7) == pytest.approx(want[0], rel=1e-15)
+    g = dualad.compile(lambda a: a * a.astype(int), 2.5)
+    assert (g(2.5), g(3.5), g.gradient(3.5)) == (5.0, 10.5, 3.0)     # re-traced at 3.5
+    m = reverse.constant(np.array([0.0, 2.5])).astype(bool)
+    assert type(m) is np.ndarray and m.tolist() == [False, True]
+    assert dualad.Dual(np.array([1.7, -1.7]), np.ones(2)).astype(np.uint8).dtype == np.uint8
+    assert "3" in str(dualad.trace(lambda a: a * a.astype(int), 3.5))
+    with pytest.raises(TypeError, match="cannot become complex128"):
+        dualad.gradient(lambda a: np.sum(a.astype(complex)), 1.0)
+
+
+def test_rollaxis_is_a_transpose_with_numpys_rule_and_errors():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    w = np.cos(np.arange(24.0))
+    for axis in range(-3, 3):
+        for start in range(-3, 4):
+            want = np.rollaxis(a, axis, start)
+            positions = np.rollaxis(np.arange(24).reshape(2, 3, 4), axis, start).ravel()
+            grad = np.zeros(24)
+            grad[positions] = w
+            f = lambda x: np.sum(np.rollaxis(x, axis, start).ravel() * w)  # noqa: E731
+            out, _ = dualad.jvp(lambda x: np.rollaxis(x, axis, start), (a,), (a,))
+            assert out.shape == want.shape and np.array_equal(out, want)
+            for engine in (dualad.gradient, reverse.gradient):
+                np.testing.assert_array_equal(engine(f, a).ravel(), grad)
+    np.testing.assert_array_equal(
+        symbolic.gradient(lambda x: np.sum(np.rollaxis(x, 1) * w.reshape(3, 2, 4)), a),
+        np.rollaxis(w.reshape(3, 2, 4), 0, 2))
+    for axis, start in ((3, 0), (0, 5), (-4, 0)):
+        with pytest.raises(np.exceptions.AxisError):
+            dualad.gradient(lambda x: np.sum(np.rollaxis(x, axis, start)), a)
