@@ -21,7 +21,9 @@ except ImportError:     # NumPy < 2
 # why NumPy's own code met a traced value, for the engines' __array__ errors
 NOT_HANDED_OVER = (" (if NumPy's own code met it: NumPy hands a function to the engine "
                    "only through its array arguments, not through an option or a closure "
-                   "such as np.select's default= or a function np.apply_along_axis calls)")
+                   "such as np.select's default= or a function np.apply_along_axis calls; "
+                   "np.full(shape, x) and np.r_[...] / np.c_[...] are of this kind: write "
+                   "x * np.ones(shape), np.concatenate or np.stack)")
 
 
 def is_traced(x) -> bool:

@@ -335,3 +335,15 @@ def test_a_list_or_dict_argument_says_how_to_pass_it(params):
         with pytest.raises(TypeError, match=r"argument 0 has type \w+; .* as an argument of "
                                             r"its own \(gradient\(f, \*params\)\)"):
             engine(lambda p: 0.0, params)
+
+
+@pytest.mark.parametrize("f", [lambda x: np.sum(np.full(3, x)), lambda x: np.sum(np.r_[x, x]),
+                               lambda x: np.sum(np.c_[x, x])])
+def test_numpy_building_an_array_from_a_traced_value_says_what_to_write(f):
+    # np.full and np.r_/np.c_ convert x with np.asarray before any dispatch (probe36):
+    # the refusal names them and the rewrite
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        with pytest.raises(TypeError, match=r"np.full\(shape, x\) and np.r_\[...\] / "
+                                            r"np.c_\[...\] are of this kind: write "
+                                            r"x \* np.ones\(shape\)"):
+            engine(f, np.array([1.0, 2.0]))
