@@ -465,3 +465,22 @@ def rollaxis(a, axis, start=0):
     perm = [i for i in range(n) if i != axis]
     perm.insert(start - 1 if axis < start else start, axis)
     return np.transpose(a, perm)
+
+
+def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
+    """np.lib.stride_tricks.sliding_window_view as a gather: along each axis (in turn,
+    repeats too) the windows idx[i, j] = i + j taken, the window axis moved last.  NumPy's
+    shape and errors (from a broadcast stand-in of x's shape); a copy, never written."""
+    if writeable:
+        raise TypeError("sliding_window_view(..., writeable=True): a traced value is never "
+                        "written in place")
+    shape = np.shape(x)
+    np.lib.stride_tricks.sliding_window_view(np.broadcast_to(0.0, shape), window_shape, axis)
+    window = tuple(window_shape) if np.iterable(window_shape) else (window_shape,)
+    axes = range(len(shape)) if axis is None else axis if np.iterable(axis) else (axis,)
+    out = x
+    for ax, w in zip(axes, window):
+        (ax,) = normalize_axis_tuple(ax, len(shape))
+        idx = np.arange(np.shape(out)[ax] - w + 1)[:, None] + np.arange(w)
+        out = np.moveaxis(np.take(out, idx, axis=ax), ax + 1, -1)
+    return out

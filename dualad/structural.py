@@ -704,6 +704,8 @@ _MORE = {
     "nancumsum": (composites.nancumsum, "a axis dtype"),
     "nancumprod": (composites.nancumprod, "a axis dtype"), "fix": (composites.fix, "x"),
     "rollaxis": (composites.rollaxis, "a axis start"),
+    "lib.stride_tricks.sliding_window_view": (composites.sliding_window_view,
+                                              "x window_shape axis subok writeable"),
     "correlate": (analysis.correlate, "a v mode"),
     "gradient": (analysis.gradient, "f axis edge_order"),
     "ediff1d": (analysis.ediff1d, "ary to_end to_begin"),

@@ -842,3 +842,41 @@ def test_rollaxis_is_a_transpose_with_numpys_rule_and_errors():
     for axis, start in ((3, 0), (0, 5), (-4, 0)):
         with pytest.raises(np.exceptions.AxisError):
             dualad.gradient(lambda x: np.sum(np.rollaxis(x, axis, start)), a)
+
+
+@pytest.mark.parametrize("window, axis", [(3, None), ((2, 3), None), (3, 1), (2, 0),
+                                          ((2, 2), (1, 1)), ((2, 3), (-1, 0)), (6, -1)])
+def test_sliding_window_view_is_numpys_windows_as_a_gather(window, axis):
+    # the moving-window idiom of NumPy code (probe36); ∂/∂x_j sums the weights of every
+    # window entry that reads x_j (brute force: scatter-add over NumPy's own index view)
+    swv = np.lib.stride_tricks.sliding_window_view
+    rng = np.random.default_rng(len(str((window, axis))))
+    x = rng.normal(size=(4, 6))
+    x = x[0] if axis is None and np.ndim(window) == 0 else x
+    want = swv(x, window, axis=axis)
+    w = rng.normal(size=want.shape)
+    out, _ = dualad.jvp(lambda v: swv(v, window, axis=axis), (x,), (x,))
+    assert out.shape == want.shape and np.array_equal(out, want)
+    reads = swv(np.arange(x.size).reshape(x.shape), window, axis=axis)
+    grad = np.zeros(x.size)
+    np.add.at(grad, reads.ravel(), w.ravel())
+    f = lambda v: np.sum(swv(v, window, axis=axis) * w)     # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        np.testing.assert_allclose(engine(f, x).ravel(), grad, rtol=1e-14, atol=1e-14)
+
+
+def test_a_moving_average_by_sliding_windows():
+    # m = (1, 2, 3) for x = 0..4 with windows of 3: ∂Σm²/∂x_j = Σ over windows holding j
+    # of 2·m_k/3
+    swv = np.lib.stride_tricks.sliding_window_view
+    f = lambda v: np.sum(swv(v, 3).mean(axis=-1) ** 2)      # noqa: E731
+    want = [2 / 3, 2.0, 4.0, 10 / 3, 2.0]
+    for engine in (dualad.gradient, reverse.gradient, lambda f, x: dualad.compile(f, x)
+                   .gradient(x)):
+        np.testing.assert_allclose(engine(f, np.arange(5.0)), want, rtol=1e-15)
+    np.testing.assert_allclose(dualad.hessian(f, np.arange(5.0)),
+                               reverse.hessian(f, np.arange(5.0)), rtol=1e-15)
+    with pytest.raises(ValueError, match="window shape cannot be larger"):
+        dualad.gradient(lambda v: np.sum(swv(v, 7)), np.ones(5))
+    with pytest.raises(TypeError, match="writeable=True"):
+        reverse.gradient(lambda v: np.sum(swv(v, 2, writeable=True)), np.ones(5))
