@@ -23,6 +23,9 @@ def scaled(x, i):
     """scaled(x, i) -> x·2**i, NumPy's np.ldexp (exact but for over- and underflow);
     sympy expressions (symbolic's object arrays) times the exact power of two."""
     if isinstance(x, np.ndarray) and x.dtype == object:
+        if np.size(i) and np.max(np.abs(i)) > 1023:    # (2**k exact would not be a float)
+            raise ValueError("symbolic takes np.ldexp / np.frexp exponents up to ±1023 "
+                             "(2**k exactly); use dualad or reverse for larger ones")
         xs, ks = np.broadcast_arrays(x, np.asarray(i))
         terms = [e * 2 ** int(k) if k >= 0 else e / 2 ** int(-k)
                  for e, k in zip(xs.flat, ks.flat)]
@@ -124,10 +127,14 @@ def _segment_sums_T(ct, out, x, indices, axis=0):
         head = np.zeros(np.shape(x)[:axis] + (int(indices[0]),) + np.shape(x)[axis + 1:])
         return (np.concatenate([head, np.repeat(ct, lengths, axis=axis)], axis=axis),
                 None, None)
-    m = np.zeros((len(indices), n))
-    for k, (a, b) in enumerate(_segments(indices, n)):
-        m[k, a:b] = 1.0
-    return (np.moveaxis(np.tensordot(m, np.moveaxis(ct, axis, 0), axes=([0], [0])), 0, axis),
+    # slices that overlap (an index not above the one before reads x[i] alone): ct[k]
+    # gathered for every entry of slice k, scatter-added back (as much work as reduceat)
+    from .structural import unindex
+    segments = _segments(indices, n)
+    entries = np.concatenate([np.arange(a, b) for a, b in segments] + [np.arange(0)])
+    owner = np.repeat(np.arange(len(segments)), [b - a for a, b in segments])
+    lead = (slice(None),) * axis
+    return (unindex(np.take(ct, owner, axis=axis), np.shape(x), lead + (entries,)),
             None, None)
 
 
@@ -143,14 +150,18 @@ def reduceat_with(ufunc):
         if dtype is not None and np.dtype(dtype).kind != "f":
             raise TypeError(f"{name}(..., dtype={np.dtype(dtype).name}) is not supported "
                             "on traced values: derivatives need a float dtype")
-        indices = np.asarray(indices)
-        # NumPy's errors (and values): a bad index, a 0-d x, an axis out of range
+        # NumPy's errors (and values): a bad index, a 0-d x, an axis out of range, axis
+        # None of a matrix; indices as NumPy reads them ([] too, which asarray makes float)
         ufunc.reduceat(np.zeros(np.shape(x)), indices, axis=axis)
-        (axis,) = normalize_axis_tuple(axis, np.ndim(x))
-        indices = indices.astype(np.intp)
+        indices = np.asarray(indices)
+        indices = indices.astype(np.intp) if indices.size or indices.dtype.kind != "f" \
+            else np.zeros(indices.shape, np.intp)
+        (axis,) = normalize_axis_tuple(0 if axis is None else axis, np.ndim(x))
         if ufunc is np.add:
             return segment_sums(x, indices, axis)
         lead = (slice(None),) * axis
+        if not len(indices):
+            return x[lead + (slice(0, 0),)] * 1.0
         return np.concatenate([np.prod(x[lead + (slice(a, b),)], axis=axis, keepdims=True)
                                for a, b in _segments(indices, np.shape(x)[axis])], axis=axis)
     return reduceat

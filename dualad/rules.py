@@ -130,10 +130,10 @@ ELEMENTWISE = {
               lambda out, x, y: (y > x) + 0.5 * (x == y) + (x != x) * (y == y)),
     np.fmin: ("minimum", lambda out, x, y: (x < y) + 0.5 * (x == y) + (y != y) * (x == x),
               lambda out, x, y: (y < x) + 0.5 * (x == y) + (x != x) * (y == y)),
-    # piecewise constant: derivative zero everywhere it exists.  sign's is a zero that
-    # connects (TensorFlow registers zeros for Sign, None for Floor/Ceil/Round): on a
-    # tape, ∂(Σ sign(w))/∂w is zeros, not None, so `w.assign_sub(lr * g)` works
-    np.sign: ("sign", lambda out, x: 0.0),
+    # piecewise constant: derivative zero everywhere it exists.  None, never a partial 0:
+    # 0·∞ would make d/dx sign(sqrt(x)) at 0 nan (TensorFlow registers zeros for Sign and
+    # gives that nan; JAX gives 0, as here)
+    np.sign: ("sign", None),
     np.floor: ("floor", None),
     np.ceil: ("ceiling", None),
     np.rint: ("rint", None),

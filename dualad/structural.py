@@ -907,8 +907,10 @@ def no_rule_hint(func) -> str:
                 "either; to keep x's derivative write x + (np.nextafter(v, y) - v) with "
                 "v = x's value)")
     if func is np.copyto:
-        return (" (np.full_like(x, y) of a plain x and a traced y writes y into a plain "
-                "array: write y * np.ones_like(x))")
+        return (" (np.copyto writes into a plain array: np.full_like(x, y) of a plain x and "
+                "a traced y does, write y * np.ones_like(x); so does NumPy's own code when a "
+                "traced value reaches it through an option, as np.unwrap(p, period=T) of a "
+                "plain p and a traced T: make p traced too, p + 0 * T)")
     return ""
 
 

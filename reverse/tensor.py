@@ -221,6 +221,14 @@ class Tensor(ArrayMethods):
     __slots__ = ("value", "_on", "__weakref__")   # weakly referable, as tf and torch tensors
     __array_priority__ = 100
 
+    def __init_subclass__(cls, **kw):
+        # the engines tell values apart by `type(x) is Tensor` (their fast paths): a
+        # subclass's t * t recursed without end; reverse.Variable is the one subclass
+        if not cls.__module__.startswith("reverse."):
+            raise TypeError("reverse.Tensor cannot be subclassed; hold one in an attribute "
+                            "of your class instead")
+        super().__init_subclass__(**kw)
+
     def __init__(self, value):
         self.value = _as_value(value)
         self._on = NOT_ON

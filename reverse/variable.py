@@ -29,6 +29,12 @@ class Variable(Tensor):
 
     __slots__ = ("trainable", "name", "_snap", "serial")
 
+    def __init_subclass__(cls, **kw):
+        # the engines tell Tensors and Variables apart by `type(x) is Variable`: a
+        # subclass's v * v recursed without end
+        raise TypeError("reverse.Variable cannot be subclassed; hold a Variable in an "
+                        "attribute of your class instead")
+
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
         super().__init__(initial_value)
         self.serial = next(_serials)     # creation order (tape.watched_variables())
@@ -69,8 +75,10 @@ class Variable(Tensor):
         return new
 
     def astype(self, dtype, *args, **kw) -> Tensor:
-        Tensor.astype(self, dtype, *args, **kw)     # the dtype check, ndarray's parameters
-        return np.copy(self)
+        # the dtype check, ndarray's parameters; an int cast's plain values (it was
+        # v's float copy, derivative 1)
+        cast = Tensor.astype(self, dtype, *args, **kw)
+        return np.copy(self) if cast is self else cast
 
     def __pos__(self) -> Tensor:
         return np.copy(self)

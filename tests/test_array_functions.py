@@ -880,3 +880,42 @@ def test_a_moving_average_by_sliding_windows():
         dualad.gradient(lambda v: np.sum(swv(v, 7)), np.ones(5))
     with pytest.raises(TypeError, match="writeable=True"):
         reverse.gradient(lambda v: np.sum(swv(v, 2, writeable=True)), np.ones(5))
+
+
+def test_reduceat_with_repeated_or_falling_indices_stays_linear_in_size():
+    # an index not above the one before reads x[i] alone, so slices overlap; their
+    # transpose was a dense k × n matrix (review26: 4 GB at n = 10⁵, k = 5000 with one
+    # repeated index); now the slices' entries are gathered and scatter-added
+    rng = np.random.default_rng(0)
+    n, k = 10 ** 6, 10 ** 4
+    x = rng.normal(size=n)
+    idx = np.sort(rng.integers(0, n, k))
+    idx[10] = idx[11]
+    idx[20] = idx[25] + 3       # falling: x[idx[20]] alone, then on from idx[21]
+    w = rng.normal(size=k)
+    ends = np.append(idx[1:], n)
+    ends = np.where(ends > idx, ends, idx + 1)
+    want = np.zeros(n)
+    np.add.at(want, np.concatenate([np.arange(a, b) for a, b in zip(idx, ends)]),
+              np.repeat(w, ends - idx))
+    grad = reverse.gradient(lambda v: np.sum(np.add.reduceat(v, idx) * w), x)
+    np.testing.assert_array_equal(grad, want)
+
+
+def test_reduceat_takes_what_numpy_takes():
+    # [] (float when NumPy reads it) and axis=None of a vector, as NumPy
+    for engine in (dualad.gradient, reverse.gradient):
+        np.testing.assert_array_equal(
+            engine(lambda v: np.sum(np.add.reduceat(v, [])) + np.sum(v), np.ones(3)), 1.0)
+        np.testing.assert_array_equal(
+            engine(lambda v: np.sum(np.multiply.reduceat(v, [0, 2], axis=None) ** 2),
+                   np.arange(1.0, 5.0)), [8.0, 4.0, 96.0, 72.0])
+        with pytest.raises(ValueError, match="multiple axes"):
+            engine(lambda v: np.sum(np.add.reduceat(v, [0, 1], axis=None)), np.ones((2, 2)))
+
+
+def test_symbolic_ldexp_refuses_exponents_beyond_float_range():
+    # 2**1100 exactly was an OverflowError at evaluation, 2**(2**40) ran for minutes
+    with pytest.raises(ValueError, match="up to ±1023"):
+        symbolic.gradient(lambda z: np.ldexp(z, 2 ** 40), 1.0)
+    assert symbolic.gradient(lambda z: np.ldexp(z, -1000), 1.0) == 2.0 ** -1000

@@ -347,3 +347,13 @@ def test_numpy_building_an_array_from_a_traced_value_says_what_to_write(f):
                                             r"np.c_\[...\] are of this kind: write "
                                             r"x \* np.ones\(shape\)"):
             engine(f, np.array([1.0, 2.0]))
+
+
+def test_a_traced_option_numpy_writes_into_an_array_names_the_rewrite():
+    # np.unwrap dispatches on p only: a traced period reaches NumPy's own copyto
+    f = lambda T: np.sum(np.unwrap(np.array([0.0, 4.0, 8.0]), period=T))    # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient):
+        with pytest.raises(TypeError, match=r"np.unwrap\(p, period=T\) of a plain p"):
+            engine(f, 6.0)
+    g = lambda T: np.sum(np.unwrap(np.array([0.0, 4.0, 8.0]) + 0 * T, period=T))  # noqa: E731
+    assert dualad.gradient(g, 6.0) == reverse.gradient(g, 6.0) == -3.0
