@@ -27,6 +27,8 @@ import numpy as np
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
+_2LN2 = 2.0 * _LN2
+_MAX = float(np.finfo(np.float64).max)
 
 
 def _pow_dx(out, x, y):
@@ -89,7 +91,9 @@ ELEMENTWISE = {
     np.fabs: ("Abs", lambda out, x: np.sign(x)),
     # exponentials and logarithms (log'(0) = +inf through np.reciprocal)
     np.exp: ("exp", lambda out, x: out),
-    np.exp2: ("exp2", lambda out, x: out * _LN2),
+    # ln2·2ˣ is finite up to x = 1024.53 where 2ˣ already overflowed: there 2ˣ⁻¹·2ln2
+    np.exp2: ("exp2", lambda out, x: np.where(out > _MAX, np.exp2(x - 1.0) * _2LN2,
+                                               out * _LN2)),
     np.expm1: ("expm1", lambda out, x: np.exp(x)),     # out + 1 cancels: 0 below x = -37
     np.log: ("log", lambda out, x: np.reciprocal(x)),
     np.log2: ("log2", lambda out, x: np.reciprocal(x * _LN2)),

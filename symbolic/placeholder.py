@@ -290,9 +290,28 @@ class step(sympy.Function):
         return sympy.S.Zero
 
 
+class tie_step(sympy.Function):
+    """tie_step(x, y) = 1 where x > y, 1/2 where x = y, 0 otherwise (a nan operand
+    included): ∂max(x, y)/∂x as the table's (x > y) + ½(x = y), also at a tie of
+    infinities, where step(x − y) read inf − inf = nan.  Derivative 0."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_comparable and y.is_comparable:
+            return sympy.S.One if x > y else sympy.S.Half if x == y else sympy.S.Zero
+        if x is sympy.S.NaN or y is sympy.S.NaN:
+            return sympy.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 def _pairwise(name, sympy_extreme, sign):
     """np.maximum / np.minimum of two values as the table differentiates them, tie or
-    not: ∂/∂x = step(±(x − y)), step(0) = 1/2.  sympy's Max and Min flatten nested calls
+    not: ∂/∂x = tie_step(±x, ±y) (1/2 at a tie).  sympy's Max and Min flatten nested calls
     (Max(Max(a, b), a) is Max(a, b)), which splits a tie 1/2 to a where the other
     engines, differentiating each call, give a 3/4; this class keeps every call."""
     def eval(cls, x, y):
@@ -303,7 +322,7 @@ def _pairwise(name, sympy_extreme, sign):
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return step(sign * (x - y)) if argindex == 1 else step(sign * (y - x))
+        return tie_step(sign * x, sign * y) if argindex == 1 else tie_step(sign * y, sign * x)
 
     return type(name, (sympy.Function,), {"nargs": 2, "eval": classmethod(eval),
                                           "fdiff": fdiff})
@@ -410,6 +429,7 @@ LAMBDIFY_NAMESPACE = {"rint": np.rint, "trunc": np.trunc, "power": np.power,
                       "maximum": np.maximum, "minimum": np.minimum,
                       "fmax": np.fmax, "fmin": np.fmin, "fstep": _fstep,
                       "step": lambda x: np.heaviside(x, 0.5),
+                      "tie_step": lambda x, y: (x > y) + 0.5 * (x == y),
                       "cbrt": np.cbrt, "sigmoid": _sigmoid, "sigmoid2": lambda z: _sigmoid(z, True),
                       "logaddexp": np.logaddexp,
                       "sech2": _sech2, "one_minus_square": _one_minus_square,

@@ -605,6 +605,28 @@ def test_sinc_has_every_derivative_right_at_zero_too(x, want):
     np.testing.assert_array_equal(sinc_at_zero(np.zeros(2), 4), [0.2, 0.2])
 
 
+@pytest.mark.parametrize("x, k, want", [     # mpmath, 80 digits
+    (1e-20, 1, -3.289868133696453e-20), (1e-08, 1, -3.2898681336964526e-08),
+    (1e-08, 2, -3.289868133696452), (1e-12, 2, -3.289868133696453),
+    (0.3, 6, -92.70094533007024), (0.6, 4, -0.06954417341323067),
+    (0.64, 6, 25.439739248304914)])     # (just past 2/π: the formula's side)
+def test_sinc_derivatives_near_zero_do_not_cancel(x, k, want):
+    # the formula's derivative cancels (cos u·u − sin u ≈ −u³/3, u = πx): probe38 found
+    # sinc'(1e-8) 30-55 % off, sinc'' 0 below 1e-10, compiled jvp −16384 at 1e-20
+    engines = [lambda f, x: dualad.derivative(f, x, order=k)]
+    if k == 1:
+        g = dualad.compile(np.sinc, 0.25)
+        engines += [reverse.gradient, symbolic.derivative, lambda f, x: g.gradient(x),
+                    lambda f, x: g.jvp((x,), (1.0,))[1]]
+    if k == 2:
+        engines += [reverse.hessian, lambda f, x: symbolic.derivative(f, x, order=2)]
+    for engine in engines:
+        assert float(engine(np.sinc, x)) == pytest.approx(want, rel=1e-13)
+    xs = np.array([0.0, x, -x, 0.5, 3.0])
+    assert np.array_equal(dualad.jvp(np.sinc, (xs,), (xs,))[0], np.sinc(xs))
+    assert np.array_equal(reverse.vjp(np.sinc, xs)[0], np.sinc(xs))
+
+
 # -- review22 --------------------------------------------------------------------------
 @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
 def test_gradient_in_evenly_spaced_traced_coordinates_moves_each_spacing(engine):

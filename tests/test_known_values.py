@@ -129,3 +129,15 @@ def test_power_with_numpy_integer_zero_exponent():
     assert dualad.derivative(lambda x: x ** np.float32(0), 0.0) == 0.0
     assert dualad.hessian(lambda x: np.sum(p(x)), np.array([0.0, 1.0])).tolist() == \
         [[2.0, 0.0], [0.0, 2.0]]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_exp2_derivative_past_its_overflow():
+    # 2ˣ overflows at x = 1024, ln2·2ˣ only at 1024.53 (mpmath, 40 digits; jax.grad gives
+    # 1.2460659279417838e308 at 1024 too); the partial ln2·out was inf there
+    import reverse
+    for x, want in ((1024.0, 1.2460659279417838e308), (1024.5, 1.7622033349062865e308),
+                    (1.0, 2 * math.log(2.0))):
+        assert dualad.gradient(np.exp2, x) == want
+        assert reverse.gradient(np.exp2, x) == want
+    assert dualad.gradient(np.exp2, 1024.6) == math.inf
