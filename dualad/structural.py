@@ -562,6 +562,9 @@ STRUCTURAL.update({
     np.cov: ("composite", statistics.cov), np.corrcoef: ("composite", statistics.corrcoef),
     np.quantile: ("composite", statistics.quantile),
     np.percentile: ("composite", statistics.percentile),
+    np.nanquantile: ("composite", statistics.nanquantile),
+    np.nanpercentile: ("composite", statistics.nanpercentile),
+    np.nanmedian: ("composite", statistics.nanmedian),
     np.meshgrid: ("composite", composites.meshgrid),
     np.linspace: ("composite", composites.linspace),
 })
@@ -660,11 +663,15 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
     np.convolve: "a v mode", analysis.sinc_at_zero: "u k", floating.scaled: "x i",
     floating.segment_sums: "x indices axis",
-    np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
-    np.nanvar: _REDUCE + " ddof", np.nanstd: _REDUCE + " ddof",
+    np.nanmax: "a axis keepdims initial where", np.nanmin: "a axis keepdims initial where",
+    np.nanvar: _REDUCE + " ddof where correction",
+    np.nanstd: _REDUCE + " ddof where correction",
     np.cov: "m y rowvar bias ddof", np.corrcoef: "x y rowvar",
     np.quantile: "a q axis overwrite_input method keepdims",
     np.percentile: "a q axis overwrite_input method keepdims",
+    np.nanquantile: "a q axis overwrite_input method keepdims",
+    np.nanpercentile: "a q axis overwrite_input method keepdims",
+    np.nanmedian: "a axis keepdims overwrite_input",
     np.meshgrid: "xi copy sparse indexing", np.linspace: "start stop num endpoint retstep axis",
 }.items()}
 for _name in ("trapezoid", "trapz"):
