@@ -157,6 +157,18 @@ CASES = {
     "nanmin where initial, tie": lambda x: np.nanmin(_nan(x), where=M, initial=-0.5),
     "nanvar where": lambda x: np.sum(np.nanvar(_nan(x), axis=1, where=M) * W[0]),
     "nanstd where": lambda x: np.nanstd(_nan(x), where=M, ddof=1),
+    # entries copied into place: gathers
+    "insert": lambda x: np.sum(np.insert(x, 1, 5.0) * np.arange(10.0)),
+    "insert values": lambda x: np.sum(np.insert(x, [1, 2], (x[0] ** 2)[:, None], axis=1) ** 2),
+    "insert into plain": lambda x: np.sum(np.insert(W, 2, x[1] * x[2], axis=0) ** 2),
+    "choose": lambda x: np.sum(np.choose(np.array([[0, 1, 2], [2, 1, 0], [1, 1, 0]]),
+                                         [x, x ** 2, np.sin(x)]) * W),
+    "choose wrap": lambda x: np.sum(np.choose(np.array([0, 4, -1]), [x, x ** 3, 2.0],
+                                              mode="wrap") * W),
+    "choose clip": lambda x: np.sum(np.choose(np.array([[0], [5], [-2]]), [x[0], x[1] ** 2],
+                                              mode="clip") ** 2),
+    "diagflat": lambda x: np.sum(np.diagflat(x[0] ** 2, k=1) * np.arange(16.0).reshape(4, 4)),
+    "diagflat of a matrix": lambda x: np.sum(np.diagflat(x, -2) ** 2),
 }
 
 
@@ -470,6 +482,30 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
     "nanstd where": [[0.25758268468416023, 0.0, -0.20792819125106912],
         [-0.021723840876977374, 0.0, 0.16448050949711435],
         [0.0, -0.24516906132588742, 0.05275789927265932]],
+    "insert": [[0.0, 2.0, 3.0],
+        [4.0, 5.0, 6.0],
+        [7.0, 8.0, 9.0]],
+    "insert values": [[68.0, 10.0, -2.0],
+        [1.0, 6.0, 3.0],
+        [2.4, -1.4, 1.8]],
+    "insert into plain": [[0.0, 0.0, 0.0],
+        [1.44, 2.9399999999999995, 2.43],
+        [0.6, -12.599999999999998, 4.050000000000001]],
+    "choose": [[0.3, -2.0, 1.7551651237807455],
+        [0.8775825618903728, 3.0, -0.2],
+        [0.24, -0.27999999999999997, 0.7]],
+    "choose wrap": [[0.3, -3.0, 0.0],
+        [1.0, 13.5, 0.0],
+        [0.1, 0.294, 0.0]],
+    "choose clip": [[8.0, 4.0, -2.0],
+        [0.5, 108.0, 13.5],
+        [0.0, 0.0, 0.0]],
+    "diagflat": [[4.0, 12.0, -11.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "diagflat of a matrix": [[4.0, 2.0, -1.0],
+        [1.0, 6.0, 3.0],
+        [2.4, -1.4, 1.8]],
     "quantile of ties": [[1.0, 6.0, 0.0],
         [0.0, 0.0, 0.0],
         [0.0, 0.0, 0.0]],
@@ -1046,11 +1082,14 @@ ORDER_STATISTICS = {    # jax.grad(jax.grad(lambda t: f(A * t)))(1.0): Taylor mo
     "nanmax where initial": 13.48,
     "nanvar where": 2.9975,
     "nanstd where": -9.44267812090042e-17,
+    "insert values": 448.48,
+    "choose": 7.603856384651051,
+    "diagflat": 25.5,
 }
 
 
 @pytest.mark.parametrize("name", ORDER_STATISTICS)
-def test_order_statistics_have_jaxs_second_derivatives_and_pass_check(name):
+def test_order_statistics_and_gathers_have_jaxs_second_derivatives_and_pass_check(name):
     f = CASES[name]
     along = lambda t: f(A * t)      # noqa: E731
     assert dualad.derivative(along, 1.0, order=2) == pytest.approx(
@@ -1178,7 +1217,14 @@ def test_nanmax_initial_wins_a_masked_slice_and_splits_a_tie(engine):
     (lambda x: np.nanmax(x, where=x > 0), ValueError, "to use a where mask"),
     (lambda x: np.nanmin(x[:0]), ValueError, "zero-size array"),
     (lambda x: np.nanvar(x, ddof=1, correction=1), ValueError, "ddof and correction"),
+    (lambda x: np.insert(x, np.floor(x[0, 0]).astype(int) + x[0, 0] * 0, 1.0), TypeError,
+     "obj"),
+    (lambda x: np.insert(np.arange(3), 1, x[0, 0]), TypeError, "integers"),
+    (lambda x: np.insert(x, [1], x[:2], axis=1), ValueError, "could not broadcast"),
+    (lambda x: np.choose(x[0] * 0, [x, x]), TypeError, "index array a"),
+    (lambda x: np.choose(np.array([0, 2, 1]), [x, x]), ValueError, "invalid entry"),
+    (lambda x: np.diagflat(x, k=1.5), TypeError, "cannot be interpreted as an integer"),
 ])
-def test_order_statistics_refuse_by_name(engine, f, error, message):
+def test_order_statistics_and_gathers_refuse_by_name(engine, f, error, message):
     with pytest.raises(error, match=message):
         engine(lambda x: np.sum(f(x)), A.copy())
