@@ -484,3 +484,32 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
         idx = np.arange(np.shape(out)[ax] - w + 1)[:, None] + np.arange(w)
         out = np.moveaxis(np.take(out, idx, axis=ax), ax + 1, -1)
     return out
+
+
+def insert(arr, obj, values, axis=None):
+    """np.insert as a gather of arr's and values' entries: NumPy's own insert of their
+    entry numbers says which one each slot copies (values broadcast as NumPy's)."""
+    if is_traced(obj):
+        raise TypeError("np.insert(arr, obj, values): obj (where to insert) is read as "
+                        "indices, not a traced value")
+    if not is_traced(arr) and np.asarray(arr).dtype.kind != "f":
+        raise TypeError("np.insert of traced values into an array of integers casts them "
+                        "to integers (NumPy keeps arr's dtype): pass arr as floats")
+    n, m = np.size(arr), np.size(values)
+    src = np.insert(np.arange(n).reshape(np.shape(arr)), obj,
+                    np.arange(n, n + m).reshape(np.shape(values)), axis=axis)
+    return np.concatenate([np.ravel(arr), np.ravel(values)])[src]
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """np.choose(a, choices): choices[a] entry by entry, a gather along a stack of the
+    choices broadcast together (a plain; NumPy's errors and modes from its own choose of
+    the choice numbers)."""
+    if is_traced(a):
+        raise TypeError("np.choose(a, choices): the index array a is read as integers, "
+                        "not a traced value")
+    items = [choices[i] for i in range(len(choices))]
+    shape = np.broadcast_shapes(np.shape(a), *map(np.shape, items))
+    which = np.choose(np.broadcast_to(a, shape), np.arange(len(items)), mode=mode)
+    stacked = np.stack([np.broadcast_to(c, shape) for c in items])
+    return np.take_along_axis(stacked, which[None], axis=0)[0]

@@ -528,7 +528,7 @@ STRUCTURAL[np.amax] = STRUCTURAL[np.max]
 STRUCTURAL[np.amin] = STRUCTURAL[np.min]
 # functions that copy entries (dualad.composites.gather), and more composites
 for _f in (np.tile, np.repeat, np.take, np.take_along_axis, np.diagonal, np.diag,
-           np.fliplr, np.flipud, np.rot90, np.resize, np.delete):
+           np.fliplr, np.flipud, np.rot90, np.resize, np.delete, np.diagflat):
     STRUCTURAL[_f] = ("composite", composites.gather(_f))
 for _f, _axis in composites.SPLITS.items():
     STRUCTURAL[_f] = ("composite", composites.splitter(_f, _axis))
@@ -541,6 +541,7 @@ STRUCTURAL.update({f: ("composite", impl) for f, impl in {
     np.dstack: composites.dstack, np.atleast_3d: composites.at_least_3d,
     np.real: composites.real, np.compress: composites.compress,
     np.extract: composites.extract, np.einsum: einsum.einsum,
+    np.insert: composites.insert, np.choose: composites.choose,
 }.items()})
 STRUCTURAL[einsum.contract] = ("multilinear", *einsum.TRANSPOSES)
 STRUCTURAL[analysis.sinc_at_zero] = ("custom", analysis._sinc_at_zero_jvp,
@@ -562,6 +563,9 @@ STRUCTURAL.update({
     np.cov: ("composite", statistics.cov), np.corrcoef: ("composite", statistics.corrcoef),
     np.quantile: ("composite", statistics.quantile),
     np.percentile: ("composite", statistics.percentile),
+    np.nanquantile: ("composite", statistics.nanquantile),
+    np.nanpercentile: ("composite", statistics.nanpercentile),
+    np.nanmedian: ("composite", statistics.nanmedian),
     np.meshgrid: ("composite", composites.meshgrid),
     np.linspace: ("composite", composites.linspace),
 })
@@ -643,7 +647,8 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.atleast_2d: "", np.diff: "a n axis prepend append",
     np.tile: "A reps", np.repeat: "a repeats axis", np.take: "a indices axis mode",
     np.take_along_axis: "arr indices axis", np.diagonal: "a offset axis1 axis2",
-    np.diag: "v k", np.fliplr: "m", np.flipud: "m", np.rot90: "m k axes",
+    np.diag: "v k", np.diagflat: "v k", np.insert: "arr obj values axis",
+    np.choose: "a choices mode", np.fliplr: "m", np.flipud: "m", np.rot90: "m k axes",
     np.split: "ary indices_or_sections axis", np.array_split: "ary indices_or_sections axis",
     np.hsplit: "ary indices_or_sections", np.vsplit: "ary indices_or_sections",
     np.dsplit: "ary indices_or_sections", np.resize: "a new_shape", np.delete: "arr obj axis",
@@ -660,11 +665,15 @@ KEYWORDS = {func: frozenset(names.split()) for func, names in {
     np.interp: "x xp fp left right period", np.cross: "a b axisa axisb axisc axis",
     np.convolve: "a v mode", analysis.sinc_at_zero: "u k", floating.scaled: "x i",
     floating.segment_sums: "x indices axis",
-    np.nanmax: "a axis keepdims", np.nanmin: "a axis keepdims",
-    np.nanvar: _REDUCE + " ddof", np.nanstd: _REDUCE + " ddof",
+    np.nanmax: "a axis keepdims initial where", np.nanmin: "a axis keepdims initial where",
+    np.nanvar: _REDUCE + " ddof where correction",
+    np.nanstd: _REDUCE + " ddof where correction",
     np.cov: "m y rowvar bias ddof", np.corrcoef: "x y rowvar",
     np.quantile: "a q axis overwrite_input method keepdims",
     np.percentile: "a q axis overwrite_input method keepdims",
+    np.nanquantile: "a q axis overwrite_input method keepdims",
+    np.nanpercentile: "a q axis overwrite_input method keepdims",
+    np.nanmedian: "a axis keepdims overwrite_input",
     np.meshgrid: "xi copy sparse indexing", np.linspace: "start stop num endpoint retstep axis",
 }.items()}
 for _name in ("trapezoid", "trapz"):

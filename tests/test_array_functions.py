@@ -12,6 +12,8 @@ forward and reverse mode, and the gradient equals jax.grad's (64-bit) where JAX 
 the function.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,12 @@ from tests.test_composites import assert_primal_is_numpys_and_engines_agree
 A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
 W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
 I = np.array([[3, -2, 0], [1, 5, -1], [0, 2, 1]])      # powers of two, for np.ldexp
+M = np.array([[True, False, True], [True, True, True], [False, True, True]])   # where=
+
+
+def _nan(x):    # A with a nan at [1, 1]
+    return np.where(x > 2.5, np.nan, x)
+
 
 CASES = {
     "vector_norm": lambda x: np.linalg.vector_norm(x),
@@ -116,6 +124,51 @@ CASES = {
                                                         period=x[0, 0] * 2.2) ** 2),
     "add.reduceat": lambda x: np.sum(np.add.reduceat(x ** 2, [0, 2, 1], axis=1) * W),
     "multiply.reduceat": lambda x: np.sum(np.multiply.reduceat(x.ravel(), [0, 3, 1, 7]) ** 2),
+    # order statistics (dualad/statistics.py): nan-ignoring, every NumPy method
+    "nanmedian": lambda x: np.sum(np.nanmedian(_nan(x) ** 2, axis=1) * W[0]),
+    "nanmedian of all": lambda x: np.nanmedian(_nan(x) * W),
+    "nanquantile": lambda x: np.sum(np.nanquantile(_nan(x), [0.3, 0.8], axis=0) * W[:2]),
+    "nanquantile kept": lambda x: np.sum(np.nanquantile(_nan(x) ** 2, 0.6, axis=1,
+                                                        keepdims=True) * W[:, :1]),
+    "nanpercentile": lambda x: np.sum(np.nanpercentile(_nan(x), [10.0, 55.0], axis=1) * W[:2]),
+    "quantile lower": lambda x: np.sum(np.quantile(x, [0.3, 0.7], axis=1, method="lower") *
+                                       W[:2]),
+    "quantile higher": lambda x: np.sum(np.quantile(x ** 2, 0.3, axis=0, method="higher") *
+                                        W[0]),
+    "quantile midpoint": lambda x: np.sum(np.quantile(x, 0.3, axis=0, method="midpoint") ** 2),
+    "quantile nearest": lambda x: np.sum(np.quantile(x, [0.3, 0.9], method="nearest") *
+                                         W[0, :2]),
+    "quantile inverted_cdf": lambda x: np.sum(np.quantile(x, [0.2, 0.5], axis=1,
+                                                          method="inverted_cdf") * W[:2]),
+    "quantile of ties": lambda x: np.sum(np.quantile(np.concatenate(
+        [x[0, :1], 2 * x[0, 1:2], x[1]]), [0.5, 0.75], method="lower") * [1.0, 3.0]),
+    **{f"quantile {m}": (lambda m: lambda x: np.sum(np.quantile(
+        x[:2, :2].ravel() ** 2, [0.25, 0.6], method=m) * [1.0, -2.0]))(m)
+       for m in ("averaged_inverted_cdf", "closest_observation")},
+    **{f"quantile {m}": (lambda m: lambda x: np.sum(np.quantile(
+        x ** 2, [0.3, 0.85], method=m) * [1.0, -2.0]))(m)
+       for m in ("interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
+                 "normal_unbiased")},
+    "percentile hazen": lambda x: np.sum(np.percentile(x, [0.0, 30.0, 100.0], axis=0,
+                                                       method="hazen") * W),
+    "nanmax where initial": lambda x: np.sum(np.nanmax(_nan(x), axis=0, where=M,
+                                                       initial=-1.0) ** 2),
+    "nanmin initial": lambda x: np.sum(np.nanmin(_nan(x), axis=1, initial=0.8) * W[0]),
+    "nanmin where initial, tie": lambda x: np.nanmin(_nan(x), where=M, initial=-0.5),
+    "nanvar where": lambda x: np.sum(np.nanvar(_nan(x), axis=1, where=M) * W[0]),
+    "nanstd where": lambda x: np.nanstd(_nan(x), where=M, ddof=1),
+    # entries copied into place: gathers
+    "insert": lambda x: np.sum(np.insert(x, 1, 5.0) * np.arange(10.0)),
+    "insert values": lambda x: np.sum(np.insert(x, [1, 2], (x[0] ** 2)[:, None], axis=1) ** 2),
+    "insert into plain": lambda x: np.sum(np.insert(W, 2, x[1] * x[2], axis=0) ** 2),
+    "choose": lambda x: np.sum(np.choose(np.array([[0, 1, 2], [2, 1, 0], [1, 1, 0]]),
+                                         [x, x ** 2, np.sin(x)]) * W),
+    "choose wrap": lambda x: np.sum(np.choose(np.array([0, 4, -1]), [x, x ** 3, 2.0],
+                                              mode="wrap") * W),
+    "choose clip": lambda x: np.sum(np.choose(np.array([[0], [5], [-2]]), [x[0], x[1] ** 2],
+                                              mode="clip") ** 2),
+    "diagflat": lambda x: np.sum(np.diagflat(x[0] ** 2, k=1) * np.arange(16.0).reshape(4, 4)),
+    "diagflat of a matrix": lambda x: np.sum(np.diagflat(x, -2) ** 2),
 }
 
 
@@ -383,6 +436,105 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
         [1.0, 5.645, -11.29],
         [8.29, 1.2149999999999999, 2.4299999999999997],
         [3.0374999999999996, -1.1340000000000001, 0.8819999999999999]],
+    # order statistics, nan-ignoring statistics, gathers (this commit's functions)
+    "nanmedian": [[0.0, 0.6, -0.0],
+        [-0.5, 0.0, -1.5],
+        [0.0, -0.0, 3.6]],
+    "nanmedian of all": [[0.0, -0.0, 0.0],
+        [0.0, 0.0, -0.0],
+        [0.05, 0.1, 0.0]],
+    "nanquantile": [[0.6000000000000001, 0.10000000000000003, 0.8],
+        [0.12, 0.0, -0.12000000000000002],
+        [0.5799999999999998, -0.6, 1.1199999999999999]],
+    "nanquantile kept": [[0.23999999999999994, 0.48, -0.0],
+        [0.4, 0.0, 1.7999999999999998],
+        [0.047999999999999994, -0.0, 0.14400000000000004]],
+    "nanpercentile": [[0.10000000000000009, 0.96, 0.24],
+        [-0.675, 0.0, 0.17500000000000002],
+        [-0.020000000000000018, 1.6, 0.22000000000000003]],
+    "quantile lower": [[0.0, 1.0, 0.3],
+        [-1.0, 0.0, 0.5],
+        [0.0, 2.0, -0.2]],
+    "quantile higher": [[0.0, -2.0, -0.0],
+        [0.0, 0.0, 0.0],
+        [0.72, -0.0, 3.6]],
+    "quantile midpoint": [[0.0, 0.15000000000000002, 0.2],
+        [0.85, 0.0, 0.0],
+        [0.85, 0.15000000000000002, 0.2]],
+    "quantile nearest": [[-1.0, 0.0, 0.0],
+        [0.3, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "quantile inverted_cdf": [[0.0, 1.0, 0.3],
+        [-1.0, 0.0, 0.5],
+        [0.0, 2.0, -0.2]],
+    "nanmax where initial": [[4.0, 0.0, 0.0],
+        [0.0, 0.0, 3.0],
+        [0.0, -1.4, 0.0]],
+    "nanmin initial": [[0.0, 0.0, 0.3],
+        [-1.0, 0.0, -0.0],
+        [0.0, 2.0, 0.0]],
+    "nanmin where initial, tie": [[0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0]],
+    "nanvar where": [[0.375, 0.0, -0.375],
+        [0.5, 0.0, -0.5],
+        [0.0, -1.6, 1.6]],
+    "nanstd where": [[0.25758268468416023, 0.0, -0.20792819125106912],
+        [-0.021723840876977374, 0.0, 0.16448050949711435],
+        [0.0, -0.24516906132588742, 0.05275789927265932]],
+    "insert": [[0.0, 2.0, 3.0],
+        [4.0, 5.0, 6.0],
+        [7.0, 8.0, 9.0]],
+    "insert values": [[68.0, 10.0, -2.0],
+        [1.0, 6.0, 3.0],
+        [2.4, -1.4, 1.8]],
+    "insert into plain": [[0.0, 0.0, 0.0],
+        [1.44, 2.9399999999999995, 2.43],
+        [0.6, -12.599999999999998, 4.050000000000001]],
+    "choose": [[0.3, -2.0, 1.7551651237807455],
+        [0.8775825618903728, 3.0, -0.2],
+        [0.24, -0.27999999999999997, 0.7]],
+    "choose wrap": [[0.3, -3.0, 0.0],
+        [1.0, 13.5, 0.0],
+        [0.1, 0.294, 0.0]],
+    "choose clip": [[8.0, 4.0, -2.0],
+        [0.5, 108.0, 13.5],
+        [0.0, 0.0, 0.0]],
+    "diagflat": [[4.0, 12.0, -11.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "diagflat of a matrix": [[4.0, 2.0, -1.0],
+        [1.0, 6.0, 3.0],
+        [2.4, -1.4, 1.8]],
+    "quantile of ties": [[1.0, 6.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    # methods jax.numpy lacks (0.10.2 takes linear, lower, higher, midpoint, nearest,
+    # inverted_cdf): Hyndman & Fan's definitions, (1 − γ)·x₍ⱼ₎ + γ·x₍ⱼ₊₁₎, with jnp.sort
+    "quantile averaged_inverted_cdf": [[-8.0, 1.0, 0.0],
+        [0.5, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "quantile closest_observation": [[0.0, -4.0, 0.0],
+        [1.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]],
+    "quantile interpolated_inverted_cdf": [[-5.199999999999996, 0.0, -0.0],
+        [0.30000000000000027, 0.0, -2.100000000000003],
+        [0.0, -0.9799999999999995, 0.0]],
+    "quantile hazen": [[-6.800000000000011, 0.0, -0.0],
+        [0.0, -1.799999999999983, 0.0],
+        [0.0, -1.1200000000000003, 0.35999999999999954]],
+    "quantile weibull": [[-4.0, 0.0, -0.0],
+        [4.440892098500626e-16, -6.0, 0.0],
+        [0.0, -1.3999999999999992, 0.0]],
+    "quantile median_unbiased": [[-5.866666666666674, 0.0, -0.0],
+        [0.0, -3.1999999999999886, 0.0],
+        [0.0, -1.2133333333333334, 0.23999999999999996]],
+    "quantile normal_unbiased": [[-6.1000000000000085, 0.0, -0.0],
+        [0.0, -2.849999999999987, 0.0],
+        [0.0, -1.19, 0.26999999999999985]],
+    "percentile hazen": [[0.1, 0.19999999999999996, 1.88],
+        [0.9000000000000001, 0.2, 0.7],
+        [0.3999999999999999, -0.7, -0.07999999999999999]],
 }
 
 
@@ -941,3 +1093,160 @@ def test_symbolic_ldexp_refuses_exponents_beyond_float_range():
     with pytest.raises(ValueError, match="up to ±1023"):
         symbolic.gradient(lambda z: np.ldexp(z, 2 ** 40), 1.0)
     assert symbolic.gradient(lambda z: np.ldexp(z, -1000), 1.0) == 2.0 ** -1000
+
+
+ORDER_STATISTICS = {    # jax.grad(jax.grad(lambda t: f(A * t)))(1.0): Taylor mode's order 2
+    "nanmedian": 1.3400000000000003,
+    "nanquantile kept": 4.047199999999999,
+    "nanpercentile": 0.0,
+    "quantile higher": 2.104,
+    "quantile midpoint": 1.57,
+    "nanmax where initial": 13.48,
+    "nanvar where": 2.9975,
+    "nanstd where": -9.44267812090042e-17,
+    "insert values": 448.48,
+    "choose": 7.603856384651051,
+    "diagflat": 25.5,
+}
+
+
+@pytest.mark.parametrize("name", ORDER_STATISTICS)
+def test_order_statistics_and_gathers_have_jaxs_second_derivatives_and_pass_check(name):
+    f = CASES[name]
+    along = lambda t: f(A * t)      # noqa: E731
+    assert dualad.derivative(along, 1.0, order=2) == pytest.approx(
+        ORDER_STATISTICS[name], rel=1e-13, abs=1e-13)
+    assert dualad.derivative(along, 1.0, order=3) == pytest.approx(
+        symbolic.derivative(along, 1.0, order=3), rel=1e-12, abs=1e-12)
+    assert dualad.check(f, A.copy()).ok
+
+
+METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+           "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
+           "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_quantile_values_are_numpys_bit_for_bit_for_every_method(method):
+    # n from 1 to 9, q at 0, 1 (as floats and as integers), halves and random points,
+    # nan and inf entries, ties; the nan-functions on rows with 0 to n nans
+    rng = np.random.default_rng(METHODS.index(method))
+    qs = [0.0, 1.0, 0, 1, 0.5, [0.25, 0.75], rng.uniform(size=4), [[0.1, 0.9], [1 / 3, 2 / 3]]]
+    for n in range(1, 10):
+        x = rng.normal(size=(3, n)) * 10.0 ** rng.integers(-3, 4)
+        x[0, ::2] = np.round(x[0, ::2])     # ties
+        x[1, :n // 2] = np.nan
+        x[2, -1] = np.inf
+        for q in qs:
+            for func, arg in ((np.quantile, q), (np.percentile, np.multiply(q, 100)),
+                              (np.nanquantile, q), (np.nanpercentile, np.multiply(q, 100))):
+                f = lambda v: func(v, arg, axis=1, method=method)     # noqa: B023, E731
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    want = f(x)
+                    got = [dualad.jvp(f, (x,), (x,))[0], reverse.vjp(f, x)[0]]
+                for value in got:
+                    assert np.shape(value) == np.shape(want)
+                    np.testing.assert_array_equal(value, want)
+
+
+# (symbolic refuses a nan output: sympy folds an expression into nan; it has the rows
+# that are not all nan)
+@pytest.mark.parametrize("engine", [dualad.jacobian, reverse.jacobian, symbolic.jacobian])
+def test_nan_order_statistics_skip_nans_and_an_all_nan_slice_is_nan_with_numpys_warning(engine):
+    x = np.array([[4.0, np.nan, 1.0, 2.0], [np.nan] * 4, [3.0, 3.0, np.nan, -1.0]])
+    for f, value, derivative in [
+        (lambda v: np.nanmedian(v, axis=1), [2.0, np.nan, 3.0],
+         [[0, 0, 0, 1], [0] * 4, [1, 0, 0, 0]]),     # the middle entry (the first of a tie)
+        (lambda v: np.nanquantile(v, 1.0, axis=1), [4.0, np.nan, 3.0],
+         [[1, 0, 0, 0], [0] * 4, [0, 1, 0, 0]]),     # q = 1: the largest, the last of a tie
+        (lambda v: np.nanpercentile(v, 0.0, axis=1), [1.0, np.nan, -1.0],
+         [[0, 0, 1, 0], [0] * 4, [0, 0, 0, 1]]),
+        (lambda v: np.nanquantile(v, 0.75, axis=1, method="midpoint"), [3.0, np.nan, 3.0],
+         [[0.5, 0, 0, 0.5], [0] * 4, [0.5, 0.5, 0, 0]]),
+        (lambda v: np.nanmax(v, axis=1), [4.0, np.nan, 3.0],
+         [[1, 0, 0, 0], [0] * 4, [0.5, 0.5, 0, 0]]),
+    ]:
+        if engine is symbolic.jacobian:
+            jac = engine(f, x[[0, 2]])
+            np.testing.assert_array_equal(jac[[0, 1], [0, 1]], np.array(derivative)[[0, 2]])
+            continue
+        with pytest.warns(RuntimeWarning, match="All-NaN slice encountered"):
+            np.testing.assert_array_equal(f(x), value)
+            jac = engine(f, x)
+        np.testing.assert_array_equal(jac[[0, 2], [0, 2]], np.array(derivative)[[0, 2]])
+        assert not np.any(jac[1])
+
+
+def test_nan_order_statistics_of_an_empty_array_are_numpys_nanmean():
+    for f in (lambda v: np.nanmedian(v, axis=0), lambda v: np.nanquantile(v, [0.2, 0.5], axis=0),
+              lambda v: np.nanpercentile(v, 50.0)):
+        for engine in (lambda f, x: dualad.jvp(f, (x,), (x,))[0],
+                       lambda f, x: reverse.vjp(f, x)[0]):
+            with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+                want = f(np.zeros((0, 3)))
+            with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+                got = engine(f, np.zeros((0, 3)))
+            assert np.shape(got) == np.shape(want) and np.all(np.isnan(got))
+
+
+def test_nanmax_where_initial_and_nanvar_where_are_numpys_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        x = rng.normal(size=(3, 4))
+        x[rng.random((3, 4)) < 0.3] = np.nan
+        x[trial % 3] = np.nan if trial % 4 == 0 else x[trial % 3]
+        w = rng.random((3, 4)) < 0.7 if trial % 2 else rng.random(4) < 0.6
+        axis, kept = (None, 0, 1, (0, 1))[trial % 4], trial % 3 == 0
+        for f in (lambda v: np.nanmax(v, axis=axis, keepdims=kept, initial=-1.5, where=w),
+                  lambda v: np.nanmin(v, axis=axis, initial=0.25),
+                  lambda v: np.nanmin(v, axis=axis, initial=np.nan, where=w),
+                  lambda v: np.nanvar(v, axis=axis, keepdims=kept, where=w),
+                  lambda v: np.nanvar(v, axis=axis, ddof=1),
+                  lambda v: np.nanstd(v, axis=axis, keepdims=kept, where=w, correction=1)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                want = f(x)
+                got = [dualad.jvp(f, (x,), (x,))[0], reverse.vjp(f, x)[0]]
+            for value in got:
+                assert np.shape(value) == np.shape(want)
+                np.testing.assert_array_equal(value, want)
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+def test_nanmax_initial_wins_a_masked_slice_and_splits_a_tie(engine):
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, 0.5]])
+    where = np.array([[True, True, False], [True, True, True]])
+    f = lambda v: np.sum(np.nanmax(v, axis=1, initial=0.5, where=where) * [1.0, 2.0])  # noqa: E731
+    np.testing.assert_array_equal(engine(f, x), [[1, 0, 0], [0, 0, 1]])   # 0.5 = 0.5: half
+    g = engine(lambda v: np.sum(np.nanvar(v, axis=1, where=where)), x)
+    np.testing.assert_array_equal(g, [[0, 0, 0], [0, 0, 0]])   # one entry each: variance 0
+    if engine is not symbolic.gradient:     # (a nan output)
+        with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+            g = engine(lambda v: np.sum(np.nanvar(v, axis=1, where=~where)), x)
+        np.testing.assert_array_equal(g, [[0, 0, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
+@pytest.mark.parametrize("f, error, message", [
+    (lambda x: np.quantile(x, x[0, 0] * 0.1), TypeError, "traced q"),
+    (lambda x: np.quantile(x, 0.5, method="bogus"), ValueError, "not a valid method"),
+    (lambda x: np.quantile(x, 1.5), ValueError, r"range \[0, 1\]"),
+    (lambda x: np.percentile(x, 101.0), ValueError, r"range \[0, 100\]"),
+    (lambda x: np.nanquantile(x, np.zeros((2, 2, 2))), ValueError, "scalar or 1d"),
+    (lambda x: np.quantile(x, 0.5, method="inverted_cdf", weights=np.ones(9)), TypeError,
+     "weights="),
+    (lambda x: np.nanmax(x, where=x > 0), ValueError, "to use a where mask"),
+    (lambda x: np.nanmin(x[:0]), ValueError, "zero-size array"),
+    (lambda x: np.nanvar(x, ddof=1, correction=1), ValueError, "ddof and correction"),
+    (lambda x: np.insert(x, np.floor(x[0, 0]).astype(int) + x[0, 0] * 0, 1.0), TypeError,
+     "obj"),
+    (lambda x: np.insert(np.arange(3), 1, x[0, 0]), TypeError, "integers"),
+    (lambda x: np.insert(x, [1], x[:2], axis=1), ValueError, "could not broadcast"),
+    (lambda x: np.choose(x[0] * 0, [x, x]), TypeError, "index array a"),
+    (lambda x: np.choose(np.array([0, 2, 1]), [x, x]), ValueError, "invalid entry"),
+    (lambda x: np.diagflat(x, k=1.5), TypeError, "cannot be interpreted as an integer"),
+])
+def test_order_statistics_and_gathers_refuse_by_name(engine, f, error, message):
+    with pytest.raises(error, match=message):
+        engine(lambda x: np.sum(f(x)), A.copy())
