@@ -1126,6 +1126,18 @@ METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
            "normal_unbiased", "lower", "higher", "midpoint", "nearest")
 
 
+def _values_are_numpys(f, x):
+    """Forward and reverse mode's values of f at x are NumPy's, bit for bit, shape too
+    (NumPy's RuntimeWarnings, all-nan slices and the like, silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = f(x)
+        got = [dualad.jvp(f, (x,), (x,))[0], reverse.vjp(f, x)[0]]
+    for value in got:
+        assert np.shape(value) == np.shape(want)
+        np.testing.assert_array_equal(value, want)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_quantile_values_are_numpys_bit_for_bit_for_every_method(method):
     # n from 1 to 9, q at 0, 1 (as floats and as integers), halves and random points,
@@ -1140,14 +1152,7 @@ def test_quantile_values_are_numpys_bit_for_bit_for_every_method(method):
         for q in qs:
             for func, arg in ((np.quantile, q), (np.percentile, np.multiply(q, 100)),
                               (np.nanquantile, q), (np.nanpercentile, np.multiply(q, 100))):
-                f = lambda v: func(v, arg, axis=1, method=method)     # noqa: B023, E731
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    want = f(x)
-                    got = [dualad.jvp(f, (x,), (x,))[0], reverse.vjp(f, x)[0]]
-                for value in got:
-                    assert np.shape(value) == np.shape(want)
-                    np.testing.assert_array_equal(value, want)
+                _values_are_numpys(lambda v: func(v, arg, axis=1, method=method), x)  # noqa: B023
 
 
 # (symbolic refuses a nan output: sympy folds an expression into nan; it has the rows
@@ -1204,13 +1209,7 @@ def test_nanmax_where_initial_and_nanvar_where_are_numpys_bit_for_bit():
                   lambda v: np.nanvar(v, axis=axis, keepdims=kept, where=w),
                   lambda v: np.nanvar(v, axis=axis, ddof=1),
                   lambda v: np.nanstd(v, axis=axis, keepdims=kept, where=w, correction=1)):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                want = f(x)
-                got = [dualad.jvp(f, (x,), (x,))[0], reverse.vjp(f, x)[0]]
-            for value in got:
-                assert np.shape(value) == np.shape(want)
-                np.testing.assert_array_equal(value, want)
+            _values_are_numpys(f, x)
 
 
 @pytest.mark.parametrize("engine", [dualad.gradient, reverse.gradient, symbolic.gradient])
