@@ -637,9 +637,8 @@ def _extreme_of(fn, items):
     wrongly and costs O(n²) to build)."""
     if len(items) <= 1:
         return fn(*items)
-    if len(items) == 2:     # as np.maximum: a nested call is not flattened into this one
-        return (maximum if fn is sympy.Max else minimum)(*items)
-    return (maxn if fn is sympy.Max else minn)(*items)
+    return (maxn if fn is sympy.Max else minn)(*items)     # (two too: a nan item is
+    # NumPy's max, nan, and so its derivative, where np.maximum's table rule gives 0)
 
 
 def _reduce(combine, x, axis, keepdims):

@@ -1249,3 +1249,27 @@ def test_nanmax_initial_wins_a_masked_slice_and_splits_a_tie(engine):
 def test_order_statistics_and_gathers_refuse_by_name(engine, f, error, message):
     with pytest.raises(error, match=message):
         engine(lambda x: np.sum(f(x)), A.copy())
+
+
+def test_sinc_of_small_and_huge_entries_together_is_numpys_without_warnings():
+    # review27: u² of 1e11 overflowed the series, whose values then stood in for NumPy's
+    # (1 ulp off at 1e-8 and 0.01), with overflow warnings NumPy does not give
+    x = np.array([1e-8, 0.01, 0.3, 1e11])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.array_equal(dualad.jvp(np.sinc, (x,), (x,))[0], np.sinc(x))
+        assert np.array_equal(reverse.vjp(np.sinc, x)[0], np.sinc(x))
+    # symbolic takes the polynomial as monomials: order 4 at 0.3 in about a second (mpmath:
+    # 13.648773849855683), Horner's nesting took 41 s
+    assert symbolic.derivative(np.sinc, 0.3, order=4) == pytest.approx(13.648773849855683,
+                                                                        rel=1e-13)
+
+
+def test_a_two_entry_max_with_a_nan_has_a_nan_derivative_in_symbolic_too():
+    # review27: a two-entry np.max was symbolic's pairwise maximum, whose derivative is 0
+    # at a nan operand (np.maximum's rule); np.max's is nan (jax.grad, forward, reverse)
+    x = np.array([np.nan, 1.0])
+    for f in (np.max, np.min):
+        for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+            assert np.isnan(engine(f, x)).all()
+    np.testing.assert_array_equal(symbolic.gradient(np.max, np.array([2.0, 2.0])), [0.5, 0.5])

@@ -141,3 +141,12 @@ def test_exp2_derivative_past_its_overflow():
         assert dualad.gradient(np.exp2, x) == want
         assert reverse.gradient(np.exp2, x) == want
     assert dualad.gradient(np.exp2, 1024.6) == math.inf
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_compiled_exp2_derivative_past_its_overflow():
+    # review27: the compiler's own partial of exp2 was still ln2·out (inf at 1024.2);
+    # ln2·2^1024.2 = 1.431353881644626e308 (mpmath)
+    g = dualad.compile(np.exp2, 3.0)
+    assert g.gradient(1024.2) == pytest.approx(1.431353881644626e308, rel=1e-15)
+    assert g.jvp((1024.2,), (1.0,))[1] == pytest.approx(1.431353881644626e308, rel=1e-15)
