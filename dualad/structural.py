@@ -728,6 +728,9 @@ _MORE = {
 }
 # functions that pass other keywords on to the user's function
 _FORWARDS_KEYWORDS = frozenset({np.piecewise, np.apply_along_axis})
+# the function whose dtype= is the result itself (x.astype checks it: an int cast is the
+# values alone); every other dtype= must be a float
+_CAST = getattr(np, "astype", None)     # (NumPy ≥ 2)
 # "custom" rows whose jvp takes tangents with a leading axis of directions (matmul and
 # elementwise rules over stacks of matrices): forward mode calls them once, not once
 # per direction
@@ -842,7 +845,7 @@ def check_keywords(func, args, kwargs, engine):
             cut = i
         if name in handled:
             if name == "dtype" and value is not None and np.dtype(value).kind != "f" and \
-                    _name(func) != "np.astype":     # (an int cast: x.astype's values alone)
+                    func is not _CAST:      # (an int cast: x.astype's values alone)
                 raise TypeError(f"{_name(func)}(..., dtype={np.dtype(value).name}) is not "
                                 f"supported by {engine}: derivatives need a float dtype")
             if name in _ONLY and value not in _ONLY[name]:

@@ -222,11 +222,11 @@ class Tensor(ArrayMethods):
     __array_priority__ = 100
 
     def __init_subclass__(cls, **kw):
-        # the engines tell values apart by `type(x) is Tensor` (their fast paths): a
-        # subclass's t * t recursed without end; reverse.Variable is the one subclass
+        # the engines tell values apart by `type(x) is Tensor / Variable` (their fast
+        # paths): a subclass's t * t recursed without end; Variable is the one subclass
         if not cls.__module__.startswith("reverse."):
-            raise TypeError("reverse.Tensor cannot be subclassed; hold one in an attribute "
-                            "of your class instead")
+            raise TypeError(f"reverse.{cls.__base__.__name__} cannot be subclassed; hold one "
+                            "in an attribute of your class instead")
         super().__init_subclass__(**kw)
 
     def __init__(self, value):

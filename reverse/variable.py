@@ -29,12 +29,6 @@ class Variable(Tensor):
 
     __slots__ = ("trainable", "name", "_snap", "serial")
 
-    def __init_subclass__(cls, **kw):
-        # the engines tell Tensors and Variables apart by `type(x) is Variable`: a
-        # subclass's v * v recursed without end
-        raise TypeError("reverse.Variable cannot be subclassed; hold a Variable in an "
-                        "attribute of your class instead")
-
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None):
         super().__init__(initial_value)
         self.serial = next(_serials)     # creation order (tape.watched_variables())

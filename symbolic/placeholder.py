@@ -632,13 +632,13 @@ def _apply(fn, exprs):
 
 
 def _extreme_of(fn, items):
-    """np.max / np.min of items: the item itself, maximum/minimum of two (a tie splits
-    1/2 each), else maxn/minn, whose ties split evenly (sympy's n-ary Max splits them
-    wrongly and costs O(n²) to build)."""
+    """np.max / np.min of items: the item itself, else maxn/minn, whose ties split evenly
+    (sympy's n-ary Max splits them wrongly and costs O(n²) to build); two items too: a
+    nan item makes the max and its derivative nan, where np.maximum's pairwise rule
+    gives 0."""
     if len(items) <= 1:
         return fn(*items)
-    return (maxn if fn is sympy.Max else minn)(*items)     # (two too: a nan item is
-    # NumPy's max, nan, and so its derivative, where np.maximum's table rule gives 0)
+    return (maxn if fn is sympy.Max else minn)(*items)
 
 
 def _reduce(combine, x, axis, keepdims):
