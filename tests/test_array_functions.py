@@ -761,7 +761,7 @@ def test_sinc_has_every_derivative_right_at_zero_too(x, want):
     (1e-20, 1, -3.289868133696453e-20), (1e-08, 1, -3.2898681336964526e-08),
     (1e-08, 2, -3.289868133696452), (1e-12, 2, -3.289868133696453),
     (0.3, 6, -92.70094533007024), (0.6, 4, -0.06954417341323067),
-    (0.64, 6, 25.439739248304914)])     # (just past 2/π: the formula's side)
+    (0.64, 6, 25.439739248304914)])
 def test_sinc_derivatives_near_zero_do_not_cancel(x, k, want):
     # the formula's derivative cancels (cos u·u − sin u ≈ −u³/3, u = πx): probe38 found
     # sinc'(1e-8) 30-55 % off, sinc'' 0 below 1e-10, compiled jvp −16384 at 1e-20
@@ -777,6 +777,19 @@ def test_sinc_derivatives_near_zero_do_not_cancel(x, k, want):
     xs = np.array([0.0, x, -x, 0.5, 3.0])
     assert np.array_equal(dualad.jvp(np.sinc, (xs,), (xs,))[0], np.sinc(xs))
     assert np.array_equal(reverse.vjp(np.sinc, xs)[0], np.sinc(xs))
+
+
+@pytest.mark.parametrize("x, k, want", [     # mpmath, 80 digits
+    (0.3, 20, 259489430.0607093), (0.64, 20, -142118611.9385452),
+    (0.7, 16, -2552536.067527151), (1.0, 20, -409603439.4073714),
+    (1.5, 12, -21868.829170176872), (1.5, 20, -85974121.7927014),
+    (1.59, 2, 1.5245915993219068), (1.59, 8, -185.0427565043808),     # the series' edge
+    (1.6, 2, 1.478157855670416), (1.6, 12, -2363.9186743751757)])     # the formula's
+def test_sinc_high_orders_keep_their_digits_up_to_the_series_edge(x, k, want):
+    # the formula's k-th Taylor coefficient loses about k!/|πx|ᵏ ulps (the 20th 9e-3 off
+    # at 0.64, 3e-7 at 1.0), and 17 series terms were too few for it (2e-7 at 0.6)
+    assert dualad.derivative(np.sinc, x, order=k) == pytest.approx(want, rel=1e-12)
+    assert dualad.derivative(np.sinc, -x, order=k) == pytest.approx(want * (-1) ** k, rel=1e-12)
 
 
 # -- review22 --------------------------------------------------------------------------
