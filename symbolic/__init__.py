@@ -2,11 +2,11 @@
 
 The function is called once on placeholders (`symbolic.placeholder.Sym`) that
 speak NumPy's protocols; the ufuncs map to sympy through the shared table
-`dualad.rules.ELEMENTWISE`.  A scalar argument `x1` becomes the symbol x1, an
-array argument `x` the symbols x_0 .. x_{n-1} (x_i_j for 2-d).  Derivatives
-come from `sympy.diff` and are evaluated through `sympy.lambdify`, compiled
-once per (function, argument shapes) unless the function's control flow read
-the argument values.
+`dualad.rules.ELEMENTWISE` (the counterparts sympy lacks: `symbolic.functions`).
+A scalar argument `x1` becomes the symbol x1, an array argument `x` the symbols
+x_0 .. x_{n-1} (x_i_j for 2-d).  Derivatives come from `sympy.diff` and are
+evaluated through `sympy.lambdify`, compiled once per (function, argument
+shapes) unless the function's control flow read the argument values.
 """
 
 from __future__ import annotations
@@ -27,16 +27,8 @@ from sympy.core.function import ArgumentIndexError
 from dualad.forward import int_as_float, plain_array, refuse_bool
 from dualad.wengert import positional_names
 
-from .placeholder import (
-    LAMBDIFY_NAMESPACE,
-    Sym,
-    TraceState,
-    _objects,
-    for_lambdify,
-    resolve,
-    trace_states,
-    zero_kinks,
-)
+from .functions import LAMBDIFY_NAMESPACE, for_lambdify, resolve, zero_kinks
+from .placeholder import Sym, TraceState, _objects, trace_states
 
 __all__ = ["expression", "gradient_expressions", "gradient", "gradient_scale", "value_scale",
            "jacobian", "hessian", "derivative", "latex", "parameter_names", "resolve", "Sym"]

@@ -11,7 +11,7 @@ import sympy
 from dualad import numeric
 from dualad.rules import ELEMENTWISE, arity
 from symbolic import resolve
-from symbolic.placeholder import LAMBDIFY_NAMESPACE, for_lambdify, zero_kinks
+from symbolic.functions import LAMBDIFY_NAMESPACE, for_lambdify, zero_kinks
 
 UNARY = [(-1.3,), (-0.4,), (0.7,), (2.1,)]
 BINARY = [(0.7, 1.9), (-1.2, 0.6), (2.5, -1.4), (1.6, 0.3)]

@@ -12,7 +12,7 @@ from dualad.high_order import derivatives
 from dualad.rules import ELEMENTWISE, arity
 from dualad.taylor import taylor_coefficients
 from symbolic import resolve
-from symbolic.placeholder import zero_kinks
+from symbolic.functions import zero_kinks
 from tests.test_rules import lam, samples
 
 X = sympy.Symbol("x", real=True)
