@@ -438,8 +438,8 @@ def resolve(name: str):
 
 
 class sech2(sympy.Function):
-    """sech² u for lambdify, evaluated as the table's 4e/(1 + e)², e = exp(−2|u|):
-    sympy's tanh' = 1 − tanh² u cancels as tanh → ±1 (0 past u = 19)."""
+    """sech² u for lambdify, evaluated as the table's (`dualad.rules._sech2`, 1/cosh u
+    squared): sympy's tanh' = 1 − tanh² u cancels as tanh → ±1 (0 past u = 19)."""
 
 
 class one_minus_square(sympy.Function):
