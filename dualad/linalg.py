@@ -1,5 +1,5 @@
-"""np.linalg.inv, det, slogdet, solve, matrix_power and multi_dot in every engine
-(stacks of matrices too).
+"""np.linalg.inv, det, slogdet, solve, matrix_power, multi_dot, tensorinv and tensorsolve
+in every engine (stacks of matrices too).
 
     Y = A⁻¹:           Ẏ = −Y·Ȧ·Y,            Ā = −Yᵀ·Ȳ·Yᵀ
     d = det A:          ḋ = d·tr(A⁻¹Ȧ),         Ā = d̄·d·A⁻ᵀ
@@ -7,6 +7,7 @@
     x = solve(A, b):    written inv(A)·b (its values within rounding of NumPy's
                         LU solve, not bit for bit)
     matrix_power, multi_dot: products of matmul / dot
+    tensorinv, tensorsolve: inv and solve of the reshaped matrix, as NumPy's
 
 The rules call np.linalg.inv on their primal A, so a traced A (an outer level)
 differentiates them again: Hessians of every order.  A singular A is NumPy's
@@ -153,3 +154,31 @@ def multi_dot(arrays, *, out=None):
     return result
 
 
+
+
+def tensorinv(a, ind=2):
+    """The 'inverse' of an N-d array for tensordot over ind axes: inv of a reshaped to
+    (prod(shape[:ind]), prod(shape[ind:])), shaped shape[ind:] + shape[:ind] (NumPy's)."""
+    shape = np.shape(a)
+    if operator.index(ind) <= 0:
+        raise ValueError("Invalid ind argument.")
+    rows = int(np.prod(shape[ind:]))
+    return np.reshape(np.linalg.inv(np.reshape(a, (rows, -1))), shape[ind:] + shape[:ind])
+
+
+def tensorsolve(a, b, axes=None):
+    """x with tensordot(a, x, x.ndim) = b: solve of a reshaped to a square matrix and b
+    raveled (NumPy's), axes= first moved to the end of a."""
+    n = np.ndim(a)
+    if axes is not None:
+        order = list(range(n))
+        for k in axes:
+            order.remove(k)
+            order.insert(n, k)
+        a = np.transpose(a, order)
+    shape = np.shape(a)[-(n - np.ndim(b)):]
+    size = int(np.prod(shape))
+    if np.size(a) != size ** 2:
+        raise np.linalg.LinAlgError("Input arrays must satisfy the requirement "
+                                    "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    return np.reshape(solve(np.reshape(a, (size, size)), np.ravel(b)), shape)

@@ -50,6 +50,7 @@ from . import (
     statistics,
 )
 from .dispatch import normalize_axis_tuple, primitive
+from .rules import ELEMENTWISE, PRIMAL_ONLY
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
@@ -685,6 +686,8 @@ _MORE = {
     "linalg.matrix_norm": (array_api.matrix_norm, "x keepdims ord"),
     "linalg.matrix_transpose": (array_api.matrix_transpose, "x"),
     "matrix_transpose": (array_api.matrix_transpose, "x"),
+    "linalg.tensorinv": (linalg.tensorinv, "a ind"),
+    "linalg.tensorsolve": (linalg.tensorsolve, "a b axes"),
     "linalg.outer": (array_api.outer, "x1 x2"), "linalg.trace": (array_api.trace, "x offset dtype"),
     "linalg.diagonal": (array_api.diagonal, "x offset"),
     "linalg.cross": (array_api.cross, "x1 x2 axis"),
@@ -977,6 +980,7 @@ UFUNC_METHODS = {
                  "accumulate": scans.accumulate_by_scan(np.minimum)},
     **{u: {"reduce": scans.reduce_by_scan(u), "accumulate": scans.accumulate_by_scan(u)}
        for u in (np.logaddexp, np.logaddexp2, np.hypot, np.fmax, np.fmin)},
-    np.subtract: {"outer": _outer_with(np.subtract)},
-    np.divide: {"outer": _outer_with(np.divide)},
 }
+for _u in (*ELEMENTWISE, *PRIMAL_ONLY):   # x ∘ y for every pair, any binary ufunc
+    if _u.nin == 2:
+        UFUNC_METHODS.setdefault(_u, {}).setdefault("outer", _outer_with(_u))

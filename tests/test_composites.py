@@ -1,7 +1,8 @@
 """NumPy functions re-expressed with table operations (dualad/composites.py): tile,
 repeat, take, diagonal, pad, sort, median, tensordot, kron, ...; np.einsum
-(dualad/einsum.py); np.linalg's inv, det, slogdet, solve, matrix_power, multi_dot
-(dualad/linalg.py); polyval, interp, trapezoid, cross, convolve (dualad/analysis.py);
+(dualad/einsum.py); np.linalg's inv, det, slogdet, solve, matrix_power, multi_dot,
+tensorinv, tensorsolve (dualad/linalg.py); ufunc.outer of every binary ufunc; polyval,
+interp, trapezoid, cross, convolve (dualad/analysis.py);
 nanmax, nanmin, nanvar, nanstd, cov, corrcoef, quantile, percentile
 (dualad/statistics.py); meshgrid, linspace.
 
@@ -16,6 +17,7 @@ import pytest
 import dualad
 import reverse
 import symbolic
+from dualad.rules import ELEMENTWISE
 
 A = np.array([[2.0, 1.0, -0.5], [0.5, 3.0, 1.5], [1.2, -0.7, 0.9]])
 W = np.array([[0.3, -1.0, 2.0], [1.0, 0.5, -0.2], [0.1, 0.2, 0.7]])
@@ -114,6 +116,16 @@ CASES = {
     "matrix_power 0": lambda x: np.sum(np.linalg.matrix_power(x, 0) * x),
     "multi_dot": lambda x: np.sum(np.linalg.multi_dot([x, W, x.T]) ** 2),
     "multi_dot with vectors at the ends": lambda x: np.linalg.multi_dot([x[0], W, x, x[2]]),
+    "tensorinv": lambda x: np.sum(np.linalg.tensorinv(np.reshape(x[:2, :2] + np.eye(2),
+                                                                 (2, 1, 2)), ind=1) * W[:2, :2]),
+    "tensorsolve": lambda x: np.sum(np.linalg.tensorsolve(np.reshape(x[:2, :2] + np.eye(2),
+                                                                     (2, 1, 2)), W[:2, :1]) ** 2),
+    "tensorsolve with axes": lambda x: np.sum(np.linalg.tensorsolve(
+        np.reshape(x[:2, :2] + np.eye(2), (2, 2, 1)), W[:2, :1], axes=(1,)) ** 3),
+    "logaddexp.outer": lambda x: np.sum(np.logaddexp.outer(x[0], x[1]) * W),
+    "arctan2.outer of a matrix": lambda x: np.sum(np.arctan2.outer(x[0], x + 2.0)[1] * W),
+    "greater.outer in a where": lambda x: np.sum(np.where(np.greater.outer(x[0], x[1]),
+                                                          x[0][:, None] ** 2, x[1])),
     "polyval in x": lambda x: np.sum(np.polyval(W[0], x)),
     "polyval in p": lambda x: np.sum(np.polyval(x[0], W)),
     "polyval in both": lambda x: np.sum(np.polyval(x[1], x)),
@@ -206,6 +218,16 @@ JAX = {     # jax.grad of the same f with jax.numpy, 64-bit
             [-0.07533455296044032, -0.06858002336137058, 0.02247171834080938],
             [-0.22775736176522351, 0.3841505368314941, -0.4752918837905156]],
     "cross": [[21.2, 7.38, 0.51], [-2.11, 6.04, 4.55], [1.174, -1.0, 0.118]],
+    "tensorinv": [[-0.05330812854442343, 0.09905482041587901, 0.0],
+                  [-0.06275992438563327, -0.046502835538752355, 0.0], [0.0, 0.0, 0.0]],
+    "tensorsolve": [[0.00016437905810799694, 0.002342401578038956, 0.0],
+                    [-0.0021961042163228402, -0.031294485082600465, 0.0], [0.0, 0.0, 0.0]],
+    "tensorsolve with axes": [[0.00013383314096218922, 0.0019071222587111964, 0.0],
+                              [-0.0008345596249298709, -0.01189247465525066, 0.0],
+                              [0.0, 0.0, 0.0]],
+    "logaddexp.outer": [[1.2212495838918072, 0.6065526584532843, 0.11619863370275309],
+                        [0.5053741838030529, -0.09652248579133509, 1.2471474259404378],
+                        [0.0, 0.0, 0.0]],
     "interp in x, at a knot too": [[2 / 3, 2 / 3, -1.5], [3.0, 0.0, 2 / 3], [2 / 3, -1.5, 3.0]],
     "convolve": [[6.16, 3.78, -1.29], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]],
     "matrix_power of the inverse": [
@@ -476,3 +498,21 @@ def test_hessian_of_log_abs_det_keeps_the_invertible_members_and_quantile_q_rank
         np.testing.assert_allclose(h[0, :, :, 0], want, rtol=1e-14)
     with pytest.raises(ValueError, match="q must be a scalar or 1d"):
         reverse.gradient(lambda v: np.sum(np.quantile(v, np.full((2, 1, 1), 0.5))), A.copy())
+
+
+BINARY_ROWS = [u for u, row in ELEMENTWISE.items() if len(row) == 3]
+
+
+@pytest.mark.parametrize("ufunc", BINARY_ROWS, ids=[u.__name__ for u in BINARY_ROWS])
+def test_outer_of_every_binary_row_is_the_broadcast_call(ufunc):
+    # np.logaddexp.outer, np.power.outer, ... were refused (only add, multiply,
+    # subtract and divide had one); x ∘ y over every pair is ufunc(x[:, None], y)
+    x, y = np.array([0.3, 1.2]), np.array([0.5, 1.5, 2.0])
+    outer = lambda x, y: np.sum(W[:2] * ufunc.outer(x, y))        # noqa: E731
+    broadcast = lambda x, y: np.sum(W[:2] * ufunc(x[:, None], y))  # noqa: E731
+    want = reverse.gradient(broadcast, x, y)
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        for got, w in zip(engine(outer, x, y), want):
+            np.testing.assert_allclose(got, w, rtol=1e-13, atol=0)
+    value, _ = dualad.jvp(lambda x: ufunc.outer(x, y), (x,), (np.ones(2),))
+    assert np.array_equal(value, ufunc.outer(x, y))
