@@ -228,24 +228,31 @@ class Dual(ArrayMethods):
     def __abs__(self):
         return _elementwise(np.absolute, (self,))
 
-    # comparisons look at primals only
+    # comparisons look at primals only, and give NumPy's bool for a scalar as
+    # np.float64's do (a Python bool made ~(x[0] > 0) the int -2, which is true)
     def __lt__(self, other):
-        return self.primal < _primal(other)
+        r = self.primal < _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     def __le__(self, other):
-        return self.primal <= _primal(other)
+        r = self.primal <= _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     def __gt__(self, other):
-        return self.primal > _primal(other)
+        r = self.primal > _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     def __ge__(self, other):
-        return self.primal >= _primal(other)
+        r = self.primal >= _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     def __eq__(self, other):
-        return self.primal == _primal(other)
+        r = self.primal == _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     def __ne__(self, other):
-        return self.primal != _primal(other)
+        r = self.primal != _primal(other)
+        return _BOOLS[r] if r.__class__ is bool else r
 
     # -- indexing (a linear op) ----------------------------------------------
     def __getitem__(self, key):
@@ -301,6 +308,7 @@ class Dual(ArrayMethods):
 
 
 _new = object.__new__
+_BOOLS = (np.False_, np.True_)     # a Python bool's NumPy counterpart, by index
 _f64, _c128 = np.float64, np.complex128
 _ndarray = np.ndarray
 _F8 = np.dtype(np.float64)
@@ -330,6 +338,12 @@ def _as_float(x, what):
 
 def _primal(x):
     return x.primal if type(x) is Dual else x
+
+
+def numpy_bool(r):
+    """A comparison's result as NumPy gives it for np.float64 scalars: np.bool_ for a
+    Python bool (whose ~ is the int −2), anything else unchanged."""
+    return _BOOLS[r] if r.__class__ is bool else r
 
 
 def _outer_tag(args):

@@ -37,7 +37,7 @@ import numpy as np
 from . import forward as _forward
 from .array_methods import ArrayMethods
 from .dispatch import NOT_HANDED_OVER
-from .dual import Dual
+from .dual import Dual, numpy_bool
 from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .structural import (
     PRIMAL_ONLY_FUNCTIONS,
@@ -124,12 +124,12 @@ class Taylor(ArrayMethods):
     def __neg__(self): return _elementwise(np.negative, (self,))
     def __pos__(self): return self
     def __abs__(self): return _elementwise(np.absolute, (self,))
-    def __lt__(self, o): return self.coefs[0] < _primal(o)
-    def __le__(self, o): return self.coefs[0] <= _primal(o)
-    def __gt__(self, o): return self.coefs[0] > _primal(o)
-    def __ge__(self, o): return self.coefs[0] >= _primal(o)
-    def __eq__(self, o): return self.coefs[0] == _primal(o)  # type: ignore[override]
-    def __ne__(self, o): return self.coefs[0] != _primal(o)  # type: ignore[override]
+    def __lt__(self, o): return numpy_bool(self.coefs[0] < _primal(o))
+    def __le__(self, o): return numpy_bool(self.coefs[0] <= _primal(o))
+    def __gt__(self, o): return numpy_bool(self.coefs[0] > _primal(o))
+    def __ge__(self, o): return numpy_bool(self.coefs[0] >= _primal(o))
+    def __eq__(self, o): return numpy_bool(self.coefs[0] == _primal(o))  # type: ignore[override]
+    def __ne__(self, o): return numpy_bool(self.coefs[0] != _primal(o))  # type: ignore[override]
 
     def __getitem__(self, key):
         if type(key) is tuple and not key and self.scalar:

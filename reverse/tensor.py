@@ -14,7 +14,7 @@ import numpy as np
 
 from dualad.array_methods import ArrayMethods
 from dualad.dispatch import NOT_HANDED_OVER
-from dualad.dual import Dual, _make
+from dualad.dual import Dual, _make, numpy_bool
 from dualad.float_rules import python_power
 from dualad.rules import ELEMENTWISE
 from dualad.taylor import Taylor
@@ -352,24 +352,24 @@ class Tensor(ArrayMethods):
     def __abs__(self):
         return _ops.elementwise(np.absolute, (self,))
 
-    # comparisons compare values
+    # comparisons compare values (NumPy's bool for a scalar, as np.float64's: dual.numpy_bool)
     def __lt__(self, o):
-        return observed(operator.lt, self.value < _value(o), (self, o))
+        return observed(operator.lt, numpy_bool(self.value < _value(o)), (self, o))
 
     def __le__(self, o):
-        return observed(operator.le, self.value <= _value(o), (self, o))
+        return observed(operator.le, numpy_bool(self.value <= _value(o)), (self, o))
 
     def __gt__(self, o):
-        return observed(operator.gt, self.value > _value(o), (self, o))
+        return observed(operator.gt, numpy_bool(self.value > _value(o)), (self, o))
 
     def __ge__(self, o):
-        return observed(operator.ge, self.value >= _value(o), (self, o))
+        return observed(operator.ge, numpy_bool(self.value >= _value(o)), (self, o))
 
     def __eq__(self, o):
-        return observed(operator.eq, self.value == _value(o), (self, o))
+        return observed(operator.eq, numpy_bool(self.value == _value(o)), (self, o))
 
     def __ne__(self, o):
-        return observed(operator.ne, self.value != _value(o), (self, o))
+        return observed(operator.ne, numpy_bool(self.value != _value(o)), (self, o))
 
     def __getitem__(self, key):
         if type(key) is not int or type(self) is not Tensor:

@@ -832,3 +832,22 @@ def test_indexing_a_0d_argument_on_every_path():
         gx, gs = dualad.gradient(f, x, s, chunk_size=chunk)
         assert gx.tolist() == [2.0, 2.0, 2.0] and gs == 6.0
     assert dualad.jvp(lambda s: np.sum(x * s[...]), (s,), (1.0,)) == (12.0, 6.0)
+
+
+@pytest.mark.parametrize("x", [np.array([2.0]), np.array([-2.0])])
+def test_a_scalar_comparison_is_numpys_bool_so_its_inverse_picks_numpys_branch(x):
+    # review28: Dual and Tensor comparisons of scalars gave Python's bool, whose ~ is the
+    # int −2 (true): ~(x[0] > 0) took x² where NumPy, on the np.float64 x[0], takes x³
+    f = lambda x: np.where(~(x[0] > 0), x[0] ** 2, x[0] ** 3)      # noqa: E731
+    want = 3 * x[0] ** 2 if x[0] > 0 else 2 * x[0]
+    assert f(x) == (x[0] ** 3 if x[0] > 0 else x[0] ** 2)
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient,
+                   lambda f, x: dualad.compile(f, x).gradient(x)):
+        np.testing.assert_array_equal(engine(f, x), [want])
+    assert dualad.jvp(f, (x,), (np.ones(1),)) == (f(x), want)
+    h = lambda v: np.where(~(v > 0), v ** 2, v ** 3)                # noqa: E731
+    assert dualad.derivative(h, np.float64(x[0]), order=3) == (6.0 if x[0] > 0 else 0.0)
+    # np.bool_'s own methods work on the result
+    g = lambda v: np.sum((v[0] > 0).astype(float) * v)              # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient):
+        np.testing.assert_array_equal(engine(g, x), [1.0 if x[0] > 0 else 0.0])
