@@ -111,9 +111,19 @@ def constant(value) -> Tensor:
 
 
 def stop_gradient(x) -> Tensor:
-    """stop_gradient(x) -> Tensor with x's value that no tape traces back through."""
-    return _new_tensor(without_dual_levels(_value(x) if isinstance(x, Tensor)
-                                           else _as_value(x)))
+    """stop_gradient(x) -> Tensor with x's value that no tape traces back through.  Of a
+    value another engine traces, the plain value it stands for (a float or an array):
+    a forward-mode Dual's primal under every level (a Tensor of it pulled f into
+    reverse mode: "reverse over forward is not supported"), a symbolic placeholder's
+    value at the example point."""
+    if isinstance(x, Tensor):
+        return _new_tensor(without_dual_levels(_value(x)))
+    constant_of = getattr(type(x), "stop_gradient", None)     # symbolic's Sym
+    if constant_of is not None:
+        return constant_of(x)
+    v = _as_value(x)
+    plain = without_dual_levels(v)
+    return plain if plain is not v else _new_tensor(plain)
 
 
 def _auto_watches(tape, var) -> bool:

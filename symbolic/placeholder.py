@@ -329,6 +329,12 @@ class Sym(ArrayMethods):
         _read_values("if / bool()", [self.value])
         return bool(self.value)
 
+    def stop_gradient(self):
+        """reverse.stop_gradient(s): s's value at the example point, a constant (the
+        trace reads values: f is traced again at another point)."""
+        _read_values("reverse.stop_gradient", [self.value])
+        return self.value
+
     def __len__(self) -> int:
         return len(self.expr)
 

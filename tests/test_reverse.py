@@ -1507,7 +1507,7 @@ def test_the_hessian_level_is_dropped_wherever_it_sits_and_in_any_thread():
 def test_stop_gradient_stops_taylor_mode_too():
     # orders ≥ 3 run on Taylor values, which stop_gradient let through: d⁴/da⁴ of
     # a³·stop(a) was 24 for 0, and of grad_x(x·stop(a⁴·x)) 48, 24 at orders 3, 4
-    g = lambda a: a ** 3 * reverse.stop_gradient(a).numpy()     # noqa: E731
+    g = lambda a: a ** 3 * reverse.stop_gradient(a)     # noqa: E731  (a plain value now)
     assert [dualad.derivative(g, 2.0, k) for k in range(1, 5)] == [24.0, 24.0, 12.0, 0.0]
     G = lambda a: reverse.gradient(                               # noqa: E731
         lambda x: x * reverse.stop_gradient(a ** 4 * x), 1.0)
@@ -1812,3 +1812,25 @@ def test_tensor_and_variable_subclasses_are_refused_at_class_creation():
         type("Mine", (Variable,), {})
     with pytest.raises(TypeError, match="cannot be subclassed"):
         type("Mine", (reverse.Tensor,), {})
+
+
+@pytest.mark.parametrize("x", [3.0, 5.0])
+def test_stop_gradient_is_a_constant_to_forward_mode_and_symbolic_too(x):
+    # review28: f = x·stop(x) raised "reverse over forward is not supported" in dualad
+    # (stop_gradient wrapped the Dual's primal in a Tensor) and "symbolic cannot use a
+    # value of type Tensor" in symbolic; JAX's stop_gradient is a constant under jvp
+    stop = reverse.stop_gradient
+    f = lambda x: x * stop(x)                                     # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        assert engine(f, x) == x
+    for engine in (dualad.hessian, reverse.hessian, symbolic.hessian):
+        assert engine(f, x) == 0.0
+    g = lambda x: np.sin(x) * stop(x ** 2)                        # noqa: E731
+    for k, want in ((1, np.cos(x) * x ** 2), (3, -np.cos(x) * x ** 2)):
+        assert dualad.derivative(g, x, order=k) == pytest.approx(want, rel=1e-14)
+        assert symbolic.derivative(g, x, order=k) == pytest.approx(want, rel=1e-14)
+    v = np.array([0.5, x])
+    h = lambda v: np.sum(np.sin(v) * stop(v))                     # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        np.testing.assert_allclose(engine(h, v), np.cos(v) * v, rtol=1e-15)
+    assert type(stop(x)) is reverse.Tensor      # of a plain value: a Tensor, as before
