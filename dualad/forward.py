@@ -38,8 +38,9 @@ def new_tag() -> int:
     return next(_tags)
 
 
-def check_arg(x, i: int = 0):
-    """A differentiable argument as float / float64 array (traced values pass through)."""
+def check_arg(x, i: int = 0, role: str = "argument"):
+    """A differentiable argument (role: or a "tangent") as float / float64 array (traced
+    values pass through)."""
     if isinstance(x, Dual) or _is_traced(x):
         return x
     if isinstance(x, (bool, np.bool_, int, np.integer)):
@@ -50,8 +51,8 @@ def check_arg(x, i: int = 0):
         return plain_array(x, i).astype(np.float64)
     what = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else f"type {type(x).__name__}"
     nest = isinstance(x, (list, tuple, dict))
-    raise TypeError(f"argument {i} has {what}; dualad differentiates "
-                    "functions of floats, ints and NumPy float arrays" +
+    raise TypeError(f"{role} {i} has {what}; derivatives are taken of functions of "
+                    "floats, ints and NumPy float arrays" +
                     ("; pass each array of a list or dict as an argument of its own "
                      "(gradient(f, *params)), or one array for a list of numbers"
                      if nest else ""))
@@ -167,7 +168,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     args = []
     for i, (p, t) in enumerate(zip(primals, tangents)):
         if type(p) is not float or type(t) is not float:
-            p, t = check_arg(p, i), check_arg(t, i)
+            p, t = check_arg(p, i), check_arg(t, i, "tangent")
             if np.shape(t) != np.shape(p):
                 raise ValueError(f"tangent {i} has shape {np.shape(t)}, primal has "
                                  f"{np.shape(p)}")

@@ -243,7 +243,9 @@ def gradient(f: Callable, *args, step: float | None = None, scheme: str = "centr
     # scalars as np.float64: NumPy semantics (1/x at 0 is inf), as the AD engines give
     f0 = _value(f, [x if x.ndim else x[()] for x in xs])
     if np.ndim(f0) != 0:
-        raise ValueError("gradient needs f to return a scalar; use jacobian")
+        raise ValueError("gradient needs f to return a scalar; differentiate each output "
+                         "entry on its own (dualad.numeric has no jacobian; dualad.jacobian "
+                         "and reverse.jacobian do)")
     grads, errs = [], []
     for i, x in enumerate(xs):
         g_i, e_i = np.zeros(x.shape), np.zeros(x.shape)

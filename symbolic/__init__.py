@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 from sympy.core.function import ArgumentIndexError
 
-from dualad.forward import int_as_float, plain_array, refuse_bool
+from dualad.forward import _like, int_as_float, plain_array, refuse_bool
 from dualad.wengert import positional_names
 
 from .functions import LAMBDIFY_NAMESPACE, for_lambdify, resolve, zero_kinks
@@ -640,6 +640,19 @@ def _plain(a):
     return float(a) if a.ndim == 0 else a
 
 
+def _trace_or_leaves(f, x):
+    """f traced at x, or f's plain output when that is a list, tuple or dict (each leaf
+    is then differentiated on its own)."""
+    try:
+        return _trace(f, (x,))
+    except TypeError:
+        with np.errstate(all="ignore"):     # NumPy semantics: 1/x at 0 is inf
+            out = f(np.float64(x))
+        if isinstance(out, (list, tuple, dict)):
+            return out
+        raise
+
+
 def derivative(f: Callable, x, order: int = 1):
     """derivative(f, x, order=1) -> dᵏf/dxᵏ at scalar x, shaped like f(x)."""
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
@@ -652,7 +665,10 @@ def derivative(f: Callable, x, order: int = 1):
     _check_example(x, 0)
     if np.ndim(x) != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)}")
-    t = _trace(f, (x,))
+    t = _trace_or_leaves(f, x)
+    if type(t) is not _Traced:    # f returned a list, tuple or dict: JAX's pytrees, as in
+        keys = list(t) if isinstance(t, dict) else range(len(t))      # dualad.derivative
+        return _like(t, [derivative(lambda x, k=k: f(x)[k], x, order) for k in keys])
     outs = list(t.out.ravel())
     s = t.flat[0]
     vals = t.evaluate(("derivative", int(order)),

@@ -357,3 +357,11 @@ def test_a_traced_option_numpy_writes_into_an_array_names_the_rewrite():
             engine(f, 6.0)
     g = lambda T: np.sum(np.unwrap(np.array([0.0, 4.0, 8.0]) + 0 * T, period=T))  # noqa: E731
     assert dualad.gradient(g, 6.0) == reverse.gradient(g, 6.0) == -3.0
+
+
+def test_a_bad_tangent_is_named_as_the_tangent():
+    # review28: jvp(f, (2.0,), (None,)) said "argument 0 has type NoneType"
+    with pytest.raises(TypeError, match="tangent 0 has type NoneType"):
+        dualad.jvp(lambda x: x, (2.0,), (None,))
+    with pytest.raises(TypeError, match="argument 0 has type str"):
+        reverse.gradient(lambda x: x, "a")

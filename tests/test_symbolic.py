@@ -888,3 +888,20 @@ def test_a_tie_of_infinities_splits_as_in_the_other_engines():
                                   [0.5, 0.5])
     assert symbolic.hessian(lambda x, y: np.maximum(x * x, y), 3.0, 2.0) == \
         ((2.0, 0.0), (0.0, 0.0))
+
+
+def test_derivative_keeps_the_structure_of_fs_output_as_the_other_engines():
+    # review28: README's result shapes say derivative keeps lists, tuples, named tuples
+    # and dicts in every engine; symbolic raised "f returned list"
+    import collections
+    pair = collections.namedtuple("pair", "a b")
+    f = lambda x: {"s": np.sin(x), "t": (x ** 3, pair(x, np.ones(2) * x ** 2))}  # noqa: E731
+    for order in (0, 1, 3):
+        got = symbolic.derivative(f, 0.5, order=order)
+        want = dualad.derivative(f, 0.5, order=order)
+        assert list(got) == ["s", "t"] and type(got["t"][1]) is pair
+        assert got["s"] == pytest.approx(want["s"], rel=1e-15)
+        assert got["t"][0] == pytest.approx(want["t"][0], rel=1e-15)
+        np.testing.assert_allclose(got["t"][1].b, want["t"][1].b, rtol=1e-15)
+    assert symbolic.derivative(lambda x: [x, x ** 2], 2.0, order=2) == [0.0, 2.0]
+    assert symbolic.derivative(lambda x: [1 / x], 0.0) == [-np.inf]      # NumPy's 1/0
