@@ -77,11 +77,10 @@ PARTIAL = {
 
 
 def _pow(x, y, _pow=math.pow):
-    """x ** y in the fast code: math.pow (Python's power, raising where it is complex or
-    infinite: the safe code answers) on finite operands, np.power at inf/nan."""
-    if x - x == 0.0 and y - y == 0.0:
-        return _pow(x, y)
-    return float(np.power(x, y))
+    """x ** y in the fast code: math.pow, C's pow as Python's ** and np.float64's are,
+    inf and nan included ((-inf) ** 0.5 is inf); where it raises (complex, overflow,
+    0 ** -1) the safe code answers."""
+    return _pow(x, y)
 
 
 def pow_safe(x, y):

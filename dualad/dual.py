@@ -164,6 +164,10 @@ class Dual(ArrayMethods):
     def __repr__(self) -> str:
         return f"Dual({self.primal!r}, {self.tangent!r})"
 
+    def __format__(self, spec: str) -> str:
+        # f"{x[0]:.3f}" inside f formats the primal, as NumPy formats the np.float64
+        return format(self.primal, spec) if spec else str(self)
+
     def __float__(self):
         raise TypeError("float(), int() or complex() would drop the tangent of a Dual; use "
                         "d.primal (or np.sin etc. instead of math.sin). Storing a Dual into a "
@@ -190,8 +194,9 @@ class Dual(ArrayMethods):
         return len(self.primal)
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        # refused at once for a 0-d Dual (a generator raised only at its first item, so
+        # np.iterable(x[0]) was True where NumPy's np.float64 answers False)
+        return (self[i] for i in range(len(self)))
 
     __hash__ = None
 
@@ -231,27 +236,27 @@ class Dual(ArrayMethods):
     # comparisons look at primals only, and give NumPy's bool for a scalar as
     # np.float64's do (a Python bool made ~(x[0] > 0) the int -2, which is true)
     def __lt__(self, other):
-        r = self.primal < _primal(other)
+        r = self.primal < _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     def __le__(self, other):
-        r = self.primal <= _primal(other)
+        r = self.primal <= _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     def __gt__(self, other):
-        r = self.primal > _primal(other)
+        r = self.primal > _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     def __ge__(self, other):
-        r = self.primal >= _primal(other)
+        r = self.primal >= _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     def __eq__(self, other):
-        r = self.primal == _primal(other)
+        r = self.primal == _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     def __ne__(self, other):
-        r = self.primal != _primal(other)
+        r = self.primal != _compared(other)
         return _BOOLS[r] if r.__class__ is bool else r
 
     # -- indexing (a linear op) ----------------------------------------------
@@ -338,6 +343,17 @@ def _as_float(x, what):
 
 def _primal(x):
     return x.primal if type(x) is Dual else x
+
+
+def _compared(x):
+    """The other side of a comparison: a Dual's primal; a list or tuple as the array
+    NumPy makes of it (np.float64(2.0) == [2.0] is array([True]); a float's is False)."""
+    t = type(x)
+    if t is Dual:
+        return x.primal
+    if t is list or t is tuple:
+        return np.asarray([_compared(v) for v in x])
+    return x
 
 
 def numpy_bool(r):

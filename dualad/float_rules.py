@@ -81,19 +81,24 @@ def float_version(fn):
 
 
 def python_power(x, y):
-    """x ** y as f computes it on Python numbers: Python's power on finite floats and
-    ints (an ulp from np.power at ~5 % of points); NumPy's where Python's raises or is
-    complex (0.0 ** -1, a negative base), at inf/nan ((-inf) ** 0.5 is nan) and for
-    anything else (arrays, np.float64).  Every engine's x ** y takes it."""
+    """x ** y as f computes it on scalars: Python's power on floats and ints (an ulp from
+    np.power at ~5 % of points), which is C's pow as np.float64's ** is, inf and nan
+    included ((-inf) ** 0.5 is inf, (-0.0) ** 0.5 is 0.0, where the ufunc np.power gives
+    nan and -0.0); NumPy's where Python's raises or is complex (0.0 ** -1, a negative
+    base) and for anything else (arrays).  Every engine's x ** y takes it."""
     t, u = type(x), type(y)
-    if (t is float or t is int) and (u is float or u is int) and x - x == 0 and y - y == 0:
+    if t in _SCALARS and u in _SCALARS:
         try:
-            v = x ** y
+            v = (float(x) if t is _F64 else x) ** (float(y) if u is _F64 else y)
         except (ZeroDivisionError, OverflowError):
             return np.power(x, y)
         if type(v) is not complex:
             return v
     return np.power(x, y)
+
+
+_F64 = np.float64
+_SCALARS = frozenset((float, int, _F64))
 
 
 def numpy_scalar(v):

@@ -354,9 +354,13 @@ def _cumprod(x, axis=None, dtype=None, out=None):
 
 
 def _round(x, decimals=0, out=None):
-    # as NumPy: rint(x·10^d)/10^d, piecewise constant (derivative 0)
+    # as NumPy: rint(x·10^d)/10^d, and for d < 0 rint(x/10^−d)·10^−d (x·1e-5 was inexact:
+    # round(7997770735087.39, -5) came out 7997770699999.999); piecewise constant
     if decimals == 0:
         return np.rint(x)
+    if decimals < 0:
+        scale = 10.0 ** -decimals
+        return np.rint(x / scale) * scale
     scale = 10.0 ** decimals
     return np.rint(x * scale) / scale
 

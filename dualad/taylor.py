@@ -83,6 +83,9 @@ class Taylor(ArrayMethods):
     def __repr__(self) -> str:
         return f"Taylor({self.coefs!r})"
 
+    def __format__(self, spec: str) -> str:
+        return format(self.coefs[0], spec) if spec else str(self)     # as Dual's
+
     def __float__(self):
         raise TypeError("float() would drop the Taylor coefficients; use .primal "
                         "(or np.sin etc. instead of math.sin)")
@@ -100,8 +103,7 @@ class Taylor(ArrayMethods):
         return len(self.coefs[0])
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        return (self[i] for i in range(len(self)))     # 0-d: refused at once, as Dual's
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -124,12 +126,12 @@ class Taylor(ArrayMethods):
     def __neg__(self): return _elementwise(np.negative, (self,))
     def __pos__(self): return self
     def __abs__(self): return _elementwise(np.absolute, (self,))
-    def __lt__(self, o): return numpy_bool(self.coefs[0] < _primal(o))
-    def __le__(self, o): return numpy_bool(self.coefs[0] <= _primal(o))
-    def __gt__(self, o): return numpy_bool(self.coefs[0] > _primal(o))
-    def __ge__(self, o): return numpy_bool(self.coefs[0] >= _primal(o))
-    def __eq__(self, o): return numpy_bool(self.coefs[0] == _primal(o))  # type: ignore[override]
-    def __ne__(self, o): return numpy_bool(self.coefs[0] != _primal(o))  # type: ignore[override]
+    def __lt__(self, o): return numpy_bool(self.coefs[0] < _compared(o))
+    def __le__(self, o): return numpy_bool(self.coefs[0] <= _compared(o))
+    def __gt__(self, o): return numpy_bool(self.coefs[0] > _compared(o))
+    def __ge__(self, o): return numpy_bool(self.coefs[0] >= _compared(o))
+    def __eq__(self, o): return numpy_bool(self.coefs[0] == _compared(o))  # type: ignore[override]
+    def __ne__(self, o): return numpy_bool(self.coefs[0] != _compared(o))  # type: ignore[override]
 
     def __getitem__(self, key):
         if type(key) is tuple and not key and self.scalar:
@@ -164,6 +166,13 @@ class Taylor(ArrayMethods):
 
 
 def _primal(x):
+    return x.coefs[0] if type(x) is Taylor else x
+
+
+def _compared(x):
+    """The other side of a comparison (a list as NumPy's array of it: dual._compared)."""
+    if type(x) is list or type(x) is tuple:
+        return np.asarray([_compared(v) for v in x])
     return x.coefs[0] if type(x) is Taylor else x
 
 

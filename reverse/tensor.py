@@ -207,6 +207,13 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
+def _compared(x):
+    """The other side of a comparison (a list as NumPy's array of it: dual._compared)."""
+    if type(x) is list or type(x) is tuple:
+        return np.asarray([_compared(v) for v in x])
+    return x.value if isinstance(x, Tensor) else x
+
+
 def _no_float(self, *_):
     raise TypeError(f"float()/int() and math.* would drop a {type(self).__name__} from the "
                     "tape; use x.numpy() for the value, or np.sin etc. instead of math.sin. "
@@ -296,8 +303,7 @@ class Tensor(ArrayMethods):
         return len(self.value)
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        return (self[i] for i in range(len(self)))     # len(): refused at once for 0-d
 
     shape = property(lambda self: np.shape(self.value))
     ndim = property(lambda self: np.ndim(self.value))
@@ -354,22 +360,22 @@ class Tensor(ArrayMethods):
 
     # comparisons compare values (NumPy's bool for a scalar, as np.float64's: dual.numpy_bool)
     def __lt__(self, o):
-        return observed(operator.lt, numpy_bool(self.value < _value(o)), (self, o))
+        return observed(operator.lt, numpy_bool(self.value < _compared(o)), (self, o))
 
     def __le__(self, o):
-        return observed(operator.le, numpy_bool(self.value <= _value(o)), (self, o))
+        return observed(operator.le, numpy_bool(self.value <= _compared(o)), (self, o))
 
     def __gt__(self, o):
-        return observed(operator.gt, numpy_bool(self.value > _value(o)), (self, o))
+        return observed(operator.gt, numpy_bool(self.value > _compared(o)), (self, o))
 
     def __ge__(self, o):
-        return observed(operator.ge, numpy_bool(self.value >= _value(o)), (self, o))
+        return observed(operator.ge, numpy_bool(self.value >= _compared(o)), (self, o))
 
     def __eq__(self, o):
-        return observed(operator.eq, numpy_bool(self.value == _value(o)), (self, o))
+        return observed(operator.eq, numpy_bool(self.value == _compared(o)), (self, o))
 
     def __ne__(self, o):
-        return observed(operator.ne, numpy_bool(self.value != _value(o)), (self, o))
+        return observed(operator.ne, numpy_bool(self.value != _compared(o)), (self, o))
 
     def __getitem__(self, key):
         if type(key) is not int or type(self) is not Tensor:

@@ -329,6 +329,13 @@ class Sym(ArrayMethods):
         _read_values("if / bool()", [self.value])
         return bool(self.value)
 
+    def __format__(self, spec: str) -> str:
+        """f"{x:.3f}" inside f: the value at the example point (a trace that reads it)."""
+        if not spec:
+            return str(self)
+        _read_values("format()", [self.value])
+        return format(self.value, spec)
+
     def stop_gradient(self):
         """reverse.stop_gradient(s): s's value at the example point, a constant (the
         trace reads values: f is traced again at another point)."""
@@ -339,8 +346,7 @@ class Sym(ArrayMethods):
         return len(self.expr)
 
     def __iter__(self):
-        for i in range(len(self.expr)):
-            yield self[i]
+        return (self[i] for i in range(len(self.expr)))    # 0-d: refused at once
 
     shape = property(lambda self: self.expr.shape)
     ndim = property(lambda self: self.expr.ndim)

@@ -851,3 +851,69 @@ def test_a_scalar_comparison_is_numpys_bool_so_its_inverse_picks_numpys_branch(x
     g = lambda v: np.sum((v[0] > 0).astype(float) * v)              # noqa: E731
     for engine in (dualad.gradient, reverse.gradient):
         np.testing.assert_array_equal(engine(g, x), [1.0 if x[0] > 0 else 0.0])
+
+
+# -- probe40: a scalar x[i] behaves as NumPy's np.float64 in every engine ---------------
+ENGINES_WITH_VALUE = {
+    "forward": lambda f, x: dualad.jvp(f, (x,), (np.ones_like(x),))[0],
+    "reverse": lambda f, x: reverse.vjp(f, x)[0],
+    "compiled": lambda f, x: dualad.compile(f, x)(x),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES_WITH_VALUE)
+def test_scalar_elements_compare_read_and_format_as_numpys_float64(engine):
+    x = np.array([0.5, 2.0])
+    cases = [
+        # a list or tuple on either side is NumPy's array of it (Python's float said
+        # False: np.float64(2.0) == [2.0] is array([True]); < [3.0] raised TypeError)
+        lambda x: x[1] * 5.0 if x[1] == [2.0] else x[1],
+        lambda x: np.sum(x[1] == [2.0, 3.0]) * x[0] + np.sum(x[1] < (3.0, 1.0)) * x[1]
+        + np.sum([2.0] != x[1]) * x[0],
+        # np.iterable(np.float64) is False: __iter__ was a generator, refused only later
+        lambda x: np.sum(x[1]) if np.iterable(x[1]) else 10.0 * x[1],
+        # format specs format the primal (Dual.__format__ refused any spec)
+        lambda x: x[1] * float(f"{x[0]:.1f}") + len(f"{np.sum(x):e}"),
+    ]
+    wants = [10.0, 2.5, 20.0, 13.0]
+    for f, want in zip(cases, wants):
+        assert f(x) == want
+        assert ENGINES_WITH_VALUE[engine](f, x) == want
+
+
+def test_scalar_elements_branch_as_numpy_in_every_engine_gradient():
+    x = np.array([0.5, 2.0])
+    f = lambda x: x[1] * 5.0 if x[1] == [2.0] else x[1]       # noqa: E731
+    g = lambda x: np.sum(x[1]) if np.iterable(x[1]) else 10.0 * x[1] ** 2   # noqa: E731
+    for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
+        np.testing.assert_array_equal(engine(f, x), [0.0, 5.0])
+        np.testing.assert_array_equal(engine(g, x), [0.0, 40.0])
+    assert dualad.derivative(lambda t: (10.0 if not np.iterable(t) else 1.0) * t ** 3,
+                             1.0, order=3) == 60.0
+
+
+def test_round_to_negative_decimals_is_numpys():
+    # x·10^d with d < 0 is inexact: round(7997770735087.39, −5) was 7997770699999.999;
+    # NumPy divides by 10^−d, rounds, and multiplies back
+    x = np.array([7997770735087.39, 1.5, -123456.0])
+    f = lambda x: np.round(x, -5)                           # noqa: E731
+    want = np.round(x, -5)
+    assert want[0] == 7997770700000.0
+    np.testing.assert_array_equal(dualad.jvp(f, (x,), (np.ones(3),))[0], want)
+    np.testing.assert_array_equal(reverse.vjp(f, x)[0], want)
+    assert reverse.vjp(lambda x: round(x[0], -5), x)[0] == round(np.float64(x[0]), -5)
+
+
+def test_scalar_power_at_minus_infinity_and_minus_zero_is_c_pow_as_numpys_float64():
+    # x[0] ** 0.5 at −inf: np.float64 (and Python) give inf, the engines gave np.power's
+    # nan; (−0.0) ** np.float64(0.5) gave −0.0 for 0.0
+    for v, y, want in ((-np.inf, 0.5, np.inf), (-0.0, np.float64(0.5), 0.0),
+                       (-np.inf, -0.5, 0.0), (-np.inf, 3.0, -np.inf)):
+        x = np.array([v])
+        f = lambda x, y=y: x[0] ** y                         # noqa: E731
+        assert f(x) == want and np.signbit(f(x)) == np.signbit(want)
+        for got in (dualad.jvp(f, (x,), (np.ones(1),))[0], reverse.vjp(f, x)[0]):
+            assert got == want and np.signbit(got) == np.signbit(want)
+    with np.errstate(invalid="ignore"):     # the ufunc is NumPy's own, nan and −0.0 there
+        assert np.isnan(dualad.jvp(lambda x: np.power(x[0], 0.5), (np.array([-np.inf]),),
+                                   (np.ones(1),))[0])
