@@ -37,7 +37,7 @@ import numpy as np
 from . import arrayadjoint, scalarcode, scalarplan
 from .float_rules import python_power
 from .optext import const_text, fn_name, label, op_text
-from .rules import ELEMENTWISE
+from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .scalarplan import fill_partial
 from .structural import STRUCTURAL
 from .wengert import Record, _is_tensor
@@ -207,7 +207,7 @@ class Generator:
         self._vnames = None
         self.elements = {}              # label of an element read -> (flat, index)
         self.scalar = self._scalar_lines(rec.entries)
-        self.exact = _cone(self) if rec.checks else None
+        self.exact = _cone(self)
         # long traces: an adjoint that is a copy of another is not copied (fewer lines)
         self.alias = len(rec.entries) > ALIAS_ABOVE
         self.dense = True           # scalar traces: dualad.scalarcode's programs
@@ -654,16 +654,25 @@ class Generator:
 _label = label
 
 
-def _cone(gen) -> set:
+# steps and selections: an ulp in their input can move their output by a whole step
+# (sign(tanh(x) − c) was 1 for 0, math.tanh being an ulp off), as a guard's decision
+STEPS = frozenset({u for u, row in ELEMENTWISE.items() if all(p is None for p in row[1:])}
+                  | PRIMAL_ONLY | {np.maximum, np.minimum, np.fmax, np.fmin})
+
+
+def _cone(gen) -> set | None:
     """The labels of the scalar lines computed with an INEXACT math function that a
-    guard reads, directly or through other values: they are computed with NumPy, as f
-    computes them, so every guard decides as f does (bit for bit).  One loop, last
-    entry first."""
+    guard or a step (STEPS) reads, directly or through other values: they are computed
+    with NumPy, as f computes them, so every guard decides and every step steps as in f
+    (bit for bit); None when there is neither.  One loop, last entry first."""
     from .wengert import _flat
     label, entries, scal = gen.label, gen.rec.entries, gen.scalar
     need = bytearray(len(entries) + 1)
-    for c in gen.rec.checks:
-        for a in _flat(c[3]):
+    seeds = [c[3] for c in gen.rec.checks] + [e[3:] for e in entries if e[0] in STEPS]
+    if not seeds:
+        return None
+    for args in seeds:
+        for a in _flat(args):
             k = label.get(id(a))
             if k is not None and k > 0:
                 need[k] = 1

@@ -1159,3 +1159,18 @@ def test_a_shared_partial_is_defined_before_its_first_read_in_the_dense_code():
     h = lambda x, y: np.where(x > 5.0, x / np.inf, 0.0) + y / np.inf     # noqa: E731
     assert dualad.compile(h, 2.0, 3.0).gradient(2.0, 3.0) == reverse.gradient(h, 2.0, 3.0) \
         == (0.0, 0.0)
+
+
+def test_a_step_reads_its_input_as_f_computes_it():
+    # probe40: math.tanh is an ulp off np.tanh at ~25 % of points, and a step or a
+    # selection turns that ulp into a whole step: sign(tanh(x) − c) was 1 for f's 0,
+    # maximum's gradient 0.99 for 0.497; their inputs are now computed as a guard's are
+    v = 0.0709297482015403
+    c = np.tanh(np.float64(v))
+    x = np.array([v, 1.0])
+    for f in (lambda x: np.sign(np.tanh(x[0]) - c) * x[1],
+              lambda x: np.floor((np.tanh(x[0]) - c) * 1e30) + x[1],
+              lambda x: np.maximum(np.tanh(x[0]), c) * x[1]):
+        g = dualad.compile(f, x)
+        assert g(x) == f(x)     # (tanh's compiled partial is the e form: an ulp apart)
+        np.testing.assert_allclose(g.gradient(x), reverse.gradient(f, x), rtol=1e-15)
