@@ -33,6 +33,7 @@ primitive and dispatches like a NumPy function.
 from __future__ import annotations
 
 import inspect
+import operator
 
 import numpy as np
 
@@ -353,15 +354,30 @@ def _cumprod(x, axis=None, dtype=None, out=None):
 
 
 
+def _power_of_ten(n):
+    """10ⁿ as NumPy's round builds it (its power_of_ten): exact to 1e8, then times 10
+    (10.0 ** 23 is 1.0000000000000001e+23, NumPy's 9.999999999999999e+22; inf past
+    1e308, where 10.0 ** n raised OverflowError)."""
+    if n < 9:
+        return float(10 ** n)
+    scale = 1e9
+    for _ in range(n - 9):
+        scale *= 10.0
+        if scale == np.inf:
+            break
+    return scale
+
+
 def _round(x, decimals=0, out=None):
     # as NumPy: rint(x·10^d)/10^d, and for d < 0 rint(x/10^−d)·10^−d (x·1e-5 was inexact:
     # round(7997770735087.39, -5) came out 7997770699999.999); piecewise constant
+    decimals = operator.index(decimals)
     if decimals == 0:
         return np.rint(x)
     if decimals < 0:
-        scale = 10.0 ** -decimals
+        scale = _power_of_ten(-decimals)
         return np.rint(x / scale) * scale
-    scale = 10.0 ** decimals
+    scale = _power_of_ten(decimals)
     return np.rint(x * scale) / scale
 
 
@@ -985,6 +1001,6 @@ UFUNC_METHODS = {
     **{u: {"reduce": scans.reduce_by_scan(u), "accumulate": scans.accumulate_by_scan(u)}
        for u in (np.logaddexp, np.logaddexp2, np.hypot, np.fmax, np.fmin)},
 }
-for _u in (*ELEMENTWISE, *PRIMAL_ONLY):   # x ∘ y for every pair, any binary ufunc
-    if _u.nin == 2:
+for _u in (*ELEMENTWISE, *PRIMAL_ONLY, *STRUCTURAL):   # x ∘ y for every pair, any binary
+    if isinstance(_u, np.ufunc) and _u.nin == 2 and _u.signature is None:   # ufunc
         UFUNC_METHODS.setdefault(_u, {}).setdefault("outer", _outer_with(_u))

@@ -110,7 +110,7 @@ def constant(value) -> Tensor:
     return Tensor(without_hessian_levels(_value(value)))
 
 
-def stop_gradient(x) -> Tensor:
+def stop_gradient(x) -> Tensor | float | np.ndarray:
     """stop_gradient(x) -> Tensor with x's value that no tape traces back through.  Of a
     value another engine traces, the plain value it stands for (a float or an array):
     a forward-mode Dual's primal under every level (a Tensor of it pulled f into

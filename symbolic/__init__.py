@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 from sympy.core.function import ArgumentIndexError
 
-from dualad.forward import _like, int_as_float, plain_array, refuse_bool
+from dualad.forward import _items, _like, int_as_float, plain_array, refuse_bool
 from dualad.wengert import positional_names
 
 from .functions import LAMBDIFY_NAMESPACE, for_lambdify, resolve, zero_kinks
@@ -165,6 +165,8 @@ class _Traced:
         elif isinstance(out, (int, float, np.integer, np.floating, np.ndarray)):
             refuse_bool(out)    # a comparison's array: no derivative (zeros before)
             self.out = _objects(out)
+        elif isinstance(out, (list, tuple, dict)):
+            raise _Structured(out)
         else:
             raise TypeError(f"f returned {type(out).__name__}; expected a number or an array")
         self.flat = [s for a in self.symbols for s in a.ravel()]
@@ -640,17 +642,40 @@ def _plain(a):
     return float(a) if a.ndim == 0 else a
 
 
-def _trace_or_leaves(f, x):
-    """f traced at x, or f's plain output when that is a list, tuple or dict (each leaf
-    is then differentiated on its own)."""
-    try:
-        return _trace(f, (x,))
-    except TypeError:
-        with np.errstate(all="ignore"):     # NumPy semantics: 1/x at 0 is inf
-            out = f(np.float64(x))
-        if isinstance(out, (list, tuple, dict)):
-            return out
-        raise
+class _Structured(TypeError):
+    """f returned a list, tuple or dict (JAX's pytree): the traced output, kept."""
+
+    def __init__(self, out):
+        super().__init__(f"f returned {type(out).__name__}; expected a number or an array")
+        self.out = out
+
+
+def _leaves(out) -> list:
+    """The leaves of a (nested) list, tuple or dict, in order."""
+    if isinstance(out, (list, tuple, dict)):
+        return [leaf for item in _items(out) for leaf in _leaves(item)]
+    return [out]
+
+
+def _rebuilt(out, leaves):
+    """out's structure with the next items of the iterator leaves in its leaves' place."""
+    if isinstance(out, (list, tuple, dict)):
+        return _like(out, [_rebuilt(item, leaves) for item in _items(out)])
+    return next(leaves)
+
+
+def _structured_derivative(f, x, order, out):
+    """derivative of an f whose output is a pytree: its leaves raveled into one vector
+    (one more trace of f), differentiated at once and put back in out's structure."""
+    shapes = [np.shape(leaf) for leaf in _leaves(out)]
+    if not shapes:
+        return out
+    flat = derivative(lambda x: np.concatenate([np.ravel(v) for v in _leaves(f(x))]),
+                      x, order)
+    ends = np.cumsum([int(np.prod(s)) for s in shapes])
+    pieces = (float(p[0]) if s == () else p.reshape(s)
+              for p, s in zip(np.split(np.atleast_1d(flat), ends[:-1]), shapes))
+    return _rebuilt(out, pieces)
 
 
 def derivative(f: Callable, x, order: int = 1):
@@ -665,10 +690,10 @@ def derivative(f: Callable, x, order: int = 1):
     _check_example(x, 0)
     if np.ndim(x) != 0:
         raise ValueError(f"derivative takes a scalar x; got shape {np.shape(x)}")
-    t = _trace_or_leaves(f, x)
-    if type(t) is not _Traced:    # f returned a list, tuple or dict: JAX's pytrees, as in
-        keys = list(t) if isinstance(t, dict) else range(len(t))      # dualad.derivative
-        return _like(t, [derivative(lambda x, k=k: f(x)[k], x, order) for k in keys])
+    try:
+        t = _trace(f, (x,))
+    except _Structured as e:    # JAX's pytrees, as dualad.derivative
+        return _structured_derivative(f, x, order, e.out)
     outs = list(t.out.ravel())
     s = t.flat[0]
     vals = t.evaluate(("derivative", int(order)),

@@ -516,3 +516,22 @@ def test_outer_of_every_binary_row_is_the_broadcast_call(ufunc):
             np.testing.assert_allclose(got, w, rtol=1e-13, atol=0)
     value, _ = dualad.jvp(lambda x: ufunc.outer(x, y), (x,), (np.ones(2),))
     assert np.array_equal(value, ufunc.outer(x, y))
+
+
+@pytest.mark.parametrize("ufunc", [np.copysign, np.heaviside, np.ldexp, np.divmod],
+                         ids=lambda u: u.__name__)
+def test_outer_of_the_composite_binary_ufuncs_too(ufunc):
+    # review29: copysign, heaviside, ldexp and divmod are composites, not table rows, and
+    # had no .outer
+    x = np.array([1.5, -2.0, 0.0])
+    y = np.array([1, -2, 3]) if ufunc is np.ldexp else np.array([0.5, -1.0, 2.0])
+    want = ufunc.outer(x, y)
+    got = dualad.jvp(lambda x: ufunc.outer(x, y), (x,), (np.ones(3),))[0]
+    for g, w in (zip(got, want) if ufunc is np.divmod else [(got, want)]):
+        np.testing.assert_array_equal(g, w)
+    first = (lambda r: r[0]) if ufunc is np.divmod else (lambda r: r)      # noqa: E731
+    outer = lambda x: np.sum(W * first(ufunc.outer(x, y)))                # noqa: E731
+    broadcast = lambda x: np.sum(W * first(ufunc(x[:, None], y)))         # noqa: E731
+    want_g = reverse.gradient(broadcast, x)
+    for engine in (dualad.gradient, reverse.gradient):
+        np.testing.assert_array_equal(engine(outer, x), want_g)

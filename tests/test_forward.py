@@ -902,6 +902,16 @@ def test_round_to_negative_decimals_is_numpys():
     np.testing.assert_array_equal(dualad.jvp(f, (x,), (np.ones(3),))[0], want)
     np.testing.assert_array_equal(reverse.vjp(f, x)[0], want)
     assert reverse.vjp(lambda x: round(x[0], -5), x)[0] == round(np.float64(x[0]), -5)
+    # 10^d as NumPy builds it (review29): 10.0 ** 23 is an ulp above NumPy's factor
+    # (3.323e+26 for 3.3229999999999994e+26), and 10.0 ** 309 raised OverflowError
+    # where NumPy gives nan
+    x = np.array([3.322999516644883e+26, -2.5556650313141817e-08, 1.5])
+    for d in (23, -23, 25, -309, -400, 309):
+        with np.errstate(all="ignore"):
+            want = np.round(x, d)
+            for got in (dualad.jvp(lambda x: np.round(x, d), (x,), (np.ones(3),))[0],
+                        reverse.vjp(lambda x: np.round(x, d), x)[0]):
+                np.testing.assert_array_equal(got, want)
 
 
 def test_scalar_power_at_minus_infinity_and_minus_zero_is_c_pow_as_numpys_float64():

@@ -905,3 +905,16 @@ def test_derivative_keeps_the_structure_of_fs_output_as_the_other_engines():
         np.testing.assert_allclose(got["t"][1].b, want["t"][1].b, rtol=1e-15)
     assert symbolic.derivative(lambda x: [x, x ** 2], 2.0, order=2) == [0.0, 2.0]
     assert symbolic.derivative(lambda x: [1 / x], 0.0) == [-np.inf]      # NumPy's 1/0
+    # review29: f was called on a plain float (which may raise) and once per leaf more;
+    # now traced twice in all: once to see the structure, once for all leaves at once
+    calls = []
+
+    def g(x):
+        calls.append(x)
+        if isinstance(x, (float, np.floating)):
+            raise RuntimeError("called on a plain float")
+        return [x * 2, {"a": x ** 2, "b": np.ones(3) * x}]
+    got = symbolic.derivative(g, 1.5)
+    assert got[0] == 2.0 and got[1]["a"] == 3.0
+    np.testing.assert_array_equal(got[1]["b"], np.ones(3))
+    assert len(calls) == 2
