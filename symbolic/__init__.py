@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 from sympy.core.function import ArgumentIndexError
 
-from dualad.forward import _items, _like, int_as_float, plain_array, refuse_bool
+from dualad.forward import _leaves, _tree, int_as_float, plain_array, refuse_bool
 from dualad.wengert import positional_names
 
 from .functions import LAMBDIFY_NAMESPACE, for_lambdify, resolve, zero_kinks
@@ -650,20 +650,6 @@ class _Structured(TypeError):
         self.out = out
 
 
-def _leaves(out) -> list:
-    """The leaves of a (nested) list, tuple or dict, in order."""
-    if isinstance(out, (list, tuple, dict)):
-        return [leaf for item in _items(out) for leaf in _leaves(item)]
-    return [out]
-
-
-def _rebuilt(out, leaves):
-    """out's structure with the next items of the iterator leaves in its leaves' place."""
-    if isinstance(out, (list, tuple, dict)):
-        return _like(out, [_rebuilt(item, leaves) for item in _items(out)])
-    return next(leaves)
-
-
 def _structured_derivative(f, x, order, out):
     """derivative of an f whose output is a pytree: its leaves raveled into one vector
     (one more trace of f), differentiated at once and put back in out's structure."""
@@ -675,7 +661,7 @@ def _structured_derivative(f, x, order, out):
     ends = np.cumsum([int(np.prod(s)) for s in shapes])
     pieces = (float(p[0]) if s == () else p.reshape(s)
               for p, s in zip(np.split(np.atleast_1d(flat), ends[:-1]), shapes))
-    return _rebuilt(out, pieces)
+    return _tree(lambda leaf: next(pieces), out)
 
 
 def derivative(f: Callable, x, order: int = 1):
