@@ -85,8 +85,9 @@ def _pow(x, y, _pow=math.pow):
 
 def pow_safe(x, y):
     """x ** y in the NumPy-semantics code, whose scalars are np.float64: as f's ** on
-    floats computed it (`float_rules.python_power`)."""
-    return float(python_power(float(x), float(y)))
+    floats computed it (`float_rules.python_power`), an np.float64 as the rest (a float
+    made x ** 2 / 0.0 after it Python's ZeroDivisionError, not NumPy's inf)."""
+    return np.float64(python_power(float(x), float(y)))
 
 
 # bare names of scalar lines in the fast namespace (the rest are NumPy ufuncs)

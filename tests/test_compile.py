@@ -1174,3 +1174,16 @@ def test_a_step_reads_its_input_as_f_computes_it():
         g = dualad.compile(f, x)
         assert g(x) == f(x)     # (tanh's compiled partial is the e form: an ulp apart)
         np.testing.assert_allclose(g.gradient(x), reverse.gradient(f, x), rtol=1e-15)
+
+
+def test_a_power_before_a_zero_division_gives_numpys_inf_and_nan():
+    # review29: the NumPy-semantics code's power returned a Python float, so
+    # x ** 2 / 0.0 after it raised ZeroDivisionError where every engine gives inf/nan
+    for f, x in ((lambda x: x[0] ** 2 / (x[1] ** 2 - x[1] ** 2), np.array([1.0, 3.0])),
+                 (lambda x: x[0] ** 2 / (x[1] ** 2 - x[1] ** 2), np.array([0.0, 3.0])),
+                 (lambda x: x ** 2 / (x - x), 2.0)):
+        with np.errstate(all="ignore"):     # (NumPy's own warnings, as f gives them)
+            g = dualad.compile(f, x)
+            want = f(np.float64(x) if np.ndim(x) == 0 else x)
+            np.testing.assert_array_equal(g(x), want)
+            np.testing.assert_array_equal(g.gradient(x), reverse.gradient(f, x))
