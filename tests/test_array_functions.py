@@ -566,16 +566,20 @@ JAX_SECOND = {   # jax.grad(jax.grad(lambda t: f(A * t)))(1.0)
 }
 
 
-@pytest.mark.parametrize("name", FLOATING)
-def test_floating_second_derivatives_match_jax_and_check_passes(name):
-    # Taylor mode (order 2, and order 3 against symbolic), and dualad.check's four engines
-    f = CASES[name]
+def _along_a_matches_to_order_3_and_check_passes(f, second):
+    """Taylor mode along t·A: order 2 is `second` (jax.grad twice), order 3 symbolic's,
+    and dualad.check's four engines agree on f."""
     along = lambda t: f(A * t)      # noqa: E731
-    assert dualad.derivative(along, 1.0, order=2) == pytest.approx(JAX_SECOND[name], rel=1e-13,
+    assert dualad.derivative(along, 1.0, order=2) == pytest.approx(second, rel=1e-13,
                                                                    abs=1e-13)
     assert dualad.derivative(along, 1.0, order=3) == pytest.approx(
         symbolic.derivative(along, 1.0, order=3), rel=1e-12, abs=1e-12)
     assert dualad.check(f, A.copy()).ok
+
+
+@pytest.mark.parametrize("name", FLOATING)
+def test_floating_second_derivatives_match_jax_and_check_passes(name):
+    _along_a_matches_to_order_3_and_check_passes(CASES[name], JAX_SECOND[name])
 
 
 _EDGES = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -2.0, 2.0, -0.5, 5e-324, 1e308,
@@ -1125,13 +1129,7 @@ ORDER_STATISTICS = {    # jax.grad(jax.grad(lambda t: f(A * t)))(1.0): Taylor mo
 
 @pytest.mark.parametrize("name", ORDER_STATISTICS)
 def test_order_statistics_and_gathers_have_jaxs_second_derivatives_and_pass_check(name):
-    f = CASES[name]
-    along = lambda t: f(A * t)      # noqa: E731
-    assert dualad.derivative(along, 1.0, order=2) == pytest.approx(
-        ORDER_STATISTICS[name], rel=1e-13, abs=1e-13)
-    assert dualad.derivative(along, 1.0, order=3) == pytest.approx(
-        symbolic.derivative(along, 1.0, order=3), rel=1e-12, abs=1e-12)
-    assert dualad.check(f, A.copy()).ok
+    _along_a_matches_to_order_3_and_check_passes(CASES[name], ORDER_STATISTICS[name])
 
 
 METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
