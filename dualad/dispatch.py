@@ -40,3 +40,15 @@ def primitive(fn):
                 return type(x).__array_function__(x, call, (type(x),), args, kwargs)
         return fn(*args, **kwargs)
     return call
+
+
+def refuse_complex(out, func, engine: str) -> None:
+    """TypeError if out, what func gave on an engine's primals, is complex: only a
+    complex constant (x * 1j, x + np.array([1j])) gets there, and the engines trace
+    real values (a forward pass may carry two directions in one complex tangent, so
+    a complex coefficient would mix them: d|x·1j|/dx came out −1, not 1)."""
+    if type(out) is complex or getattr(getattr(out, "dtype", None), "kind", None) == "c":
+        name = getattr(func, "__name__", str(func))
+        raise TypeError(f"np.{name} of a {engine} value and a complex constant gives a "
+                        f"complex result; dualad differentiates real-valued code: carry the "
+                        f"real and imaginary parts as two real arrays")

@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 from .array_methods import ArrayMethods
-from .dispatch import NOT_HANDED_OVER
+from .dispatch import NOT_HANDED_OVER, refuse_complex
 from .rules import ELEMENTWISE
 from .structural import basic_key
 
@@ -417,6 +417,7 @@ def _elementwise(ufunc, args):
             primals.append(a)
             tangents.append(None)
     out = ufunc(*primals)
+    refuse_complex(out, ufunc, "Dual")
     # partials see NumPy scalars, never Python floats: 1.0/y is inf at y = 0, as in NumPy
     primals = [p if type(p) is _f64 or type(p) is _ndarray and p.dtype is _F8 else
                _f64(p) if type(p) is float or type(p) is int else _as_operand(p, out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dispatch import refuse_complex
 from .dual import (
     ZERO_RULE,
     Dual,
@@ -160,6 +161,7 @@ def _array_function(func, args, kwargs):
         return NotImplemented
     primals, tangents = _unwrap(args, tag, ndir)
     out = func(*primals, **kwargs)
+    refuse_complex(out, func, "Dual")
     live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
     if not live:
         return _make(out, None, tag, ndir)

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import forward as _forward
 from .array_methods import ArrayMethods
-from .dispatch import NOT_HANDED_OVER
+from .dispatch import NOT_HANDED_OVER, refuse_complex
 from .dual import Dual, numpy_bool
 from .rules import ELEMENTWISE, PRIMAL_ONLY
 from .structural import (
@@ -298,6 +298,7 @@ def _elementwise(ufunc, args):
         out = op(primals[0], primals[1])
     else:
         out = _scalar(ufunc(*primals))
+        refuse_complex(out, ufunc, "Taylor")
     if ufunc in _STEPS:
         return out                  # piecewise constant: no derivative
     inputs = [b for b, m in zip(args, mine) if m]
@@ -318,6 +319,7 @@ def _elementwise(ufunc, args):
 def _linear(sess, fn, args, kw, positions, kind=_LINEAR):
     """A node for a function linear in the args at `positions` (bilinear: Cauchy product)."""
     c0 = _scalar(fn(*[_deep_primal(a, sess) for a in args], **kw))
+    refuse_complex(c0, fn, "Taylor")
     degs = [a.deg for a in _flat(args) if type(a) is Taylor and a.sess is sess]
     deg = sum(degs) if kind == _BILINEAR else max(degs, default=0)
     n = _node(sess, kind, fn, tuple(args), kw, c0, min(deg, sess.k))

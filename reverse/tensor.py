@@ -120,8 +120,11 @@ def {name}(self, other):
         bo = other._on
     elif tb in _FAST:
         bv = other
-        if tb is _ND and bv.dtype.char in "ef":     # float16/32: as float64, as x * c takes
-            other = bv = bv.astype(_F64)            # it (a float32 adjoint otherwise)
+        if tb is _ND and bv.dtype.char != "d":
+            if bv.dtype.char in "ef":       # float16/32: as float64, as x * c takes it
+                other = bv = bv.astype(_F64)    # (a float32 adjoint otherwise)
+            elif bv.dtype.kind not in "biu":    # complex, text, objects: refused there
+                return _ops.elementwise(FN, ({a}, {b}))
         bo = NOT_ON
     else:
         return _binary(FN, {a}, {b})

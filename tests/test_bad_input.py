@@ -70,6 +70,38 @@ def test_a_complex_output_is_refused_by_reverse_and_check(f):
             api(f, 1.0)
 
 
+_CA = np.array([1j, 1.0])
+_COMPLEX_CONSTANTS = {      # each f is real-valued: |x·c| (JAX's gradient would be real)
+    "x * c": (lambda x: np.abs(x * np.complex128(1j)), 1.0),
+    "c + x": (lambda x: np.abs(np.complex128(1j) + x), 1.0),
+    "x * ca": (lambda x: np.sum(np.abs(x * _CA)), np.array([1.0, 2.0])),
+    "x / ca": (lambda x: np.sum(np.abs(x / _CA)), np.array([1.0, 2.0])),
+    "x + ca": (lambda x: np.sum(np.abs(x + _CA)), np.array([1.0, 2.0])),
+    "ca * x": (lambda x: np.sum(np.abs(_CA * x)), np.array([1.0, 2.0])),
+    "dot": (lambda x: np.abs(np.dot(x, _CA)), np.array([1.0, 2.0])),
+    "where": (lambda x: np.sum(np.abs(np.where(x > 1.5, x, _CA))), np.array([1.0, 2.0])),
+    "concatenate": (lambda x: np.sum(np.abs(np.concatenate([x, _CA]))), np.array([1.0, 2.0])),
+    "scalar of array": (lambda t: np.sum(np.abs(t * _CA)), 1.0),
+}
+
+
+@pytest.mark.filterwarnings("error")     # a ComplexWarning was the only sign
+@pytest.mark.parametrize("api, case", [
+    (api, case) for api in ["forward", "hessian", "reverse", "compile", "order 8"]
+    for case, (_, x) in _COMPLEX_CONSTANTS.items() if api != "order 8" or np.ndim(x) == 0])
+def test_a_complex_constant_is_refused_by_every_engine(api, case):
+    # the engines trace real values (forward may carry two directions in one complex
+    # tangent): d|x·1j|/dx came out -1.0 (JAX: 1.0), reverse took x * ca (gradient
+    # [-1+0j, 1+0j]) while refusing ca * x, compiled code dropped the imaginary part
+    f, x = _COMPLEX_CONSTANTS[case]
+    run = {"forward": dualad.gradient, "hessian": dualad.hessian,
+           "reverse": reverse.gradient,
+           "compile": lambda f, x: dualad.compile(f, x).gradient(x),
+           "order 8": lambda f, x: dualad.derivative(f, x, order=8)}[api]
+    with pytest.raises(TypeError, match="complex"):
+        run(f, x)
+
+
 def test_complex_object_and_text_cotangents_are_refused():
     # 1j·ones gave zeros (the imaginary part dropped), [1, None, 1] gave a nan, 'a'
     # said "could not convert string to float"
