@@ -76,6 +76,9 @@ def targets_table(meta) -> str:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
     path = Path(argv[0]) if argv else RESULTS / "results-full.json"
     data = json.loads(path.read_text())
     meta, records = data["meta"], data["records"]

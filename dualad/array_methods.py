@@ -159,7 +159,7 @@ class ArrayMethods:
         _in_place("sort", "np.sort(x)")
 
     def partition(self, *args, **kw):
-        _in_place("partition", "np.sort(x) (np.partition has no rule)")
+        _in_place("partition", "np.partition(x, k)")
 
     def resize(self, *args, **kw):
         _in_place("resize", "np.resize(x, shape)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 import numpy as np
@@ -172,3 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except (TypeError, ValueError, ArithmeticError) as exc:
         print(f"dualad: error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except BrokenPipeError:     # `dualad check ... | head`: the reader left; no traceback
+        # (Python's recipe: stdout to devnull, so the flush at exit raises nothing)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -341,7 +341,8 @@ def jacobian(f: Callable, *args):
     check_output(out, bools=False)
     value = _out_value(out)
     if isinstance(out, (list, tuple, dict)):
-        raise ValueError("jacobian needs f to return one array; stack the outputs")
+        raise ValueError(f"jacobian needs f to return one array, not a {type(out).__name__}; "
+                         "stack the outputs")
     shape = np.shape(value)
     n = int(np.prod(shape))
     rows = []

@@ -642,11 +642,14 @@ def _plain(a):
     return float(a) if a.ndim == 0 else a
 
 
-class _Structured(TypeError):
-    """f returned a list, tuple or dict (JAX's pytree): the traced output, kept."""
+class _Structured(ValueError):
+    """f returned a list, tuple or dict (JAX's pytree): the traced output, kept for
+    `derivative`; gradient, jacobian and hessian refuse it as the other engines do."""
 
     def __init__(self, out):
-        super().__init__(f"f returned {type(out).__name__}; expected a number or an array")
+        super().__init__(f"f returned a {type(out).__name__}: gradient, jacobian and hessian "
+                         "need one array or number (stack the outputs; derivative keeps "
+                         "lists, tuples and dicts)")
         self.out = out
 
 

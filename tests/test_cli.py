@@ -204,6 +204,20 @@ def test_python_m_dualad_runs_check_then_trace():
         assert p.returncode == 2 and "trace" in p.stderr
 
 
+def test_a_reader_that_left_gets_no_traceback():
+    # probe41: `dualad check ... | head -1` printed a BrokenPipeError traceback; here
+    # the pipe's reader has left before anything is written, so every write fails
+    import os
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([sys.executable, "-m", "dualad", "check", "x * y", "--at", "x=1",
+                            "y=2"], stdout=w, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(w)
+    assert "Traceback" not in p.stderr and p.returncode == 1, p.stderr
+
+
 def test_domain_edges_print_tables_not_numpy_warnings():
     # sqrt(x) + log(x) at 0 printed NumPy's RuntimeWarnings naming dualad/rules.py lines
     p = subprocess.run([sys.executable, "-m", "dualad", "check", "sqrt(x) + log(x)", "--at",

@@ -890,6 +890,18 @@ def test_a_tie_of_infinities_splits_as_in_the_other_engines():
         ((2.0, 0.0), (0.0, 0.0))
 
 
+@pytest.mark.parametrize("api", ["gradient", "jacobian", "hessian"])
+def test_a_tuple_output_is_the_same_valueerror_as_in_the_other_engines(api):
+    # probe41: symbolic raised TypeError "f returned tuple; expected a number or an
+    # array" where forward and reverse raise ValueError saying to stack the outputs
+    f = lambda x: (x, x ** 2)   # noqa: E731
+    for engine in (dualad, reverse, symbolic):
+        with pytest.raises(ValueError, match="tuple"):
+            getattr(engine, api)(f, np.ones(2))
+    with pytest.raises(ValueError, match="stack the outputs"):
+        getattr(symbolic, api)(f, np.ones(2))
+
+
 def test_derivative_keeps_the_structure_of_fs_output_as_the_other_engines():
     # review28: README's result shapes say derivative keeps lists, tuples, named tuples
     # and dicts in every engine; symbolic raised "f returned list"
