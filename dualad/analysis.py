@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from .dispatch import is_traced, normalize_axis_tuple, primitive
+from .dispatch import is_traced, normalize_axis_tuple, primitive, real_constant
 
 
 def polyval(p, x):
@@ -35,7 +35,7 @@ def polyval(p, x):
 @primitive
 def _value(a):
     """a's values (traced or not: primal-only): for positions, never differentiated."""
-    return np.asarray(a, dtype=float)
+    return real_constant(a)
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):
@@ -43,7 +43,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise TypeError("np.interp(..., period=...) is not supported on traced values")
     xs, knots = _value(x), _value(xp)
-    xp, fp = (v if is_traced(v) else np.asarray(v, dtype=float) for v in (xp, fp))
+    xp, fp = (v if is_traced(v) else real_constant(v, "np.interp's xp or fp") for v in (xp, fp))
     if np.ndim(knots) != 1 or np.ndim(fp) != 1 or len(knots) != np.shape(fp)[0]:
         raise ValueError("fp and xp are not of the same length.")      # NumPy's error
     if len(knots) == 0:
@@ -155,7 +155,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     """Central differences inside, one-sided ones at the ends (first or second order),
     along each axis, with NumPy's formulas (a spacing: a scalar or coordinates)."""
     if not is_traced(f):
-        f = np.asarray(f, dtype=float)      # (a list of numbers, traced spacing)
+        f = real_constant(f, "np.gradient's f")    # (a list of numbers, traced spacing)
     shape = np.shape(f)
     nd = len(shape)
     axes = tuple(range(nd)) if axis is None else normalize_axis_tuple(axis, nd)
@@ -215,7 +215,7 @@ def _spacing(distances, n):
         raise ValueError("when 1d, distances must match the length of the corresponding "
                          "dimension")
     if not is_traced(distances):
-        distances = np.asarray(distances, dtype=float)
+        distances = real_constant(distances, "a spacing")
     diffx = np.diff(distances)
     values = _value(diffx)
     if np.all(values == values[0]) and not is_traced(diffx):
@@ -296,7 +296,7 @@ def vander(x, N=None, increasing=False):
 def _coefficients(p):
     """p as a 1-d array of coefficients (a traced one as it is)."""
     if not is_traced(p):
-        p = np.asarray(p, dtype=float)
+        p = real_constant(p, "a coefficient array")
     return np.reshape(p, (1,)) if np.ndim(p) == 0 else p
 
 
@@ -321,7 +321,7 @@ def polyint(p, m=1, k=None):
         k = np.zeros(m)
     elif isinstance(k, (list, tuple)) and k:    # constants one by one (traced ones too,
         # when p is traced: NumPy hands the call to us only then)
-        k = np.stack([v if is_traced(v) else np.asarray(v, dtype=float) for v in k])
+        k = np.stack([v if is_traced(v) else real_constant(v) for v in k])
     k = np.reshape(k, (1,)) if np.ndim(k) == 0 else k
     if np.shape(k)[0] == 1 and m > 1:
         k = k[0] * np.ones(m)

@@ -155,7 +155,8 @@ def _expression_not_option(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """main(argv) -> exit status: 0 fine, 1 the engines disagree, 2 refused input."""
+    """main(argv) -> exit status: 0 fine, 1 the engines disagree, 2 refused input,
+    141 the reader of the output left (`| head`), as a process SIGPIPE ends."""
     argv = sys.argv[1:] if argv is None else list(argv)
     # NumPy's floating-point warnings (sqrt of -1, log of 0) are not printed: they name
     # our source lines, and the tables show the inf or nan they warn of
@@ -165,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                 ns = _parser().parse_args
                 code = _run(ns(["check"]))
                 print()
-                return max(code, _run(ns(["trace"])))
-            return _run(_parser().parse_args(_expression_not_option(argv)))
+                code = max(code, _run(ns(["trace"])))
+            else:
+                code = _run(_parser().parse_args(_expression_not_option(argv)))
+        sys.stdout.flush()      # here, not at exit: a reader that left is seen below
+        return code
     except _Refused as exc:
         print(f"dualad: error: {exc}", file=sys.stderr)
         return 2
@@ -176,4 +180,4 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:     # `dualad check ... | head`: the reader left; no traceback
         # (Python's recipe: stdout to devnull, so the flush at exit raises nothing)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 141

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from .analysis import _value
-from .dispatch import is_traced, normalize_axis_tuple
+from .dispatch import is_traced, normalize_axis_tuple, real_constant
 
 
 def _sources(func, x, args, kw):
@@ -95,7 +95,7 @@ def pad(array, pad_width, mode="constant", **kw):
                             "number here, not one per axis")
         return out + np.pad(np.zeros(np.shape(array)), pad_width, constant_values=1.0) * fill
     try:
-        fill = np.asarray(fill, dtype=float)
+        fill = real_constant(fill, "np.pad's constant_values")
     except TypeError:
         raise TypeError("np.pad(..., constant_values=...) of traced values takes one traced "
                         "number, or plain numbers per axis") from None

@@ -42,13 +42,39 @@ def primitive(fn):
     return call
 
 
+COMPLEX_REFUSED = ("dualad differentiates real-valued code: carry the real and imaginary "
+                   "parts as two real arrays")
+
+
+def is_complex(v) -> bool:
+    """Whether a value is complex: a complex number or array, or an object array, list or
+    tuple holding one."""
+    if type(v) is complex:
+        return True
+    dtype = getattr(v, "dtype", None)
+    if dtype is not None and not is_traced(v):
+        kind = getattr(dtype, "kind", None)
+        return kind == "c" or kind == "O" and any(is_complex(e) for e in np.ravel(v))
+    if type(v) is list or type(v) is tuple:
+        return any(is_complex(e) for e in v)
+    return False
+
+
 def refuse_complex(out, func, engine: str) -> None:
     """TypeError if out, what func gave on an engine's primals, is complex: only a
     complex constant (x * 1j, x + np.array([1j])) gets there, and the engines trace
     real values (a forward pass may carry two directions in one complex tangent, so
     a complex coefficient would mix them: d|x·1j|/dx came out −1, not 1)."""
-    if type(out) is complex or getattr(getattr(out, "dtype", None), "kind", None) == "c":
+    if type(out) is complex or getattr(getattr(out, "dtype", None), "kind", None) in ("c", "O") \
+            and is_complex(out):
         name = getattr(func, "__name__", str(func))
         raise TypeError(f"np.{name} of a {engine} value and a complex constant gives a "
-                        f"complex result; dualad differentiates real-valued code: carry the "
-                        f"real and imaginary parts as two real arrays")
+                        f"complex result; {COMPLEX_REFUSED}")
+
+
+def real_constant(v, what: str = "a constant"):
+    """np.asarray(v, dtype=float) of a constant beside traced values; a complex one is a
+    TypeError (the cast would keep the real part with only a ComplexWarning)."""
+    if is_complex(v):
+        raise TypeError(f"{what} is complex ({v!r:.60}); {COMPLEX_REFUSED}")
+    return np.asarray(v, dtype=float)

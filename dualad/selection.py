@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import _value
-from .dispatch import is_traced, normalize_axis_tuple
+from .dispatch import is_traced, normalize_axis_tuple, real_constant
 
 
 def select(condlist, choicelist, default=0):
@@ -30,7 +30,8 @@ def select(condlist, choicelist, default=0):
     for i, cond in enumerate(condlist):
         if is_traced(cond) or np.asarray(cond).dtype != bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
-    result = default * 1.0 if is_traced(default) else np.asarray(default, dtype=float)
+    result = default * 1.0 if is_traced(default) else \
+        real_constant(default, "np.select's default")
     for cond, choice in zip(condlist[::-1], choicelist[::-1]):
         result = np.where(cond, choice, result)
     shape = np.broadcast_shapes(*map(np.shape, (*condlist, *choicelist, default)))

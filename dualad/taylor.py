@@ -52,7 +52,7 @@ from .structural import (
 )
 
 _LEAF, _ELEM, _LINEAR, _BILINEAR = range(4)
-_CONSTANTS = (float, int, np.ndarray, np.generic, str)   # (np.searchsorted's side='left')
+_CONSTANTS = (float, int, complex, np.ndarray, np.generic, str)  # (searchsorted's side=)
 _FAST = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 _DEG_MAX = {np.add, np.subtract, np.negative, np.positive}   # degree of a polynomial
 _STEPS = {u for u, row in ELEMENTWISE.items() if all(p is None for p in row[1:])}
@@ -348,7 +348,10 @@ def _array_function(func, args, kwargs):
             if filled is not None:
                 return filled
         if func in PRIMAL_ONLY_FUNCTIONS:
-            return func(*[_deep_primal(a, _newest(args)) for a in args], **kwargs)
+            sess = _newest(args)
+            if sess is False:
+                return NotImplemented   # another traced type: let it handle us
+            return func(*[_deep_primal(a, sess) for a in args], **kwargs)
         raise TypeError(f"np.{func.__name__} has no Taylor rule in dualad (no row in the "
                         "tables); nested dual numbers may support it" + no_rule_hint(func))
     rewrite, args, kwargs = check_keywords(func, args, kwargs, "dualad's Taylor mode")

@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from dualad.dispatch import real_constant
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import (
     PRIMAL_ONLY_FUNCTIONS,
@@ -187,7 +188,7 @@ def array_function(func, args, kwargs):
             vals.append(v)
         elif type(a) in (list, tuple) and kind == "multilinear" and \
                 not any(isinstance(b, Tensor) for b in a):
-            v = np.asarray(a, dtype=np.float64)    # np.dot([1., 2.], x): a constant vector
+            v = real_constant(a)    # np.dot([1., 2.], x): a constant vector
             entry_args.append(v)
             vals.append(v)
         elif type(a) in (list, tuple):

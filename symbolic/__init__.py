@@ -647,9 +647,9 @@ class _Structured(ValueError):
     `derivative`; gradient, jacobian and hessian refuse it as the other engines do."""
 
     def __init__(self, out):
-        super().__init__(f"f returned a {type(out).__name__}: gradient, jacobian and hessian "
-                         "need one array or number (stack the outputs; derivative keeps "
-                         "lists, tuples and dicts)")
+        super().__init__(f"f returned a {type(out).__name__}: symbolic needs one array or "
+                         "number here (stack the outputs; symbolic.derivative keeps lists, "
+                         "tuples and dicts)")
         self.out = out
 
 

@@ -82,12 +82,22 @@ _COMPLEX_CONSTANTS = {      # each f is real-valued: |x·c| (JAX's gradient woul
     "where": (lambda x: np.sum(np.abs(np.where(x > 1.5, x, _CA))), np.array([1.0, 2.0])),
     "concatenate": (lambda x: np.sum(np.abs(np.concatenate([x, _CA]))), np.array([1.0, 2.0])),
     "scalar of array": (lambda t: np.sum(np.abs(t * _CA)), 1.0),
+    # review30: routes that cast the constant to float (a ComplexWarning the only sign),
+    # lists of np.complex128, object arrays holding one, symbolic's einsum
+    "interp fp": (lambda t: np.interp(t, [0.0, 3.0], np.array([0.0, 3j])).real, 1.5),
+    "select default": (lambda x: np.sum(np.select([x > 5], [x], default=_CA)).real,
+                       np.array([1.0, 2.0])),
+    "dot list": (lambda x: np.abs(np.dot([np.complex128(1j), 2.0], x)), np.array([1.0, 2.0])),
+    "object array": (lambda x: np.sum(np.abs(x * np.array([1j, 1.0], dtype=object))),
+                     np.array([1.0, 2.0])),
+    "einsum": (lambda x: np.einsum("i,i->", x, _CA).imag, np.array([1.0, 2.0])),
+    "full_like 1j": (lambda t: np.abs(np.full_like(t, 1j, dtype=complex) * t), 1.5),
 }
 
 
 @pytest.mark.filterwarnings("error")     # a ComplexWarning was the only sign
 @pytest.mark.parametrize("api, case", [
-    (api, case) for api in ["forward", "hessian", "reverse", "compile", "order 8"]
+    (api, case) for api in ["forward", "hessian", "reverse", "compile", "order 8", "symbolic"]
     for case, (_, x) in _COMPLEX_CONSTANTS.items() if api != "order 8" or np.ndim(x) == 0])
 def test_a_complex_constant_is_refused_by_every_engine(api, case):
     # the engines trace real values (forward may carry two directions in one complex
@@ -97,9 +107,10 @@ def test_a_complex_constant_is_refused_by_every_engine(api, case):
     run = {"forward": dualad.gradient, "hessian": dualad.hessian,
            "reverse": reverse.gradient,
            "compile": lambda f, x: dualad.compile(f, x).gradient(x),
-           "order 8": lambda f, x: dualad.derivative(f, x, order=8)}[api]
-    with pytest.raises(TypeError, match="complex"):
-        run(f, x)
+           "order 8": lambda f, x: dualad.derivative(f, x, order=8),
+           "symbolic": symbolic.gradient}[api]
+    with pytest.raises(TypeError, match="complex|dtype object"):   # reverse and symbolic
+        run(f, x)                                                  # refuse object arrays
 
 
 def test_complex_object_and_text_cotangents_are_refused():
