@@ -37,6 +37,7 @@ def einsum(*operands, out=None, optimize=False, **kw):
                         "(np.einsum('ij,jk->ik', a, b)); the sublist form is not supported")
     if len(operands) - 1 > MAX_OPERANDS:
         raise ValueError(f"np.einsum takes at most {MAX_OPERANDS} operands here")
+    _check_sizes(operands[0], [np.shape(a) for a in operands[1:]])
     return contract(*operands[1:], spec=operands[0], optimize=optimize)
 
 
@@ -65,6 +66,21 @@ def _labels(spec, shapes):
         counts = Counter(c for sub in ins for c in sub.replace(".", ""))
         out = (dots if "..." in spec else []) + sorted(c for c, n in counts.items() if n == 1)
     return labels, out, unused
+
+
+def _check_sizes(spec, shapes):
+    """ValueError if a label is 0 long on one axis and longer on another: NumPy's einsum
+    checks sizes only when none is 0 ('ii->i' of a (0, 4) array read memory it does not
+    own: 4 values of garbage, and on object arrays, symbolic's, a segfault)."""
+    labels, _, _ = _labels(spec, shapes)
+    sizes = {}
+    for subs, shape in zip(labels, shapes):
+        for c, n in zip(subs, shape):
+            sizes.setdefault(c, set()).add(n)
+    for c, ns in sizes.items():
+        if 0 in ns and max(ns) > 1:
+            raise ValueError(f"np.einsum: label '{c}' has sizes {sorted(ns)} on different "
+                             "axes; they must be equal")
 
 
 def _too_many_labels():

@@ -197,7 +197,8 @@ def _order_statistics(ordered, count, qs, method):
 
     def take(i):    # NumPy's index −1 is the row's last entry
         i = np.broadcast_to(np.where(i < 0, last, i), shape)
-        picked = np.take_along_axis(ordered, np.reshape(i, lead + (-1,)), axis=-1)
+        # (qs.size, not -1: a reshape cannot infer it beside an empty row axis)
+        picked = np.take_along_axis(ordered, np.reshape(i, lead + (qs.size,)), axis=-1)
         return np.reshape(picked, shape)
     if fix is None or method == "linear" and virtual.dtype.kind in "iu":   # (an integer q)
         return take(virtual)

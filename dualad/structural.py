@@ -263,6 +263,8 @@ def _count(x, total, axis, keepdims, where):
 
 def _mean(x, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     # Σ_where x / #where
+    if axis is not None:    # NumPy's AxisError for a 0-d x (np.sum there takes axis 0)
+        normalize_axis_tuple(axis, np.ndim(x))
     kw = {} if where is True else {"where": where}
     total = np.sum(x, axis=axis, keepdims=keepdims, **kw)
     return total / _count(x, total, axis, keepdims, where)
@@ -278,7 +280,8 @@ def _var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
     kw = {} if where is True else {"where": where}
     dev = x - np.mean(x, axis=axis, keepdims=True, **kw)
     sq = np.sum(dev * dev, axis=axis, keepdims=keepdims, **kw)
-    return sq / (_count(x, sq, axis, keepdims, where) - ddof)
+    # NumPy's divisor max(#where - ddof, 0): inf or nan when ddof ≥ #where, never < 0
+    return sq / np.maximum(_count(x, sq, axis, keepdims, where) - ddof, 0)
 
 
 def _matrix_norm(x, ord, axis, keepdims):
@@ -296,13 +299,19 @@ def _matrix_norm(x, ord, axis, keepdims):
         raise ValueError("Invalid norm order for matrices.")     # NumPy's error
     summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
     extreme = np.max if ord > 0 else np.min
-    n = extreme(np.sum(np.abs(x), axis=summed, keepdims=True), axis=kept, keepdims=True)
+    sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+    # an empty axis: NumPy's norm is 0 for 1 and inf (its max takes initial=0), its
+    # min (-1, -inf) raises as np.min of an empty array does
+    empty = {"initial": 0.0} if ord > 0 and not np.shape(sums)[kept] else {}
+    n = extreme(sums, axis=kept, keepdims=True, **empty)
     return n if keepdims else np.squeeze(n, axis=(rows, cols))
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
     if isinstance(axis, (tuple, list)) and len(axis) not in (1, 2):
         raise ValueError("Improper number of dimensions to norm.")      # NumPy's error
+    if axis is not None:    # NumPy's AxisError for a 0-d x (np.sum there takes axis 0)
+        normalize_axis_tuple(axis, np.ndim(x), allow_duplicate=True)
     if isinstance(axis, (tuple, list)) and len(axis) == 2 or \
             axis is None and ord is not None and np.ndim(x) == 2:
         return _matrix_norm(x, ord, axis, keepdims)

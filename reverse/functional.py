@@ -256,7 +256,9 @@ def vjp(f: Callable, *args):
     each shaped like argᵢ (a 1-tuple for one argument); ct is shaped like out."""
     # the pullback sweeps later: it must see the arguments as they are now, not as
     # the caller may change them in place meanwhile (JAX's arrays are immutable)
-    args = [a.copy() if type(a) is np.ndarray else a for a in _args(args, "vjp")]
+    # (order="K": a Fortran-ordered or transposed x keeps its layout, on which NumPy's
+    # sums depend in the last bits, so out is f(x)'s value bit for bit)
+    args = [a.copy(order="K") if type(a) is np.ndarray else a for a in _args(args, "vjp")]
     entries, xs, out, on = _record(f, args)
     entries = _frozen(entries)
     check_output(out, none_ok=True)

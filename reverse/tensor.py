@@ -70,7 +70,7 @@ def _as_value(x):
     """A primal value: float, float64 array (or a traced value such as a Dual)."""
     if isinstance(x, Tensor):
         return x.value
-    if isinstance(x, (bool, int, np.integer, np.floating)):
+    if isinstance(x, (bool, int, np.integer, np.floating, np.bool_)):
         return float(x)
     if type(x) is float:
         return x
@@ -252,7 +252,7 @@ class Tensor(ArrayMethods):
         if type(v) is float:
             return np.float64(v)
         if type(v) is np.ndarray:
-            return v.copy() if v.ndim else np.float64(v)    # Variable(np.array(2.0)) too
+            return v.copy(order="K") if v.ndim else np.float64(v)   # (0-d: Variable(2.0))
         return v
 
     def __array__(self, dtype=None, copy=None):

@@ -33,7 +33,7 @@ class Variable(Tensor):
         super().__init__(initial_value)
         self.serial = next(_serials)     # creation order (tape.watched_variables())
         if isinstance(self.value, np.ndarray):
-            self.value = self.value.copy()
+            self.value = self.value.copy(order="K")     # (the layout NumPy's sums see)
         self.trainable = bool(trainable)
         self.name = name
         self._snap = None       # (snapshot Tensor, keys of the tapes that recorded it)

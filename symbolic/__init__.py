@@ -161,7 +161,8 @@ class _Traced:
         self.value_dependent = state.value_dependent
         if isinstance(out, Sym):
             self.out = out.expr
-            _refuse_folded_infinity(self.out)
+            if any(np.size(s) for s in self.symbols):  # (no variable: no derivative to lose,
+                _refuse_folded_infinity(self.out)      # as the mean of an empty x, nan)
         elif isinstance(out, (int, float, np.integer, np.floating, np.ndarray)):
             refuse_bool(out)    # a comparison's array: no derivative (zeros before)
             self.out = _objects(out)
