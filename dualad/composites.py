@@ -18,7 +18,7 @@ import operator
 import numpy as np
 
 from .analysis import _value
-from .dispatch import is_traced, normalize_axis_tuple, real_constant
+from .dispatch import is_complex, is_traced, normalize_axis_tuple, real_constant
 
 
 def _sources(func, x, args, kw):
@@ -97,6 +97,8 @@ def pad(array, pad_width, mode="constant", **kw):
     try:
         fill = real_constant(fill, "np.pad's constant_values")
     except TypeError:
+        if is_complex(fill):
+            raise
         raise TypeError("np.pad(..., constant_values=...) of traced values takes one traced "
                         "number, or plain numbers per axis") from None
     if np.any(fill != 0):

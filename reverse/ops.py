@@ -13,12 +13,13 @@ import operator
 
 import numpy as np
 
-from dualad.dispatch import real_constant
+from dualad.dispatch import real_constant, refuse_complex
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import (
     PRIMAL_ONLY_FUNCTIONS,
     STRUCTURAL,
     UFUNC_METHODS,
+    bind_positional,
     check_keywords,
     full_like_of_traced,
     no_rule_hint,
@@ -177,6 +178,8 @@ def array_function(func, args, kwargs):
     if kind == "linear":
         traced = range(len(args)) if rule[1] is None else rule[1]
     elif kind == "multilinear":
+        if kwargs:      # np.dot(x, b=c): a constant operand by name is an operand too
+            args, kwargs = bind_positional(func, args, kwargs, lambda v: True)
         traced = range(len(args))
     else:
         traced = (0,)
@@ -199,7 +202,9 @@ def array_function(func, args, kwargs):
             a, v = _take(a, tensors)
             entry_args.append(a)
             vals.append(v)
-    out = _new_tensor(func(*vals, **kwargs))
+    value = func(*vals, **kwargs)
+    refuse_complex(value, func, "Tensor")
+    out = _new_tensor(value)
     if tensors and state.stack:
         out._on = record(func, kwargs or None, out, entry_args, tensors)
     return out

@@ -466,6 +466,8 @@ class Sym(ArrayMethods):
                 # only the shape is read: no example values needed (x.imag)
                 return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
         ps = [parts(a) if _has_sym(a) else (_real(a), a) for a in args]
+        for v in kwargs.values():   # np.dot(x, b=c)
+            _real(v)
         if func in PRIMAL_ONLY_FUNCTIONS:
             # the traced arguments' values are read (np.argmax(x, 0, None): its out=None
             # is no value missing), by keyword too (np.argmax(a=x) recursed: the Sym went

@@ -92,6 +92,11 @@ _COMPLEX_CONSTANTS = {      # each f is real-valued: |x·c| (JAX's gradient woul
                      np.array([1.0, 2.0])),
     "einsum": (lambda x: np.einsum("i,i->", x, _CA).imag, np.array([1.0, 2.0])),
     "full_like 1j": (lambda t: np.abs(np.full_like(t, 1j, dtype=complex) * t), 1.5),
+    # review31: an operand by keyword, and options NumPy itself refuses complex
+    "dot b=": (lambda x: np.abs(np.dot(x, b=_CA)), np.array([1.0, 2.0])),
+    "nan_to_num posinf=": (lambda x: np.sum(np.nan_to_num(x, posinf=1j)),   # (NumPy
+                           np.array([1.0, 2.0])),          # refuses these whatever x is)
+    "heaviside x2": (lambda x: np.sum(np.heaviside(x, 1j) * x), np.array([1.0, 2.0])),
 }
 
 

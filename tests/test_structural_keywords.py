@@ -522,3 +522,25 @@ def test_variable_copy_and_astype_take_ndarray_parameters():
     with reverse.Tape() as t:
         y = np.sum(v.copy("C") * v.astype(float, copy=False))
     np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 4.0])
+
+
+@pytest.mark.parametrize("b", [[3.0, 4.0], np.array([[1.0, 2.0], [0.0, 5.0]])])
+def test_a_constant_operand_passed_by_keyword_is_an_operand(b):
+    # review31: np.dot(x, b=[3.0, 4.0]) raised "can't multiply sequence by non-int of
+    # type 'float'" in reverse and compile (the list reached the transpose as a list)
+    x = np.array([1.0, 2.0])
+    f = (lambda x: np.dot(x, b=b)) if np.ndim(b) == 1 else \
+        (lambda x: np.sum(np.dot(x, b=b)))     # (a scalar out: its ct a float)
+    want = np.sum(np.asarray(b), axis=-1) if np.ndim(b) == 2 else np.asarray(b)
+    for g in (dualad.gradient(f, x), reverse.gradient(f, x),
+              dualad.compile(f, x).gradient(x), symbolic.gradient(f, x)):
+        np.testing.assert_array_equal(g, want)
+
+
+def test_copysign_of_a_bool_magnitude_is_a_constant():
+    # np.copysign(True, x) is NumPy's ±1.0 by x's sign bit; every engine raised "The
+    # numpy boolean negative ... is not supported" on -True
+    x = np.array([-2.0, 3.0])
+    f = lambda x: np.sum(np.copysign(True, x) * x)   # noqa: E731  (= Σ|x|)
+    for engine in (dualad, reverse, symbolic):
+        np.testing.assert_array_equal(engine.gradient(f, x), [-1.0, 1.0])
