@@ -80,6 +80,13 @@ ARRAY_CASES = {
     "methods_and_round": lambda a, b, c: a.sum(axis=0) @ b + a.max() * c.min() + a.prod() +
     np.sum(np.round(a * 3) * a) + a.mean() + a.ravel()[1] + a.cumsum()[-1] + a.clip(0.4).sum()
     + np.sum(np.cumprod(a, axis=1)) + np.cumprod(b)[-1],
+    # square blocks and a square, non-symmetric matrix: a transpose that slices the
+    # wrong axis (concatenate's at axis=-1) or takes Bᵀ for B (v @ B) keeps its shapes
+    # and gives other numbers (probe44: such mutants failed only on shapes elsewhere)
+    "square_transposes": lambda a, b, c: np.sum(
+        np.concatenate([a[:, :2], a[:, 1:] * 2.0], axis=-1) * np.arange(1.0, 9.0).reshape(2, 4))
+    + np.sum((b @ np.arange(1.0, 10.0).reshape(3, 3)) * np.array([1.0, -2.0, 0.5]))
+    + np.sum(np.arange(1.0, 5.0).reshape(2, 2) @ a[:, :2] * np.array([[1.0, 3.0], [-1.0, 2.0]])),
     # NumPy 2's clip(min=, max=) keywords and swapaxes, as methods
     "clip_keywords_swapaxes": lambda a, b, c: np.sum(a.clip(min=0.3) * a.clip(max=0.6, min=0.1))
     + np.sum(a.clip(a_max=0.5) * b) + np.sum(a.swapaxes(0, 1) * c.T),

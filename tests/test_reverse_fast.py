@@ -331,3 +331,20 @@ def test_integer_and_bool_constants_never_become_the_adjoint(f):
         y = f(xt)
     np.testing.assert_allclose(tape.gradient(y, xt).numpy(), g, rtol=1e-15)
     assert_identical(f, x)
+
+
+def test_a_partial_that_is_a_value_is_never_added_into():
+    # exp's partial is its output's own array; with ct = 1.0 it is x̄ itself until another
+    # contribution arrives, which must make a new array (probe44: marking it the sweep's
+    # own let x * c's contribution land in y's value: y.numpy() changed and a second
+    # gradient on the persistent tape was off by c)
+    x0 = np.array([0.5, 1.0, 2.0])
+    c = np.array([2.0, 3.0, 4.0])
+    x = reverse.Variable(x0)
+    with reverse.Tape(persistent=True) as tape:
+        w = x * c
+        y = np.exp(x)
+        z = np.sum(y) + np.sum(w)
+    for _ in range(2):
+        np.testing.assert_array_equal(tape.gradient(z, x).numpy(), np.exp(x0) + c)
+        np.testing.assert_array_equal(y.numpy(), np.exp(x0))

@@ -313,6 +313,8 @@ def test_integer_constants_beyond_int64_are_floats_as_in_numpy():
     (lambda x: np.fmod(x, 0.1) * x, 1.3),       # fmod(1.3, 0.1) takes 12 steps of 0.1
     (lambda y: np.fmod(1.3, y), 0.1),
     (lambda x: np.floor_divide(x, 0.3) * x + np.remainder(x, 0.3), 0.9),
+    (lambda y: np.remainder(1.0, y), 0.1),      # ∂/∂y = −(1.0 // 0.1) = −9, not −10
+    (lambda y: 1.0 % y, 0.1),                   # (probe44: floor(1.0/0.1) survived)
 ])
 def test_quotient_steps_by_a_float_constant_are_numpys(f, x):
     # sympy folded x / 0.1 into 10.0·x, one ulp from NumPy's quotient: a whole step
@@ -320,6 +322,20 @@ def test_quotient_steps_by_a_float_constant_are_numpys(f, x):
     assert symbolic.derivative(f, x, order=0) == pytest.approx(f(x), rel=1e-12, abs=1e-15)
     assert symbolic.gradient(f, x) == pytest.approx(dualad.gradient(f, x), rel=1e-13)
     assert dualad.gradient(f, x) == reverse.gradient(f, x)
+    assert dualad.compile(f, x).gradient(x) == dualad.gradient(f, x)
+
+
+@pytest.mark.parametrize("f", [lambda y: np.remainder(1.0, y), lambda y: 1.0 % y])
+def test_remainders_y_partial_is_minus_numpys_floor_divide(f):
+    # 1.0 // 0.1 is 9 in NumPy (1.0 − 9·0.1 ≈ 0.1 is the remainder): ∂/∂y = −9 where
+    # floor(1.0 / 0.1) = 10 (probe44: that mutant passed the suite)
+    want = -float(np.floor_divide(1.0, 0.1))
+    assert want == -9.0
+    for g in (dualad.gradient, reverse.gradient, symbolic.gradient,
+              lambda f, y: dualad.compile(f, y).gradient(y),
+              lambda f, y: reverse.gradient(lambda v: f(v)[0] + f(v)[1],
+                                            np.array([y, 0.3]))[0]):     # array path
+        assert g(f, 0.1) == want
 
 
 def test_power_at_zero_exponent_has_the_tables_partial():
