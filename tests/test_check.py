@@ -51,6 +51,31 @@ def test_broken_rule_is_caught(monkeypatch):
     assert "DISAGREE" in str(r)
 
 
+def test_a_forward_gradient_off_by_1e_9_is_a_disagreement(monkeypatch):
+    # the default tolerance is API.md's ~1e-12: a 1e-9 error must not pass as OK
+    # (probe44: check with rtol 1e-6 by default passed the suite)
+    true = dualad.forward.gradient
+    monkeypatch.setattr(dualad.forward, "gradient",
+                        lambda f, *a: tuple(g * (1 + 1e-9) for g in true(f, *a)))
+    r = dualad.check(seed, 2.0, 5.0)
+    assert not r.ok and r.max_disagreement == pytest.approx(1e-9, rel=1e-3)
+    assert "tolerance 1e-12" in str(r)
+
+
+def test_a_directional_disagreement_alone_is_not_ok(monkeypatch):
+    # array arguments get a random-direction check (forward ⟨u, J v⟩, reverse ⟨Jᵀu, v⟩,
+    # numeric); a jvp that is wrong there alone must make the verdict not OK
+    # (probe44: a verdict that ignored the directional check passed the suite)
+    f = lambda x: np.sum(np.sin(x) * x)   # noqa: E731
+    x = np.array([0.3, 1.2, -0.7])
+    assert dualad.check(f, x).ok
+    true = dualad.forward.jvp
+    monkeypatch.setattr(dualad.forward, "jvp",
+                        lambda f, p, t: (lambda o: (o[0], o[1] * (1 + 1e-6)))(true(f, p, t)))
+    r = dualad.check(f, x)
+    assert not r.directional_ok and not r.ok
+
+
 def test_partials_sympy_cancels_are_measured_against_the_largest_partial():
     # AD carries the rounding of terms sympy cancelled exactly; each partial compared
     # with itself said DISAGREE here (review13, review14), the gradients being right

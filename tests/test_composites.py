@@ -441,6 +441,10 @@ def test_det_at_a_singular_matrix_has_the_adjugate_as_its_gradient():
     for engine in (dualad.gradient, reverse.gradient, symbolic.gradient):
         np.testing.assert_allclose(engine(np.linalg.det, s), [[4.0, -2.0], [-2.0, 1.0]],
                                    rtol=1e-14, atol=1e-14)
+        # here LAPACK's SVD has det(U)·det(Vᵀ) = −1 (the adjugate's sign comes from it:
+        # probe44's mutant that dropped it passed on s, whose sign is +1)
+        np.testing.assert_allclose(engine(np.linalg.det, np.array([[0.0, -4.0], [0.0, -2.0]])),
+                                   [[-2.0, 0.0], [4.0, 0.0]], rtol=1e-14, atol=1e-14)
     # slogdet's sign beside something else: its log|det| tangent (never read) was an error
     f = lambda a: np.linalg.slogdet(a)[0] + a[0, 0]     # noqa: E731
     np.testing.assert_array_equal(dualad.gradient(f, s), [[1.0, 0.0], [0.0, 0.0]])

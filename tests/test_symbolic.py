@@ -129,6 +129,17 @@ def test_conventions_at_kinks():
     assert symbolic.gradient(lambda x: np.floor(x) + np.sign(x) * x, 2.5) == 1.0
 
 
+def test_a_tie_step_with_numbers_is_one_half():
+    # the gradient's expressions of max(x, y) hold tie_step(x, y); substituted at a tie,
+    # as a user of gradient_expressions may, it is ½ as the table's (x > y) + ½(x = y)
+    # (probe44: sympy's own evaluation with 2/5 passed every test)
+    ex, ey = symbolic.gradient_expressions(lambda x, y: np.maximum(x, y), 1.0, 1.0)
+    x, y = sorted(ex.free_symbols, key=str)
+    for v in (1, 2.5, -3):
+        assert ex.subs({x: v, y: v}) == sympy.S.Half == ey.subs({x: v, y: v})
+    assert ex.subs({x: 2, y: 1}) == 1 and ey.subs({x: 2, y: 1}) == 0
+
+
 @pytest.mark.parametrize("f,point,want", [
     # each call splits its own tie: a gets 1/2 + 1/2·1/2 (sympy's Max flattened the
     # nested call to Max(a, b): 1/2 each, unlike forward and reverse)
