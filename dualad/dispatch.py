@@ -78,9 +78,14 @@ def refuse_complex(out, func, engine: str) -> None:
                         f"complex result; {COMPLEX_REFUSED}")
 
 
+def not_complex(v, what: str = "a constant"):
+    """v itself; a TypeError naming `what` if v is complex (`is_complex`)."""
+    if is_complex(v):
+        raise TypeError(f"{what} is complex ({v!r:.60}); {COMPLEX_REFUSED}")
+    return v
+
+
 def real_constant(v, what: str = "a constant"):
     """np.asarray(v, dtype=float) of a constant beside traced values; a complex one is a
     TypeError (the cast would keep the real part with only a ComplexWarning)."""
-    if is_complex(v):
-        raise TypeError(f"{what} is complex ({v!r:.60}); {COMPLEX_REFUSED}")
-    return np.asarray(v, dtype=float)
+    return np.asarray(not_complex(v, what), dtype=float)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import refuse_complex
+from .dispatch import is_complex, refuse_complex
 from .dual import (
     ZERO_RULE,
     Dual,
@@ -166,7 +166,7 @@ def _array_function(func, args, kwargs):
     live = [i for i, t in enumerate(tangents) if _has_tangent(t)]
     if not live:
         return _make(out, None, tag, ndir)
-    if kwargs.get("dtype") is not None and any(_is_complex(tangents[i]) for i in live):
+    if kwargs.get("dtype") is not None and any(is_complex(tangents[i]) for i in live):
         # two directions in one complex tangent (forward._scalar_gradient): a real
         # dtype= would drop the second one, the imaginary part
         kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
@@ -215,13 +215,6 @@ def _array_function(func, args, kwargs):
 
 def _holds_dual(v) -> bool:
     return type(v) is Dual or type(v) in (list, tuple) and any(type(b) is Dual for b in v)
-
-
-def _is_complex(t) -> bool:
-    if type(t) is list:
-        return any(_is_complex(x) for x in t)
-    return isinstance(t, complex) or isinstance(t, (np.ndarray, np.generic)) and \
-        t.dtype.kind == "c"
 
 
 def _all_finite(x) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import _value
-from .dispatch import COMPLEX_REFUSED, is_complex, is_traced, normalize_axis_tuple, real_constant
+from .dispatch import is_traced, normalize_axis_tuple, not_complex, real_constant
 
 
 def select(condlist, choicelist, default=0):
@@ -79,9 +79,8 @@ _BIG = np.finfo(np.float64).max
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """x with nan → nan=, +inf → posinf= (the largest float), −inf → neginf=."""
-    if any(is_complex(c) for c in (nan, posinf, neginf)):
-        raise TypeError(f"np.nan_to_num's nan=, posinf= or neginf= is complex; "
-                        f"{COMPLEX_REFUSED}")      # (NumPy's cast refuses it too)
+    for c in (nan, posinf, neginf):     # (NumPy's cast refuses a complex one too)
+        not_complex(c, "np.nan_to_num's nan=, posinf= or neginf=")
     v = _value(x)
     if np.all(np.isfinite(v)):
         return x * 1.0
@@ -100,8 +99,7 @@ def copysign(x1, x2, /, dtype=None):
 
 def heaviside(x1, x2, /, dtype=None):
     """0 for x1 < 0, x2 at x1 = 0, 1 for x1 > 0 (nan at nan)."""
-    if is_complex(x2):
-        raise TypeError(f"np.heaviside's x2 is complex; {COMPLEX_REFUSED}")
+    not_complex(x2, "np.heaviside's x2")
     v = _value(x1)
     return np.where(v < 0, 0.0, np.where(v > 0, 1.0, np.where(v == 0, x2, np.nan)))
 

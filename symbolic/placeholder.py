@@ -19,7 +19,7 @@ import sympy
 from dualad.analysis import sinc_at_zero
 from dualad.array_methods import ArrayMethods
 from dualad.decompositions import SYMBOLIC_REFUSED, cholesky_factor
-from dualad.dispatch import COMPLEX_REFUSED, NOT_HANDED_OVER, is_complex, real_constant
+from dualad.dispatch import NOT_HANDED_OVER, not_complex, real_constant
 from dualad.linalg import logabsdet
 from dualad.rules import ELEMENTWISE, PRIMAL_ONLY
 from dualad.structural import (
@@ -137,14 +137,6 @@ def wrap(expr, value):
     if value is not None:
         value = np.asarray(value, dtype=float)
     return Sym(expr, value)
-
-
-def _real(a):
-    """A constant argument as it is, unless complex (np.einsum(x, c) of a complex c gave
-    a real gradient, the imaginary part read as 0): a TypeError, as in the other engines."""
-    if is_complex(a):
-        raise TypeError(f"a symbolic value meets a complex constant; {COMPLEX_REFUSED}")
-    return a
 
 
 def _has_sym(a) -> bool:
@@ -465,9 +457,12 @@ class Sym(ArrayMethods):
             if isinstance(args[0], Sym):
                 # only the shape is read: no example values needed (x.imag)
                 return func(np.zeros(np.shape(args[0].expr)), *args[1:], **kwargs)
-        ps = [parts(a) if _has_sym(a) else (_real(a), a) for a in args]
-        for v in kwargs.values():   # np.dot(x, b=c)
-            _real(v)
+        # a complex constant, positional or by keyword (np.dot(x, b=c)), is refused as in
+        # the other engines (np.einsum(x, c) read c's imaginary part as 0)
+        ps = [parts(a) if _has_sym(a) else (not_complex(a, "a constant beside a symbolic "
+                                                         "value"), a) for a in args]
+        for v in kwargs.values():
+            not_complex(v, "a constant beside a symbolic value")
         if func in PRIMAL_ONLY_FUNCTIONS:
             # the traced arguments' values are read (np.argmax(x, 0, None): its out=None
             # is no value missing), by keyword too (np.argmax(a=x) recursed: the Sym went
